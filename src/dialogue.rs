@@ -1,0 +1,72 @@
+//! The staff-facing dialogue language: YAML files loaded into a checked graph.
+//!
+//! `load` reads and validates; `check` lints the result; `graph` draws it. Every
+//! finding carries file:line:col. This module does no network or database I/O.
+
+mod check;
+mod diagnostic;
+pub mod graph;
+mod load;
+mod model;
+mod raw;
+mod template;
+
+pub use check::{
+    TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTONS, WHATSAPP_BUTTON_TITLE,
+    WHATSAPP_LIST_ROWS, successors,
+};
+pub use diagnostic::{Diagnostic, Position, Report, Severity};
+pub use load::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, load, read_dir};
+pub use model::{
+    Action, Ask, Button, Command, Dialogues, Fallback, Flow, Localized, Rule, Settings, State,
+    StateId, Text, Topic,
+};
+pub use template::Templates;
+
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
+
+static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/dialogues");
+
+/// The dialogues shipped inside the binary (the repository's `dialogues/`).
+pub fn bundled_files() -> Vec<SourceFile> {
+    let mut files: Vec<SourceFile> = BUNDLED
+        .files()
+        .filter(|f| {
+            f.path()
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml")
+        })
+        .map(|f| SourceFile {
+            path: format!("dialogues/{}", f.path().display()),
+            bytes: f.contents().to_vec(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// The bundled conversation tests (`dialogues/tests/`).
+pub fn bundled_tests() -> Vec<SourceFile> {
+    let Some(dir) = BUNDLED.get_dir("tests") else {
+        return Vec::new();
+    };
+    let mut files: Vec<SourceFile> = dir
+        .files()
+        .map(|f| SourceFile {
+            path: format!("dialogues/{}", f.path().display()),
+            bytes: f.contents().to_vec(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// Loads a directory: all findings, and the dialogues if there was no error.
+pub fn load_dir(dir: &Path) -> (Option<Dialogues>, Report) {
+    match read_dir(dir) {
+        Ok(files) => load(&files),
+        Err(report) => (None, report),
+    }
+}

@@ -1,0 +1,137 @@
+//! Lints over a built dialogue graph: reachability, dead ends, loops without input,
+//! and the limits of the channels the texts will travel on.
+
+use std::collections::VecDeque;
+
+use super::diagnostic::{Diagnostic, Report};
+use super::load::TemplateSite;
+use super::model::{Dialogues, StateId};
+use crate::engine::button_payload;
+
+/// Telegram's longest message.
+pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
+/// Telegram's longest `callback_data`, in bytes.
+pub const TELEGRAM_CALLBACK_LIMIT: usize = 64;
+/// WhatsApp reply buttons per message; more become a list.
+pub const WHATSAPP_BUTTONS: usize = 3;
+/// WhatsApp list rows; more become a numbered text menu.
+pub const WHATSAPP_LIST_ROWS: usize = 10;
+/// WhatsApp reply-button title length.
+pub const WHATSAPP_BUTTON_TITLE: usize = 20;
+
+/// Adds the lint findings for `d` to `report`.
+pub fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
+    let reachable = reachable(d);
+    for (index, state) in d.states.iter().enumerate() {
+        let at = || state.position.clone();
+        if !reachable[index] {
+            report.push(Diagnostic::warning(at(), format!("state `{}` cannot be reached from any command, flow start or other state", state.qualified)));
+        }
+        if !state.waits() && state.goto.is_none() && !state.end {
+            report.push(Diagnostic::error(at(), format!("state `{}` is a dead end: give it buttons, match, ask or goto, or mark it `end: true`", state.qualified)));
+        }
+        if state.goto.is_some() && state.ask.is_none() && state.waits() {
+            report.push(Diagnostic::error(at(), format!("state `{}` waits for a button or text, so its `goto` would never be followed; move the buttons to the next state or drop the goto", state.qualified)));
+        }
+        if !state.buttons.is_empty() && state.say.is_none() {
+            report.push(Diagnostic::error(at(), format!("state `{}` has buttons but no `say` to show them with", state.qualified)));
+        }
+        lint_buttons(d, StateId(index as u32), report);
+    }
+    for cycle_start in goto_cycles(d) {
+        let state = d.state(cycle_start);
+        report.push(Diagnostic::error(state.position.clone(), format!("`goto` from `{}` loops back to it without waiting for the citizen", state.qualified)));
+    }
+    for site in sites {
+        if site.source_len > TELEGRAM_TEXT_LIMIT {
+            report.push(Diagnostic::warning(site.position.clone(), format!("text is {} characters; Telegram allows {TELEGRAM_TEXT_LIMIT} per message, so it will be sent in parts", site.source_len)));
+        }
+    }
+}
+
+fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
+    let state = d.state(id);
+    let count = state.buttons.len();
+    if count > WHATSAPP_LIST_ROWS {
+        report.push(Diagnostic::warning(state.position.clone(), format!("{count} buttons: WhatsApp shows more than {WHATSAPP_LIST_ROWS} as a numbered text menu")));
+    } else if count > WHATSAPP_BUTTONS {
+        report.push(Diagnostic::warning(state.position.clone(), format!("{count} buttons: WhatsApp shows more than {WHATSAPP_BUTTONS} as a list")));
+    }
+    for (index, button) in state.buttons.iter().enumerate() {
+        let payload = button_payload(&state.qualified, index);
+        if payload.len() > TELEGRAM_CALLBACK_LIMIT {
+            report.push(Diagnostic::error(button.position.clone(), format!("button id `{payload}` is {} bytes; Telegram allows {TELEGRAM_CALLBACK_LIMIT}: shorten the flow or state name", payload.len())));
+        }
+        for (lang, label) in &button.label.0 {
+            let length = label.chars().count();
+            if length > WHATSAPP_BUTTON_TITLE {
+                report.push(Diagnostic::warning(button.position.clone(), format!("label ({lang}) is {length} characters; WhatsApp shows {WHATSAPP_BUTTON_TITLE}, so it will be shortened")));
+            }
+        }
+        let duplicate = state.buttons[..index]
+            .iter()
+            .any(|b| b.typed_forms.iter().any(|f| button.typed_forms.contains(f)));
+        if duplicate {
+            report.push(Diagnostic::warning(button.position.clone(), "two buttons have the same label; typing it picks the first"));
+        }
+    }
+}
+
+/// Every state a citizen can get to: from commands, intents, the main menu and each
+/// flow's start (deep links), following every edge.
+fn reachable(d: &Dialogues) -> Vec<bool> {
+    let mut seen = vec![false; d.states.len()];
+    let mut queue: VecDeque<StateId> = VecDeque::new();
+    queue.push_back(d.settings.main);
+    queue.extend(d.settings.commands.iter().map(|c| c.target));
+    queue.extend(d.settings.intents.iter().map(|r| r.target));
+    queue.extend(d.flows.iter().map(|f| f.start));
+    while let Some(id) = queue.pop_front() {
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        queue.extend(successors(d, id));
+    }
+    seen
+}
+
+/// The states one state leads to, by any edge.
+pub fn successors(d: &Dialogues, id: StateId) -> impl Iterator<Item = StateId> + '_ {
+    let state = d.state(id);
+    state
+        .buttons
+        .iter()
+        .map(|b| b.target)
+        .chain(state.rules.iter().map(|r| r.target))
+        .chain(state.ask.iter().map(|a| a.escape))
+        .chain(state.goto)
+}
+
+/// One state of every `goto` loop that never waits for input.
+fn goto_cycles(d: &Dialogues) -> Vec<StateId> {
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut mark = vec![0u8; d.states.len()];
+    let mut found = Vec::new();
+    for start in 0..d.states.len() {
+        let mut path = Vec::new();
+        let mut current = Some(StateId(start as u32));
+        while let Some(id) = current {
+            match mark[id.index()] {
+                1 => {
+                    found.push(id);
+                    break;
+                }
+                2 => break,
+                _ => {}
+            }
+            mark[id.index()] = 1;
+            path.push(id);
+            let state = d.state(id);
+            current = if state.waits() { None } else { state.goto };
+        }
+        for id in path {
+            mark[id.index()] = 2;
+        }
+    }
+    found
+}

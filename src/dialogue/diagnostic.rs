@@ -1,0 +1,149 @@
+//! Findings about dialogue files: where (file:line:col), how bad, what to do.
+//!
+//! Rendering is plain text for terminals (`file:line:col: error: message`, the source
+//! line and a caret) or JSON for tools. Nothing here reads files.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// How serious a finding is: errors stop the dialogues from loading, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A place in a dialogue file; `line` and `column` start at 1 (0 when unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub file: Arc<str>,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Position {
+    pub fn new(file: &Arc<str>, line: u64, column: u64) -> Position {
+        Position {
+            file: Arc::clone(file),
+            line,
+            column,
+        }
+    }
+
+    /// No line: for findings about a whole file or directory.
+    pub fn whole(file: &Arc<str>) -> Position {
+        Position::new(file, 0, 0)
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    #[serde(flatten)]
+    pub position: Position,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(position: Position, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            position,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(position: Position, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            position,
+            message: message.into(),
+        }
+    }
+}
+
+/// All findings of one load, with the file texts needed to show them.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    sources: HashMap<Arc<str>, String>,
+}
+
+impl Report {
+    pub(crate) fn add_source(&mut self, file: &Arc<str>, text: &str) {
+        self.sources.insert(Arc::clone(file), text.to_owned());
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// Sorts findings by file and position, so output is stable and reads top-down.
+    pub fn sort(&mut self) {
+        self.diagnostics.sort_by(|a, b| {
+            (&a.position.file, a.position.line, a.position.column, a.severity).cmp(&(
+                &b.position.file,
+                b.position.line,
+                b.position.column,
+                b.severity,
+            ))
+        });
+    }
+
+    /// `file:line:col: error: message`, then the source line and a caret under the column.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            let p = &d.position;
+            let severity = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            if p.line == 0 {
+                let _ = writeln!(out, "{}: {severity}: {}", p.file, d.message);
+                continue;
+            }
+            let _ = writeln!(out, "{}:{}:{}: {severity}: {}", p.file, p.line, p.column, d.message);
+            if let Some(line) = self.source_line(p) {
+                let gutter = p.line.to_string();
+                let _ = writeln!(out, " {gutter} | {line}");
+                let pad: String = line
+                    .chars()
+                    .take(p.column.saturating_sub(1) as usize)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let _ = writeln!(out, " {} | {pad}^", " ".repeat(gutter.len()));
+            }
+        }
+        let (errors, warnings) = (self.count(Severity::Error), self.count(Severity::Warning));
+        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s)");
+        out
+    }
+
+    /// The findings as a JSON array of `{severity, file, line, column, message}`.
+    pub fn render_json(&self) -> String {
+        serde_json::to_string_pretty(&self.diagnostics).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    fn source_line(&self, p: &Position) -> Option<&str> {
+        let text = self.sources.get(&p.file)?;
+        let index = usize::try_from(p.line).ok()?.checked_sub(1)?;
+        text.lines().nth(index).map(|l| l.trim_end_matches('\r'))
+    }
+}

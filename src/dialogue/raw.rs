@@ -1,0 +1,251 @@
+//! The shapes of the YAML files as staff write them, with source locations.
+//!
+//! Nothing here is checked beyond what serde enforces (types, unknown keys); `load`
+//! turns these into the validated model.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// A flow file: one flow, a set of named states.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    pub flow: Spanned<String>,
+    #[serde(default)]
+    pub title: Option<Spanned<RawText>>,
+    #[serde(default)]
+    pub lang: Option<Spanned<String>>,
+    pub start: Spanned<String>,
+    pub states: Spanned<Entries<Spanned<String>, RawState>>,
+}
+
+/// One state of a flow.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    #[serde(default)]
+    pub say: Option<Spanned<RawText>>,
+    #[serde(default)]
+    pub buttons: Option<Spanned<Vec<RawButton>>>,
+    #[serde(default, rename = "match")]
+    pub matches: Option<Vec<RawRule>>,
+    #[serde(default)]
+    pub ask: Option<Spanned<RawAsk>>,
+    #[serde(default, rename = "do")]
+    pub actions: Option<Spanned<OneOrMany<RawAction>>>,
+    #[serde(default)]
+    pub goto: Option<Spanned<String>>,
+    #[serde(default)]
+    pub end: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawButton {
+    pub label: Spanned<RawText>,
+    pub goto: Spanned<String>,
+}
+
+/// A free-text rule: a regex and where it leads.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub when: Spanned<String>,
+    pub goto: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAsk {
+    pub slot: Spanned<String>,
+    #[serde(default)]
+    pub prompt: Option<Spanned<RawText>>,
+    #[serde(default)]
+    pub expect: Option<Spanned<String>>,
+    #[serde(default)]
+    pub retry: Option<Spanned<RawText>>,
+    #[serde(default)]
+    pub max_tries: Option<u8>,
+    pub escape: Spanned<String>,
+}
+
+/// A `do` action, written as a one-key map: `{ events: { category: maturita } }`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawAction {
+    Events {
+        category: String,
+        #[serde(default)]
+        limit: Option<usize>,
+    },
+    News {
+        #[serde(default)]
+        topic: Option<String>,
+        #[serde(default)]
+        limit: Option<usize>,
+    },
+    Faq {
+        query: String,
+    },
+    Subscribe {
+        topic: String,
+    },
+    Unsubscribe {
+        topic: String,
+    },
+    Subscriptions {},
+    Erase {},
+}
+
+/// `sportello.yaml`: settings for the whole bot.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    #[serde(default)]
+    pub bot: Option<String>,
+    #[serde(default)]
+    pub default_lang: Option<Spanned<String>>,
+    #[serde(default)]
+    pub languages: Option<Spanned<Vec<String>>>,
+    pub main: Spanned<String>,
+    #[serde(default)]
+    pub topics: Entries<Spanned<String>, Spanned<RawText>>,
+    #[serde(default)]
+    pub commands: Vec<RawCommand>,
+    #[serde(default)]
+    pub intents: Vec<RawRule>,
+    pub fallback: RawFallback,
+    #[serde(default)]
+    pub step_limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommand {
+    pub command: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<Spanned<RawText>>,
+    pub goto: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFallback {
+    #[serde(default)]
+    pub faq: bool,
+    #[serde(default)]
+    pub answer: Option<Spanned<RawText>>,
+    pub say: Spanned<RawText>,
+    #[serde(default)]
+    pub error: Option<Spanned<RawText>>,
+}
+
+/// A text that is either the same for everyone or written per language.
+///
+/// Per-language entries keep their own location, so a template error points at the
+/// right line; a plain text takes the location of the `Spanned` around it.
+#[derive(Debug)]
+pub enum RawText {
+    Plain(String),
+    ByLang(Vec<(String, Spanned<String>)>),
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = RawText;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text, or a text per language such as { it: ..., en: ... }")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText, E> {
+                Ok(RawText::Plain(v.to_owned()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
+                let mut texts = Vec::new();
+                while let Some((lang, text)) = map.next_entry::<String, Spanned<String>>()? {
+                    texts.push((lang, text));
+                }
+                Ok(RawText::ByLang(texts))
+            }
+        }
+
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+/// A YAML mapping kept in file order (serde's maps lose it, and the order of states
+/// is the order staff see in `graph` and diagnostics).
+#[derive(Debug)]
+pub struct Entries<K, V>(pub Vec<(K, V)>);
+
+impl<K, V> Default for Entries<K, V> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
+impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Entries<K, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<K, V>(PhantomData<(K, V)>);
+
+        impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<K, V> {
+            type Value = Entries<K, V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+
+        deserializer.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}
+
+/// `do:` takes one action or a list of them.
+#[derive(Debug)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrManyVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+            type Value = OneOrMany<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an action such as { events: { category: maturita } }, or a list of them")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(OneOrMany(items))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let one = T::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(OneOrMany(vec![one]))
+            }
+        }
+
+        deserializer.deserialize_any(OneOrManyVisitor(PhantomData))
+    }
+}

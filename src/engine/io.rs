@@ -1,0 +1,123 @@
+//! What goes into a turn (`Inbound`) and what comes out (`Outbound`, `Effect`), plus
+//! the data a turn may ask for (`Query`) and receive (`Answer`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::text::clean;
+use crate::content::{CalendarEvent, Faq, NewsItem};
+
+/// One normalized message from a citizen, on any channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// When it arrived: the engine's only clock.
+    pub at: DateTime<Utc>,
+    pub input: Input,
+}
+
+/// What the citizen did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Free text (already cleaned and bounded by `Input::from_text`).
+    Text(String),
+    /// A pressed button, by its payload (`flow.state#index`).
+    Button(String),
+    /// `/name arg`, name lowercased without the `@bot` suffix.
+    Command { name: String, arg: Option<String> },
+}
+
+impl Input {
+    /// Reads typed text: `/cmd[@bot] [arg]` is a command, anything else free text.
+    pub fn from_text(text: &str) -> Input {
+        let text = clean(text);
+        if let Some(rest) = text.strip_prefix('/') {
+            let (head, arg) = match rest.split_once(char::is_whitespace) {
+                Some((head, arg)) => (head, Some(arg.trim().to_owned()).filter(|a| !a.is_empty())),
+                None => (rest, None),
+            };
+            let name = head.split('@').next().unwrap_or(head).to_lowercase();
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Input::Command { name, arg };
+            }
+        }
+        Input::Text(text)
+    }
+}
+
+/// One message to the citizen: text (Telegram-style HTML) and optional buttons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    pub text: String,
+    pub buttons: Vec<OutButton>,
+}
+
+/// A button as sent: what it says and the payload that comes back when pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutButton {
+    pub label: String,
+    pub payload: String,
+}
+
+/// A change the conversation must make in the store after the turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Subscribe { topic: String },
+    /// `None`: every topic.
+    Unsubscribe { topic: Option<String> },
+    /// Delete everything stored about the citizen, the session included.
+    Erase,
+}
+
+/// Data a turn needs from the content store or the subscriber store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Query {
+    /// Upcoming events of a category, soonest first.
+    Events { category: String, limit: usize },
+    /// Latest news, of one topic or all, newest first.
+    News { topic: Option<String>, limit: usize },
+    /// The best FAQ for a question, if any is good enough.
+    Faq { text: String, lang: String },
+    /// The topics the citizen follows.
+    Subscriptions,
+}
+
+/// The answer to a `Query`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Events(Vec<CalendarEvent>),
+    News(Vec<NewsItem>),
+    Faq(Option<Faq>),
+    Subscriptions(Vec<String>),
+}
+
+/// Answers gathered so far in a turn.
+#[derive(Debug, Default, Clone)]
+pub struct Answers(HashMap<Query, Answer>);
+
+impl Answers {
+    pub fn insert(&mut self, query: Query, answer: Answer) {
+        self.0.insert(query, answer);
+    }
+
+    pub fn get(&self, query: &Query) -> Option<&Answer> {
+        self.0.get(query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_recognised_with_bot_suffix_and_argument() {
+        assert_eq!(
+            Input::from_text("/start@SportelloBot maturita"),
+            Input::Command { name: "start".into(), arg: Some("maturita".into()) }
+        );
+        assert_eq!(Input::from_text("/AIUTO"), Input::Command { name: "aiuto".into(), arg: None });
+        assert_eq!(Input::from_text("/ciao mondo!").clone(), Input::Command { name: "ciao".into(), arg: Some("mondo!".into()) });
+        assert_eq!(Input::from_text("1/2 di voto"), Input::Text("1/2 di voto".into()));
+        assert_eq!(Input::from_text("/"), Input::Text("/".into()));
+    }
+}

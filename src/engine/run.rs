@@ -1,0 +1,363 @@
+//! One turn through the dialogue graph: what the citizen sent decides the target, then
+//! states are entered (actions, `say`) until one waits for input.
+
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+
+use super::io::{Answer, Answers, Effect, Inbound, Input, OutButton, Outbound, Query};
+use super::session::Session;
+use super::text::{clean, normalize};
+use super::{Turn, button_payload, parse_payload};
+use crate::dialogue::{Action, Dialogues, Localized, State, StateId};
+
+/// The engine stopped because it needs data; the caller fetches it and runs again.
+pub(super) struct NeedData(pub Query);
+
+type Step<T> = Result<T, NeedData>;
+
+pub(super) struct Run<'a> {
+    d: &'a Dialogues,
+    answers: &'a Answers,
+    session: Session,
+    replies: Vec<Outbound>,
+    effects: Vec<Effect>,
+    visited: Vec<StateId>,
+    problems: Vec<String>,
+    understood: bool,
+    /// The citizen's topics as changed by this turn's actions.
+    subscriptions: Option<Vec<String>>,
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(d: &'a Dialogues, session: &Session, answers: &'a Answers) -> Run<'a> {
+        let mut session = session.clone();
+        if session.lang.is_empty() {
+            session.lang = d.settings.default_lang.clone();
+        }
+        Run {
+            d,
+            answers,
+            session,
+            replies: Vec::new(),
+            effects: Vec::new(),
+            visited: Vec::new(),
+            problems: Vec::new(),
+            understood: true,
+            subscriptions: None,
+        }
+    }
+
+    pub(super) fn finish(self) -> Turn {
+        Turn {
+            session: self.session,
+            replies: self.replies,
+            effects: self.effects,
+            visited: self.visited,
+            understood: self.understood,
+            problems: self.problems,
+        }
+    }
+
+    pub(super) fn handle(&mut self, inbound: &Inbound) -> Step<()> {
+        match &inbound.input {
+            Input::Command { name, arg } => self.on_command(name, arg.as_deref()),
+            Input::Button(payload) => self.on_button(payload),
+            Input::Text(text) => self.on_text(&clean(text)),
+        }
+    }
+
+    fn current(&self) -> Option<StateId> {
+        self.d.find(&self.session.state)
+    }
+
+    fn on_command(&mut self, name: &str, arg: Option<&str>) -> Step<()> {
+        let Some(command) = self.d.settings.commands.iter().find(|c| c.name == name) else {
+            return self.not_understood();
+        };
+        // `/start maturita`: a deep link into a flow.
+        let deep_link = arg
+            .filter(|_| name == "start")
+            .and_then(|flow| self.d.flow(&flow.to_lowercase()))
+            .map(|flow| flow.start);
+        self.enter(deep_link.unwrap_or(command.target))
+    }
+
+    fn on_button(&mut self, payload: &str) -> Step<()> {
+        let target = parse_payload(payload).and_then(|(state, index)| {
+            let id = self.d.find(state)?;
+            self.d.state(id).buttons.get(index).map(|b| b.target)
+        });
+        match target {
+            Some(target) => self.enter(target),
+            None => self.not_understood(),
+        }
+    }
+
+    fn on_text(&mut self, text: &str) -> Step<()> {
+        let current = self.current();
+        let here = current.unwrap_or(self.d.settings.main);
+        let state = self.d.state(here);
+        let typed = normalize(text);
+        if typed.is_empty() {
+            return self.not_understood();
+        }
+        if let Some(ask) = &state.ask {
+            if let Some(target) = typed_button(state, &typed) {
+                return self.enter(target);
+            }
+            if ask.expect.as_ref().is_none_or(|re| re.is_match(text)) {
+                self.session.slots.insert(ask.slot.clone(), text.to_owned());
+                self.session.tries = 0;
+                return match state.goto {
+                    Some(next) => self.enter(next),
+                    None => Ok(()),
+                };
+            }
+            self.session.tries = self.session.tries.saturating_add(1);
+            if self.session.tries >= ask.max_tries {
+                return self.enter(ask.escape);
+            }
+            let retry = ask.retry.as_ref().or(state.say.as_ref());
+            if let Some(retry) = retry {
+                let context = self.context(state, BTreeMap::new());
+                self.say(retry, here, &context);
+            }
+            return Ok(());
+        }
+        let (options_state, _) = self.options_of(here);
+        if let Some(target) = typed_button(self.d.state(options_state), &typed) {
+            return self.enter(target);
+        }
+        let rules = state.rules.iter().chain(&self.d.settings.intents);
+        if let Some(rule) = rules.into_iter().find(|r| r.regex.is_match(text)) {
+            return self.enter(rule.target);
+        }
+        if self.d.settings.fallback.faq {
+            let query = Query::Faq {
+                text: text.to_owned(),
+                lang: self.session.lang.clone(),
+            };
+            if let Answer::Faq(Some(faq)) = self.fetch(query)? {
+                if let Some(answer) = &self.d.settings.fallback.answer {
+                    let mut values = BTreeMap::new();
+                    values.insert("faq", Value::from_serialize(faq));
+                    let context = self.context(state, values);
+                    self.say(answer, here, &context);
+                } else {
+                    self.replies.push(Outbound {
+                        text: html_escape::encode_text(&faq.answer).into_owned(),
+                        buttons: Vec::new(),
+                    });
+                }
+                self.attach_options(here);
+                return Ok(());
+            }
+        }
+        if current.is_none() {
+            // A first message we cannot place: greet with the main menu.
+            return self.enter(self.d.settings.main);
+        }
+        self.not_understood()
+    }
+
+    fn not_understood(&mut self) -> Step<()> {
+        self.understood = false;
+        let here = self.current().unwrap_or(self.d.settings.main);
+        let context = self.context(self.d.state(here), BTreeMap::new());
+        let fallback = &self.d.settings.fallback.not_understood;
+        self.say(fallback, here, &context);
+        self.attach_options(here);
+        Ok(())
+    }
+
+    /// Enters `target` and follows `goto`s until a state waits or ends.
+    fn enter(&mut self, target: StateId) -> Step<()> {
+        let mut next = Some(target);
+        while let Some(id) = next {
+            if self.visited.len() >= self.d.settings.step_limit {
+                self.problems.push(format!("step limit reached at {}", self.d.state(id).qualified));
+                let text = self.error_text(id);
+                self.replies.push(Outbound { text, buttons: Vec::new() });
+                self.session.state = self.d.state(self.d.settings.main).qualified.clone();
+                self.attach_options(self.d.settings.main);
+                return Ok(());
+            }
+            let state = self.d.state(id);
+            self.session.state = state.qualified.clone();
+            self.session.tries = 0;
+            self.visited.push(id);
+            let values = self.run_actions(state)?;
+            let context = self.context(state, values);
+            if let Some(say) = &state.say {
+                self.say(say, id, &context);
+            }
+            if let Some(prompt) = state.ask.as_ref().and_then(|a| a.prompt.as_ref()) {
+                self.say(prompt, id, &context);
+            }
+            if state.waits() {
+                if !state.buttons.is_empty() {
+                    self.attach_options(id);
+                }
+                return Ok(());
+            }
+            next = if state.end { None } else { state.goto };
+        }
+        Ok(())
+    }
+
+    fn run_actions(&mut self, state: &State) -> Step<BTreeMap<&'static str, Value>> {
+        let mut values = BTreeMap::new();
+        for action in &state.actions {
+            match action {
+                Action::Events { category, limit } => {
+                    let query = Query::Events { category: category.clone(), limit: *limit };
+                    if let Answer::Events(events) = self.fetch(query)? {
+                        values.insert("events", Value::from_serialize(events));
+                    }
+                }
+                Action::News { topic, limit } => {
+                    let query = Query::News { topic: topic.clone(), limit: *limit };
+                    if let Answer::News(news) = self.fetch(query)? {
+                        values.insert("news", Value::from_serialize(news));
+                    }
+                }
+                Action::Faq { query } => {
+                    let context = self.context(state, BTreeMap::new());
+                    let text = self.d.templates.render(query, &context).unwrap_or_default();
+                    let text = html_escape::decode_html_entities(&text).into_owned();
+                    let query = Query::Faq { text, lang: self.session.lang.clone() };
+                    if let Answer::Faq(faq) = self.fetch(query)? {
+                        values.insert("faq", Value::from_serialize(faq));
+                    }
+                }
+                Action::Subscribe { topic } => {
+                    let mut topics = self.subscriptions()?;
+                    if !topics.contains(topic) {
+                        topics.push(topic.clone());
+                    }
+                    self.effects.push(Effect::Subscribe { topic: topic.clone() });
+                    values.insert("subscriptions", Value::from_serialize(&topics));
+                    self.subscriptions = Some(topics);
+                }
+                Action::Unsubscribe { topic } => {
+                    let mut topics = self.subscriptions()?;
+                    topics.retain(|t| topic.as_ref().is_some_and(|only| only != t));
+                    self.effects.push(Effect::Unsubscribe { topic: topic.clone() });
+                    values.insert("subscriptions", Value::from_serialize(&topics));
+                    self.subscriptions = Some(topics);
+                }
+                Action::Subscriptions => {
+                    let topics = self.subscriptions()?;
+                    values.insert("subscriptions", Value::from_serialize(&topics));
+                }
+                Action::Erase => {
+                    self.effects.push(Effect::Erase);
+                    self.session.slots.clear();
+                    self.subscriptions = Some(Vec::new());
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    fn subscriptions(&mut self) -> Step<Vec<String>> {
+        if let Some(topics) = &self.subscriptions {
+            return Ok(topics.clone());
+        }
+        match self.fetch(Query::Subscriptions)? {
+            Answer::Subscriptions(topics) => Ok(topics.clone()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn fetch(&self, query: Query) -> Step<&'a Answer> {
+        self.answers.get(&query).ok_or(NeedData(query))
+    }
+
+    fn context(&self, state: &State, mut values: BTreeMap<&'static str, Value>) -> Value {
+        let lang = &self.session.lang;
+        let flow_lang = &self.d.flows[state.flow].lang;
+        let topics: BTreeMap<&str, &str> = self
+            .d
+            .settings
+            .topics
+            .iter()
+            .map(|t| (t.key.as_str(), t.name.get(lang, flow_lang)))
+            .collect();
+        values.insert("slots", Value::from_serialize(&self.session.slots));
+        values.insert("lang", Value::from(lang.as_str()));
+        values.insert("topics", Value::from_serialize(&topics));
+        Value::from_serialize(&values)
+    }
+
+    /// Renders a template into a new message; a render failure becomes the bot's
+    /// error text and a recorded problem, never a panic.
+    fn say(&mut self, text: &Localized, at: StateId, context: &Value) {
+        let flow_lang = &self.d.flow_of(at).lang;
+        let rendered = text
+            .template_name(&self.session.lang, flow_lang)
+            .map(|name| self.d.templates.render(name, context).map_err(|e| (name, e)));
+        let text = match rendered {
+            Some(Ok(text)) => text,
+            Some(Err((name, err))) => {
+                self.problems.push(format!("template {name}: {err}"));
+                self.error_text(at)
+            }
+            None => return,
+        };
+        if !text.trim().is_empty() {
+            self.replies.push(Outbound { text, buttons: Vec::new() });
+        }
+    }
+
+    fn error_text(&self, at: StateId) -> String {
+        let flow_lang = &self.d.flow_of(at).lang;
+        let text = self.d.settings.fallback.error.get(&self.session.lang, flow_lang);
+        html_escape::encode_text(text).into_owned()
+    }
+
+    /// The buttons on offer at `here`: its own, or the main menu's when it has none.
+    fn options_of(&self, here: StateId) -> (StateId, usize) {
+        let count = self.d.state(here).buttons.len();
+        if count > 0 { (here, count) } else { (self.d.settings.main, self.d.state(self.d.settings.main).buttons.len()) }
+    }
+
+    /// Puts the options of `here` on the last message (or a bare one).
+    fn attach_options(&mut self, here: StateId) {
+        let (owner, _) = self.options_of(here);
+        let state = self.d.state(owner);
+        let flow_lang = &self.d.flow_of(owner).lang;
+        let buttons: Vec<OutButton> = state
+            .buttons
+            .iter()
+            .enumerate()
+            .map(|(index, button)| OutButton {
+                label: button.label.get(&self.session.lang, flow_lang).to_owned(),
+                payload: button_payload(&state.qualified, index),
+            })
+            .collect();
+        if buttons.is_empty() {
+            return;
+        }
+        match self.replies.last_mut() {
+            Some(last) if last.buttons.is_empty() => last.buttons = buttons,
+            _ => self.replies.push(Outbound { text: String::new(), buttons }),
+        }
+    }
+}
+
+/// The target of the button whose label (any language) or number the citizen typed.
+fn typed_button(state: &State, typed: &str) -> Option<StateId> {
+    if let Ok(number) = typed.parse::<usize>() {
+        return number
+            .checked_sub(1)
+            .and_then(|i| state.buttons.get(i))
+            .map(|b| b.target);
+    }
+    state
+        .buttons
+        .iter()
+        .find(|b| b.typed_forms.iter().any(|f| f == typed))
+        .map(|b| b.target)
+}

@@ -1,0 +1,31 @@
+//! The citizen's place in the dialogues, kept between turns by the store.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a conversation stands. An empty `state` means it has not started yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// `flow.state` the citizen is in.
+    pub state: String,
+    /// Values collected by `ask`.
+    #[serde(default)]
+    pub slots: BTreeMap<String, String>,
+    /// Failed answers to the current `ask`.
+    #[serde(default)]
+    pub tries: u8,
+    /// The citizen's language (`it`, `en`, …); empty means the bot's default.
+    #[serde(default)]
+    pub lang: String,
+}
+
+impl Session {
+    /// A new conversation in `lang`.
+    pub fn new(lang: &str) -> Session {
+        Session {
+            lang: lang.to_owned(),
+            ..Session::default()
+        }
+    }
+}

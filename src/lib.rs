@@ -1,0 +1,21 @@
+//! Sportello: a citizen-service chatbot for public administrations.
+//!
+//! Staff write dialogues as YAML state machines; citizens talk to them on Telegram,
+//! WhatsApp or a terminal; news reaches subscribers through one durable outbox.
+//!
+//! # Layout
+//! - [`dialogue`]: the staff-facing language: load, check, draw.
+//! - [`engine`]: the pure state machine: session + inbound → replies + effects.
+//! - [`content`]: calendar events, news and FAQ, and the content file format.
+//! - [`store`]: storage traits and their in-memory implementation.
+//! - [`conversation`]: one turn: load session → engine → effects → save.
+//! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
+//! - [`transcript`]: conversation tests run by `sportello test`.
+
+pub mod channel;
+pub mod content;
+pub mod conversation;
+pub mod dialogue;
+pub mod engine;
+pub mod store;
+pub mod transcript;
