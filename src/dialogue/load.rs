@@ -29,6 +29,8 @@ const DEFAULT_STEP_LIMIT: usize = 20;
 /// Largest compiled regex; a staff regex is a few hundred bytes.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// Variables that actions put in scope.
+const ACTION_VARIABLES: [&str; 4] = ["events", "news", "faq", "subscriptions"];
 /// Variables every template may read.
 const ALWAYS_IN_SCOPE: [&str; 3] = ["slots", "lang", "topics"];
 
@@ -97,6 +99,7 @@ pub fn load(files: &[SourceFile]) -> (Option<Dialogues>, Report) {
             .file_name()
             .is_some_and(|n| n == SETTINGS_FILE || n == "sportello.yml");
         if is_settings {
+            builder.settings_seen = true;
             if let Some(raw) = builder.parse::<RawSettings>(&name, &text) {
                 settings = Some((name, raw));
             }
@@ -126,6 +129,8 @@ pub struct TemplateSite {
 #[derive(Default)]
 struct Builder {
     report: Report,
+    /// A settings file was found (even if it did not parse).
+    settings_seen: bool,
     sources: HashMap<Arc<str>, String>,
     templates: Templates,
     sites: Vec<TemplateSite>,
@@ -231,7 +236,7 @@ impl Builder {
             }
             built_flows.push(Flow {
                 name: raw.flow.value.clone(),
-                title: raw.title.as_ref().map(|t| plain_text(&t.value, &flow_lang)),
+                title: raw.title.as_ref().map(|t| self.plain_text(file, t, &flow_lang)),
                 lang: flow_lang,
                 start: start.unwrap_or(StateId(0)),
                 file: file.to_string(),
@@ -239,9 +244,13 @@ impl Builder {
         }
 
         let Some((settings_file, raw_settings)) = settings else {
-            if !self.report.has_errors() || flows.is_empty() {
+            if !self.settings_seen {
+                let dir = flows
+                    .first()
+                    .and_then(|(file, _)| Path::new(&**file).parent().map(|p| p.display().to_string()))
+                    .unwrap_or_else(|| "dialogues".to_owned());
                 self.error(
-                    Position::whole(&Arc::from("dialogues")),
+                    Position::whole(&Arc::from(dir)),
                     format!("{SETTINGS_FILE} is missing: it declares the main menu, commands and fallback"),
                 );
             }
@@ -366,7 +375,7 @@ impl Builder {
         let mut buttons = Vec::new();
         if let Some(raw_buttons) = &raw.buttons {
             for raw_button in &raw_buttons.value {
-                let label = plain_text(&raw_button.label.value, flow_lang);
+                let label = self.plain_text(file, &raw_button.label, flow_lang);
                 let typed_forms = label.0.iter().map(|(_, l)| normalize(l)).collect();
                 let target = self.resolve(names, flow, &raw_button.goto, file);
                 buttons.push(Button {
@@ -528,10 +537,11 @@ impl Builder {
     ) -> Localized {
         let mut names = Vec::new();
         match &text.value {
-            RawText::Plain(source) => {
+            RawText::Plain(_) | RawText::Scalar(_) => {
                 let position = self.template_start(file, &text.referenced);
                 let name = format!("{base}.{flow_lang}");
-                self.compile(name.clone(), source.clone(), position, in_scope);
+                let source = self.scalar_text(file, text);
+                self.compile(name.clone(), source, position, in_scope);
                 names.push((flow_lang.to_owned(), name));
             }
             RawText::ByLang(variants) => {
@@ -544,6 +554,30 @@ impl Builder {
             }
         }
         Localized(names)
+    }
+
+    /// A text that is not a template (labels, names), per language.
+    fn plain_text(&self, file: &Arc<str>, text: &Spanned<RawText>, lang: &str) -> Text {
+        match &text.value {
+            RawText::ByLang(v) => Text(v.iter().map(|(l, s)| (l.clone(), s.value.clone())).collect()),
+            _ => Text(vec![(lang.to_owned(), self.scalar_text(file, text))]),
+        }
+    }
+
+    /// A single text as written: for a bare `yes` or `1.10` the file's own characters.
+    fn scalar_text(&self, file: &Arc<str>, text: &Spanned<RawText>) -> String {
+        match &text.value {
+            RawText::Plain(s) => s.clone(),
+            RawText::Scalar(formatted) => {
+                let span = text.referenced.span();
+                let written = span.byte_offset().zip(span.byte_len()).and_then(|(at, len)| {
+                    let source = self.sources.get(file)?;
+                    source.get(at as usize..(at + len) as usize).map(str::to_owned)
+                });
+                written.unwrap_or_else(|| formatted.clone())
+            }
+            RawText::ByLang(_) => String::new(),
+        }
     }
 
     /// Where a template's first line is: the line after `|`/`>` for block scalars.
@@ -576,9 +610,12 @@ impl Builder {
                 unknown.sort();
                 let at = line_in_template(&self.sources, &position, 1);
                 for variable in unknown {
-                    let hint = did_you_mean(&variable, in_scope)
-                        .map(|v| format!("; did you mean `{v}`?"))
-                        .unwrap_or_default();
+                    let hint = match did_you_mean(&variable, &ACTION_VARIABLES) {
+                        Some(v) if !in_scope.contains(&v) => format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state"),
+                        _ => did_you_mean(&variable, in_scope)
+                            .map(|v| format!("; did you mean `{v}`?"))
+                            .unwrap_or_default(),
+                    };
                     let known = in_scope.join(", ");
                     self.error(at.clone(), format!("template uses `{variable}`, which is not available here{hint} (available: {known})"));
                 }
@@ -609,7 +646,7 @@ impl Builder {
             .iter()
             .map(|(key, name)| Topic {
                 key: key.value.clone(),
-                name: plain_text(&name.value, &default_lang),
+                name: self.plain_text(file, name, &default_lang),
             })
             .collect();
         let mut commands = Vec::new();
@@ -631,7 +668,7 @@ impl Builder {
                 description: command
                     .description
                     .as_ref()
-                    .map_or_else(|| Text(vec![(default_lang.clone(), name.clone())]), |d| plain_text(&d.value, &default_lang)),
+                    .map_or_else(|| Text(vec![(default_lang.clone(), name.clone())]), |d| self.plain_text(file, d, &default_lang)),
                 name,
                 target: target.unwrap_or(StateId(0)),
                 position,
@@ -650,7 +687,7 @@ impl Builder {
             not_understood: self.template(file, "@fallback#say", &raw.fallback.say, &default_lang, &ALWAYS_IN_SCOPE),
             error: raw.fallback.error.as_ref().map_or_else(
                 || Text(vec![("it".to_owned(), "Si è verificato un problema. Riprova tra poco.".to_owned())]),
-                |e| plain_text(&e.value, &default_lang),
+                |e| self.plain_text(file, e, &default_lang),
             ),
         };
         let languages = raw
@@ -698,12 +735,6 @@ fn provides(action: &Action) -> Option<&'static str> {
     }
 }
 
-fn plain_text(text: &RawText, lang: &str) -> Text {
-    match text {
-        RawText::Plain(s) => Text(vec![(lang.to_owned(), s.clone())]),
-        RawText::ByLang(v) => Text(v.iter().map(|(l, s)| (l.clone(), s.value.clone())).collect()),
-    }
-}
 
 fn is_name(name: &str) -> bool {
     !name.is_empty()
@@ -730,6 +761,10 @@ fn yaml_message(err: &serde_saphyr::Error) -> String {
         Some(i) => &first[..i],
         None => first,
     };
+    if let Some(rest) = cleaned.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest);
+        return format!("`{key}` is written twice here; each key may appear once");
+    }
     format!("YAML: {cleaned}")
 }
 

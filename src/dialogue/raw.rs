@@ -151,6 +151,9 @@ pub struct RawFallback {
 #[derive(Debug)]
 pub enum RawText {
     Plain(String),
+    /// A bare `yes`, `42` or `1.10`: YAML reads it as a bool or number; the loader takes
+    /// the text exactly as written from the file.
+    Scalar(String),
     ByLang(Vec<(String, Spanned<String>)>),
 }
 
@@ -167,6 +170,22 @@ impl<'de> Deserialize<'de> for RawText {
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText, E> {
                 Ok(RawText::Plain(v.to_owned()))
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawText, E> {
+                Ok(RawText::Scalar(v.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawText, E> {
+                Ok(RawText::Scalar(v.to_string()))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawText, E> {
+                Ok(RawText::Scalar(v.to_string()))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawText, E> {
+                Ok(RawText::Scalar(v.to_string()))
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {

@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests: the fixture dialogues, a conversation over
+//! in-memory stores, and a pinned clock.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sportello::content::ContentFile;
+use sportello::conversation::Conversation;
+use sportello::dialogue::{self, Dialogues};
+use sportello::engine::{Inbound, Input, Turn};
+use sportello::store::ChatKey;
+use sportello::store::mem::{MemoryContent, MemoryStore};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Loads a dialogue directory, failing the test with the rendered report on errors.
+pub fn load(dir: &Path) -> Arc<Dialogues> {
+    let (dialogues, report) = dialogue::load_dir(dir);
+    match dialogues {
+        Some(d) => Arc::new(d),
+        None => panic!("dialogues in {} do not load:\n{}", dir.display(), report.render_text()),
+    }
+}
+
+pub fn basic_content() -> ContentFile {
+    let path = fixture("basic-content.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    ContentFile::from_yaml("content.yaml", &text).unwrap_or_default()
+}
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap_or_default()
+}
+
+/// A citizen talking to the fixture bot, in January 2027 unless moved.
+pub struct Citizen {
+    pub conversation: Conversation<MemoryContent, MemoryStore>,
+    pub key: ChatKey,
+    pub now: DateTime<Utc>,
+    pub lang: String,
+    pub last: Option<Turn>,
+}
+
+impl Citizen {
+    pub fn new(dialogues: Arc<Dialogues>, content: ContentFile) -> Citizen {
+        Citizen {
+            conversation: Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new()),
+            key: ChatKey::new("test", "42"),
+            now: at("2027-01-15T08:00:00Z"),
+            lang: "it".to_owned(),
+            last: None,
+        }
+    }
+
+    pub fn basic() -> Citizen {
+        Citizen::new(load(&fixture("basic")), basic_content())
+    }
+
+    pub async fn input(&mut self, input: Input) -> Turn {
+        let inbound = Inbound { at: self.now, input };
+        let turn = self.conversation.turn(&self.key, &inbound, Some(&self.lang)).await;
+        let turn = match turn {
+            Ok(turn) => turn,
+            Err(err) => panic!("turn failed: {err}"),
+        };
+        self.last = Some(turn.clone());
+        turn
+    }
+
+    /// Sends typed text and returns everything the bot said, joined.
+    pub async fn send(&mut self, text: &str) -> String {
+        let turn = self.input(Input::from_text(text)).await;
+        said(&turn)
+    }
+
+    /// Presses the button whose label contains `label` in the last reply.
+    pub async fn press(&mut self, label: &str) -> String {
+        let payload = self
+            .last
+            .as_ref()
+            .and_then(|t| t.replies.iter().flat_map(|r| &r.buttons).find(|b| b.label.contains(label)))
+            .map(|b| b.payload.clone());
+        let Some(payload) = payload else { panic!("no button {label:?} offered") };
+        let turn = self.input(Input::Button(payload)).await;
+        said(&turn)
+    }
+
+    pub fn state(&self) -> String {
+        self.last.as_ref().map(|t| t.session.state.clone()).unwrap_or_default()
+    }
+
+    pub fn buttons(&self) -> Vec<String> {
+        self.last
+            .as_ref()
+            .map(|t| t.replies.iter().flat_map(|r| r.buttons.iter().map(|b| b.label.clone())).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub fn said(turn: &Turn) -> String {
+    turn.replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n")
+}

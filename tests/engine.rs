@@ -1,0 +1,222 @@
+//! The engine through a conversation over in-memory stores, on the fixture dialogues.
+
+mod common;
+
+use common::{Citizen, at, basic_content, fixture, load};
+use sportello::engine::{self, Answers, Inbound, Input, Session, Step};
+use sportello::store::SubscriberStore;
+
+#[tokio::test]
+async fn start_shows_the_main_menu_with_buttons() {
+    let mut citizen = Citizen::basic();
+    let said = citizen.send("/start").await;
+    assert!(said.contains("Ciao! Come posso aiutarti?"), "{said}");
+    assert_eq!(citizen.buttons(), ["📅 Maturità", "Iscriviti", "Nome"]);
+    assert_eq!(citizen.state(), "main.menu");
+}
+
+#[tokio::test]
+async fn number_label_and_press_are_the_same_choice() {
+    let mut by_number = Citizen::basic();
+    by_number.send("/start").await;
+    let a = by_number.send("1").await;
+    let mut by_label = Citizen::basic();
+    by_label.send("/start").await;
+    let b = by_label.send("maturita").await;
+    let mut by_press = Citizen::basic();
+    by_press.send("/start").await;
+    let c = by_press.press("Maturità").await;
+    assert!(a.contains("mercoledì 16 giugno 2027, ore 8:30"), "{a}");
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}
+
+#[tokio::test]
+async fn a_goto_chain_shows_each_message_and_ends_waiting_at_the_menu() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    let turn = citizen.input(Input::from_text("1")).await;
+    assert_eq!(turn.replies.len(), 2);
+    assert!(turn.replies[0].buttons.is_empty());
+    assert_eq!(turn.replies[1].buttons.len(), 3);
+    assert_eq!(citizen.state(), "main.menu");
+}
+
+#[tokio::test]
+async fn free_text_tries_state_rules_then_intents_then_faq_then_fallback() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    // The state's own rule.
+    assert!(citizen.send("date della maturità?").await.contains("Prima prova"));
+    // A global intent.
+    assert!(citizen.send("quando è la prima prova?").await.contains("mercoledì 16 giugno 2027"));
+    // The FAQ.
+    let said = citizen.send("quando esce il bando di medicina?").await;
+    assert!(said.contains("Il bando esce di solito in primavera."), "{said}");
+    assert_eq!(citizen.buttons().len(), 3, "a FAQ answer keeps the options on offer");
+    // Nothing fits: a kind fallback that repeats the options.
+    let turn = citizen.input(Input::from_text("xyzzy")).await;
+    assert!(!turn.understood);
+    assert!(common::said(&turn).contains("Non ho capito."));
+    assert_eq!(citizen.buttons(), ["📅 Maturità", "Iscriviti", "Nome"]);
+}
+
+#[tokio::test]
+async fn global_commands_work_from_any_state_and_deep_links_enter_flows() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    citizen.send("Nome").await;
+    assert_eq!(citizen.state(), "main.nome");
+    citizen.send("/menu").await;
+    assert_eq!(citizen.state(), "main.menu");
+    let said = citizen.send("/start maturita").await;
+    assert!(said.contains("Prossime prove"), "{said}");
+    let said = citizen.send("/start@ProvaBot nonesiste").await;
+    assert!(said.contains("Ciao!"), "an unknown deep link falls back to /start: {said}");
+    let turn = citizen.input(Input::from_text("/sconosciuto")).await;
+    assert!(!turn.understood);
+}
+
+#[tokio::test]
+async fn ask_collects_a_slot_retries_then_escapes() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    assert!(citizen.send("3").await.contains("Come ti chiami?"));
+    assert!(citizen.send("42").await.contains("Scrivi solo il nome"));
+    assert_eq!(citizen.state(), "main.nome");
+    assert!(citizen.send("Giulia").await.contains("Piacere, Giulia!"));
+    assert_eq!(citizen.state(), "main.menu");
+
+    citizen.send("3").await;
+    citizen.send("1").await;
+    let said = citizen.send("2").await;
+    assert!(said.contains("Ciao! Come posso aiutarti?"), "max_tries reached: escape to the menu: {said}");
+}
+
+#[tokio::test]
+async fn subscribing_is_stored_and_shown() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    let said = citizen.send("Iscriviti").await;
+    assert!(said.contains("Iscritto a: Esame di Stato"), "{said}");
+    let topics = citizen.conversation.citizens().topics(&citizen.key).await.unwrap_or_default();
+    assert_eq!(topics, ["maturita"]);
+}
+
+#[tokio::test]
+async fn erase_forgets_the_citizen() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    citizen.send("Iscriviti").await;
+    assert!(citizen.send("/cancella").await.contains("Dati cancellati."));
+    let topics = citizen.conversation.citizens().topics(&citizen.key).await.unwrap_or_default();
+    assert!(topics.is_empty());
+    // The next message starts a new conversation at the main menu.
+    assert!(citizen.send("buongiorno").await.contains("Ciao!"));
+}
+
+#[tokio::test]
+async fn replies_follow_the_citizens_language_with_fallback() {
+    let mut citizen = Citizen::basic();
+    citizen.lang = "en".into();
+    let said = citizen.send("/start").await;
+    assert!(said.contains("Hi! How can I help?"), "{said}");
+    assert_eq!(citizen.buttons()[0], "📅 State exam");
+    // Written only in Italian: falls back to the flow's language.
+    assert_eq!(citizen.buttons()[1], "Iscriviti");
+    let said = citizen.send("State exam").await;
+    assert!(said.contains("Wednesday 16 June 2027, 8:30"), "{said}");
+    // An unsupported language gets the default.
+    let mut other = Citizen::basic();
+    other.lang = "xx".into();
+    assert!(other.send("/start").await.contains("Ciao!"));
+}
+
+#[tokio::test]
+async fn expired_events_are_never_shown_as_upcoming() {
+    let mut citizen = Citizen::basic();
+    citizen.now = at("2027-06-16T12:00:00Z");
+    let said = citizen.send("/start maturita").await;
+    assert!(!said.contains("Prima prova"), "{said}");
+    assert!(said.contains("Seconda prova"), "{said}");
+    citizen.now = at("2027-07-01T12:00:00Z");
+    assert!(citizen.send("/start maturita").await.contains("Nessuna prova in calendario."));
+}
+
+#[tokio::test]
+async fn hostile_or_odd_citizen_text_is_plain_text() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    citizen.send("Nome").await;
+    // Looks like a template: stored and shown as typed, never evaluated, escaped.
+    citizen.send("/menu").await;
+    citizen.send("3").await;
+    let turn = citizen.input(Input::from_text("{{ 7*7 }}")).await;
+    assert!(!common::said(&turn).contains("49"));
+    for odd in [
+        "a".repeat(10_000),
+        "🎓🎓🎓 ✨".to_owned(),
+        "\u{202E}ابحث عن موعد الامتحان\u{202C}".to_owned(),
+        "\u{200B}\u{200D}\u{FEFF}".to_owned(),
+        "<script>alert(1)</script>".to_owned(),
+        "'; DROP TABLE sessions; --".to_owned(),
+    ] {
+        let turn = citizen.input(Input::from_text(&odd)).await;
+        assert!(!turn.replies.is_empty(), "always an answer");
+        let said = common::said(&turn);
+        assert!(!said.contains("<script>"), "{said}");
+    }
+}
+
+#[tokio::test]
+async fn slot_values_keep_every_letter() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    citizen.send("Nome").await;
+    let said = citizen.send("Ŧomàs").await;
+    assert!(said.contains("Piacere, Ŧomàs!"), "{said}");
+}
+
+#[test]
+fn the_engine_is_a_pure_function_that_asks_for_data() {
+    let d = load(&fixture("basic"));
+    let session = Session::new("it");
+    let inbound = Inbound { at: at("2027-01-15T08:00:00Z"), input: Input::from_text("/start maturita") };
+    let mut answers = Answers::default();
+    let Step::Fetch(query) = engine::step(&d, &session, &inbound, &answers) else {
+        panic!("the dates state needs events first")
+    };
+    assert_eq!(query, engine::Query::Events { category: "maturita".into(), limit: 10 });
+    answers.insert(query, engine::Answer::Events(basic_content().events));
+    let first = engine::step(&d, &session, &inbound, &answers);
+    let second = engine::step(&d, &session, &inbound, &answers);
+    assert_eq!(first, second, "same inputs, same turn");
+    let Step::Done(turn) = first else { panic!("all data given") };
+    assert!(turn.replies[0].text.contains("Prima prova"));
+}
+
+#[test]
+fn a_long_goto_chain_stops_at_the_step_limit() {
+    let d = load(&fixture("chain"));
+    let session = Session::new("it");
+    let inbound = Inbound { at: at("2027-01-15T08:00:00Z"), input: Input::from_text("/start") };
+    let Step::Done(turn) = engine::step(&d, &session, &inbound, &Answers::default()) else {
+        panic!("no data needed")
+    };
+    assert_eq!(turn.visited.len(), 3, "step_limit: 3");
+    assert!(!turn.problems.is_empty());
+    assert!(common::said(&turn).contains("Qualcosa è andato storto."));
+    assert_eq!(turn.session.state, "main.menu", "back to the menu, no dead end");
+}
+
+#[test]
+fn a_template_failing_at_runtime_says_the_error_text() {
+    let d = load(&fixture("chain"));
+    let session = Session { state: "main.menu".into(), ..Session::new("it") };
+    let inbound = Inbound { at: at("2027-01-15T08:00:00Z"), input: Input::from_text("data") };
+    let Step::Done(turn) = engine::step(&d, &session, &inbound, &Answers::default()) else {
+        panic!("no data needed")
+    };
+    assert!(common::said(&turn).contains("Qualcosa è andato storto."));
+    assert!(turn.problems.iter().any(|p| p.contains("main.bad_date")));
+}
