@@ -21,7 +21,11 @@ pub fn html_to_plain(html: &str) -> String {
     if let Some(link) = LINK.as_ref() {
         text = link
             .replace_all(&text, |c: &regex::Captures| {
-                if c[1] == c[2] { c[1].to_owned() } else { format!("{} ({})", &c[2], &c[1]) }
+                if c[1] == c[2] {
+                    c[1].to_owned()
+                } else {
+                    format!("{} ({})", &c[2], &c[1])
+                }
             })
             .into_owned();
     }
@@ -37,8 +41,14 @@ mod tests {
 
     #[test]
     fn html_becomes_plain_text() {
-        assert_eq!(html_to_plain("<b>Ciao</b> &amp; &lt;benvenuto&gt; &#x27;x&#x27;"), "Ciao & <benvenuto> 'x'");
-        assert_eq!(html_to_plain(r#"Vedi <a href="https://x.it">il sito</a>"#), "Vedi il sito (https://x.it)");
+        assert_eq!(
+            html_to_plain("<b>Ciao</b> &amp; &lt;benvenuto&gt; &#x27;x&#x27;"),
+            "Ciao & <benvenuto> 'x'"
+        );
+        assert_eq!(
+            html_to_plain(r#"Vedi <a href="https://x.it">il sito</a>"#),
+            "Vedi il sito (https://x.it)"
+        );
         assert_eq!(html_to_plain("2 < 3"), "2 < 3");
     }
 }

@@ -114,7 +114,12 @@ impl ContentFile {
             let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
             let message = err.without_snippet().to_string();
             let message = message.lines().next().unwrap_or("invalid YAML").to_owned();
-            ContentError { file: file.to_owned(), line, column, message }
+            ContentError {
+                file: file.to_owned(),
+                line,
+                column,
+                message,
+            }
         })
     }
 
@@ -127,11 +132,11 @@ impl ContentFile {
 /// Italian words too common to tell one question from another.
 const STOPWORDS: &[&str] = &[
     "il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "di", "a", "da", "in", "con", "su",
-    "per", "tra", "fra", "e", "ed", "o", "che", "chi", "come", "dove", "quando", "quale",
-    "quali", "cosa", "del", "dello", "della", "dei", "degli", "delle", "al", "allo", "alla",
-    "ai", "agli", "alle", "dal", "dalla", "nel", "nella", "sul", "sulla", "mi", "ti", "si",
-    "ci", "vi", "non", "e", "sono", "posso", "devo", "puo", "the", "and", "for", "what", "when",
-    "how", "is", "are", "esce", "ciao", "grazie",
+    "per", "tra", "fra", "e", "ed", "o", "che", "chi", "come", "dove", "quando", "quale", "quali",
+    "cosa", "del", "dello", "della", "dei", "degli", "delle", "al", "allo", "alla", "ai", "agli",
+    "alle", "dal", "dalla", "nel", "nella", "sul", "sulla", "mi", "ti", "si", "ci", "vi", "non",
+    "e", "sono", "posso", "devo", "puo", "the", "and", "for", "what", "when", "how", "is", "are",
+    "esce", "ciao", "grazie",
 ];
 
 /// Minimum score for a FAQ to count as the answer (a keyword is worth 3, a word of the
@@ -150,7 +155,12 @@ pub fn best_faq<'a>(faqs: &'a [Faq], text: &str, lang: &str) -> Option<&'a Faq> 
         return None;
     }
     faqs.iter()
-        .map(|faq| (score(faq, &words) + u32::from(faq.lang == lang && score(faq, &words) > 0), faq))
+        .map(|faq| {
+            (
+                score(faq, &words) + u32::from(faq.lang == lang && score(faq, &words) > 0),
+                faq,
+            )
+        })
         .filter(|(score, _)| *score >= FAQ_THRESHOLD)
         .max_by_key(|(score, _)| *score)
         .map(|(_, faq)| faq)
@@ -196,8 +206,16 @@ mod tests {
     #[test]
     fn faq_search_finds_the_right_question_and_refuses_nonsense() {
         let faqs = vec![
-            faq("medicina", "Quando esce il bando per il test di medicina?", &["medicina", "bando", "test"]),
-            faq("portare", "Cosa devo portare alla maturità?", &["portare", "documento", "maturita"]),
+            faq(
+                "medicina",
+                "Quando esce il bando per il test di medicina?",
+                &["medicina", "bando", "test"],
+            ),
+            faq(
+                "portare",
+                "Cosa devo portare alla maturità?",
+                &["portare", "documento", "maturita"],
+            ),
         ];
         let hit = best_faq(&faqs, "quando esce il bando di medicina?", "it");
         assert_eq!(hit.map(|f| f.key.as_str()), Some("medicina"));
@@ -223,7 +241,10 @@ mod tests {
             valid_until: None,
         };
         assert!(!event.is_current(now));
-        let later = CalendarEvent { valid_until: Some("2027-06-30T00:00:00Z".parse().unwrap_or_default()), ..event };
+        let later = CalendarEvent {
+            valid_until: Some("2027-06-30T00:00:00Z".parse().unwrap_or_default()),
+            ..event
+        };
         assert!(later.is_current(now));
     }
 

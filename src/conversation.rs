@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use crate::dialogue::Dialogues;
 use crate::engine::{self, Answer, Answers, Effect, Inbound, Query, Session, Step, Turn};
-use crate::store::{ChatKey, CitizenEraser, ContentSource, SessionStore, StoreError, SubscriberStore};
+use crate::store::{
+    ChatKey, CitizenEraser, ContentSource, SessionStore, StoreError, SubscriberStore,
+};
 
 /// Fetch rounds one turn may take; each action needs at most one.
 const MAX_FETCHES: usize = 32;
@@ -36,7 +38,11 @@ where
     S: SessionStore + SubscriberStore + CitizenEraser,
 {
     pub fn new(dialogues: Arc<Dialogues>, content: C, citizens: S) -> Self {
-        Conversation { dialogues, content, citizens }
+        Conversation {
+            dialogues,
+            content,
+            citizens,
+        }
     }
 
     pub fn dialogues(&self) -> &Arc<Dialogues> {
@@ -48,7 +54,12 @@ where
     }
 
     /// Runs one turn for `key`. `lang` is the citizen's language for a new session.
-    pub async fn turn(&self, key: &ChatKey, inbound: &Inbound, lang: Option<&str>) -> Result<Turn, TurnError> {
+    pub async fn turn(
+        &self,
+        key: &ChatKey,
+        inbound: &Inbound,
+        lang: Option<&str>,
+    ) -> Result<Turn, TurnError> {
         let d = &self.dialogues;
         let session = match self.citizens.load(key).await? {
             Some(session) => session,
@@ -78,8 +89,14 @@ where
         let mut erased = false;
         for effect in &turn.effects {
             match effect {
-                Effect::Subscribe { topic } => self.citizens.subscribe(key, topic, &turn.session.lang).await?,
-                Effect::Unsubscribe { topic } => self.citizens.unsubscribe(key, topic.as_deref()).await?,
+                Effect::Subscribe { topic } => {
+                    self.citizens
+                        .subscribe(key, topic, &turn.session.lang)
+                        .await?
+                }
+                Effect::Unsubscribe { topic } => {
+                    self.citizens.unsubscribe(key, topic.as_deref()).await?
+                }
                 Effect::Erase => {
                     self.citizens.erase(key).await?;
                     erased = true;
@@ -92,14 +109,23 @@ where
         Ok(turn)
     }
 
-    async fn fetch(&self, key: &ChatKey, query: &Query, inbound: &Inbound) -> Result<Answer, StoreError> {
+    async fn fetch(
+        &self,
+        key: &ChatKey,
+        query: &Query,
+        inbound: &Inbound,
+    ) -> Result<Answer, StoreError> {
         Ok(match query {
-            Query::Events { category, limit } => {
-                Answer::Events(self.content.upcoming_events(category, inbound.at, *limit).await?)
-            }
-            Query::News { topic, limit } => {
-                Answer::News(self.content.latest_news(topic.as_deref(), inbound.at, *limit).await?)
-            }
+            Query::Events { category, limit } => Answer::Events(
+                self.content
+                    .upcoming_events(category, inbound.at, *limit)
+                    .await?,
+            ),
+            Query::News { topic, limit } => Answer::News(
+                self.content
+                    .latest_news(topic.as_deref(), inbound.at, *limit)
+                    .await?,
+            ),
             Query::Faq { text, lang } => Answer::Faq(self.content.search_faq(text, lang).await?),
             Query::Subscriptions => Answer::Subscriptions(self.citizens.topics(key).await?),
         })

@@ -8,11 +8,12 @@ mod diagnostic;
 pub mod graph;
 mod load;
 mod model;
+mod pattern;
 mod raw;
 mod template;
 
 pub use check::{
-    TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTONS, WHATSAPP_BUTTON_TITLE,
+    TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS,
     WHATSAPP_LIST_ROWS, successors,
 };
 pub use diagnostic::{Diagnostic, Position, Report, Severity};
@@ -21,6 +22,7 @@ pub use model::{
     Action, Ask, Button, Command, Dialogues, Fallback, Flow, Localized, Rule, Settings, State,
     StateId, Text, Topic,
 };
+pub use pattern::Pattern;
 pub use template::Templates;
 
 use std::path::Path;

@@ -102,26 +102,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 CheckFormat::Text => print!("{}", report.render_text()),
                 CheckFormat::Json => println!("{}", report.render_json()),
             }
-            Ok(if dialogues.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if dialogues.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
-        Command::Chat { dialogues, lang, content } => {
+        Command::Chat {
+            dialogues,
+            lang,
+            content,
+        } => {
             let dialogues = load_or_report(dialogues.as_deref())?;
             let content = content_file(content.as_deref())?;
-            let conversation = Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new());
-            let options = ConsoleOptions { interactive: std::io::stdin().is_terminal(), lang };
+            let conversation =
+                Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new());
+            let options = ConsoleOptions {
+                interactive: std::io::stdin().is_terminal(),
+                lang,
+            };
             runtime()?.block_on(async {
                 let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-                console::run(&conversation, &options, stdin, std::io::stdout(), chrono::Utc::now).await
+                console::run(
+                    &conversation,
+                    &options,
+                    stdin,
+                    std::io::stdout(),
+                    chrono::Utc::now,
+                )
+                .await
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Test { dir, dialogues, content } => {
-            let tests_dir = dir.clone().or_else(|| dialogues.as_ref().map(|d| d.join("tests")));
-            let dialogue_dir = dialogues.or_else(|| dir.as_ref().and_then(|d| d.parent().map(Path::to_path_buf)));
+        Command::Test {
+            dir,
+            dialogues,
+            content,
+        } => {
+            let tests_dir = dir
+                .clone()
+                .or_else(|| dialogues.as_ref().map(|d| d.join("tests")));
+            let dialogue_dir =
+                dialogues.or_else(|| dir.as_ref().and_then(|d| d.parent().map(Path::to_path_buf)));
             let loaded = load_or_report(dialogue_dir.as_deref())?;
             let files = match &tests_dir {
-                Some(path) => transcript::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?,
-                None if Path::new("dialogues/tests").is_dir() => transcript::read_dir(Path::new("dialogues/tests"))?,
+                Some(path) => transcript::read_dir(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+                None if Path::new("dialogues/tests").is_dir() => {
+                    transcript::read_dir(Path::new("dialogues/tests"))?
+                }
                 None => dialogue::bundled_tests(),
             };
             if files.is_empty() {
@@ -130,7 +159,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let content = content_file(content.as_deref())?;
             let summary = runtime()?.block_on(transcript::run_all(loaded, &content, &files));
             print!("{}", summary.render());
-            Ok(if summary.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if summary.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Graph { dir, format } => {
             let dialogues = load_or_report(dir.as_deref())?;
@@ -173,7 +206,8 @@ fn content_file(path: Option<&Path>) -> anyhow::Result<ContentFile> {
     match path {
         None => Ok(ContentFile::demo()?),
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             Ok(ContentFile::from_yaml(&path.display().to_string(), &text)?)
         }
     }

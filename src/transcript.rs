@@ -78,7 +78,11 @@ impl Summary {
     }
 
     pub fn coverage_percent(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { self.covered as f64 * 100.0 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            self.covered as f64 * 100.0 / self.total as f64
+        }
     }
 
     /// A line per transcript, the failures' first differences, then coverage.
@@ -87,7 +91,12 @@ impl Summary {
         for o in &self.outcomes {
             match &o.failure {
                 None => out.push_str(&format!("pass  {} ({})\n", o.name, o.file)),
-                Some(why) => out.push_str(&format!("FAIL  {} ({})\n      {}\n", o.name, o.file, why.replace('\n', "\n      "))),
+                Some(why) => out.push_str(&format!(
+                    "FAIL  {} ({})\n      {}\n",
+                    o.name,
+                    o.file,
+                    why.replace('\n', "\n      ")
+                )),
             }
         }
         let failed = self.outcomes.iter().filter(|o| o.failure.is_some()).count();
@@ -100,7 +109,10 @@ impl Summary {
             self.coverage_percent()
         ));
         if !self.uncovered.is_empty() {
-            out.push_str(&format!("not reached by any test: {}\n", self.uncovered.join(", ")));
+            out.push_str(&format!(
+                "not reached by any test: {}\n",
+                self.uncovered.join(", ")
+            ));
         }
         out
     }
@@ -112,7 +124,10 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && path.is_file() {
-            files.push(SourceFile { path: path.display().to_string(), bytes: std::fs::read(&path)? });
+            files.push(SourceFile {
+                path: path.display().to_string(),
+                bytes: std::fs::read(&path)?,
+            });
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -120,13 +135,20 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Vec<SourceFile>> {
 }
 
 /// Runs every transcript against `dialogues` with `content`.
-pub async fn run_all(dialogues: Arc<Dialogues>, content: &ContentFile, files: &[SourceFile]) -> Summary {
+pub async fn run_all(
+    dialogues: Arc<Dialogues>,
+    content: &ContentFile,
+    files: &[SourceFile],
+) -> Summary {
     let content = MemoryContent::new(content.clone());
     let mut outcomes = Vec::new();
     for file in files {
         outcomes.push(run_one(&dialogues, &content, file).await);
     }
-    let visited: BTreeSet<StateId> = outcomes.iter().flat_map(|o| o.visited.iter().copied()).collect();
+    let visited: BTreeSet<StateId> = outcomes
+        .iter()
+        .flat_map(|o| o.visited.iter().copied())
+        .collect();
     let uncovered = dialogues
         .states
         .iter()
@@ -134,11 +156,25 @@ pub async fn run_all(dialogues: Arc<Dialogues>, content: &ContentFile, files: &[
         .filter(|(i, _)| !visited.contains(&StateId(*i as u32)))
         .map(|(_, s)| s.qualified.clone())
         .collect();
-    Summary { outcomes, covered: visited.len(), total: dialogues.states.len(), uncovered }
+    Summary {
+        outcomes,
+        covered: visited.len(),
+        total: dialogues.states.len(),
+        uncovered,
+    }
 }
 
-async fn run_one(dialogues: &Arc<Dialogues>, content: &MemoryContent, file: &SourceFile) -> Outcome {
-    let mut outcome = Outcome { file: file.path.clone(), name: file.path.clone(), failure: None, visited: BTreeSet::new() };
+async fn run_one(
+    dialogues: &Arc<Dialogues>,
+    content: &MemoryContent,
+    file: &SourceFile,
+) -> Outcome {
+    let mut outcome = Outcome {
+        file: file.path.clone(),
+        name: file.path.clone(),
+        failure: None,
+        visited: BTreeSet::new(),
+    };
     let transcript = match parse(file) {
         Ok(t) => t,
         Err(err) => {
@@ -149,9 +185,17 @@ async fn run_one(dialogues: &Arc<Dialogues>, content: &MemoryContent, file: &Sou
     if let Some(name) = &transcript.name {
         outcome.name = name.clone();
     }
-    let now = transcript.now.map(|n| n.with_timezone(&Utc)).or_else(|| DEFAULT_NOW.parse().ok()).unwrap_or_default();
-    let lang = transcript.lang.as_deref().unwrap_or(&dialogues.settings.default_lang);
-    let conversation = Conversation::new(Arc::clone(dialogues), content.clone(), MemoryStore::new());
+    let now = transcript
+        .now
+        .map(|n| n.with_timezone(&Utc))
+        .or_else(|| DEFAULT_NOW.parse().ok())
+        .unwrap_or_default();
+    let lang = transcript
+        .lang
+        .as_deref()
+        .unwrap_or(&dialogues.settings.default_lang);
+    let conversation =
+        Conversation::new(Arc::clone(dialogues), content.clone(), MemoryStore::new());
     let key = ChatKey::new("test", "citizen");
     let mut offered: Vec<OutButton> = Vec::new();
     for (index, turn) in transcript.turns.iter().enumerate() {
@@ -161,12 +205,17 @@ async fn run_one(dialogues: &Arc<Dialogues>, content: &MemoryContent, file: &Sou
             (None, Some(label)) => match find_button(&offered, label) {
                 Some(button) => Input::Button(button.payload.clone()),
                 None => {
-                    outcome.failure = Some(format!("turn {number}: no button labelled {label:?} was offered; offered: {}", labels(&offered)));
+                    outcome.failure = Some(format!(
+                        "turn {number}: no button labelled {label:?} was offered; offered: {}",
+                        labels(&offered)
+                    ));
                     return outcome;
                 }
             },
             _ => {
-                outcome.failure = Some(format!("turn {number}: give exactly one of `send` or `press`"));
+                outcome.failure = Some(format!(
+                    "turn {number}: give exactly one of `send` or `press`"
+                ));
                 return outcome;
             }
         };
@@ -179,11 +228,27 @@ async fn run_one(dialogues: &Arc<Dialogues>, content: &MemoryContent, file: &Sou
             }
         };
         outcome.visited.extend(result.visited.iter().copied());
-        offered = result.replies.iter().flat_map(|r| r.buttons.iter().cloned()).collect();
-        let said = result.replies.iter().map(|r| html_to_plain(&r.text)).collect::<Vec<_>>().join("\n");
+        offered = result
+            .replies
+            .iter()
+            .flat_map(|r| r.buttons.iter().cloned())
+            .collect();
+        let said = result
+            .replies
+            .iter()
+            .map(|r| html_to_plain(&r.text))
+            .collect::<Vec<_>>()
+            .join("\n");
         if let Some(why) = first_difference(turn, &said, &offered, &result.session.state) {
-            let sent = turn.send.as_deref().or(turn.press.as_deref()).unwrap_or_default();
-            outcome.failure = Some(format!("turn {number} ({sent:?}): {why}\nthe bot said:\n{}", said.trim_end()));
+            let sent = turn
+                .send
+                .as_deref()
+                .or(turn.press.as_deref())
+                .unwrap_or_default();
+            outcome.failure = Some(format!(
+                "turn {number} ({sent:?}): {why}\nthe bot said:\n{}",
+                said.trim_end()
+            ));
             return outcome;
         }
     }
@@ -201,11 +266,21 @@ fn parse(file: &SourceFile) -> Result<RawTranscript, ContentError> {
     serde_saphyr::from_str_with_options(text, options).map_err(|err| {
         let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
         let message = err.without_snippet().to_string();
-        ContentError { file: file.path.clone(), line, column, message: message.lines().next().unwrap_or_default().to_owned() }
+        ContentError {
+            file: file.path.clone(),
+            line,
+            column,
+            message: message.lines().next().unwrap_or_default().to_owned(),
+        }
     })
 }
 
-fn first_difference(turn: &RawTurn, said: &str, offered: &[OutButton], state: &str) -> Option<String> {
+fn first_difference(
+    turn: &RawTurn,
+    said: &str,
+    offered: &[OutButton],
+    state: &str,
+) -> Option<String> {
     for expected in &turn.says {
         if !said.contains(expected.as_str()) {
             return Some(format!("expected the reply to contain {expected:?}"));
@@ -225,12 +300,17 @@ fn first_difference(turn: &RawTurn, said: &str, offered: &[OutButton], state: &s
     }
     for label in &turn.buttons {
         if find_button(offered, label).is_none() {
-            return Some(format!("expected a button {label:?}; offered: {}", labels(offered)));
+            return Some(format!(
+                "expected a button {label:?}; offered: {}",
+                labels(offered)
+            ));
         }
     }
     if let Some(expected) = &turn.state {
         if expected != state {
-            return Some(format!("expected to be in state `{expected}`, but in `{state}`"));
+            return Some(format!(
+                "expected to be in state `{expected}`, but in `{state}`"
+            ));
         }
     }
     None
@@ -239,12 +319,18 @@ fn first_difference(turn: &RawTurn, said: &str, offered: &[OutButton], state: &s
 /// A button whose label contains `wanted` (compared without case, accents or emoji).
 fn find_button<'a>(offered: &'a [OutButton], wanted: &str) -> Option<&'a OutButton> {
     let wanted = normalize(wanted);
-    offered.iter().find(|b| normalize(&b.label).contains(&wanted))
+    offered
+        .iter()
+        .find(|b| normalize(&b.label).contains(&wanted))
 }
 
 fn labels(offered: &[OutButton]) -> String {
     if offered.is_empty() {
         return "none".to_owned();
     }
-    offered.iter().map(|b| format!("{:?}", b.label)).collect::<Vec<_>>().join(", ")
+    offered
+        .iter()
+        .map(|b| format!("{:?}", b.label))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

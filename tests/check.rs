@@ -24,8 +24,16 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
 
 fn errors(dir: &Path) -> Vec<Diagnostic> {
     let (dialogues, report) = dialogue::load_dir(dir);
-    let errors: Vec<Diagnostic> = report.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
-    assert_eq!(dialogues.is_some(), errors.is_empty(), "dialogues are refused exactly when there are errors");
+    let errors: Vec<Diagnostic> = report
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(
+        dialogues.is_some(),
+        errors.is_empty(),
+        "dialogues are refused exactly when there are errors"
+    );
     errors
 }
 
@@ -36,7 +44,10 @@ fn only_error(dir: &Path) -> Diagnostic {
 }
 
 fn at(d: &Diagnostic) -> (String, u64, u64) {
-    let file = Path::new(&*d.position.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = Path::new(&*d.position.file)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     (file, d.position.line, d.position.column)
 }
 
@@ -49,28 +60,50 @@ fn the_fixture_is_clean() {
 fn a_misspelt_target_is_reported_at_its_line_and_column_with_a_suggestion() {
     let dir = scratch();
     let text = fs::read_to_string(dir.path().join("main.yaml")).unwrap_or_default();
-    write(dir.path(), "main.yaml", text.replace("goto: iscrivi }", "goto: iscriv }"));
+    write(
+        dir.path(),
+        "main.yaml",
+        text.replace("goto: iscrivi }", "goto: iscriv }"),
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("main.yaml".into(), 8, 37));
-    assert!(error.message.contains("unknown target `iscriv`; did you mean `iscrivi`?"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("unknown target `iscriv`; did you mean `iscrivi`?"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
 fn malformed_yaml_non_utf8_and_duplicate_keys_have_positions() {
     let dir = scratch();
-    write(dir.path(), "broken.yaml", "flow: x\nstart: a\nstates:\n  a: [\n");
+    write(
+        dir.path(),
+        "broken.yaml",
+        "flow: x\nstart: a\nstates:\n  a: [\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error).0, "broken.yaml");
     assert_eq!(error.position.line, 4);
 
     let dir = scratch();
-    write(dir.path(), "latin1.yaml", b"flow: x\nstart: a\nstates:\n  a:\n    say: \"perch\xe9\"\n    end: true\n");
+    write(
+        dir.path(),
+        "latin1.yaml",
+        b"flow: x\nstart: a\nstates:\n  a:\n    say: \"perch\xe9\"\n    end: true\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("latin1.yaml".into(), 5, 16));
     assert!(error.message.contains("UTF-8"));
 
     let dir = scratch();
-    write(dir.path(), "dup.yaml", "flow: x\nstart: a\nstates:\n  a:\n    say: uno\n    end: true\n  a:\n    say: due\n    end: true\n");
+    write(
+        dir.path(),
+        "dup.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: uno\n    end: true\n  a:\n    say: due\n    end: true\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("dup.yaml".into(), 7, 3));
     assert!(error.message.contains("written twice"), "{}", error.message);
@@ -79,66 +112,137 @@ fn malformed_yaml_non_utf8_and_duplicate_keys_have_positions() {
 #[test]
 fn unknown_keys_bad_regexes_and_template_errors_are_located() {
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a:\n    sai: ciao\n    end: true\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    sai: ciao\n    end: true\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("x.yaml".into(), 5, 5));
-    assert!(error.message.contains("unknown field `sai`"), "{}", error.message);
+    assert!(
+        error.message.contains("unknown field `sai`"),
+        "{}",
+        error.message
+    );
 
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a:\n    say: ciao\n    match:\n      - { when: '(unclosed', goto: a }\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: ciao\n    match:\n      - { when: '(unclosed', goto: a }\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("x.yaml".into(), 7, 17));
     assert!(error.message.contains("regex does not compile"));
 
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a:\n    say: |\n      riga uno\n      {% for e in %}\n    end: true\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: |\n      riga uno\n      {% for e in %}\n    end: true\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("x.yaml".into(), 7, 7));
     assert!(error.message.starts_with("template error"));
 
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a:\n    say: \"{{ events }}\"\n    end: true\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: \"{{ events }}\"\n    end: true\n",
+    );
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("x.yaml".into(), 5, 10));
-    assert!(error.message.contains("`events` needs a `do: { events: … }` action"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("`events` needs a `do: { events: … }` action"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
 fn dead_ends_loops_and_oversized_button_ids_are_errors() {
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a:\n    say: fine\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: fine\n",
+    );
     assert!(only_error(dir.path()).message.contains("dead end"));
 
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a: { say: uno, goto: b }\n  b: { say: due, goto: a }\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a: { say: uno, goto: b }\n  b: { say: due, goto: a }\n",
+    );
     assert!(only_error(dir.path()).message.contains("loops back"));
 
     let dir = scratch();
     let long = "s".repeat(70);
-    write(dir.path(), "x.yaml", format!("flow: x\nstart: {long}\nstates:\n  {long}:\n    say: scegli\n    buttons:\n      - {{ label: ok, goto: {long} }}\n"));
+    write(
+        dir.path(),
+        "x.yaml",
+        format!(
+            "flow: x\nstart: {long}\nstates:\n  {long}:\n    say: scegli\n    buttons:\n      - {{ label: ok, goto: {long} }}\n"
+        ),
+    );
     let error = only_error(dir.path());
-    assert!(error.message.contains("bytes; Telegram allows 64"), "{}", error.message);
+    assert!(
+        error.message.contains("bytes; Telegram allows 64"),
+        "{}",
+        error.message
+    );
     assert_eq!(at(&error), ("x.yaml".into(), 7, 18));
 }
 
 #[test]
 fn channel_limits_and_unreachable_states_are_warnings() {
     let dir = scratch();
-    let buttons: String = (1..=11).map(|i| format!("      - {{ label: \"Opzione numero {i} molto lunga\", goto: a }}\n")).collect();
-    write(dir.path(), "x.yaml", format!("flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    buttons:\n{buttons}  orfano:\n    say: solo\n    end: true\n"));
+    let buttons: String = (1..=11)
+        .map(|i| format!("      - {{ label: \"Opzione numero {i} molto lunga\", goto: a }}\n"))
+        .collect();
+    write(
+        dir.path(),
+        "x.yaml",
+        format!(
+            "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    buttons:\n{buttons}  orfano:\n    say: solo\n    end: true\n"
+        ),
+    );
     let (dialogues, report) = dialogue::load_dir(dir.path());
     assert!(dialogues.is_some(), "warnings do not block");
-    let messages: Vec<&str> = report.diagnostics.iter().map(|d| d.message.as_str()).collect();
-    assert!(messages.iter().any(|m| m.contains("numbered text menu")), "{messages:#?}");
+    let messages: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("numbered text menu")),
+        "{messages:#?}"
+    );
     assert!(messages.iter().any(|m| m.contains("WhatsApp shows 20")));
-    assert!(messages.iter().any(|m| m.contains("`x.orfano` cannot be reached")));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`x.orfano` cannot be reached"))
+    );
 }
 
 #[test]
 fn empty_missing_and_huge_inputs_are_refused_cleanly() {
     let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    assert!(only_error(empty.path()).message.contains("no dialogue files"));
-    assert!(only_error(&empty.path().join("missing")).message.contains("cannot read"));
+    assert!(
+        only_error(empty.path())
+            .message
+            .contains("no dialogue files")
+    );
+    assert!(
+        only_error(&empty.path().join("missing"))
+            .message
+            .contains("cannot read")
+    );
 
     let dir = scratch();
     write(dir.path(), "empty.yaml", "");
@@ -150,19 +254,30 @@ fn empty_missing_and_huge_inputs_are_refused_cleanly() {
 
     let dir = scratch();
     fs::remove_file(dir.path().join("sportello.yaml")).unwrap_or_default();
-    assert!(errors(dir.path()).iter().any(|e| e.message.contains("sportello.yaml is missing")));
+    assert!(
+        errors(dir.path())
+            .iter()
+            .any(|e| e.message.contains("sportello.yaml is missing"))
+    );
 }
 
 #[test]
 fn json_output_carries_the_same_positions() {
     let dir = scratch();
-    write(dir.path(), "x.yaml", "flow: x\nstart: a\nstates:\n  a:\n    say: fine\n");
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: fine\n",
+    );
     let (_, report) = dialogue::load_dir(dir.path());
     let json: serde_json::Value = serde_json::from_str(&report.render_json()).unwrap_or_default();
     assert_eq!(json[0]["severity"], "error");
     assert_eq!(json[0]["line"], 4);
     assert_eq!(json[0]["column"], 3);
     let text = report.render_text();
-    assert!(text.contains("x.yaml:4:3: error: state `x.a` is a dead end"), "{text}");
+    assert!(
+        text.contains("x.yaml:4:3: error: state `x.a` is a dead end"),
+        "{text}"
+    );
     assert!(text.contains(" 4 |   a:\n   |   ^"), "{text}");
 }

@@ -18,7 +18,9 @@ fn sportello(args: &[&str], stdin: &str) -> Output {
     if let Some(mut input) = child.stdin.take() {
         let _ = input.write_all(stdin.as_bytes());
     }
-    child.wait_with_output().unwrap_or_else(|e| panic!("sportello did not finish: {e}"))
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("sportello did not finish: {e}"))
 }
 
 fn stdout(output: &Output) -> String {
@@ -63,23 +65,39 @@ fn check_passes_on_the_bundled_dialogues_and_fails_at_a_misspelt_target() {
 
     let copy = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut misspelt = None;
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues")).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let path = entry.path();
         if !path.is_file() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = if misspelt.is_none() && name != "sportello.yaml" {
             // Misspell the first `goto: <target>` of the first flow file.
             text.lines()
                 .enumerate()
-                .find_map(|(i, line)| line.find("goto: ").map(|byte| (i, line[..byte].chars().count())))
+                .find_map(|(i, line)| {
+                    line.find("goto: ")
+                        .map(|byte| (i, line[..byte].chars().count()))
+                })
                 .map(|(line, col)| {
                     misspelt = Some((name.clone(), line + 1, col + 7));
                     text.lines()
                         .enumerate()
-                        .map(|(i, l)| if i == line { l.replacen("goto: ", "goto: zz", 1) } else { l.to_owned() })
+                        .map(|(i, l)| {
+                            if i == line {
+                                l.replacen("goto: ", "goto: zz", 1)
+                            } else {
+                                l.to_owned()
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join("\n")
                 })
@@ -89,13 +107,18 @@ fn check_passes_on_the_bundled_dialogues_and_fails_at_a_misspelt_target() {
         };
         std::fs::write(copy.path().join(&name), text).unwrap_or_else(|e| panic!("{e}"));
     }
-    let Some((file, line, column)) = misspelt else { panic!("no goto found to misspell") };
+    let Some((file, line, column)) = misspelt else {
+        panic!("no goto found to misspell")
+    };
     let dir = copy.path().display().to_string();
     let output = sportello(&["check", &dir], "");
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     let expected = format!("{file}:{line}:{column}: error: unknown target `zz");
-    assert!(text.contains(&expected), "expected {expected:?} in:\n{text}");
+    assert!(
+        text.contains(&expected),
+        "expected {expected:?} in:\n{text}"
+    );
 }
 
 #[test]
@@ -121,13 +144,23 @@ fn test_command_reports_the_first_difference_and_fails() {
     for name in ["sportello.yaml", "main.yaml", "maturita.yaml"] {
         let _ = std::fs::copy(common::fixture("basic").join(name), dir.path().join(name));
     }
-    std::fs::write(tests.join("t.yaml"), "name: sbagliato\nturns:\n  - send: /start\n    says: [\"Arrivederci\"]\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        tests.join("t.yaml"),
+        "name: sbagliato\nturns:\n  - send: /start\n    says: [\"Arrivederci\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let content = common::fixture("basic-content.yaml").display().to_string();
-    let output = sportello(&["test", &tests.display().to_string(), "--content", &content], "");
+    let output = sportello(
+        &["test", &tests.display().to_string(), "--content", &content],
+        "",
+    );
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("FAIL  sbagliato"), "{text}");
-    assert!(text.contains("turn 1 (\"/start\"): expected the reply to contain \"Arrivederci\""), "{text}");
+    assert!(
+        text.contains("turn 1 (\"/start\"): expected the reply to contain \"Arrivederci\""),
+        "{text}"
+    );
     assert!(text.contains("0 passed, 1 failed"), "{text}");
 }
 
@@ -148,12 +181,21 @@ fn graph_prints_mermaid_and_dot() {
 #[test]
 fn commands_that_load_broken_dialogues_exit_non_zero_with_the_finding() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("sportello.yaml"), "main: [\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("sportello.yaml"), "main: [\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().display().to_string();
-    for args in [vec!["check", &path], vec!["graph", &path], vec!["chat", "--dialogues", &path]] {
+    for args in [
+        vec!["check", &path],
+        vec!["graph", &path],
+        vec!["chat", "--dialogues", &path],
+    ] {
         let output = sportello(&args, "");
         assert_eq!(output.status.code(), Some(1), "{args:?}");
-        let all = format!("{}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+        let all = format!(
+            "{}{}",
+            stdout(&output),
+            String::from_utf8_lossy(&output.stderr)
+        );
         assert!(all.contains("sportello.yaml:1:"), "{args:?}: {all}");
         assert!(!all.contains("panicked"));
     }

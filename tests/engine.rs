@@ -47,13 +47,30 @@ async fn free_text_tries_state_rules_then_intents_then_faq_then_fallback() {
     let mut citizen = Citizen::basic();
     citizen.send("/start").await;
     // The state's own rule.
-    assert!(citizen.send("date della maturità?").await.contains("Prima prova"));
+    assert!(
+        citizen
+            .send("date della maturità?")
+            .await
+            .contains("Prima prova")
+    );
     // A global intent.
-    assert!(citizen.send("quando è la prima prova?").await.contains("mercoledì 16 giugno 2027"));
+    assert!(
+        citizen
+            .send("quando è la prima prova?")
+            .await
+            .contains("mercoledì 16 giugno 2027")
+    );
     // The FAQ.
     let said = citizen.send("quando esce il bando di medicina?").await;
-    assert!(said.contains("Il bando esce di solito in primavera."), "{said}");
-    assert_eq!(citizen.buttons().len(), 3, "a FAQ answer keeps the options on offer");
+    assert!(
+        said.contains("Il bando esce di solito in primavera."),
+        "{said}"
+    );
+    assert_eq!(
+        citizen.buttons().len(),
+        3,
+        "a FAQ answer keeps the options on offer"
+    );
     // Nothing fits: a kind fallback that repeats the options.
     let turn = citizen.input(Input::from_text("xyzzy")).await;
     assert!(!turn.understood);
@@ -72,7 +89,10 @@ async fn global_commands_work_from_any_state_and_deep_links_enter_flows() {
     let said = citizen.send("/start maturita").await;
     assert!(said.contains("Prossime prove"), "{said}");
     let said = citizen.send("/start@ProvaBot nonesiste").await;
-    assert!(said.contains("Ciao!"), "an unknown deep link falls back to /start: {said}");
+    assert!(
+        said.contains("Ciao!"),
+        "an unknown deep link falls back to /start: {said}"
+    );
     let turn = citizen.input(Input::from_text("/sconosciuto")).await;
     assert!(!turn.understood);
 }
@@ -90,7 +110,10 @@ async fn ask_collects_a_slot_retries_then_escapes() {
     citizen.send("3").await;
     citizen.send("1").await;
     let said = citizen.send("2").await;
-    assert!(said.contains("Ciao! Come posso aiutarti?"), "max_tries reached: escape to the menu: {said}");
+    assert!(
+        said.contains("Ciao! Come posso aiutarti?"),
+        "max_tries reached: escape to the menu: {said}"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +122,12 @@ async fn subscribing_is_stored_and_shown() {
     citizen.send("/start").await;
     let said = citizen.send("Iscriviti").await;
     assert!(said.contains("Iscritto a: Esame di Stato"), "{said}");
-    let topics = citizen.conversation.citizens().topics(&citizen.key).await.unwrap_or_default();
+    let topics = citizen
+        .conversation
+        .citizens()
+        .topics(&citizen.key)
+        .await
+        .unwrap_or_default();
     assert_eq!(topics, ["maturita"]);
 }
 
@@ -109,7 +137,12 @@ async fn erase_forgets_the_citizen() {
     citizen.send("/start").await;
     citizen.send("Iscriviti").await;
     assert!(citizen.send("/cancella").await.contains("Dati cancellati."));
-    let topics = citizen.conversation.citizens().topics(&citizen.key).await.unwrap_or_default();
+    let topics = citizen
+        .conversation
+        .citizens()
+        .topics(&citizen.key)
+        .await
+        .unwrap_or_default();
     assert!(topics.is_empty());
     // The next message starts a new conversation at the main menu.
     assert!(citizen.send("buongiorno").await.contains("Ciao!"));
@@ -140,7 +173,12 @@ async fn expired_events_are_never_shown_as_upcoming() {
     assert!(!said.contains("Prima prova"), "{said}");
     assert!(said.contains("Seconda prova"), "{said}");
     citizen.now = at("2027-07-01T12:00:00Z");
-    assert!(citizen.send("/start maturita").await.contains("Nessuna prova in calendario."));
+    assert!(
+        citizen
+            .send("/start maturita")
+            .await
+            .contains("Nessuna prova in calendario.")
+    );
 }
 
 #[tokio::test]
@@ -181,17 +219,28 @@ async fn slot_values_keep_every_letter() {
 fn the_engine_is_a_pure_function_that_asks_for_data() {
     let d = load(&fixture("basic"));
     let session = Session::new("it");
-    let inbound = Inbound { at: at("2027-01-15T08:00:00Z"), input: Input::from_text("/start maturita") };
+    let inbound = Inbound {
+        at: at("2027-01-15T08:00:00Z"),
+        input: Input::from_text("/start maturita"),
+    };
     let mut answers = Answers::default();
     let Step::Fetch(query) = engine::step(&d, &session, &inbound, &answers) else {
         panic!("the dates state needs events first")
     };
-    assert_eq!(query, engine::Query::Events { category: "maturita".into(), limit: 10 });
+    assert_eq!(
+        query,
+        engine::Query::Events {
+            category: "maturita".into(),
+            limit: 10
+        }
+    );
     answers.insert(query, engine::Answer::Events(basic_content().events));
     let first = engine::step(&d, &session, &inbound, &answers);
     let second = engine::step(&d, &session, &inbound, &answers);
     assert_eq!(first, second, "same inputs, same turn");
-    let Step::Done(turn) = first else { panic!("all data given") };
+    let Step::Done(turn) = first else {
+        panic!("all data given")
+    };
     assert!(turn.replies[0].text.contains("Prima prova"));
 }
 
@@ -199,21 +248,33 @@ fn the_engine_is_a_pure_function_that_asks_for_data() {
 fn a_long_goto_chain_stops_at_the_step_limit() {
     let d = load(&fixture("chain"));
     let session = Session::new("it");
-    let inbound = Inbound { at: at("2027-01-15T08:00:00Z"), input: Input::from_text("/start") };
+    let inbound = Inbound {
+        at: at("2027-01-15T08:00:00Z"),
+        input: Input::from_text("/start"),
+    };
     let Step::Done(turn) = engine::step(&d, &session, &inbound, &Answers::default()) else {
         panic!("no data needed")
     };
     assert_eq!(turn.visited.len(), 3, "step_limit: 3");
     assert!(!turn.problems.is_empty());
     assert!(common::said(&turn).contains("Qualcosa è andato storto."));
-    assert_eq!(turn.session.state, "main.menu", "back to the menu, no dead end");
+    assert_eq!(
+        turn.session.state, "main.menu",
+        "back to the menu, no dead end"
+    );
 }
 
 #[test]
 fn a_template_failing_at_runtime_says_the_error_text() {
     let d = load(&fixture("chain"));
-    let session = Session { state: "main.menu".into(), ..Session::new("it") };
-    let inbound = Inbound { at: at("2027-01-15T08:00:00Z"), input: Input::from_text("data") };
+    let session = Session {
+        state: "main.menu".into(),
+        ..Session::new("it")
+    };
+    let inbound = Inbound {
+        at: at("2027-01-15T08:00:00Z"),
+        input: Input::from_text("data"),
+    };
     let Step::Done(turn) = engine::step(&d, &session, &inbound, &Answers::default()) else {
         panic!("no data needed")
     };

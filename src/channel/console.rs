@@ -37,7 +37,11 @@ where
 {
     let key = ChatKey::new("console", "local");
     if options.interactive {
-        writeln!(out, "{} — chat di prova. Scrivi /start per iniziare, Ctrl-D per uscire.", conversation.dialogues().settings.bot)?;
+        writeln!(
+            out,
+            "{} — chat di prova. Scrivi /start per iniziare, Ctrl-D per uscire.",
+            conversation.dialogues().settings.bot
+        )?;
         write!(out, "> ")?;
         out.flush()?;
     }
@@ -50,8 +54,13 @@ where
             }
             continue;
         }
-        let inbound = Inbound { at: clock(), input: Input::from_text(&line) };
-        let turn = conversation.turn(&key, &inbound, Some(&options.lang)).await?;
+        let inbound = Inbound {
+            at: clock(),
+            input: Input::from_text(&line),
+        };
+        let turn = conversation
+            .turn(&key, &inbound, Some(&options.lang))
+            .await?;
         write!(out, "{}", render(&turn.replies))?;
         if options.interactive {
             write!(out, "> ")?;

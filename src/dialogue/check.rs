@@ -25,7 +25,13 @@ pub fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
     for (index, state) in d.states.iter().enumerate() {
         let at = || state.position.clone();
         if !reachable[index] {
-            report.push(Diagnostic::warning(at(), format!("state `{}` cannot be reached from any command, flow start or other state", state.qualified)));
+            report.push(Diagnostic::warning(
+                at(),
+                format!(
+                    "state `{}` cannot be reached from any command, flow start or other state",
+                    state.qualified
+                ),
+            ));
         }
         if !state.waits() && state.goto.is_none() && !state.end {
             report.push(Diagnostic::error(at(), format!("state `{}` is a dead end: give it buttons, match, ask or goto, or mark it `end: true`", state.qualified)));
@@ -34,13 +40,25 @@ pub fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
             report.push(Diagnostic::error(at(), format!("state `{}` waits for a button or text, so its `goto` would never be followed; move the buttons to the next state or drop the goto", state.qualified)));
         }
         if !state.buttons.is_empty() && state.say.is_none() {
-            report.push(Diagnostic::error(at(), format!("state `{}` has buttons but no `say` to show them with", state.qualified)));
+            report.push(Diagnostic::error(
+                at(),
+                format!(
+                    "state `{}` has buttons but no `say` to show them with",
+                    state.qualified
+                ),
+            ));
         }
         lint_buttons(d, StateId(index as u32), report);
     }
     for cycle_start in goto_cycles(d) {
         let state = d.state(cycle_start);
-        report.push(Diagnostic::error(state.position.clone(), format!("`goto` from `{}` loops back to it without waiting for the citizen", state.qualified)));
+        report.push(Diagnostic::error(
+            state.position.clone(),
+            format!(
+                "`goto` from `{}` loops back to it without waiting for the citizen",
+                state.qualified
+            ),
+        ));
     }
     for site in sites {
         if site.source_len > TELEGRAM_TEXT_LIMIT {
@@ -55,7 +73,10 @@ fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
     if count > WHATSAPP_LIST_ROWS {
         report.push(Diagnostic::warning(state.position.clone(), format!("{count} buttons: WhatsApp shows more than {WHATSAPP_LIST_ROWS} as a numbered text menu")));
     } else if count > WHATSAPP_BUTTONS {
-        report.push(Diagnostic::warning(state.position.clone(), format!("{count} buttons: WhatsApp shows more than {WHATSAPP_BUTTONS} as a list")));
+        report.push(Diagnostic::warning(
+            state.position.clone(),
+            format!("{count} buttons: WhatsApp shows more than {WHATSAPP_BUTTONS} as a list"),
+        ));
     }
     for (index, button) in state.buttons.iter().enumerate() {
         let payload = button_payload(&state.qualified, index);
@@ -72,7 +93,10 @@ fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
             .iter()
             .any(|b| b.typed_forms.iter().any(|f| button.typed_forms.contains(f)));
         if duplicate {
-            report.push(Diagnostic::warning(button.position.clone(), "two buttons have the same label; typing it picks the first"));
+            report.push(Diagnostic::warning(
+                button.position.clone(),
+                "two buttons have the same label; typing it picks the first",
+            ));
         }
     }
 }

@@ -97,12 +97,18 @@ impl Report {
     /// Sorts findings by file and position, so output is stable and reads top-down.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (&a.position.file, a.position.line, a.position.column, a.severity).cmp(&(
-                &b.position.file,
-                b.position.line,
-                b.position.column,
-                b.severity,
-            ))
+            (
+                &a.position.file,
+                a.position.line,
+                a.position.column,
+                a.severity,
+            )
+                .cmp(&(
+                    &b.position.file,
+                    b.position.line,
+                    b.position.column,
+                    b.severity,
+                ))
         });
     }
 
@@ -119,7 +125,11 @@ impl Report {
                 let _ = writeln!(out, "{}: {severity}: {}", p.file, d.message);
                 continue;
             }
-            let _ = writeln!(out, "{}:{}:{}: {severity}: {}", p.file, p.line, p.column, d.message);
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {severity}: {}",
+                p.file, p.line, p.column, d.message
+            );
             if let Some(line) = self.source_line(p) {
                 let gutter = p.line.to_string();
                 let _ = writeln!(out, " {gutter} | {line}");

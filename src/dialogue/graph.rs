@@ -46,19 +46,43 @@ fn edges(d: &Dialogues) -> Vec<Edge> {
         let flow_lang = &d.flows[state.flow].lang;
         for button in &state.buttons {
             let label = button.label.get(lang, flow_lang).to_owned();
-            edges.push(Edge { from, to: button.target, kind: EdgeKind::Button, label });
+            edges.push(Edge {
+                from,
+                to: button.target,
+                kind: EdgeKind::Button,
+                label,
+            });
         }
         for rule in &state.rules {
-            let label = format!("≈ {}", rule.regex.as_str());
-            edges.push(Edge { from, to: rule.target, kind: EdgeKind::Rule, label });
+            let label = format!("≈ {}", rule.pattern.as_str());
+            edges.push(Edge {
+                from,
+                to: rule.target,
+                kind: EdgeKind::Rule,
+                label,
+            });
         }
         if let Some(ask) = &state.ask {
             let label = format!("{} tries", ask.max_tries);
-            edges.push(Edge { from, to: ask.escape, kind: EdgeKind::Escape, label });
+            edges.push(Edge {
+                from,
+                to: ask.escape,
+                kind: EdgeKind::Escape,
+                label,
+            });
         }
         if let Some(to) = state.goto {
-            let label = if state.ask.is_some() { format!("{} ✓", ask_slot(state)) } else { String::new() };
-            edges.push(Edge { from, to, kind: EdgeKind::Goto, label });
+            let label = if state.ask.is_some() {
+                format!("{} ✓", ask_slot(state))
+            } else {
+                String::new()
+            };
+            edges.push(Edge {
+                from,
+                to,
+                kind: EdgeKind::Goto,
+                label,
+            });
         }
     }
     edges
@@ -83,8 +107,17 @@ fn mermaid_text(text: &str) -> String {
 fn mermaid(d: &Dialogues, edges: &[Edge]) -> String {
     let mut out = String::from("flowchart TD\n");
     for (flow_index, flow) in d.flows.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph flow_{flow_index}[\"{}\"]", mermaid_text(&flow.name));
-        for (index, state) in d.states.iter().enumerate().filter(|(_, s)| s.flow == flow_index) {
+        let _ = writeln!(
+            out,
+            "  subgraph flow_{flow_index}[\"{}\"]",
+            mermaid_text(&flow.name)
+        );
+        for (index, state) in d
+            .states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.flow == flow_index)
+        {
             let name = mermaid_text(&state.name);
             let node = if StateId(index as u32) == flow.start {
                 format!("s{index}([\"▶ {name}\"])")
@@ -116,10 +149,20 @@ fn dot_text(text: &str) -> String {
 }
 
 fn dot(d: &Dialogues, edges: &[Edge]) -> String {
-    let mut out = String::from("digraph sportello {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    let mut out =
+        String::from("digraph sportello {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
     for (flow_index, flow) in d.flows.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph cluster_{flow_index} {{\n    label=\"{}\";", dot_text(&flow.name));
-        for (index, state) in d.states.iter().enumerate().filter(|(_, s)| s.flow == flow_index) {
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_{flow_index} {{\n    label=\"{}\";",
+            dot_text(&flow.name)
+        );
+        for (index, state) in d
+            .states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.flow == flow_index)
+        {
             let shape = if StateId(index as u32) == flow.start {
                 ", penwidth=2"
             } else if state.end {
@@ -127,7 +170,11 @@ fn dot(d: &Dialogues, edges: &[Edge]) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(out, "    s{index} [label=\"{}\"{shape}];", dot_text(&state.name));
+            let _ = writeln!(
+                out,
+                "    s{index} [label=\"{}\"{shape}];",
+                dot_text(&state.name)
+            );
         }
         out.push_str("  }\n");
     }
@@ -137,7 +184,13 @@ fn dot(d: &Dialogues, edges: &[Edge]) -> String {
             EdgeKind::Rule | EdgeKind::Escape => ", style=dashed",
             EdgeKind::Goto => ", style=bold",
         };
-        let _ = writeln!(out, "  s{} -> s{} [label=\"{}\"{style}];", edge.from.0, edge.to.0, dot_text(&edge.label));
+        let _ = writeln!(
+            out,
+            "  s{} -> s{} [label=\"{}\"{style}];",
+            edge.from.0,
+            edge.to.0,
+            dot_text(&edge.label)
+        );
     }
     out.push_str("}\n");
     out

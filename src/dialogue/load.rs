@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use regex::{Regex, RegexBuilder};
 use serde_saphyr::{Location, Spanned};
 use sha2::{Digest, Sha256};
 
@@ -16,6 +15,7 @@ use super::model::{
     Action, Ask, Button, Command, Dialogues, Fallback, Flow, Localized, Rule, Settings, State,
     StateId, Text, Topic,
 };
+use super::pattern::Pattern;
 use super::raw::{RawAction, RawFlow, RawSettings, RawState, RawText};
 use super::template::Templates;
 use crate::engine::normalize;
@@ -26,8 +26,6 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 pub const SETTINGS_FILE: &str = "sportello.yaml";
 /// States entered in one turn before the engine stops a loop, unless settings say.
 const DEFAULT_STEP_LIMIT: usize = 20;
-/// Largest compiled regex; a staff regex is a few hundred bytes.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// Variables that actions put in scope.
 const ACTION_VARIABLES: [&str; 4] = ["events", "news", "faq", "subscriptions"];
@@ -134,6 +132,7 @@ struct Builder {
     sources: HashMap<Arc<str>, String>,
     templates: Templates,
     sites: Vec<TemplateSite>,
+    patterns: HashMap<String, Arc<Pattern>>,
 }
 
 /// Names registered before targets are resolved.
@@ -153,7 +152,10 @@ impl Builder {
         if bytes.len() > MAX_FILE_BYTES {
             self.error(
                 Position::whole(file),
-                format!("file is larger than {} KiB; split it into flows", MAX_FILE_BYTES / 1024),
+                format!(
+                    "file is larger than {} KiB; split it into flows",
+                    MAX_FILE_BYTES / 1024
+                ),
             );
             return None;
         }
@@ -167,7 +169,8 @@ impl Builder {
                 let good = &bytes[..err.valid_up_to()];
                 let line = good.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
                 let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-                let column = String::from_utf8_lossy(&good[line_start..]).chars().count() as u64 + 1;
+                let column =
+                    String::from_utf8_lossy(&good[line_start..]).chars().count() as u64 + 1;
                 self.error(
                     Position::new(file, line, column),
                     "the file is not UTF-8 text; save it as UTF-8",
@@ -186,9 +189,7 @@ impl Builder {
         match serde_saphyr::from_str_with_options::<T>(text, options) {
             Ok(value) => Some(value),
             Err(err) => {
-                let (line, column) = err
-                    .location()
-                    .map_or((0, 0), |l| (l.line(), l.column()));
+                let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
                 let message = yaml_message(&err);
                 self.error(Position::new(file, line, column), message);
                 None
@@ -219,7 +220,10 @@ impl Builder {
         let mut built_flows = Vec::new();
         let mut states = Vec::new();
         for (file, raw) in &flows {
-            let flow_lang = raw.lang.as_ref().map_or(default_lang.clone(), |l| l.value.clone());
+            let flow_lang = raw
+                .lang
+                .as_ref()
+                .map_or(default_lang.clone(), |l| l.value.clone());
             let flow_index = built_flows.len();
             let start = self.resolve(&names, &raw.flow.value, &raw.start, file);
             for (state_name, raw_state) in &raw.states.value.0 {
@@ -236,7 +240,10 @@ impl Builder {
             }
             built_flows.push(Flow {
                 name: raw.flow.value.clone(),
-                title: raw.title.as_ref().map(|t| self.plain_text(file, t, &flow_lang)),
+                title: raw
+                    .title
+                    .as_ref()
+                    .map(|t| self.plain_text(file, t, &flow_lang)),
                 lang: flow_lang,
                 start: start.unwrap_or(StateId(0)),
                 file: file.to_string(),
@@ -247,7 +254,9 @@ impl Builder {
             if !self.settings_seen {
                 let dir = flows
                     .first()
-                    .and_then(|(file, _)| Path::new(&**file).parent().map(|p| p.display().to_string()))
+                    .and_then(|(file, _)| {
+                        Path::new(&**file).parent().map(|p| p.display().to_string())
+                    })
                     .unwrap_or_else(|| "dialogues".to_owned());
                 self.error(
                     Position::whole(&Arc::from(dir)),
@@ -283,10 +292,18 @@ impl Builder {
             let flow = &raw.flow.value;
             let position = self.at(file, &raw.flow.referenced);
             if !is_name(flow) {
-                self.error(position.clone(), format!("flow name `{flow}` must use only lowercase letters, digits, `_` and `-`"));
+                self.error(
+                    position.clone(),
+                    format!(
+                        "flow name `{flow}` must use only lowercase letters, digits, `_` and `-`"
+                    ),
+                );
             }
             if let Some(first) = flow_files.get(flow) {
-                let message = format!("flow `{flow}` is already defined at {}:{}", first.file, first.line);
+                let message = format!(
+                    "flow `{flow}` is already defined at {}:{}",
+                    first.file, first.line
+                );
                 self.error(position, message);
                 continue;
             }
@@ -296,20 +313,37 @@ impl Builder {
             for (state, _) in &raw.states.value.0 {
                 let position = self.at(file, &state.referenced);
                 if !is_name(&state.value) {
-                    self.error(position.clone(), format!("state name `{}` must use only lowercase letters, digits, `_` and `-`", state.value));
+                    self.error(
+                        position.clone(),
+                        format!(
+                            "state name `{}` must use only lowercase letters, digits, `_` and `-`",
+                            state.value
+                        ),
+                    );
                 }
                 if !seen.insert(state.value.clone()) {
-                    self.error(position, format!("state `{}` is defined twice in flow `{flow}`", state.value));
+                    self.error(
+                        position,
+                        format!("state `{}` is defined twice in flow `{flow}`", state.value),
+                    );
                     continue;
                 }
-                names.by_name.insert(format!("{flow}.{}", state.value), StateId(next));
+                names
+                    .by_name
+                    .insert(format!("{flow}.{}", state.value), StateId(next));
                 state_names.push(state.value.clone());
                 next += 1;
             }
             if raw.states.value.0.is_empty() {
-                self.error(self.at(file, &raw.states.referenced), format!("flow `{flow}` has no states"));
+                self.error(
+                    self.at(file, &raw.states.referenced),
+                    format!("flow `{flow}` has no states"),
+                );
             }
-            let start = names.by_name.get(&format!("{flow}.{}", raw.start.value)).copied();
+            let start = names
+                .by_name
+                .get(&format!("{flow}.{}", raw.start.value))
+                .copied();
             names.flow_starts.insert(flow.clone(), start);
             names.states_of_flow.insert(flow.clone(), state_names);
         }
@@ -336,11 +370,8 @@ impl Builder {
                 .or_else(|| names.flow_starts.get(wanted).copied().flatten())
         };
         if found.is_none() {
-            let mut candidates: Vec<String> = names
-                .states_of_flow
-                .get(flow)
-                .cloned()
-                .unwrap_or_default();
+            let mut candidates: Vec<String> =
+                names.states_of_flow.get(flow).cloned().unwrap_or_default();
             candidates.extend(names.by_name.keys().cloned());
             candidates.extend(names.flow_starts.keys().cloned());
             let hint = did_you_mean(wanted, &candidates)
@@ -398,11 +429,23 @@ impl Builder {
             Ask {
                 slot: raw_ask.slot.value.clone(),
                 prompt: raw_ask.prompt.as_ref().map(|p| {
-                    self.template(file, &format!("{qualified}#prompt"), p, flow_lang, &ask_scope)
+                    self.template(
+                        file,
+                        &format!("{qualified}#prompt"),
+                        p,
+                        flow_lang,
+                        &ask_scope,
+                    )
                 }),
                 expect: raw_ask.expect.as_ref().and_then(|e| self.regex(file, e)),
                 retry: raw_ask.retry.as_ref().map(|r| {
-                    self.template(file, &format!("{qualified}#retry"), r, flow_lang, &ask_scope)
+                    self.template(
+                        file,
+                        &format!("{qualified}#retry"),
+                        r,
+                        flow_lang,
+                        &ask_scope,
+                    )
                 }),
                 max_tries: raw_ask.max_tries.unwrap_or(3).max(1),
                 escape: self
@@ -447,7 +490,12 @@ impl Builder {
                     let hint = did_you_mean(topic, topics)
                         .map(|t| format!("; did you mean `{t}`?"))
                         .unwrap_or_default();
-                    builder.error(position.clone(), format!("unknown topic `{topic}`{hint} (topics are declared in {SETTINGS_FILE})"));
+                    builder.error(
+                        position.clone(),
+                        format!(
+                            "unknown topic `{topic}`{hint} (topics are declared in {SETTINGS_FILE})"
+                        ),
+                    );
                 }
             };
             let built = match action {
@@ -466,12 +514,19 @@ impl Builder {
                 }
                 RawAction::Faq { query } => {
                     let name = format!("{qualified}#faq{index}");
-                    self.compile(name.clone(), query.clone(), position.clone(), &ALWAYS_IN_SCOPE);
+                    self.compile(
+                        name.clone(),
+                        query.clone(),
+                        position.clone(),
+                        &ALWAYS_IN_SCOPE,
+                    );
                     Action::Faq { query: name }
                 }
                 RawAction::Subscribe { topic } => {
                     check_topic(self, topic);
-                    Action::Subscribe { topic: topic.clone() }
+                    Action::Subscribe {
+                        topic: topic.clone(),
+                    }
                 }
                 RawAction::Unsubscribe { topic } if topic == "all" => {
                     Action::Unsubscribe { topic: None }
@@ -501,24 +556,24 @@ impl Builder {
         let regex = self.regex(file, when);
         let target = self.resolve(names, flow, goto, file);
         Some(Rule {
-            regex: regex?,
+            pattern: regex?,
             target: target?,
         })
     }
 
-    fn regex(&mut self, file: &Arc<str>, source: &Spanned<String>) -> Option<Regex> {
-        match RegexBuilder::new(&source.value)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-        {
-            Ok(regex) => Some(regex),
-            Err(err) => {
-                let text = err.to_string();
-                let reason = text
-                    .lines()
-                    .rev()
-                    .find_map(|l| l.trim().strip_prefix("error: "))
-                    .unwrap_or(text.trim());
+    fn regex(&mut self, file: &Arc<str>, source: &Spanned<String>) -> Option<Arc<Pattern>> {
+        // Staff repeat the same rule in many states; share one pattern (built once).
+        if let Some(pattern) = self.patterns.get(&source.value) {
+            return Some(Arc::clone(pattern));
+        }
+        match Pattern::parse(&source.value) {
+            Ok(pattern) => {
+                let pattern = Arc::new(pattern);
+                self.patterns
+                    .insert(source.value.clone(), Arc::clone(&pattern));
+                Some(pattern)
+            }
+            Err(reason) => {
                 let position = self.at(file, &source.referenced);
                 self.error(position, format!("regex does not compile: {reason}"));
                 None
@@ -559,7 +614,11 @@ impl Builder {
     /// A text that is not a template (labels, names), per language.
     fn plain_text(&self, file: &Arc<str>, text: &Spanned<RawText>, lang: &str) -> Text {
         match &text.value {
-            RawText::ByLang(v) => Text(v.iter().map(|(l, s)| (l.clone(), s.value.clone())).collect()),
+            RawText::ByLang(v) => Text(
+                v.iter()
+                    .map(|(l, s)| (l.clone(), s.value.clone()))
+                    .collect(),
+            ),
             _ => Text(vec![(lang.to_owned(), self.scalar_text(file, text))]),
         }
     }
@@ -570,10 +629,15 @@ impl Builder {
             RawText::Plain(s) => s.clone(),
             RawText::Scalar(formatted) => {
                 let span = text.referenced.span();
-                let written = span.byte_offset().zip(span.byte_len()).and_then(|(at, len)| {
-                    let source = self.sources.get(file)?;
-                    source.get(at as usize..(at + len) as usize).map(str::to_owned)
-                });
+                let written = span
+                    .byte_offset()
+                    .zip(span.byte_len())
+                    .and_then(|(at, len)| {
+                        let source = self.sources.get(file)?;
+                        source
+                            .get(at as usize..(at + len) as usize)
+                            .map(str::to_owned)
+                    });
                 written.unwrap_or_else(|| formatted.clone())
             }
             RawText::ByLang(_) => String::new(),
@@ -611,7 +675,9 @@ impl Builder {
                 let at = line_in_template(&self.sources, &position, 1);
                 for variable in unknown {
                     let hint = match did_you_mean(&variable, &ACTION_VARIABLES) {
-                        Some(v) if !in_scope.contains(&v) => format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state"),
+                        Some(v) if !in_scope.contains(&v) => {
+                            format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state")
+                        }
                         _ => did_you_mean(&variable, in_scope)
                             .map(|v| format!("; did you mean `{v}`?"))
                             .unwrap_or_default(),
@@ -625,7 +691,8 @@ impl Builder {
                 });
             }
             Err(err) => {
-                let at = line_in_template(&self.sources, &position, err.line_in_template.unwrap_or(1));
+                let at =
+                    line_in_template(&self.sources, &position, err.line_in_template.unwrap_or(1));
                 self.error(at, format!("template error: {}", err.message));
             }
         }
@@ -656,19 +723,24 @@ impl Builder {
             let position = self.at(file, &command.command.referenced);
             let valid = !name.is_empty()
                 && name.len() <= 32
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !valid {
                 self.error(position.clone(), format!("command `{name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)"));
             }
             if !seen.insert(name.clone()) {
-                self.error(position.clone(), format!("command `/{name}` is declared twice"));
+                self.error(
+                    position.clone(),
+                    format!("command `/{name}` is declared twice"),
+                );
             }
             let target = self.resolve(names, "", &command.goto, file);
             commands.push(Command {
-                description: command
-                    .description
-                    .as_ref()
-                    .map_or_else(|| Text(vec![(default_lang.clone(), name.clone())]), |d| self.plain_text(file, d, &default_lang)),
+                description: command.description.as_ref().map_or_else(
+                    || Text(vec![(default_lang.clone(), name.clone())]),
+                    |d| self.plain_text(file, d, &default_lang),
+                ),
                 name,
                 target: target.unwrap_or(StateId(0)),
                 position,
@@ -682,11 +754,28 @@ impl Builder {
         let fallback = Fallback {
             faq: raw.fallback.faq,
             answer: raw.fallback.answer.as_ref().map(|a| {
-                self.template(file, "@fallback#answer", a, &default_lang, &["slots", "lang", "topics", "faq"])
+                self.template(
+                    file,
+                    "@fallback#answer",
+                    a,
+                    &default_lang,
+                    &["slots", "lang", "topics", "faq"],
+                )
             }),
-            not_understood: self.template(file, "@fallback#say", &raw.fallback.say, &default_lang, &ALWAYS_IN_SCOPE),
+            not_understood: self.template(
+                file,
+                "@fallback#say",
+                &raw.fallback.say,
+                &default_lang,
+                &ALWAYS_IN_SCOPE,
+            ),
             error: raw.fallback.error.as_ref().map_or_else(
-                || Text(vec![("it".to_owned(), "Si è verificato un problema. Riprova tra poco.".to_owned())]),
+                || {
+                    Text(vec![(
+                        "it".to_owned(),
+                        "Si è verificato un problema. Riprova tra poco.".to_owned(),
+                    )])
+                },
                 |e| self.plain_text(file, e, &default_lang),
             ),
         };
@@ -709,7 +798,11 @@ impl Builder {
 
 /// The file position of line `line` (1-based) of a template that starts at `start`;
 /// column 0 in `start` marks a block scalar, whose lines start at their indentation.
-fn line_in_template(sources: &HashMap<Arc<str>, String>, start: &Position, line: usize) -> Position {
+fn line_in_template(
+    sources: &HashMap<Arc<str>, String>,
+    start: &Position,
+    line: usize,
+) -> Position {
     let file_line = start.line + line.saturating_sub(1) as u64;
     let column = if start.column != 0 && line <= 1 {
         start.column
@@ -717,7 +810,9 @@ fn line_in_template(sources: &HashMap<Arc<str>, String>, start: &Position, line:
         sources
             .get(&start.file)
             .and_then(|s| s.lines().nth(file_line.saturating_sub(1) as usize))
-            .map_or(1, |l| l.chars().take_while(|c| c.is_whitespace()).count() as u64 + 1)
+            .map_or(1, |l| {
+                l.chars().take_while(|c| c.is_whitespace()).count() as u64 + 1
+            })
     };
     Position::new(&start.file, file_line, column)
 }
@@ -735,7 +830,6 @@ fn provides(action: &Action) -> Option<&'static str> {
     }
 }
 
-
 fn is_name(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -744,7 +838,10 @@ fn is_name(name: &str) -> bool {
 }
 
 /// The closest candidate, if it is close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a, S: AsRef<str>>(wanted: &str, candidates: &'a [S]) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a, S: AsRef<str>>(
+    wanted: &str,
+    candidates: &'a [S],
+) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (strsim::jaro_winkler(wanted, c.as_ref()), c.as_ref()))
@@ -771,7 +868,9 @@ fn yaml_message(err: &serde_saphyr::Error) -> String {
 fn version_of(files: &[SourceFile]) -> String {
     let mut hasher = Sha256::new();
     for file in files {
-        let name = Path::new(&file.path).file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = Path::new(&file.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
         hasher.update(name.unwrap_or_default().as_bytes());
         hasher.update([0]);
         hasher.update(&file.bytes);

@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use regex::Regex;
+use std::sync::Arc;
 
 use super::diagnostic::Position;
+use super::pattern::Pattern;
 use super::template::Templates;
 
 /// Index of a state in `Dialogues::states`.
@@ -135,7 +136,7 @@ pub struct Button {
 /// A regex tried on free text, and where it leads.
 #[derive(Debug)]
 pub struct Rule {
-    pub regex: Regex,
+    pub pattern: Arc<Pattern>,
     pub target: StateId,
 }
 
@@ -143,7 +144,7 @@ pub struct Rule {
 pub struct Ask {
     pub slot: String,
     pub prompt: Option<Localized>,
-    pub expect: Option<Regex>,
+    pub expect: Option<Arc<Pattern>>,
     pub retry: Option<Localized>,
     pub max_tries: u8,
     pub escape: StateId,
@@ -152,13 +153,25 @@ pub struct Ask {
 /// A `do` action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Events { category: String, limit: usize },
-    News { topic: Option<String>, limit: usize },
+    Events {
+        category: String,
+        limit: usize,
+    },
+    News {
+        topic: Option<String>,
+        limit: usize,
+    },
     /// `query` is a template name.
-    Faq { query: String },
-    Subscribe { topic: String },
+    Faq {
+        query: String,
+    },
+    Subscribe {
+        topic: String,
+    },
     /// `None` removes every topic.
-    Unsubscribe { topic: Option<String> },
+    Unsubscribe {
+        topic: Option<String>,
+    },
     Subscriptions,
     Erase,
 }

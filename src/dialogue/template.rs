@@ -57,7 +57,9 @@ impl Templates {
             .add_template_owned(name, source)
             .map_err(|err| TemplateError {
                 line_in_template: err.line(),
-                message: err.detail().map_or_else(|| err.kind().to_string(), str::to_owned),
+                message: err
+                    .detail()
+                    .map_or_else(|| err.kind().to_string(), str::to_owned),
             })
     }
 
@@ -88,18 +90,50 @@ fn filter_time(state: &State, value: Value) -> Result<String, minijinja::Error> 
 }
 
 const WEEKDAYS_IT: [&str; 7] = [
-    "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica",
+    "lunedì",
+    "martedì",
+    "mercoledì",
+    "giovedì",
+    "venerdì",
+    "sabato",
+    "domenica",
 ];
 const MONTHS_IT: [&str; 12] = [
-    "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-    "settembre", "ottobre", "novembre", "dicembre",
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
 ];
 const WEEKDAYS_EN: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Formats an RFC 3339 time stamp in Europe/Rome, in the citizen's language
@@ -134,9 +168,21 @@ fn format_rome(
     let month = when.month0() as usize;
     let time = format!("{}:{:02}", when.hour(), when.minute());
     let date = if english {
-        format!("{} {} {} {}", WEEKDAYS_EN[weekday], when.day(), MONTHS_EN[month], when.year())
+        format!(
+            "{} {} {} {}",
+            WEEKDAYS_EN[weekday],
+            when.day(),
+            MONTHS_EN[month],
+            when.year()
+        )
     } else {
-        format!("{} {} {} {}", WEEKDAYS_IT[weekday], when.day(), MONTHS_IT[month], when.year())
+        format!(
+            "{} {} {} {}",
+            WEEKDAYS_IT[weekday],
+            when.day(),
+            MONTHS_IT[month],
+            when.year()
+        )
     };
     match (with_date, with_time, english) {
         (true, true, false) => format!("{date}, ore {time}"),
@@ -162,13 +208,19 @@ mod tests {
         // 06:30 UTC is 08:30 in Rome in summer.
         let out = render("{{ d | data }}", context! { d => "2027-06-16T06:30:00Z" });
         assert_eq!(out, "mercoledì 16 giugno 2027, ore 8:30");
-        let out = render("{{ d | giorno }} {{ d | ora }}", context! { d => "2027-01-04T08:05:00Z" });
+        let out = render(
+            "{{ d | giorno }} {{ d | ora }}",
+            context! { d => "2027-01-04T08:05:00Z" },
+        );
         assert_eq!(out, "lunedì 4 gennaio 2027 9:05");
     }
 
     #[test]
     fn dates_follow_the_citizens_language() {
-        let out = render("{{ d | data }}", context! { d => "2027-06-16T06:30:00Z", lang => "en" });
+        let out = render(
+            "{{ d | data }}",
+            context! { d => "2027-06-16T06:30:00Z", lang => "en" },
+        );
         assert_eq!(out, "Wednesday 16 June 2027, 8:30");
     }
 
@@ -186,7 +238,10 @@ mod tests {
 
     #[test]
     fn runaway_loops_stop() {
-        let out = render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", context! {});
+        let out = render(
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            context! {},
+        );
         assert!(out.starts_with("ERROR"));
     }
 

@@ -62,9 +62,13 @@ pub struct OutButton {
 /// A change the conversation must make in the store after the turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Subscribe { topic: String },
+    Subscribe {
+        topic: String,
+    },
     /// `None`: every topic.
-    Unsubscribe { topic: Option<String> },
+    Unsubscribe {
+        topic: Option<String>,
+    },
     /// Delete everything stored about the citizen, the session included.
     Erase,
 }
@@ -113,11 +117,29 @@ mod tests {
     fn commands_are_recognised_with_bot_suffix_and_argument() {
         assert_eq!(
             Input::from_text("/start@SportelloBot maturita"),
-            Input::Command { name: "start".into(), arg: Some("maturita".into()) }
+            Input::Command {
+                name: "start".into(),
+                arg: Some("maturita".into())
+            }
         );
-        assert_eq!(Input::from_text("/AIUTO"), Input::Command { name: "aiuto".into(), arg: None });
-        assert_eq!(Input::from_text("/ciao mondo!").clone(), Input::Command { name: "ciao".into(), arg: Some("mondo!".into()) });
-        assert_eq!(Input::from_text("1/2 di voto"), Input::Text("1/2 di voto".into()));
+        assert_eq!(
+            Input::from_text("/AIUTO"),
+            Input::Command {
+                name: "aiuto".into(),
+                arg: None
+            }
+        );
+        assert_eq!(
+            Input::from_text("/ciao mondo!").clone(),
+            Input::Command {
+                name: "ciao".into(),
+                arg: Some("mondo!".into())
+            }
+        );
+        assert_eq!(
+            Input::from_text("1/2 di voto"),
+            Input::Text("1/2 di voto".into())
+        );
         assert_eq!(Input::from_text("/"), Input::Text("/".into()));
     }
 }

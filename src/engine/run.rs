@@ -106,7 +106,7 @@ impl<'a> Run<'a> {
             if let Some(target) = typed_button(state, &typed) {
                 return self.enter(target);
             }
-            if ask.expect.as_ref().is_none_or(|re| re.is_match(text)) {
+            if ask.expect.as_ref().is_none_or(|p| p.is_match(text)) {
                 self.session.slots.insert(ask.slot.clone(), text.to_owned());
                 self.session.tries = 0;
                 return match state.goto {
@@ -130,7 +130,7 @@ impl<'a> Run<'a> {
             return self.enter(target);
         }
         let rules = state.rules.iter().chain(&self.d.settings.intents);
-        if let Some(rule) = rules.into_iter().find(|r| r.regex.is_match(text)) {
+        if let Some(rule) = rules.into_iter().find(|r| r.pattern.is_match(text)) {
             return self.enter(rule.target);
         }
         if self.d.settings.fallback.faq {
@@ -176,9 +176,15 @@ impl<'a> Run<'a> {
         let mut next = Some(target);
         while let Some(id) = next {
             if self.visited.len() >= self.d.settings.step_limit {
-                self.problems.push(format!("step limit reached at {}", self.d.state(id).qualified));
+                self.problems.push(format!(
+                    "step limit reached at {}",
+                    self.d.state(id).qualified
+                ));
                 let text = self.error_text(id);
-                self.replies.push(Outbound { text, buttons: Vec::new() });
+                self.replies.push(Outbound {
+                    text,
+                    buttons: Vec::new(),
+                });
                 self.session.state = self.d.state(self.d.settings.main).qualified.clone();
                 self.attach_options(self.d.settings.main);
                 return Ok(());
@@ -211,13 +217,19 @@ impl<'a> Run<'a> {
         for action in &state.actions {
             match action {
                 Action::Events { category, limit } => {
-                    let query = Query::Events { category: category.clone(), limit: *limit };
+                    let query = Query::Events {
+                        category: category.clone(),
+                        limit: *limit,
+                    };
                     if let Answer::Events(events) = self.fetch(query)? {
                         values.insert("events", Value::from_serialize(events));
                     }
                 }
                 Action::News { topic, limit } => {
-                    let query = Query::News { topic: topic.clone(), limit: *limit };
+                    let query = Query::News {
+                        topic: topic.clone(),
+                        limit: *limit,
+                    };
                     if let Answer::News(news) = self.fetch(query)? {
                         values.insert("news", Value::from_serialize(news));
                     }
@@ -226,7 +238,10 @@ impl<'a> Run<'a> {
                     let context = self.context(state, BTreeMap::new());
                     let text = self.d.templates.render(query, &context).unwrap_or_default();
                     let text = html_escape::decode_html_entities(&text).into_owned();
-                    let query = Query::Faq { text, lang: self.session.lang.clone() };
+                    let query = Query::Faq {
+                        text,
+                        lang: self.session.lang.clone(),
+                    };
                     if let Answer::Faq(faq) = self.fetch(query)? {
                         values.insert("faq", Value::from_serialize(faq));
                     }
@@ -236,14 +251,18 @@ impl<'a> Run<'a> {
                     if !topics.contains(topic) {
                         topics.push(topic.clone());
                     }
-                    self.effects.push(Effect::Subscribe { topic: topic.clone() });
+                    self.effects.push(Effect::Subscribe {
+                        topic: topic.clone(),
+                    });
                     values.insert("subscriptions", Value::from_serialize(&topics));
                     self.subscriptions = Some(topics);
                 }
                 Action::Unsubscribe { topic } => {
                     let mut topics = self.subscriptions()?;
                     topics.retain(|t| topic.as_ref().is_some_and(|only| only != t));
-                    self.effects.push(Effect::Unsubscribe { topic: topic.clone() });
+                    self.effects.push(Effect::Unsubscribe {
+                        topic: topic.clone(),
+                    });
                     values.insert("subscriptions", Value::from_serialize(&topics));
                     self.subscriptions = Some(topics);
                 }
@@ -297,7 +316,12 @@ impl<'a> Run<'a> {
         let flow_lang = &self.d.flow_of(at).lang;
         let rendered = text
             .template_name(&self.session.lang, flow_lang)
-            .map(|name| self.d.templates.render(name, context).map_err(|e| (name, e)));
+            .map(|name| {
+                self.d
+                    .templates
+                    .render(name, context)
+                    .map_err(|e| (name, e))
+            });
         let text = match rendered {
             Some(Ok(text)) => text,
             Some(Err((name, err))) => {
@@ -307,20 +331,35 @@ impl<'a> Run<'a> {
             None => return,
         };
         if !text.trim().is_empty() {
-            self.replies.push(Outbound { text, buttons: Vec::new() });
+            self.replies.push(Outbound {
+                text,
+                buttons: Vec::new(),
+            });
         }
     }
 
     fn error_text(&self, at: StateId) -> String {
         let flow_lang = &self.d.flow_of(at).lang;
-        let text = self.d.settings.fallback.error.get(&self.session.lang, flow_lang);
+        let text = self
+            .d
+            .settings
+            .fallback
+            .error
+            .get(&self.session.lang, flow_lang);
         html_escape::encode_text(text).into_owned()
     }
 
     /// The buttons on offer at `here`: its own, or the main menu's when it has none.
     fn options_of(&self, here: StateId) -> (StateId, usize) {
         let count = self.d.state(here).buttons.len();
-        if count > 0 { (here, count) } else { (self.d.settings.main, self.d.state(self.d.settings.main).buttons.len()) }
+        if count > 0 {
+            (here, count)
+        } else {
+            (
+                self.d.settings.main,
+                self.d.state(self.d.settings.main).buttons.len(),
+            )
+        }
     }
 
     /// Puts the options of `here` on the last message (or a bare one).
@@ -342,7 +381,10 @@ impl<'a> Run<'a> {
         }
         match self.replies.last_mut() {
             Some(last) if last.buttons.is_empty() => last.buttons = buttons,
-            _ => self.replies.push(Outbound { text: String::new(), buttons }),
+            _ => self.replies.push(Outbound {
+                text: String::new(),
+                buttons,
+            }),
         }
     }
 }

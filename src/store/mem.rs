@@ -30,7 +30,9 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, Citizens> {
         // A panic elsewhere cannot leave these maps half-updated: every change is one
         // insert or remove. So a poisoned lock is still safe to use.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -47,11 +49,20 @@ impl SessionStore for MemoryStore {
 
 impl SubscriberStore for MemoryStore {
     async fn topics(&self, key: &ChatKey) -> Result<Vec<String>, StoreError> {
-        Ok(self.lock().topics.get(key).map(|t| t.iter().cloned().collect()).unwrap_or_default())
+        Ok(self
+            .lock()
+            .topics
+            .get(key)
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn subscribe(&self, key: &ChatKey, topic: &str, _lang: &str) -> Result<(), StoreError> {
-        self.lock().topics.entry(key.clone()).or_default().insert(topic.to_owned());
+        self.lock()
+            .topics
+            .entry(key.clone())
+            .or_default()
+            .insert(topic.to_owned());
         Ok(())
     }
 
@@ -76,7 +87,10 @@ impl CitizenEraser for MemoryStore {
         let mut citizens = self.lock();
         let sessions = u64::from(citizens.sessions.remove(key).is_some());
         let topics = citizens.topics.remove(key).map_or(0, |t| t.len() as u64);
-        Ok(vec![("sessions".to_owned(), sessions), ("subscriptions".to_owned(), topics)])
+        Ok(vec![
+            ("sessions".to_owned(), sessions),
+            ("subscriptions".to_owned(), topics),
+        ])
     }
 }
 
@@ -88,12 +102,19 @@ pub struct MemoryContent {
 
 impl MemoryContent {
     pub fn new(content: ContentFile) -> MemoryContent {
-        MemoryContent { content: Arc::new(content) }
+        MemoryContent {
+            content: Arc::new(content),
+        }
     }
 }
 
 impl ContentSource for MemoryContent {
-    async fn upcoming_events(&self, category: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<CalendarEvent>, StoreError> {
+    async fn upcoming_events(
+        &self,
+        category: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<CalendarEvent>, StoreError> {
         let mut events: Vec<CalendarEvent> = self
             .content
             .events
@@ -106,7 +127,12 @@ impl ContentSource for MemoryContent {
         Ok(events)
     }
 
-    async fn latest_news(&self, topic: Option<&str>, now: DateTime<Utc>, limit: usize) -> Result<Vec<NewsItem>, StoreError> {
+    async fn latest_news(
+        &self,
+        topic: Option<&str>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<NewsItem>, StoreError> {
         let mut news: Vec<NewsItem> = self
             .content
             .news

@@ -14,7 +14,9 @@ use sportello::store::ChatKey;
 use sportello::store::mem::{MemoryContent, MemoryStore};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Loads a dialogue directory, failing the test with the rendered report on errors.
@@ -22,7 +24,11 @@ pub fn load(dir: &Path) -> Arc<Dialogues> {
     let (dialogues, report) = dialogue::load_dir(dir);
     match dialogues {
         Some(d) => Arc::new(d),
-        None => panic!("dialogues in {} do not load:\n{}", dir.display(), report.render_text()),
+        None => panic!(
+            "dialogues in {} do not load:\n{}",
+            dir.display(),
+            report.render_text()
+        ),
     }
 }
 
@@ -48,7 +54,11 @@ pub struct Citizen {
 impl Citizen {
     pub fn new(dialogues: Arc<Dialogues>, content: ContentFile) -> Citizen {
         Citizen {
-            conversation: Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new()),
+            conversation: Conversation::new(
+                dialogues,
+                MemoryContent::new(content),
+                MemoryStore::new(),
+            ),
             key: ChatKey::new("test", "42"),
             now: at("2027-01-15T08:00:00Z"),
             lang: "it".to_owned(),
@@ -61,8 +71,14 @@ impl Citizen {
     }
 
     pub async fn input(&mut self, input: Input) -> Turn {
-        let inbound = Inbound { at: self.now, input };
-        let turn = self.conversation.turn(&self.key, &inbound, Some(&self.lang)).await;
+        let inbound = Inbound {
+            at: self.now,
+            input,
+        };
+        let turn = self
+            .conversation
+            .turn(&self.key, &inbound, Some(&self.lang))
+            .await;
         let turn = match turn {
             Ok(turn) => turn,
             Err(err) => panic!("turn failed: {err}"),
@@ -82,25 +98,44 @@ impl Citizen {
         let payload = self
             .last
             .as_ref()
-            .and_then(|t| t.replies.iter().flat_map(|r| &r.buttons).find(|b| b.label.contains(label)))
+            .and_then(|t| {
+                t.replies
+                    .iter()
+                    .flat_map(|r| &r.buttons)
+                    .find(|b| b.label.contains(label))
+            })
             .map(|b| b.payload.clone());
-        let Some(payload) = payload else { panic!("no button {label:?} offered") };
+        let Some(payload) = payload else {
+            panic!("no button {label:?} offered")
+        };
         let turn = self.input(Input::Button(payload)).await;
         said(&turn)
     }
 
     pub fn state(&self) -> String {
-        self.last.as_ref().map(|t| t.session.state.clone()).unwrap_or_default()
+        self.last
+            .as_ref()
+            .map(|t| t.session.state.clone())
+            .unwrap_or_default()
     }
 
     pub fn buttons(&self) -> Vec<String> {
         self.last
             .as_ref()
-            .map(|t| t.replies.iter().flat_map(|r| r.buttons.iter().map(|b| b.label.clone())).collect())
+            .map(|t| {
+                t.replies
+                    .iter()
+                    .flat_map(|r| r.buttons.iter().map(|b| b.label.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
 
 pub fn said(turn: &Turn) -> String {
-    turn.replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n")
+    turn.replies
+        .iter()
+        .map(|r| r.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
