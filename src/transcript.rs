@@ -306,12 +306,10 @@ fn first_difference(
             ));
         }
     }
-    if let Some(expected) = &turn.state {
-        if expected != state {
-            return Some(format!(
-                "expected to be in state `{expected}`, but in `{state}`"
-            ));
-        }
+    if let Some(expected) = turn.state.as_deref().filter(|expected| *expected != state) {
+        return Some(format!(
+            "expected to be in state `{expected}`, but in `{state}`"
+        ));
     }
     None
 }
