@@ -117,6 +117,17 @@ async fn ask_collects_a_slot_retries_then_escapes() {
 }
 
 #[tokio::test]
+async fn an_unknown_command_during_ask_asks_again_instead_of_offering_a_menu() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    citizen.send("Nome").await;
+    let said = citizen.send("/boh").await;
+    assert!(said.contains("Non ho capito.") && said.contains("Come ti chiami?"), "{said}");
+    assert!(citizen.buttons().is_empty());
+    assert!(citizen.send("Anna").await.contains("Piacere, Anna!"));
+}
+
+#[tokio::test]
 async fn subscribing_is_stored_and_shown() {
     let mut citizen = Citizen::basic();
     citizen.send("/start").await;

@@ -164,10 +164,19 @@ impl<'a> Run<'a> {
     fn not_understood(&mut self) -> Step<()> {
         self.understood = false;
         let here = self.current().unwrap_or(self.d.settings.main);
-        let context = self.context(self.d.state(here), BTreeMap::new());
+        let state = self.d.state(here);
+        let context = self.context(state, BTreeMap::new());
         let fallback = &self.d.settings.fallback.not_understood;
         self.say(fallback, here, &context);
-        self.attach_options(here);
+        match &state.ask {
+            // Still waiting for the answer: ask again rather than offer another menu.
+            Some(ask) if state.buttons.is_empty() => {
+                if let Some(prompt) = ask.prompt.as_ref().or(state.say.as_ref()) {
+                    self.say(prompt, here, &context);
+                }
+            }
+            _ => self.attach_options(here),
+        }
         Ok(())
     }
 
