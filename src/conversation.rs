@@ -1,27 +1,32 @@
 //! The one place that ties a turn together: load the session, step the engine
-//! (fetching the data it asks for), apply its effects, save the session.
+//! (fetching the data it asks for), then commit session, effects and transcript at
+//! once. A commit that finds the session changed by another turn of the same chat
+//! runs the turn again on the newer session, so turns of one chat never interleave.
 //!
-//! Channels call `Conversation::turn` and render what comes back. Callers keep turns
-//! of one chat in order; this type does not queue.
+//! Channels call `Conversation::turn` and render what comes back.
 
 use std::sync::Arc;
 
 use crate::dialogue::Dialogues;
-use crate::engine::{self, Answer, Answers, Effect, Inbound, Query, Session, Step, Turn};
+use crate::engine::{self, Answer, Answers, Inbound, Input, Query, Session, Step, Turn};
 use crate::store::{
-    ChatKey, CitizenEraser, ContentSource, SessionStore, StoreError, SubscriberStore,
+    ChatKey, CitizenStore, Committed, ContentSource, StoreError, TranscriptLine, TurnRecord,
 };
 
 /// Fetch rounds one turn may take; each action needs at most one.
 const MAX_FETCHES: usize = 32;
+/// Times a turn is run again after losing a race with another turn of its chat.
+const MAX_CONFLICTS: usize = 8;
 
-/// A turn that could not be completed. Nothing was saved.
+/// A turn that could not be completed. Nothing of it was saved.
 #[derive(Debug, thiserror::Error)]
 pub enum TurnError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the dialogues asked for more than {MAX_FETCHES} pieces of data in one turn")]
     TooManyFetches,
+    #[error("the chat kept changing under this turn ({MAX_CONFLICTS} tries)")]
+    Contended,
 }
 
 /// Dialogues plus the stores they run on.
@@ -30,19 +35,24 @@ pub struct Conversation<C, S> {
     dialogues: Arc<Dialogues>,
     content: C,
     citizens: S,
+    /// Whether to keep transcripts.
+    transcripts: bool,
 }
 
-impl<C, S> Conversation<C, S>
-where
-    C: ContentSource,
-    S: SessionStore + SubscriberStore + CitizenEraser,
-{
+impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
     pub fn new(dialogues: Arc<Dialogues>, content: C, citizens: S) -> Self {
         Conversation {
             dialogues,
             content,
             citizens,
+            transcripts: true,
         }
+    }
+
+    /// Turns transcripts on (the default) or off.
+    pub fn with_transcripts(mut self, on: bool) -> Self {
+        self.transcripts = on;
+        self
     }
 
     pub fn dialogues(&self) -> &Arc<Dialogues> {
@@ -60,53 +70,62 @@ where
         inbound: &Inbound,
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
-        let d = &self.dialogues;
-        let session = match self.citizens.load(key).await? {
-            Some(session) => session,
-            None => {
-                let lang = lang.filter(|l| d.settings.languages.iter().any(|x| x == l));
-                Session::new(lang.unwrap_or(&d.settings.default_lang))
+        for _ in 0..MAX_CONFLICTS {
+            let stored = self.citizens.load(key).await?;
+            let expected_version = stored.as_ref().map(|s| s.version);
+            let session = match stored {
+                Some(stored) => stored.session,
+                None => self.new_session(lang),
+            };
+            let turn = self.step(key, &session, inbound).await?;
+            for problem in &turn.problems {
+                tracing::warn!(version = %self.dialogues.version, "dialogue problem: {problem}");
             }
-        };
-        let mut answers = Answers::default();
-        let mut turn = None;
-        for _ in 0..MAX_FETCHES {
-            match engine::step(d, &session, inbound, &answers) {
-                Step::Done(done) => {
-                    turn = Some(done);
-                    break;
+            let transcript = if self.transcripts {
+                transcript(&session, &turn, inbound)
+            } else {
+                Vec::new()
+            };
+            let record = TurnRecord {
+                expected_version,
+                session: &turn.session,
+                dialogue_version: &self.dialogues.version,
+                effects: &turn.effects,
+                transcript: &transcript,
+            };
+            match self.citizens.commit(key, record).await? {
+                Committed::Saved => return Ok(turn),
+                Committed::Conflict => {
+                    tracing::debug!("turn raced another turn of its chat; running it again")
                 }
+            }
+        }
+        Err(TurnError::Contended)
+    }
+
+    fn new_session(&self, lang: Option<&str>) -> Session {
+        let d = &self.dialogues;
+        let lang = lang.filter(|l| d.settings.languages.iter().any(|x| x == l));
+        Session::new(lang.unwrap_or(&d.settings.default_lang))
+    }
+
+    async fn step(
+        &self,
+        key: &ChatKey,
+        session: &Session,
+        inbound: &Inbound,
+    ) -> Result<Turn, TurnError> {
+        let mut answers = Answers::default();
+        for _ in 0..MAX_FETCHES {
+            match engine::step(&self.dialogues, session, inbound, &answers) {
+                Step::Done(turn) => return Ok(turn),
                 Step::Fetch(query) => {
                     let answer = self.fetch(key, &query, inbound).await?;
                     answers.insert(query, answer);
                 }
             }
         }
-        let turn = turn.ok_or(TurnError::TooManyFetches)?;
-        for problem in &turn.problems {
-            tracing::warn!(version = %d.version, "dialogue problem: {problem}");
-        }
-        let mut erased = false;
-        for effect in &turn.effects {
-            match effect {
-                Effect::Subscribe { topic } => {
-                    self.citizens
-                        .subscribe(key, topic, &turn.session.lang)
-                        .await?
-                }
-                Effect::Unsubscribe { topic } => {
-                    self.citizens.unsubscribe(key, topic.as_deref()).await?
-                }
-                Effect::Erase => {
-                    self.citizens.erase(key).await?;
-                    erased = true;
-                }
-            }
-        }
-        if !erased {
-            self.citizens.save(key, &turn.session).await?;
-        }
-        Ok(turn)
+        Err(TurnError::TooManyFetches)
     }
 
     async fn fetch(
@@ -128,6 +147,34 @@ where
             ),
             Query::Faq { text, lang } => Answer::Faq(self.content.search_faq(text, lang).await?),
             Query::Subscriptions => Answer::Subscriptions(self.citizens.topics(key).await?),
+            // The citizen asked to be forgotten: done at once, so the reply can say what went.
+            Query::Erase => Answer::Erased(self.citizens.erase(key).await?),
         })
     }
+}
+
+/// The citizen's message (flagged when not understood) and the bot's replies.
+fn transcript(before: &Session, turn: &Turn, inbound: &Inbound) -> Vec<TranscriptLine> {
+    let body = match &inbound.input {
+        Input::Text(text) => text.clone(),
+        Input::Button(payload) => format!("[button {payload}]"),
+        Input::Command {
+            name,
+            arg: Some(arg),
+        } => format!("/{name} {arg}"),
+        Input::Command { name, arg: None } => format!("/{name}"),
+    };
+    let mut lines = vec![TranscriptLine {
+        direction: "in",
+        state: before.state.clone(),
+        body,
+        understood: turn.understood,
+    }];
+    lines.extend(turn.replies.iter().map(|reply| TranscriptLine {
+        direction: "out",
+        state: turn.session.state.clone(),
+        body: reply.text.clone(),
+        understood: true,
+    }));
+    lines
 }

@@ -10,7 +10,7 @@ mod run;
 mod session;
 mod text;
 
-pub use io::{Answer, Answers, Effect, Inbound, Input, OutButton, Outbound, Query};
+pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton, Outbound, Query};
 pub use session::Session;
 pub use text::{MAX_INPUT_CHARS, clean, normalize};
 

@@ -1,16 +1,20 @@
-//! Storage behind traits: sessions, subscribers and content. `mem` keeps everything in
-//! memory (the offline `chat`, `test` and engine tests); Postgres comes beside it.
+//! Storage behind traits: the citizen aggregate (session, subscriptions, transcript)
+//! and the content citizens ask about. `mem` keeps everything in memory (the offline
+//! `chat`, `test` and engine tests); `pg` is the PostgreSQL store.
 //!
 //! Callers own ordering: a store never decides what a turn means.
 
 pub mod mem;
+pub mod pg;
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::content::{CalendarEvent, Faq, NewsItem};
-use crate::engine::Session;
+pub use crate::engine::ErasureReceipt;
+use crate::engine::{Effect, Session};
 
 /// Who a conversation is with: the channel and the chat's id on it, as text
 /// (Telegram ids need 52 bits; WhatsApp uses phone-based ids).
@@ -33,48 +37,77 @@ impl ChatKey {
 /// never for citizens.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Invalid(String),
 }
 
-/// Where conversations are kept between turns.
-pub trait SessionStore: Send + Sync {
+/// A session as stored, with the version it was saved at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSession {
+    pub session: Session,
+    pub version: i64,
+}
+
+/// Everything one turn changes, saved at once.
+#[derive(Debug)]
+pub struct TurnRecord<'a> {
+    /// The version loaded; `None` for a conversation that had no session.
+    pub expected_version: Option<i64>,
+    pub session: &'a Session,
+    /// Which dialogues wrote the session.
+    pub dialogue_version: &'a str,
+    pub effects: &'a [Effect],
+    pub transcript: &'a [TranscriptLine],
+}
+
+/// One line of the transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TranscriptLine {
+    /// `in` (from the citizen) or `out`.
+    pub direction: &'static str,
+    pub state: String,
+    pub body: String,
+    /// False for a citizen text the bot did not understand: staff review these.
+    pub understood: bool,
+}
+
+/// How a turn's commit went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    Saved,
+    /// Another turn of the same chat saved first: run the turn again on its session.
+    Conflict,
+}
+
+/// The citizen aggregate: session, subscriptions, transcript.
+pub trait CitizenStore: Send + Sync {
     fn load(
         &self,
         key: &ChatKey,
-    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
-    fn save(
-        &self,
-        key: &ChatKey,
-        session: &Session,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
+    ) -> impl Future<Output = Result<Option<StoredSession>, StoreError>> + Send;
 
-/// Who follows which news topics.
-pub trait SubscriberStore: Send + Sync {
+    /// The topics the citizen follows (none while blocked).
     fn topics(&self, key: &ChatKey)
     -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
-    fn subscribe(
-        &self,
-        key: &ChatKey,
-        topic: &str,
-        lang: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// `None` removes every topic.
-    fn unsubscribe(
-        &self,
-        key: &ChatKey,
-        topic: Option<&str>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
 
-/// Deletes everything stored about a citizen (the right to erasure).
-pub trait CitizenEraser: Send + Sync {
-    /// Returns what was deleted, as (kind, count) pairs.
+    /// Saves the session, applies the effects and appends the transcript, all or
+    /// nothing; `Conflict` if the session changed since it was loaded. A turn with
+    /// `Effect::Erase` saves nothing and leaves nothing of the citizen.
+    fn commit(
+        &self,
+        key: &ChatKey,
+        record: TurnRecord<'_>,
+    ) -> impl Future<Output = Result<Committed, StoreError>> + Send;
+
+    /// Deletes everything stored about the citizen, in one transaction.
     fn erase(
         &self,
         key: &ChatKey,
-    ) -> impl Future<Output = Result<Vec<(String, u64)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<ErasureReceipt, StoreError>> + Send;
 }
 
 /// What citizens ask about: calendar, news, FAQ.
@@ -86,6 +119,7 @@ pub trait ContentSource: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<CalendarEvent>, StoreError>> + Send;
+
     /// News current at `now` (of `topic`, or all), newest first.
     fn latest_news(
         &self,
@@ -93,6 +127,7 @@ pub trait ContentSource: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<NewsItem>, StoreError>> + Send;
+
     /// The best FAQ for `text`, or `None` when nothing matches well enough.
     fn search_faq(
         &self,

@@ -4,7 +4,7 @@ mod common;
 
 use common::{Citizen, at, basic_content, fixture, load};
 use sportello::engine::{self, Answers, Inbound, Input, Session, Step};
-use sportello::store::SubscriberStore;
+use sportello::store::CitizenStore;
 
 #[tokio::test]
 async fn start_shows_the_main_menu_with_buttons() {
@@ -122,7 +122,10 @@ async fn an_unknown_command_during_ask_asks_again_instead_of_offering_a_menu() {
     citizen.send("/start").await;
     citizen.send("Nome").await;
     let said = citizen.send("/boh").await;
-    assert!(said.contains("Non ho capito.") && said.contains("Come ti chiami?"), "{said}");
+    assert!(
+        said.contains("Non ho capito.") && said.contains("Come ti chiami?"),
+        "{said}"
+    );
     assert!(citizen.buttons().is_empty());
     assert!(citizen.send("Anna").await.contains("Piacere, Anna!"));
 }
@@ -147,7 +150,21 @@ async fn erase_forgets_the_citizen() {
     let mut citizen = Citizen::basic();
     citizen.send("/start").await;
     citizen.send("Iscriviti").await;
-    assert!(citizen.send("/cancella").await.contains("Dati cancellati."));
+    let said = citizen.send("/cancella").await;
+    // The receipt: one subscription, and the transcript of the two turns before
+    // (in + menu, in + confirmation + menu: 5 lines).
+    assert!(
+        said.contains("Dati cancellati. Iscrizioni: 1, messaggi: 5."),
+        "{said}"
+    );
+    assert!(
+        citizen
+            .conversation
+            .citizens()
+            .transcript(&citizen.key)
+            .is_empty(),
+        "the erase turn is not logged"
+    );
     let topics = citizen
         .conversation
         .citizens()
@@ -157,6 +174,22 @@ async fn erase_forgets_the_citizen() {
     assert!(topics.is_empty());
     // The next message starts a new conversation at the main menu.
     assert!(citizen.send("buongiorno").await.contains("Ciao!"));
+}
+
+#[tokio::test]
+async fn transcripts_keep_both_sides_and_flag_what_was_not_understood() {
+    let mut citizen = Citizen::basic();
+    citizen.send("/start").await;
+    citizen.send("xyzzy").await;
+    let lines = citizen.conversation.citizens().transcript(&citizen.key);
+    let summary: Vec<(&str, &str, bool)> = lines
+        .iter()
+        .map(|l| (l.direction, l.body.as_str(), l.understood))
+        .collect();
+    assert_eq!(summary[0], ("in", "/start", true));
+    assert_eq!(summary[1].0, "out");
+    assert_eq!(summary[2], ("in", "xyzzy", false));
+    assert_eq!(lines[2].state, "main.menu");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use super::html_to_plain;
 use crate::conversation::{Conversation, TurnError};
 use crate::engine::{Inbound, Input, Outbound};
-use crate::store::{ChatKey, CitizenEraser, ContentSource, SessionStore, SubscriberStore};
+use crate::store::{ChatKey, CitizenStore, ContentSource};
 
 /// How the console talks.
 pub struct ConsoleOptions {
@@ -31,7 +31,7 @@ pub async fn run<C, S, R, W>(
 ) -> Result<(), ConsoleError>
 where
     C: ContentSource,
-    S: SessionStore + SubscriberStore + CitizenEraser,
+    S: CitizenStore,
     R: AsyncBufRead + Unpin,
     W: Write,
 {

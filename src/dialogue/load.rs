@@ -28,7 +28,7 @@ pub const SETTINGS_FILE: &str = "sportello.yaml";
 const DEFAULT_STEP_LIMIT: usize = 20;
 
 /// Variables that actions put in scope.
-const ACTION_VARIABLES: [&str; 4] = ["events", "news", "faq", "subscriptions"];
+const ACTION_VARIABLES: [&str; 5] = ["events", "news", "faq", "subscriptions", "erased"];
 /// Variables every template may read.
 const ALWAYS_IN_SCOPE: [&str; 3] = ["slots", "lang", "topics"];
 
@@ -826,7 +826,7 @@ fn provides(action: &Action) -> Option<&'static str> {
         Action::Subscribe { .. } | Action::Unsubscribe { .. } | Action::Subscriptions => {
             Some("subscriptions")
         }
-        Action::Erase => None,
+        Action::Erase => Some("erased"),
     }
 }
 

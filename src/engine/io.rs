@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::text::clean;
 use crate::content::{CalendarEvent, Faq, NewsItem};
@@ -84,6 +85,8 @@ pub enum Query {
     Faq { text: String, lang: String },
     /// The topics the citizen follows.
     Subscriptions,
+    /// Delete everything stored about the citizen now, and say what went.
+    Erase,
 }
 
 /// The answer to a `Query`.
@@ -93,6 +96,24 @@ pub enum Answer {
     News(Vec<NewsItem>),
     Faq(Option<Faq>),
     Subscriptions(Vec<String>),
+    Erased(ErasureReceipt),
+}
+
+/// What the right to erasure deleted, and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErasureReceipt {
+    pub at: DateTime<Utc>,
+    pub sessions: u64,
+    pub subscriptions: u64,
+    pub transcripts: u64,
+    pub deliveries: u64,
+}
+
+impl ErasureReceipt {
+    /// Whether anything was stored at all.
+    pub fn found(&self) -> bool {
+        self.sessions + self.subscriptions + self.transcripts + self.deliveries > 0
+    }
 }
 
 /// Answers gathered so far in a turn.

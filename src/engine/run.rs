@@ -280,6 +280,9 @@ impl<'a> Run<'a> {
                     values.insert("subscriptions", Value::from_serialize(&topics));
                 }
                 Action::Erase => {
+                    if let Answer::Erased(receipt) = self.fetch(Query::Erase)? {
+                        values.insert("erased", Value::from_serialize(receipt));
+                    }
                     self.effects.push(Effect::Erase);
                     self.session.slots.clear();
                     self.subscriptions = Some(Vec::new());

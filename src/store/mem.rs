@@ -6,11 +6,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
-use super::{ChatKey, CitizenEraser, ContentSource, SessionStore, StoreError, SubscriberStore};
+use super::{
+    ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, StoreError, StoredSession,
+    TranscriptLine, TurnRecord,
+};
 use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem, best_faq};
-use crate::engine::Session;
+use crate::engine::Effect;
 
-/// Sessions and subscriptions in memory; cheap to clone (shared).
+/// Sessions, subscriptions and transcripts in memory; cheap to clone (shared).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     inner: Arc<Mutex<Citizens>>,
@@ -18,8 +21,9 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Citizens {
-    sessions: HashMap<ChatKey, Session>,
+    sessions: HashMap<ChatKey, StoredSession>,
     topics: HashMap<ChatKey, BTreeSet<String>>,
+    transcripts: HashMap<ChatKey, Vec<TranscriptLine>>,
 }
 
 impl MemoryStore {
@@ -28,26 +32,40 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, Citizens> {
-        // A panic elsewhere cannot leave these maps half-updated: every change is one
-        // insert or remove. So a poisoned lock is still safe to use.
+        // Every change below is complete before the lock is released, so a poisoned
+        // lock still guards consistent maps.
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// The transcript kept for `key`.
+    pub fn transcript(&self, key: &ChatKey) -> Vec<TranscriptLine> {
+        self.lock()
+            .transcripts
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
-impl SessionStore for MemoryStore {
-    async fn load(&self, key: &ChatKey) -> Result<Option<Session>, StoreError> {
+impl Citizens {
+    fn erase(&mut self, key: &ChatKey) -> ErasureReceipt {
+        ErasureReceipt {
+            at: Utc::now(),
+            sessions: u64::from(self.sessions.remove(key).is_some()),
+            subscriptions: u64::from(self.topics.remove(key).is_some_and(|t| !t.is_empty())),
+            transcripts: self.transcripts.remove(key).map_or(0, |t| t.len() as u64),
+            deliveries: 0,
+        }
+    }
+}
+
+impl CitizenStore for MemoryStore {
+    async fn load(&self, key: &ChatKey) -> Result<Option<StoredSession>, StoreError> {
         Ok(self.lock().sessions.get(key).cloned())
     }
 
-    async fn save(&self, key: &ChatKey, session: &Session) -> Result<(), StoreError> {
-        self.lock().sessions.insert(key.clone(), session.clone());
-        Ok(())
-    }
-}
-
-impl SubscriberStore for MemoryStore {
     async fn topics(&self, key: &ChatKey) -> Result<Vec<String>, StoreError> {
         Ok(self
             .lock()
@@ -57,40 +75,54 @@ impl SubscriberStore for MemoryStore {
             .unwrap_or_default())
     }
 
-    async fn subscribe(&self, key: &ChatKey, topic: &str, _lang: &str) -> Result<(), StoreError> {
-        self.lock()
-            .topics
-            .entry(key.clone())
-            .or_default()
-            .insert(topic.to_owned());
-        Ok(())
-    }
-
-    async fn unsubscribe(&self, key: &ChatKey, topic: Option<&str>) -> Result<(), StoreError> {
+    async fn commit(&self, key: &ChatKey, record: TurnRecord<'_>) -> Result<Committed, StoreError> {
         let mut citizens = self.lock();
-        match topic {
-            Some(topic) => {
-                if let Some(topics) = citizens.topics.get_mut(key) {
-                    topics.remove(topic);
+        // An erasing turn already deleted the citizen (that changed the version); make
+        // sure nothing of it is left, and save nothing.
+        if record.effects.contains(&Effect::Erase) {
+            citizens.erase(key);
+            return Ok(Committed::Saved);
+        }
+        let current = citizens.sessions.get(key).map(|s| s.version);
+        if current != record.expected_version {
+            return Ok(Committed::Conflict);
+        }
+        for effect in record.effects {
+            match effect {
+                Effect::Subscribe { topic } => {
+                    citizens
+                        .topics
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(topic.clone());
                 }
-            }
-            None => {
-                citizens.topics.remove(key);
+                Effect::Unsubscribe { topic: Some(topic) } => {
+                    if let Some(topics) = citizens.topics.get_mut(key) {
+                        topics.remove(topic);
+                    }
+                }
+                Effect::Unsubscribe { topic: None } => {
+                    citizens.topics.remove(key);
+                }
+                Effect::Erase => {}
             }
         }
-        Ok(())
+        let version = current.unwrap_or(0) + 1;
+        let stored = StoredSession {
+            session: record.session.clone(),
+            version,
+        };
+        citizens.sessions.insert(key.clone(), stored);
+        citizens
+            .transcripts
+            .entry(key.clone())
+            .or_default()
+            .extend(record.transcript.iter().cloned());
+        Ok(Committed::Saved)
     }
-}
 
-impl CitizenEraser for MemoryStore {
-    async fn erase(&self, key: &ChatKey) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut citizens = self.lock();
-        let sessions = u64::from(citizens.sessions.remove(key).is_some());
-        let topics = citizens.topics.remove(key).map_or(0, |t| t.len() as u64);
-        Ok(vec![
-            ("sessions".to_owned(), sessions),
-            ("subscriptions".to_owned(), topics),
-        ])
+    async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
+        Ok(self.lock().erase(key))
     }
 }
 
