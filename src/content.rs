@@ -1,6 +1,10 @@
 //! Content citizens ask about: calendar events, news, FAQ. The types, the rules of
-//! what is current, and the YAML content file (`content/demo.yaml`) that the
-//! in-memory store and `content import` read.
+//! what is current, and the in-memory FAQ search. `file` reads and checks the content
+//! files staff import (YAML or CSV) and the bundled `content/demo.yaml`.
+
+mod file;
+
+pub use file::{ContentError, ContentFile, DEMO_CONTENT, Vocabulary, parse_when};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,8 +19,9 @@ pub struct CalendarEvent {
     pub key: String,
     pub category: String,
     pub title: String,
+    #[serde(with = "file::when")]
     pub starts_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, with = "file::when_opt")]
     pub ends_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub place: Option<String>,
@@ -25,7 +30,7 @@ pub struct CalendarEvent {
     #[serde(default)]
     pub link: Option<String>,
     /// After this the event is no longer shown (default: when it ends).
-    #[serde(default)]
+    #[serde(default, with = "file::when_opt")]
     pub valid_until: Option<DateTime<Utc>>,
 }
 
@@ -50,8 +55,9 @@ pub struct NewsItem {
     pub topics: Vec<String>,
     #[serde(default)]
     pub link: Option<String>,
+    #[serde(with = "file::when")]
     pub published_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, with = "file::when_opt")]
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub author: Option<String>,
@@ -79,54 +85,6 @@ pub struct Faq {
 
 fn default_lang() -> String {
     "it".to_owned()
-}
-
-/// A content file: what `content import` reads and the demo store serves.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContentFile {
-    #[serde(default)]
-    pub events: Vec<CalendarEvent>,
-    #[serde(default)]
-    pub news: Vec<NewsItem>,
-    #[serde(default)]
-    pub faqs: Vec<Faq>,
-}
-
-/// The demo content bundled in the binary (`content/demo.yaml`).
-pub const DEMO_CONTENT: &str = include_str!("../content/demo.yaml");
-
-/// A content file that could not be read, with its place.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub struct ContentError {
-    pub file: String,
-    pub line: u64,
-    pub column: u64,
-    pub message: String,
-}
-
-impl ContentFile {
-    /// Parses a YAML content file; `file` names it in errors.
-    pub fn from_yaml(file: &str, text: &str) -> Result<ContentFile, ContentError> {
-        let options = serde_saphyr::options! { with_snippet: false };
-        serde_saphyr::from_str_with_options(text, options).map_err(|err| {
-            let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-            let message = err.without_snippet().to_string();
-            let message = message.lines().next().unwrap_or("invalid YAML").to_owned();
-            ContentError {
-                file: file.to_owned(),
-                line,
-                column,
-                message,
-            }
-        })
-    }
-
-    /// The bundled demo content.
-    pub fn demo() -> Result<ContentFile, ContentError> {
-        ContentFile::from_yaml("content/demo.yaml", DEMO_CONTENT)
-    }
 }
 
 /// Italian words too common to tell one question from another.

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use sportello::channel::console::{self, ConsoleOptions};
-use sportello::content::ContentFile;
+use sportello::content::{ContentError, ContentFile, Vocabulary};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues, Report, SourceFile, graph};
 use sportello::store::mem::{MemoryContent, MemoryStore};
@@ -203,14 +203,17 @@ fn load_or_report(dir: Option<&Path>) -> anyhow::Result<Arc<Dialogues>> {
 }
 
 fn content_file(path: Option<&Path>) -> anyhow::Result<ContentFile> {
-    match path {
-        None => Ok(ContentFile::demo()?),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Ok(ContentFile::from_yaml(&path.display().to_string(), &text)?)
-        }
-    }
+    let content = match path {
+        None => ContentFile::demo(),
+        Some(path) => ContentFile::read(path, &Vocabulary::default()),
+    };
+    content.map_err(|errors| content_errors(&errors))
+}
+
+/// One error listing every problem of a content file, a line each.
+fn content_errors(errors: &[ContentError]) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!("the content file has errors:\n{}", lines.join("\n"))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

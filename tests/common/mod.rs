@@ -35,7 +35,7 @@ pub fn load(dir: &Path) -> Arc<Dialogues> {
 pub fn basic_content() -> ContentFile {
     let path = fixture("basic-content.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    ContentFile::from_yaml("content.yaml", &text).unwrap_or_default()
+    ContentFile::parse("content.yaml", &text, &Default::default()).unwrap_or_default()
 }
 
 pub fn at(text: &str) -> DateTime<Utc> {

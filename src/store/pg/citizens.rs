@@ -1,0 +1,269 @@
+//! Sessions, subscribers and transcripts in PostgreSQL: the citizen aggregate.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgConnection};
+
+use super::PgStore;
+use crate::engine::{Effect, Session};
+use crate::store::{
+    ChatKey, CitizenStore, Committed, ErasureReceipt, StoreError, StoredSession, TurnRecord,
+};
+
+#[derive(FromRow)]
+struct SessionRow {
+    state: String,
+    slots: sqlx::types::Json<BTreeMap<String, String>>,
+    tries: i16,
+    lang: String,
+    version: i64,
+}
+
+impl CitizenStore for PgStore {
+    async fn load(&self, key: &ChatKey) -> Result<Option<StoredSession>, StoreError> {
+        let row = sqlx::query_as::<_, SessionRow>(
+            "SELECT state, slots, tries, lang, version FROM sessions WHERE channel = $1 AND chat = $2",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| StoredSession {
+            session: Session {
+                state: row.state,
+                slots: row.slots.0,
+                tries: u8::try_from(row.tries).unwrap_or(u8::MAX),
+                lang: row.lang,
+            },
+            version: row.version,
+        }))
+    }
+
+    async fn topics(&self, key: &ChatKey) -> Result<Vec<String>, StoreError> {
+        let topics: Option<Vec<String>> =
+            sqlx::query_scalar("SELECT topics FROM subscribers WHERE channel = $1 AND chat = $2")
+                .bind(&key.channel)
+                .bind(&key.chat)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(topics.unwrap_or_default())
+    }
+
+    async fn commit(&self, key: &ChatKey, record: TurnRecord<'_>) -> Result<Committed, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if record.effects.contains(&Effect::Erase) {
+            erase(&mut tx, key).await?;
+            tx.commit().await?;
+            return Ok(Committed::Saved);
+        }
+        if !save_session(&mut tx, key, &record).await? {
+            // Dropping the transaction rolls it back.
+            return Ok(Committed::Conflict);
+        }
+        for effect in record.effects {
+            match effect {
+                Effect::Subscribe { topic } => {
+                    sqlx::query(include_str!("../queries/subscribe.sql"))
+                        .bind(&key.channel)
+                        .bind(&key.chat)
+                        .bind(topic)
+                        .bind(&record.session.lang)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Effect::Unsubscribe { topic: Some(topic) } => {
+                    sqlx::query(
+                        "UPDATE subscribers SET topics = array_remove(topics, $3), updated_at = now() \
+                         WHERE channel = $1 AND chat = $2",
+                    )
+                    .bind(&key.channel)
+                    .bind(&key.chat)
+                    .bind(topic)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Effect::Unsubscribe { topic: None } => {
+                    sqlx::query("DELETE FROM subscribers WHERE channel = $1 AND chat = $2")
+                        .bind(&key.channel)
+                        .bind(&key.chat)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Effect::Erase => {}
+            }
+        }
+        if !record.transcript.is_empty() {
+            let lines = record.transcript;
+            sqlx::query(
+                "INSERT INTO transcripts (channel, chat, direction, state, body, understood) \
+                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::bool[])",
+            )
+            .bind(&key.channel)
+            .bind(&key.chat)
+            .bind(lines.iter().map(|l| l.direction).collect::<Vec<_>>())
+            .bind(lines.iter().map(|l| l.state.as_str()).collect::<Vec<_>>())
+            .bind(lines.iter().map(|l| l.body.as_str()).collect::<Vec<_>>())
+            .bind(lines.iter().map(|l| l.understood).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Committed::Saved)
+    }
+
+    async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let receipt = erase(&mut tx, key).await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+}
+
+/// Inserts or updates the session if its version is still the one loaded.
+async fn save_session(
+    tx: &mut PgConnection,
+    key: &ChatKey,
+    record: &TurnRecord<'_>,
+) -> Result<bool, StoreError> {
+    let session = record.session;
+    let slots = sqlx::types::Json(&session.slots);
+    let tries = i16::from(session.tries);
+    let result = match record.expected_version {
+        None => {
+            sqlx::query(
+                "INSERT INTO sessions (channel, chat, state, slots, tries, lang, dialogue_version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel, chat) DO NOTHING",
+            )
+            .bind(&key.channel)
+            .bind(&key.chat)
+            .bind(&session.state)
+            .bind(slots)
+            .bind(tries)
+            .bind(&session.lang)
+            .bind(record.dialogue_version)
+            .execute(&mut *tx)
+            .await?
+        }
+        Some(version) => {
+            sqlx::query(
+                "UPDATE sessions SET state = $3, slots = $4, tries = $5, lang = $6, dialogue_version = $7, \
+                 version = version + 1, updated_at = now() \
+                 WHERE channel = $1 AND chat = $2 AND version = $8",
+            )
+            .bind(&key.channel)
+            .bind(&key.chat)
+            .bind(&session.state)
+            .bind(slots)
+            .bind(tries)
+            .bind(&session.lang)
+            .bind(record.dialogue_version)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+        }
+    };
+    Ok(result.rows_affected() == 1)
+}
+
+/// Deletes everything about `key` inside the caller's transaction.
+async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
+    let deleted = |query: &'static str| {
+        sqlx::query(query)
+            .bind(key.channel.clone())
+            .bind(key.chat.clone())
+    };
+    let mut receipt = ErasureReceipt {
+        sessions: deleted("DELETE FROM sessions WHERE channel = $1 AND chat = $2")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        subscriptions: deleted("DELETE FROM subscribers WHERE channel = $1 AND chat = $2")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        transcripts: deleted("DELETE FROM transcripts WHERE channel = $1 AND chat = $2")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        ..ErasureReceipt::default()
+    };
+    receipt.at = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(receipt)
+}
+
+/// Everything stored about one citizen (the right of access).
+#[derive(Debug, Serialize)]
+pub struct CitizenExport {
+    pub channel: String,
+    pub chat: String,
+    pub exported_at: DateTime<Utc>,
+    pub session: Option<serde_json::Value>,
+    pub subscriber: Option<serde_json::Value>,
+    pub transcript: Vec<serde_json::Value>,
+}
+
+impl PgStore {
+    /// Everything stored about `key`, as JSON-ready values.
+    pub async fn export_citizen(&self, key: &ChatKey) -> Result<CitizenExport, StoreError> {
+        let session: Option<serde_json::Value> = sqlx::query_scalar(
+            "SELECT to_jsonb(s) - 'channel' - 'chat' FROM sessions s WHERE channel = $1 AND chat = $2",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_optional(&self.pool)
+        .await?;
+        let subscriber: Option<serde_json::Value> = sqlx::query_scalar(
+            "SELECT to_jsonb(s) - 'channel' - 'chat' FROM subscribers s WHERE channel = $1 AND chat = $2",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_optional(&self.pool)
+        .await?;
+        let transcript: Vec<serde_json::Value> = sqlx::query_scalar(
+            "SELECT to_jsonb(t) - 'channel' - 'chat' - 'id' FROM transcripts t \
+             WHERE channel = $1 AND chat = $2 ORDER BY at, id",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_all(&self.pool)
+        .await?;
+        let exported_at = sqlx::query_scalar("SELECT now()")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(CitizenExport {
+            channel: key.channel.clone(),
+            chat: key.chat.clone(),
+            exported_at,
+            session,
+            subscriber,
+            transcript,
+        })
+    }
+
+    /// Deletes transcript lines older than `days`; returns how many went.
+    pub async fn purge_transcripts(&self, days: u32) -> Result<u64, StoreError> {
+        let deleted =
+            sqlx::query("DELETE FROM transcripts WHERE at < now() - make_interval(days => $1)")
+                .bind(i32::try_from(days).unwrap_or(i32::MAX))
+                .execute(&self.pool)
+                .await?;
+        Ok(deleted.rows_affected())
+    }
+
+    /// Citizen texts the bot did not understand, newest first, for staff review.
+    pub async fn not_understood(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(DateTime<Utc>, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT at, state, body FROM transcripts WHERE NOT understood ORDER BY at DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,291 @@
+//! Calendar, news and FAQ in PostgreSQL: what citizens read (`ContentSource`) and what
+//! staff write (import, export, news).
+
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+use super::PgStore;
+use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem};
+use crate::store::{ContentSource, StoreError};
+
+#[derive(FromRow)]
+struct EventRow {
+    key: String,
+    category: String,
+    title: String,
+    starts_at: DateTime<Utc>,
+    ends_at: Option<DateTime<Utc>>,
+    place: Option<String>,
+    details: Option<String>,
+    link: Option<String>,
+    valid_until: Option<DateTime<Utc>>,
+}
+
+impl From<EventRow> for CalendarEvent {
+    fn from(r: EventRow) -> Self {
+        CalendarEvent {
+            key: r.key,
+            category: r.category,
+            title: r.title,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            place: r.place,
+            details: r.details,
+            link: r.link,
+            valid_until: r.valid_until,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct NewsRow {
+    key: String,
+    title: String,
+    body: String,
+    topics: Vec<String>,
+    link: Option<String>,
+    published_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    author: Option<String>,
+}
+
+impl From<NewsRow> for NewsItem {
+    fn from(r: NewsRow) -> Self {
+        NewsItem {
+            key: r.key,
+            title: r.title,
+            body: r.body,
+            topics: r.topics,
+            link: r.link,
+            published_at: r.published_at,
+            expires_at: r.expires_at,
+            author: r.author,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct FaqRow {
+    key: String,
+    question: String,
+    answer: String,
+    keywords: Vec<String>,
+    lang: String,
+}
+
+impl From<FaqRow> for Faq {
+    fn from(r: FaqRow) -> Self {
+        Faq {
+            key: r.key,
+            question: r.question,
+            answer: r.answer,
+            keywords: r.keywords,
+            lang: r.lang,
+        }
+    }
+}
+
+macro_rules! event_columns {
+    () => {
+        "key, category, title, starts_at, ends_at, place, details, link, valid_until"
+    };
+}
+
+macro_rules! news_columns {
+    () => {
+        "key, title, body, topics, link, published_at, expires_at, author"
+    };
+}
+
+impl ContentSource for PgStore {
+    async fn upcoming_events(
+        &self,
+        category: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<CalendarEvent>, StoreError> {
+        let rows = sqlx::query_as::<_, EventRow>(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events \
+             WHERE category = $1 AND coalesce(valid_until, ends_at, starts_at) > $2 \
+             ORDER BY starts_at, key LIMIT $3"
+        ))
+        .bind(category)
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(CalendarEvent::from).collect())
+    }
+
+    async fn latest_news(
+        &self,
+        topic: Option<&str>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<NewsItem>, StoreError> {
+        let rows = sqlx::query_as::<_, NewsRow>(concat!(
+            "SELECT ",
+            news_columns!(),
+            " FROM news \
+             WHERE published_at <= $2 AND (expires_at IS NULL OR expires_at > $2) \
+               AND ($1::text IS NULL OR $1 = ANY (topics)) \
+             ORDER BY published_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(topic)
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(NewsItem::from).collect())
+    }
+
+    async fn search_faq(&self, text: &str, lang: &str) -> Result<Option<Faq>, StoreError> {
+        let row = sqlx::query_as::<_, FaqRow>(include_str!("../queries/search_faq.sql"))
+            .bind(text)
+            .bind(lang)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Faq::from))
+    }
+}
+
+/// How an import went: per kind, rows added, changed and already identical.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub added: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
+impl ImportSummary {
+    fn count(&mut self, outcome: Option<bool>) {
+        match outcome {
+            Some(true) => self.added += 1,
+            Some(false) => self.changed += 1,
+            None => self.unchanged += 1,
+        }
+    }
+}
+
+/// A news item written by staff from the command line.
+#[derive(Debug, Clone)]
+pub struct NewNews {
+    pub title: String,
+    pub body: String,
+    pub topics: Vec<String>,
+    pub link: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+}
+
+impl PgStore {
+    /// Upserts every item of `content` by key in one transaction: all or nothing.
+    pub async fn import(&self, content: &ContentFile) -> Result<ImportSummary, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut summary = ImportSummary::default();
+        for e in &content.events {
+            let inserted: Option<bool> =
+                sqlx::query_scalar(include_str!("../queries/upsert_event.sql"))
+                    .bind(&e.key)
+                    .bind(&e.category)
+                    .bind(&e.title)
+                    .bind(e.starts_at)
+                    .bind(e.ends_at)
+                    .bind(&e.place)
+                    .bind(&e.details)
+                    .bind(&e.link)
+                    .bind(e.valid_until)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            summary.count(inserted);
+        }
+        for n in &content.news {
+            let inserted: Option<bool> =
+                sqlx::query_scalar(include_str!("../queries/upsert_news.sql"))
+                    .bind(&n.key)
+                    .bind(&n.title)
+                    .bind(&n.body)
+                    .bind(&n.topics)
+                    .bind(&n.link)
+                    .bind(n.published_at)
+                    .bind(n.expires_at)
+                    .bind(&n.author)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            summary.count(inserted);
+        }
+        for f in &content.faqs {
+            let inserted: Option<bool> =
+                sqlx::query_scalar(include_str!("../queries/upsert_faq.sql"))
+                    .bind(&f.key)
+                    .bind(&f.question)
+                    .bind(&f.answer)
+                    .bind(&f.keywords)
+                    .bind(&f.lang)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            summary.count(inserted);
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// All content, in the import format (re-importing it changes nothing).
+    pub async fn export(&self) -> Result<ContentFile, StoreError> {
+        let events = sqlx::query_as::<_, EventRow>(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events ORDER BY starts_at, key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let news = sqlx::query_as::<_, NewsRow>(concat!(
+            "SELECT ",
+            news_columns!(),
+            " FROM news ORDER BY published_at, key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let faqs = sqlx::query_as::<_, FaqRow>(
+            "SELECT key, question, answer, keywords, lang FROM faqs ORDER BY key",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ContentFile {
+            events: events.into_iter().map(CalendarEvent::from).collect(),
+            news: news.into_iter().map(NewsItem::from).collect(),
+            faqs: faqs.into_iter().map(Faq::from).collect(),
+        })
+    }
+
+    /// Adds a news item published now; returns it with its generated key.
+    pub async fn add_news(&self, news: &NewNews) -> Result<NewsItem, StoreError> {
+        let row = sqlx::query_as::<_, NewsRow>(concat!("INSERT INTO news (key, title, body, topics, link, published_at, expires_at, author) \
+             VALUES ('news-' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD-HH24MISS-US'), $1, $2, $3, $4, now(), $5, $6) \
+             RETURNING ", news_columns!()))
+        .bind(&news.title)
+        .bind(&news.body)
+        .bind(&news.topics)
+        .bind(&news.link)
+        .bind(news.expires_at)
+        .bind(&news.author)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.into())
+    }
+
+    /// News items, newest first.
+    pub async fn list_news(&self, limit: i64) -> Result<Vec<NewsItem>, StoreError> {
+        let rows = sqlx::query_as::<_, NewsRow>(concat!(
+            "SELECT ",
+            news_columns!(),
+            " FROM news ORDER BY published_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(NewsItem::from).collect())
+    }
+}
