@@ -1,20 +1,12 @@
-//! `sportello`: command-line wiring. Each subcommand parses its arguments, builds what
-//! it needs from the library, and maps the outcome to an exit code.
+//! `sportello`: command-line wiring. Clap definitions live here; each command's body is
+//! in `commands/`, and only `main` maps outcomes to exit codes.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+mod commands;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use clap::{Parser, Subcommand, ValueEnum};
-
-use sportello::channel::console::{self, ConsoleOptions};
-use sportello::content::{ContentError, ContentFile, Vocabulary};
-use sportello::conversation::Conversation;
-use sportello::dialogue::{self, Dialogues, Report, SourceFile, graph};
-use sportello::store::mem::{MemoryContent, MemoryStore};
-use sportello::transcript;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Sportello: citizen-service chatbot. Staff tools and the bot itself.
 #[derive(Parser)]
@@ -33,18 +25,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
-    /// Talk to the bot in the terminal: offline, demo content, nothing stored.
-    Chat {
-        /// Dialogue directory (default: ./dialogues, else the bundled dialogues).
-        #[arg(long)]
-        dialogues: Option<PathBuf>,
-        /// The citizen's language.
-        #[arg(long, default_value = "it")]
-        lang: String,
-        /// A content file to use instead of the bundled demo content.
-        #[arg(long)]
-        content: Option<PathBuf>,
-    },
+    /// Talk to the bot in the terminal (offline and in memory unless --database-url).
+    Chat(ChatArgs),
     /// Run conversation tests and report state coverage; exits 1 on any failure.
     Test {
         /// Transcript directory (default: <dialogues>/tests).
@@ -63,6 +45,144 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
+    /// Apply pending database migrations.
+    Migrate(Database),
+    /// Calendar, news and FAQ in the database.
+    #[command(subcommand)]
+    Content(ContentCommand),
+    /// Write and list news.
+    #[command(subcommand)]
+    News(NewsCommand),
+    /// A citizen's rights: see or delete everything stored about them.
+    #[command(subcommand)]
+    Citizen(CitizenCommand),
+    /// Citizen questions the bot did not understand, newest first.
+    Unanswered {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+/// Where the database is.
+#[derive(Args, Clone)]
+struct Database {
+    /// PostgreSQL URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct ChatArgs {
+    /// Dialogue directory (default: ./dialogues, else the bundled dialogues).
+    #[arg(long)]
+    dialogues: Option<PathBuf>,
+    /// The citizen's language.
+    #[arg(long, default_value = "it")]
+    lang: String,
+    /// A content file to use instead of the bundled demo content (in memory only).
+    #[arg(long, conflicts_with = "database_url")]
+    content: Option<PathBuf>,
+    /// Run on PostgreSQL (sessions, content, subscriptions) instead of in memory.
+    /// Deliberately not read from DATABASE_URL: plain `chat` stays offline.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The citizen's id in the database (channel `console`).
+    #[arg(long, default_value = "local")]
+    chat: String,
+    #[command(flatten)]
+    transcripts: TranscriptArgs,
+}
+
+/// What is kept of conversations.
+#[derive(Args, Clone)]
+struct TranscriptArgs {
+    /// Keep transcripts of conversations (for staff review).
+    #[arg(long, env = "SPORTELLO_TRANSCRIPTS", default_value_t = true, action = clap::ArgAction::Set)]
+    transcripts: bool,
+    /// Days transcripts are kept before the periodic deletion.
+    #[arg(long, env = "SPORTELLO_RETENTION_DAYS", default_value_t = 90)]
+    retention_days: u32,
+}
+
+#[derive(Subcommand)]
+enum ContentCommand {
+    /// Import a YAML or CSV content file: all or nothing, upserted by key.
+    Import {
+        file: PathBuf,
+        /// Dialogues whose categories and topics the content must use.
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Print all content as YAML (the import format).
+    Export {
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewsCommand {
+    /// Add a news item, published now.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        /// A topic (repeat for several).
+        #[arg(long = "topic", required = true)]
+        topics: Vec<String>,
+        #[arg(long)]
+        link: Option<String>,
+        /// When it stops being shown ("2027-07-31 23:59", Italian time).
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long)]
+        author: Option<String>,
+        /// Dialogues whose topics the news must use.
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// List news, newest first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum CitizenCommand {
+    /// Delete everything stored about a citizen, in one transaction, and print a receipt.
+    Erase {
+        #[command(flatten)]
+        who: Citizen,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Print everything stored about a citizen as JSON.
+    Export {
+        #[command(flatten)]
+        who: Citizen,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+#[derive(Args)]
+struct Citizen {
+    /// The channel: telegram, whatsapp or console.
+    #[arg(long)]
+    channel: String,
+    /// The chat id on that channel.
+    #[arg(long)]
+    chat: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,140 +205,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()) {
+    match commands::run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
-}
-
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Check { dir, format } => {
-            let (dialogues, report) = load(dir.as_deref());
-            match format {
-                CheckFormat::Text => print!("{}", report.render_text()),
-                CheckFormat::Json => println!("{}", report.render_json()),
-            }
-            Ok(if dialogues.is_some() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
-        Command::Chat {
-            dialogues,
-            lang,
-            content,
-        } => {
-            let dialogues = load_or_report(dialogues.as_deref())?;
-            let content = content_file(content.as_deref())?;
-            let conversation =
-                Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new());
-            let options = ConsoleOptions {
-                interactive: std::io::stdin().is_terminal(),
-                lang,
-            };
-            runtime()?.block_on(async {
-                let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-                console::run(
-                    &conversation,
-                    &options,
-                    stdin,
-                    std::io::stdout(),
-                    chrono::Utc::now,
-                )
-                .await
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Test {
-            dir,
-            dialogues,
-            content,
-        } => {
-            let tests_dir = dir
-                .clone()
-                .or_else(|| dialogues.as_ref().map(|d| d.join("tests")));
-            let dialogue_dir =
-                dialogues.or_else(|| dir.as_ref().and_then(|d| d.parent().map(Path::to_path_buf)));
-            let loaded = load_or_report(dialogue_dir.as_deref())?;
-            let files = match &tests_dir {
-                Some(path) => transcript::read_dir(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-                None if Path::new("dialogues/tests").is_dir() => {
-                    transcript::read_dir(Path::new("dialogues/tests"))?
-                }
-                None => dialogue::bundled_tests(),
-            };
-            if files.is_empty() {
-                bail!("no transcripts (*.yaml) found");
-            }
-            let content = content_file(content.as_deref())?;
-            let summary = runtime()?.block_on(transcript::run_all(loaded, &content, &files));
-            print!("{}", summary.render());
-            Ok(if summary.passed() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
-        Command::Graph { dir, format } => {
-            let dialogues = load_or_report(dir.as_deref())?;
-            let format = match format {
-                GraphFormat::Mermaid => graph::GraphFormat::Mermaid,
-                GraphFormat::Dot => graph::GraphFormat::Dot,
-            };
-            print!("{}", graph::render(&dialogues, format));
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// Loads `dir`, or ./dialogues, or the bundled dialogues, in that order.
-fn load(dir: Option<&Path>) -> (Option<Dialogues>, Report) {
-    let files: Result<Vec<SourceFile>, Report> = match dir {
-        Some(dir) => dialogue::read_dir(dir),
-        None if Path::new("dialogues").is_dir() => dialogue::read_dir(Path::new("dialogues")),
-        None => Ok(dialogue::bundled_files()),
-    };
-    match files {
-        Ok(files) => dialogue::load(&files),
-        Err(report) => (None, report),
-    }
-}
-
-/// Loads dialogues for a command that runs them: errors are printed and stop it.
-fn load_or_report(dir: Option<&Path>) -> anyhow::Result<Arc<Dialogues>> {
-    let (dialogues, report) = load(dir);
-    match dialogues {
-        Some(d) => Ok(Arc::new(d)),
-        None => {
-            eprint!("{}", report.render_text());
-            bail!("the dialogues have errors; fix them (see `sportello check`)")
-        }
-    }
-}
-
-fn content_file(path: Option<&Path>) -> anyhow::Result<ContentFile> {
-    let content = match path {
-        None => ContentFile::demo(),
-        Some(path) => ContentFile::read(path, &Vocabulary::default()),
-    };
-    content.map_err(|errors| content_errors(&errors))
-}
-
-/// One error listing every problem of a content file, a line each.
-fn content_errors(errors: &[ContentError]) -> anyhow::Error {
-    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    anyhow::anyhow!("the content file has errors:\n{}", lines.join("\n"))
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
 }

@@ -18,6 +18,8 @@ pub struct ConsoleOptions {
     pub interactive: bool,
     /// The citizen's language for a new session.
     pub lang: String,
+    /// The citizen's id on the `console` channel.
+    pub chat: String,
 }
 
 /// Reads messages from `input` until its end and writes the bot's replies to `out`.
@@ -35,7 +37,7 @@ where
     R: AsyncBufRead + Unpin,
     W: Write,
 {
-    let key = ChatKey::new("console", "local");
+    let key = ChatKey::new("console", options.chat.clone());
     if options.interactive {
         writeln!(
             out,

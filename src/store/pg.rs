@@ -8,8 +8,10 @@ mod content;
 
 use std::time::Duration;
 
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::StoreError;
 
@@ -19,6 +21,8 @@ pub use content::{ImportSummary, NewNews};
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// How long to wait for the database before giving up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections kept open; a turn holds one for a few milliseconds.
 const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 
@@ -31,10 +35,17 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` and applies pending migrations.
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        // One direct attempt first: a refused or misnamed server fails at once with
+        // its own reason, instead of after the pool's acquire timeout.
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
+        first.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(DEFAULT_MAX_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options)
             .await?;
         let store = PgStore { pool };
         store.migrate().await?;
@@ -54,5 +65,23 @@ impl PgStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Deletes transcripts older than `days` now and every `period`, until aborted.
+    pub fn spawn_retention(&self, days: u32, period: Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            loop {
+                ticks.tick().await;
+                match store.purge_transcripts(days).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(deleted = n, days, "transcripts past retention deleted")
+                    }
+                    Err(err) => tracing::warn!("transcript retention: {err}"),
+                }
+            }
+        })
     }
 }

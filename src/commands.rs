@@ -1,0 +1,36 @@
+//! Command bodies for the `sportello` binary: staff tools (`staff`) and database
+//! commands (`data`). Each returns an exit code or an error for `main` to print.
+
+mod data;
+mod staff;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { dir, format } => staff::check(dir.as_deref(), format),
+        Command::Chat(args) => staff::chat(args),
+        Command::Test {
+            dir,
+            dialogues,
+            content,
+        } => staff::test(dir, dialogues, content.as_deref()),
+        Command::Graph { dir, format } => staff::graph(dir.as_deref(), format),
+        Command::Migrate(db) => data::migrate(&db),
+        Command::Content(command) => data::content(command),
+        Command::News(command) => data::news(command),
+        Command::Citizen(command) => data::citizen(command),
+        Command::Unanswered { db, limit } => data::unanswered(&db, limit),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

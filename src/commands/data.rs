@@ -1,0 +1,175 @@
+//! Commands on the database: migrate, content, news, citizens' rights, review.
+
+use std::process::ExitCode;
+
+use chrono_tz::Europe::Rome;
+
+use sportello::content::{ContentFile, parse_when};
+use sportello::store::pg::{NewNews, PgStore};
+use sportello::store::{ChatKey, CitizenStore};
+
+use super::runtime;
+use super::staff::{content_errors, vocabulary};
+use crate::{CitizenCommand, ContentCommand, Database, NewsCommand};
+
+/// Connects (applying pending migrations) and runs `body` on the store.
+fn with_store<T>(
+    db: &Database,
+    body: impl AsyncFnOnce(PgStore) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    runtime()?.block_on(async {
+        let store = PgStore::connect(&db.database_url).await?;
+        body(store).await
+    })
+}
+
+pub fn migrate(db: &Database) -> anyhow::Result<ExitCode> {
+    with_store(db, async |_| Ok(()))?;
+    println!("database schema is up to date");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn content(command: ContentCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ContentCommand::Import {
+            file,
+            dialogues,
+            db,
+        } => {
+            let vocabulary = vocabulary(dialogues.as_deref())?;
+            let content =
+                ContentFile::read(&file, &vocabulary).map_err(|errors| content_errors(&errors))?;
+            let summary = with_store(&db, async |store| Ok(store.import(&content).await?))?;
+            println!(
+                "imported {}: {} added, {} changed, {} unchanged ({} events, {} news, {} FAQs)",
+                file.display(),
+                summary.added,
+                summary.changed,
+                summary.unchanged,
+                content.events.len(),
+                content.news.len(),
+                content.faqs.len()
+            );
+        }
+        ContentCommand::Export { db } => {
+            let content = with_store(&db, async |store| Ok(store.export().await?))?;
+            print!("{}", content.to_yaml().map_err(anyhow::Error::msg)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn news(command: NewsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        NewsCommand::Add {
+            title,
+            body,
+            topics,
+            link,
+            expires,
+            author,
+            dialogues,
+            db,
+        } => {
+            let vocabulary = vocabulary(dialogues.as_deref())?;
+            if let Some(unknown) = topics.iter().find(|t| !vocabulary.topics.contains(*t)) {
+                let known: Vec<&str> = vocabulary.topics.iter().map(String::as_str).collect();
+                anyhow::bail!(
+                    "unknown topic `{unknown}`; the dialogues declare: {}",
+                    known.join(", ")
+                );
+            }
+            if title.trim().is_empty() || body.trim().is_empty() {
+                anyhow::bail!("a news item needs a title and a body");
+            }
+            let expires_at = expires
+                .as_deref()
+                .map(parse_when)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let news = NewNews {
+                title,
+                body,
+                topics,
+                link,
+                expires_at,
+                author,
+            };
+            let item = with_store(&db, async |store| Ok(store.add_news(&news).await?))?;
+            println!(
+                "added {} ({})",
+                item.key,
+                item.published_at
+                    .with_timezone(&Rome)
+                    .format("%d/%m/%Y %H:%M")
+            );
+        }
+        NewsCommand::List { limit, db } => {
+            let items = with_store(&db, async |store| Ok(store.list_news(limit).await?))?;
+            if items.is_empty() {
+                println!("no news");
+            }
+            for item in items {
+                println!(
+                    "{}  {}  [{}]  {}",
+                    item.published_at
+                        .with_timezone(&Rome)
+                        .format("%d/%m/%Y %H:%M"),
+                    item.key,
+                    item.topics.join(", "),
+                    item.title
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn citizen(command: CitizenCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CitizenCommand::Erase { who, db } => {
+            let key = ChatKey::new(who.channel, who.chat);
+            let receipt = with_store(&db, async |store| Ok(store.erase(&key).await?))?;
+            let when = receipt
+                .at
+                .with_timezone(&Rome)
+                .format("%d/%m/%Y %H:%M:%S %Z");
+            if receipt.found() {
+                println!(
+                    "erased {}/{} at {when}: {} session(s), {} subscription(s), {} transcript line(s), {} pending deliveries",
+                    key.channel,
+                    key.chat,
+                    receipt.sessions,
+                    receipt.subscriptions,
+                    receipt.transcripts,
+                    receipt.deliveries
+                );
+            } else {
+                println!(
+                    "nothing is stored about {}/{} (checked at {when})",
+                    key.channel, key.chat
+                );
+            }
+        }
+        CitizenCommand::Export { who, db } => {
+            let key = ChatKey::new(who.channel, who.chat);
+            let export = with_store(&db, async |store| Ok(store.export_citizen(&key).await?))?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn unanswered(db: &Database, limit: i64) -> anyhow::Result<ExitCode> {
+    let rows = with_store(db, async |store| Ok(store.not_understood(limit).await?))?;
+    if rows.is_empty() {
+        println!("every citizen message was understood");
+    }
+    for (at, state, body) in rows {
+        println!(
+            "{}  {state:<24}  {body}",
+            at.with_timezone(&Rome).format("%d/%m/%Y %H:%M")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
