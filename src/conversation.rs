@@ -6,6 +6,7 @@
 //! Channels call `Conversation::turn` and render what comes back.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::dialogue::Dialogues;
 use crate::engine::{self, Answer, Answers, Inbound, Input, Query, Session, Step, Turn};
@@ -16,7 +17,7 @@ use crate::store::{
 /// Fetch rounds one turn may take; each action needs at most one.
 const MAX_FETCHES: usize = 32;
 /// Times a turn is run again after losing a race with another turn of its chat.
-const MAX_CONFLICTS: usize = 8;
+const MAX_CONFLICTS: u32 = 16;
 
 /// A turn that could not be completed. Nothing of it was saved.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +71,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         inbound: &Inbound,
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
-        for _ in 0..MAX_CONFLICTS {
+        for attempt in 0..MAX_CONFLICTS {
             let stored = self.citizens.load(key).await?;
             let expected_version = stored.as_ref().map(|s| s.version);
             let session = match stored {
@@ -96,7 +97,11 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             match self.citizens.commit(key, record).await? {
                 Committed::Saved => return Ok(turn),
                 Committed::Conflict => {
-                    tracing::debug!("turn raced another turn of its chat; running it again")
+                    tracing::debug!(
+                        attempt,
+                        "turn raced another turn of its chat; running it again"
+                    );
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
             }
         }
@@ -151,6 +156,14 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             Query::Erase => Answer::Erased(self.citizens.erase(key).await?),
         })
     }
+}
+
+/// A short, growing, jittered pause so racing turns stop colliding.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_micros() % 1000);
+    Duration::from_micros(u64::from(attempt.min(8)) * 500 + u64::from(jitter))
 }
 
 /// The citizen's message (flagged when not understood) and the bot's replies.

@@ -1,0 +1,340 @@
+//! The PostgreSQL store against a real PostgreSQL: each test gets a fresh database
+//! (`#[sqlx::test]`, from DATABASE_URL) with the migrations applied.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{at, basic_content, fixture, load};
+use sportello::content::{ContentFile, Vocabulary};
+use sportello::conversation::Conversation;
+use sportello::engine::{Inbound, Input, Session};
+use sportello::store::pg::PgStore;
+use sportello::store::{ChatKey, CitizenStore, Committed, ContentSource, TurnRecord};
+use sqlx::PgPool;
+
+fn conversation(pool: &PgPool) -> Conversation<PgStore, PgStore> {
+    let store = PgStore::from_pool(pool.clone());
+    Conversation::new(load(&fixture("basic")), store.clone(), store)
+}
+
+async fn say(c: &Conversation<PgStore, PgStore>, key: &ChatKey, text: &str) -> String {
+    let inbound = Inbound {
+        at: at("2027-01-15T08:00:00Z"),
+        input: Input::from_text(text),
+    };
+    match c.turn(key, &inbound, Some("it")).await {
+        Ok(turn) => common::said(&turn),
+        Err(err) => panic!("turn failed: {err}"),
+    }
+}
+
+async fn import(store: &PgStore, content: &ContentFile) {
+    if let Err(err) = store.import(content).await {
+        panic!("import failed: {err}");
+    }
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_conversation_survives_a_restart(pool: PgPool) {
+    import(&PgStore::from_pool(pool.clone()), &basic_content()).await;
+    let key = ChatKey::new("telegram", "4503599627370495"); // 52 bits
+    let first = conversation(&pool);
+    say(&first, &key, "/start").await;
+    say(&first, &key, "Nome").await;
+    drop(first);
+    // A new process: same database, nothing in memory.
+    let second = conversation(&pool);
+    let said = say(&second, &key, "Giulia").await;
+    assert!(
+        said.contains("Piacere, Giulia!"),
+        "the ask state was remembered: {said}"
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn concurrent_turns_of_one_chat_never_interleave(pool: PgPool) {
+    // Two "processes": separate pools on the same database.
+    let options = pool.connect_options();
+    let other = sqlx::postgres::PgPoolOptions::new()
+        .connect_with((*options).clone())
+        .await;
+    let Ok(other) = other else {
+        panic!("second pool")
+    };
+    let key = ChatKey::new("telegram", "7");
+    let a = Arc::new(conversation(&pool));
+    let b = Arc::new(conversation(&other));
+    say(&a, &key, "/start toggle").await;
+    // Each writer sends ten messages in a row; the two writers run at the same time.
+    // Every message flips ping ⇄ pong, so a turn that ran on a stale session would
+    // leave two turns in a row starting from the same state.
+    let mut handles = Vec::new();
+    for c in [a, b] {
+        let key = key.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..10 {
+                say(&c, &key, "x").await;
+            }
+        }));
+    }
+    for handle in handles {
+        assert!(handle.await.is_ok());
+    }
+    let store = PgStore::from_pool(pool.clone());
+    let stored = store.load(&key).await.ok().flatten();
+    assert_eq!(
+        stored.map(|s| (s.version, s.session.state)),
+        Some((21, "toggle.ping".to_owned()))
+    );
+    let before: Vec<String> =
+        sqlx::query_scalar("SELECT state FROM transcripts WHERE direction = 'in' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+    assert_eq!(
+        before.len(),
+        21,
+        "each turn logged once, retries not at all"
+    );
+    for (i, state) in before.iter().skip(1).enumerate() {
+        let expected = if i % 2 == 0 {
+            "toggle.ping"
+        } else {
+            "toggle.pong"
+        };
+        assert_eq!(
+            state,
+            expected,
+            "turn {} ran on the session the previous turn saved",
+            i + 2
+        );
+    }
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_stale_commit_is_a_conflict(pool: PgPool) {
+    let store = PgStore::from_pool(pool);
+    let key = ChatKey::new("whatsapp", "393331234567");
+    let session = Session {
+        state: "main.menu".into(),
+        ..Session::new("it")
+    };
+    let record = |expected_version| TurnRecord {
+        expected_version,
+        session: &session,
+        dialogue_version: "v1",
+        effects: &[],
+        transcript: &[],
+    };
+    assert_eq!(
+        store.commit(&key, record(None)).await.ok(),
+        Some(Committed::Saved)
+    );
+    assert_eq!(
+        store.commit(&key, record(None)).await.ok(),
+        Some(Committed::Conflict),
+        "someone else created it"
+    );
+    assert_eq!(
+        store.commit(&key, record(Some(1))).await.ok(),
+        Some(Committed::Saved)
+    );
+    assert_eq!(
+        store.commit(&key, record(Some(1))).await.ok(),
+        Some(Committed::Conflict),
+        "version moved on"
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn subscriptions_persist_and_erase_removes_everything_at_once(pool: PgPool) {
+    let c = conversation(&pool);
+    let key = ChatKey::new("console", "local");
+    say(&c, &key, "/start").await;
+    assert!(
+        say(&c, &key, "Iscriviti")
+            .await
+            .contains("Iscritto a: Esame di Stato")
+    );
+    let store = PgStore::from_pool(pool.clone());
+    assert_eq!(store.topics(&key).await.unwrap_or_default(), ["maturita"]);
+
+    let said = say(&c, &key, "/cancella").await;
+    assert!(
+        said.contains("Dati cancellati. Iscrizioni: 1, messaggi: 5."),
+        "{said}"
+    );
+    for table in ["sessions", "subscribers", "transcripts"] {
+        let query = format!("SELECT count(*) FROM {table}");
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(-1);
+        assert_eq!(count, 0, "{table} is empty after erase");
+    }
+    let receipt = store.erase(&ChatKey::new("console", "nobody")).await;
+    assert!(
+        receipt.is_ok_and(|r| !r.found()),
+        "erasing an unknown citizen is not an error"
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn import_is_idempotent_verbatim_and_exports_round_trip(pool: PgPool) {
+    let store = PgStore::from_pool(pool);
+    let text = r#"
+events:
+  - key: e1
+    category: maturita
+    title: "Prova d'italiano \"scritta\" <b>&</b> 🎓 '; DROP TABLE events; --"
+    starts_at: 2027-06-16 08:30
+news:
+  - key: n1
+    title: Notizia
+    body: "Testo con <i>HTML</i> & emoji ✨"
+    topics: [maturita, generale]
+    published_at: 2026-11-20 10:00
+faqs:
+  - key: f1
+    question: Quando esce il bando per il test di medicina?
+    answer: In primavera.
+    keywords: [medicina, bando]
+"#;
+    let vocabulary = Vocabulary {
+        categories: ["maturita".to_owned()].into(),
+        topics: ["maturita".to_owned(), "generale".to_owned()].into(),
+    };
+    let content = ContentFile::parse("c.yaml", text, &vocabulary).unwrap_or_default();
+    let first = store.import(&content).await.unwrap_or_default();
+    assert_eq!((first.added, first.changed, first.unchanged), (3, 0, 0));
+    let again = store.import(&content).await.unwrap_or_default();
+    assert_eq!(
+        (again.added, again.changed, again.unchanged),
+        (0, 0, 3),
+        "re-import changes nothing"
+    );
+
+    let exported = store.export().await.unwrap_or_default();
+    assert_eq!(exported, content, "texts come back verbatim");
+    let yaml = exported.to_yaml().unwrap_or_default();
+    let reparsed = ContentFile::parse("export.yaml", &yaml, &vocabulary).unwrap_or_default();
+    let third = store.import(&reparsed).await.unwrap_or_default();
+    assert_eq!(third.unchanged, 3, "an export re-imports as no change");
+
+    let mut changed = content.clone();
+    changed.faqs[0].answer = "In aprile.".into();
+    let fourth = store.import(&changed).await.unwrap_or_default();
+    assert_eq!((fourth.added, fourth.changed, fourth.unchanged), (0, 1, 2));
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_failing_import_writes_nothing(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let mut content = basic_content();
+    // PostgreSQL refuses NUL in text: the last row fails after the others were sent.
+    content.faqs[0].answer = "bad\u{0}answer".into();
+    assert!(store.import(&content).await.is_err());
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(events, 0, "all or nothing");
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn faq_search_uses_italian_full_text_with_a_threshold(pool: PgPool) {
+    let store = PgStore::from_pool(pool);
+    let demo = ContentFile::demo().unwrap_or_default();
+    import(&store, &demo).await;
+    import(&store, &basic_content()).await;
+    let hit = store
+        .search_faq("quando esce il bando di medicina?", "it")
+        .await
+        .ok()
+        .flatten();
+    assert!(
+        hit.is_some_and(|f| f.question.to_lowercase().contains("medicina")),
+        "the medicine FAQ"
+    );
+    for nonsense in ["xyzzy", "ciao come stai", "", "?!", "il la di"] {
+        let hit = store.search_faq(nonsense, "it").await.ok().flatten();
+        assert!(
+            hit.is_none(),
+            "{nonsense:?} must not match anything, got {hit:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn only_current_events_and_news_are_served(pool: PgPool) {
+    let store = PgStore::from_pool(pool);
+    import(&store, &basic_content()).await;
+    let titles = |events: Vec<sportello::content::CalendarEvent>| {
+        events.into_iter().map(|e| e.title).collect::<Vec<_>>()
+    };
+    let before = store
+        .upcoming_events("maturita", at("2027-01-15T08:00:00Z"), 10)
+        .await
+        .unwrap_or_default();
+    assert_eq!(titles(before), ["Prima prova", "Seconda prova"]);
+    let between = store
+        .upcoming_events("maturita", at("2027-06-16T12:00:00Z"), 10)
+        .await
+        .unwrap_or_default();
+    assert_eq!(titles(between), ["Seconda prova"]);
+    let news = store
+        .latest_news(Some("maturita"), at("2027-01-15T08:00:00Z"), 5)
+        .await
+        .unwrap_or_default();
+    assert_eq!(news.len(), 1);
+    let news = store
+        .latest_news(Some("concorsi"), at("2027-01-15T08:00:00Z"), 5)
+        .await
+        .unwrap_or_default();
+    assert!(news.is_empty());
+    let news = store
+        .latest_news(None, at("2026-01-01T08:00:00Z"), 5)
+        .await
+        .unwrap_or_default();
+    assert!(news.is_empty(), "not yet published");
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn transcripts_flag_the_not_understood_and_expire(pool: PgPool) {
+    let c = conversation(&pool);
+    let key = ChatKey::new("console", "local");
+    say(&c, &key, "/start").await;
+    say(&c, &key, "xyzzy").await;
+    let store = PgStore::from_pool(pool.clone());
+    let unanswered = store.not_understood(10).await.unwrap_or_default();
+    assert_eq!(
+        unanswered
+            .iter()
+            .map(|(_, state, body)| (state.as_str(), body.as_str()))
+            .collect::<Vec<_>>(),
+        [("main.menu", "xyzzy")]
+    );
+    sqlx::query("UPDATE transcripts SET at = now() - interval '91 days' WHERE body = '/start'")
+        .execute(&pool)
+        .await
+        .unwrap_or_default();
+    assert_eq!(store.purge_transcripts(90).await.unwrap_or(0), 1);
+    let export = store.export_citizen(&key).await;
+    assert!(
+        export.is_ok_and(|e| e.transcript.len() == 3
+            && e.session.is_some()
+            && e.subscriber.is_none())
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn transcripts_can_be_turned_off(pool: PgPool) {
+    let c = conversation(&pool).with_transcripts(false);
+    say(&c, &ChatKey::new("console", "local"), "/start").await;
+    let lines: i64 = sqlx::query_scalar("SELECT count(*) FROM transcripts")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(lines, 0);
+}
