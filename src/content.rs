@@ -34,6 +34,15 @@ pub struct CalendarEvent {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
+/// Whether an event category matches a dialogue's `category`: equal, or for a
+/// pattern ending in `*` (`maturita-*`), starting with what comes before it.
+pub fn category_matches(pattern: &str, category: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => category.starts_with(prefix),
+        None => pattern == category,
+    }
+}
+
 impl CalendarEvent {
     /// Whether it is still worth showing at `now`: not over and not past `valid_until`.
     pub fn is_current(&self, now: DateTime<Utc>) -> bool {

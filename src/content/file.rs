@@ -159,7 +159,11 @@ impl ContentFile {
             if e.title.trim().is_empty() {
                 report(at, "title", "is empty".into());
             }
-            if !vocabulary.categories.is_empty() && !vocabulary.categories.contains(&e.category) {
+            let listed = vocabulary
+                .categories
+                .iter()
+                .any(|pattern| super::category_matches(pattern, &e.category));
+            if !vocabulary.categories.is_empty() && !listed {
                 let known: Vec<&str> = vocabulary.categories.iter().map(String::as_str).collect();
                 report(
                     at,

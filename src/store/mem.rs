@@ -10,7 +10,7 @@ use super::{
     ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, StoreError, StoredSession,
     TranscriptLine, TurnRecord,
 };
-use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem, best_faq};
+use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem, best_faq, category_matches};
 use crate::engine::Effect;
 
 /// Sessions, subscriptions and transcripts in memory; cheap to clone (shared).
@@ -151,7 +151,7 @@ impl ContentSource for MemoryContent {
             .content
             .events
             .iter()
-            .filter(|e| e.category == category && e.is_current(now))
+            .filter(|e| category_matches(category, &e.category) && e.is_current(now))
             .cloned()
             .collect();
         events.sort_by_key(|e| e.starts_at);

@@ -97,6 +97,20 @@ macro_rules! news_columns {
     };
 }
 
+/// A dialogue category as a LIKE pattern: `maturita-*` → `maturita-%`, anything else
+/// matched literally.
+fn like_pattern(category: &str) -> String {
+    let (literal, any) = match category.strip_suffix('*') {
+        Some(prefix) => (prefix, "%"),
+        None => (category, ""),
+    };
+    let escaped = literal
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}{any}")
+}
+
 impl ContentSource for PgStore {
     async fn upcoming_events(
         &self,
@@ -108,10 +122,10 @@ impl ContentSource for PgStore {
             "SELECT ",
             event_columns!(),
             " FROM events \
-             WHERE category = $1 AND coalesce(valid_until, ends_at, starts_at) > $2 \
+             WHERE category LIKE $1 ESCAPE '\\' AND coalesce(valid_until, ends_at, starts_at) > $2 \
              ORDER BY starts_at, key LIMIT $3"
         ))
-        .bind(category)
+        .bind(like_pattern(category))
         .bind(now)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
