@@ -194,6 +194,14 @@ mod tests {
     }
 
     #[test]
+    fn categories_match_exactly_or_by_prefix() {
+        assert!(category_matches("maturita", "maturita"));
+        assert!(!category_matches("maturita", "maturita-prima"));
+        assert!(category_matches("maturita-*", "maturita-prima"));
+        assert!(!category_matches("maturita-*", "ammissione-medicina"));
+    }
+
+    #[test]
     fn events_and_news_expire() {
         let now: DateTime<Utc> = "2027-06-20T10:00:00Z".parse().unwrap_or_default();
         let event = CalendarEvent {

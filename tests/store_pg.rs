@@ -278,6 +278,20 @@ async fn only_current_events_and_news_are_served(pool: PgPool) {
         .await
         .unwrap_or_default();
     assert_eq!(titles(before), ["Prima prova", "Seconda prova"]);
+    let by_prefix = store
+        .upcoming_events("matur*", at("2027-01-15T08:00:00Z"), 1)
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        titles(by_prefix),
+        ["Prima prova"],
+        "a `*` pattern matches by prefix, limit holds"
+    );
+    let literal = store
+        .upcoming_events("matur_ta", at("2027-01-15T08:00:00Z"), 10)
+        .await
+        .unwrap_or_default();
+    assert!(literal.is_empty(), "`_` is not a wildcard");
     let between = store
         .upcoming_events("maturita", at("2027-06-16T12:00:00Z"), 10)
         .await
