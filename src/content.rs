@@ -224,11 +224,24 @@ mod tests {
     }
 
     #[test]
-    fn the_demo_content_parses() {
-        let demo = ContentFile::demo();
+    fn the_demo_content_fits_the_bundled_dialogues() {
+        let (dialogues, report) = crate::dialogue::load(&crate::dialogue::bundled_files());
+        let Some(dialogues) = dialogues else {
+            panic!("{}", report.render_text())
+        };
+        let demo = ContentFile::parse(
+            "content/demo.yaml",
+            DEMO_CONTENT,
+            &Vocabulary::of(&dialogues),
+        );
         assert!(demo.is_ok(), "{demo:?}");
         let demo = demo.unwrap_or_default();
-        assert!(demo.faqs.len() >= 10);
-        assert!(demo.events.iter().any(|e| e.category == "maturita"));
+        assert!(demo.faqs.len() >= 15);
+        assert!(demo.events.iter().any(|e| e.category == "maturita-prima"));
+        assert!(
+            demo.events
+                .iter()
+                .any(|e| e.category == "ammissione-medicina")
+        );
     }
 }
