@@ -70,14 +70,22 @@ CREATE TABLE faqs (
     answer     text        NOT NULL,
     keywords   text[]      NOT NULL DEFAULT '{}',
     lang       text        NOT NULL DEFAULT 'it',
+    -- Keywords weigh most (A), then the question (B), then the answer (D).
     search     tsvector    GENERATED ALWAYS AS (
-                   setweight(to_tsvector('italian', question), 'A')
-                   || setweight(to_tsvector('italian', sportello_words(keywords)), 'A')
+                   setweight(to_tsvector('italian', sportello_words(keywords)), 'A')
+                   || setweight(to_tsvector('italian', question), 'B')
                    || setweight(to_tsvector('italian', answer), 'D')
                ) STORED,
+    -- The stems of keywords and question, for scoring a match without re-parsing.
+    keyword_stems  text[]  GENERATED ALWAYS AS (
+                   tsvector_to_array(to_tsvector('italian', sportello_words(keywords)))) STORED,
+    question_stems text[]  GENERATED ALWAYS AS (
+                   tsvector_to_array(to_tsvector('italian', question))) STORED,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX faqs_search ON faqs USING gin (search);
+-- FAQs change rarely and are searched on every unmatched message: no pending list,
+-- so a search never scans unindexed rows.
+CREATE INDEX faqs_search ON faqs USING gin (search) WITH (fastupdate = off);
 
 -- What was said, for staff review; deleted after the retention period.
 CREATE TABLE transcripts (

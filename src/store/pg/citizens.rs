@@ -58,6 +58,14 @@ impl CitizenStore for PgStore {
             tx.commit().await?;
             return Ok(Committed::Saved);
         }
+        if record.effects.is_empty() {
+            // Only the conversation's position and its transcript: a crash may lose the
+            // last fraction of a second of them (the citizen resends), so skip waiting
+            // for the WAL flush. Subscriptions and erasure stay fully durable.
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
         if !save_session(&mut tx, key, &record).await? {
             // Dropping the transaction rolls it back.
             return Ok(Committed::Conflict);
