@@ -1,0 +1,239 @@
+//! The staff and citizen-rights commands against a real PostgreSQL, as an operator
+//! types them: migrate, import the demo content, chat on the database, erase.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use sqlx::PgPool;
+
+/// The URL of the fresh database `#[sqlx::test]` made for this test.
+fn url_of(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").unwrap_or_default();
+    let server = base
+        .rsplit_once('/')
+        .map_or(base.as_str(), |(server, _)| server)
+        .to_owned();
+    let name = pool
+        .connect_options()
+        .get_database()
+        .unwrap_or("postgres")
+        .to_owned();
+    format!("{server}/{name}")
+}
+
+fn sportello(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run sportello: {e}"));
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("sportello did not finish: {e}"))
+}
+
+fn out(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[sqlx::test(migrations = false)]
+async fn import_chat_on_postgres_and_erase(pool: PgPool) {
+    let url = url_of(&pool);
+    let db = ["--database-url", url.as_str()];
+
+    let output = sportello(&[&["migrate"][..], &db].concat(), "");
+    assert!(output.status.success(), "{}", out(&output));
+
+    let output = sportello(
+        &[&["content", "import", "content/demo.yaml"][..], &db].concat(),
+        "",
+    );
+    assert!(output.status.success(), "{}", out(&output));
+    assert!(
+        out(&output).contains("0 changed, 0 unchanged"),
+        "{}",
+        out(&output)
+    );
+    let output = sportello(
+        &[&["content", "import", "content/demo.yaml"][..], &db].concat(),
+        "",
+    );
+    assert!(
+        out(&output).contains("0 added, 0 changed"),
+        "re-import changes nothing: {}",
+        out(&output)
+    );
+
+    // The FAQ comes from the database's full-text search.
+    let chat = ["chat", "--database-url", url.as_str()];
+    let output = sportello(&chat, "quando esce il bando di medicina?\n");
+    assert!(
+        out(&output).contains("Il bando per i test di medicina"),
+        "{}",
+        out(&output)
+    );
+
+    // Subscribing in one run is still there in the next.
+    let output = sportello(&chat, "/notizie\n1\n1\n");
+    assert!(
+        out(&output).contains("Ora ricevi le notizie su: Esame di Stato"),
+        "{}",
+        out(&output)
+    );
+    let output = sportello(&chat, "/notizie\n");
+    assert!(
+        out(&output).contains("Ricevi le notizie su: Esame di Stato."),
+        "{}",
+        out(&output)
+    );
+
+    let output = sportello(
+        &[
+            &[
+                "citizen",
+                "export",
+                "--channel",
+                "console",
+                "--chat",
+                "local",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    let export: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    assert_eq!(
+        export["subscriber"]["topics"][0],
+        "maturita",
+        "{}",
+        out(&output)
+    );
+
+    let erase = [
+        &[
+            "citizen",
+            "erase",
+            "--channel",
+            "console",
+            "--chat",
+            "local",
+        ][..],
+        &db,
+    ]
+    .concat();
+    let output = sportello(&erase, "");
+    assert!(output.status.success());
+    assert!(
+        out(&output).contains("1 session(s), 1 subscription(s)"),
+        "{}",
+        out(&output)
+    );
+    let output = sportello(&erase, "");
+    assert!(
+        output.status.success(),
+        "an unknown citizen is not an error"
+    );
+    assert!(
+        out(&output).contains("nothing is stored about console/local"),
+        "{}",
+        out(&output)
+    );
+
+    let output = sportello(
+        &[
+            &[
+                "news",
+                "add",
+                "--title",
+                "Titolo «prova» <b>",
+                "--body",
+                "'; DROP TABLE news; --",
+                "--topic",
+                "maturita",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert!(output.status.success(), "{}", out(&output));
+    let output = sportello(&[&["news", "list"][..], &db].concat(), "");
+    assert!(
+        out(&output).contains("Titolo «prova» <b>"),
+        "{}",
+        out(&output)
+    );
+
+    let output = sportello(
+        &[
+            &[
+                "news", "add", "--title", "T", "--body", "B", "--topic", "sport",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        out(&output).contains("unknown topic `sport`"),
+        "{}",
+        out(&output)
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bad_content_file_imports_nothing_and_says_where(pool: PgPool) {
+    let url = url_of(&pool);
+    assert!(
+        sportello(&["migrate", "--database-url", &url], "")
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("calendario.csv");
+    std::fs::write(&file, "key,category,title,starts_at\nok,maturita-prima,Prima,2027-06-16 08:30\nbad,matruita,Seconda,2027-06-17 08:30\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = file.display().to_string();
+    let output = sportello(&["content", "import", &path, "--database-url", &url], "");
+    assert_eq!(output.status.code(), Some(1));
+    let text = out(&output);
+    assert!(
+        text.contains("calendario.csv:3: `category`: unknown category `matruita`"),
+        "{text}"
+    );
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(events, 0, "nothing imported");
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_a_failure() {
+    let output = sportello(
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/none",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: database:"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
