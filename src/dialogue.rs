@@ -33,29 +33,23 @@ static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/dialogues");
 
 /// The dialogues shipped inside the binary (the repository's `dialogues/`).
 pub fn bundled_files() -> Vec<SourceFile> {
-    let mut files: Vec<SourceFile> = BUNDLED
+    yaml_files(&BUNDLED)
+}
+
+/// The bundled conversation tests (`dialogues/tests/`).
+pub fn bundled_tests() -> Vec<SourceFile> {
+    BUNDLED.get_dir("tests").map(yaml_files).unwrap_or_default()
+}
+
+/// The YAML files directly in `dir`, named as in the repository, sorted.
+fn yaml_files(dir: &Dir<'_>) -> Vec<SourceFile> {
+    let mut files: Vec<SourceFile> = dir
         .files()
         .filter(|f| {
             f.path()
                 .extension()
                 .is_some_and(|e| e == "yaml" || e == "yml")
         })
-        .map(|f| SourceFile {
-            path: format!("dialogues/{}", f.path().display()),
-            bytes: f.contents().to_vec(),
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
-}
-
-/// The bundled conversation tests (`dialogues/tests/`).
-pub fn bundled_tests() -> Vec<SourceFile> {
-    let Some(dir) = BUNDLED.get_dir("tests") else {
-        return Vec::new();
-    };
-    let mut files: Vec<SourceFile> = dir
-        .files()
         .map(|f| SourceFile {
             path: format!("dialogues/{}", f.path().display()),
             bytes: f.contents().to_vec(),

@@ -1,8 +1,11 @@
 //! The staff and citizen-rights commands against a real PostgreSQL, as an operator
 //! types them: migrate, import the demo content, chat on the database, erase.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
+
+use common::sportello;
 
 use sqlx::PgPool;
 
@@ -19,24 +22,6 @@ fn url_of(pool: &PgPool) -> String {
         .unwrap_or("postgres")
         .to_owned();
     format!("{server}/{name}")
-}
-
-fn sportello(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run sportello: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("sportello did not finish: {e}"))
 }
 
 fn out(output: &Output) -> String {

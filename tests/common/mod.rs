@@ -2,7 +2,9 @@
 //! in-memory stores, and a pinned clock.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -138,4 +140,24 @@ pub fn said(turn: &Turn) -> String {
         .map(|r| r.text.as_str())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Runs the `sportello` binary from the repository root with `stdin` as its input.
+/// DATABASE_URL is removed so that nothing reaches a database unless asked.
+pub fn sportello(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run sportello: {e}"));
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("sportello did not finish: {e}"))
 }
