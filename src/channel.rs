@@ -1,10 +1,11 @@
 //! Channel adapters: each turns its traffic into `Inbound` and renders `Outbound`
-//! within its limits. Only the terminal exists so far.
+//! within its limits: the terminal (`console`) and Telegram (`telegram`).
 //!
 //! Outbound text is Telegram-style HTML (`<b>`, `<i>`, `<a href>`, escaped values);
 //! channels without HTML use `html_to_plain`.
 
 pub mod console;
+pub mod telegram;
 
 use std::sync::LazyLock;
 
@@ -13,6 +14,14 @@ use regex::Regex;
 static LINK: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"(?is)<a\s+href\s*=\s*"([^"]*)"\s*>(.*?)</a>"#).ok());
 static TAG: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?s)</?[a-zA-Z][^>]*>").ok());
+
+/// A short, stable stand-in for a chat id in logs (raw ids and phone numbers are
+/// personal data and stay out of logs).
+pub fn log_id(chat: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(chat.as_bytes());
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
 
 /// Plain text from the HTML subset: links become `text (url)`, tags go, entities are
 /// decoded.

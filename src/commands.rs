@@ -2,6 +2,7 @@
 //! commands (`data`). Each returns an exit code or an error for `main` to print.
 
 mod data;
+mod serve;
 mod staff;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { dir, format } => staff::check(dir.as_deref(), format),
         Command::Chat(args) => staff::chat(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Test {
             dir,
             dialogues,

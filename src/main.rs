@@ -27,6 +27,8 @@ enum Command {
     },
     /// Talk to the bot in the terminal (offline and in memory unless --database-url).
     Chat(ChatArgs),
+    /// Run the bot on Telegram, with sessions and content in PostgreSQL.
+    Serve(ServeArgs),
     /// Run conversation tests and report state coverage; exits 1 on any failure.
     Test {
         /// Transcript directory (default: <dialogues>/tests).
@@ -91,6 +93,38 @@ struct ChatArgs {
     /// The citizen's id in the database (channel `console`).
     #[arg(long, default_value = "local")]
     chat: String,
+    #[command(flatten)]
+    transcripts: TranscriptArgs,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Dialogue directory (default: ./dialogues, else the bundled dialogues).
+    #[arg(long, env = "SPORTELLO_DIALOGUES")]
+    dialogues: Option<PathBuf>,
+    #[command(flatten)]
+    db: Database,
+    /// The bot's token from @BotFather.
+    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
+    telegram_token: String,
+    /// The Bot API base URL (default Telegram's; a fake or local server in tests).
+    #[arg(long, env = "TELEGRAM_API_URL")]
+    telegram_api_url: Option<reqwest::Url>,
+    /// Receive updates by webhook at this public HTTPS URL instead of long polling.
+    #[arg(long, env = "TELEGRAM_WEBHOOK_URL")]
+    telegram_webhook_url: Option<reqwest::Url>,
+    /// The webhook's secret token (generated at start when unset).
+    #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true)]
+    telegram_webhook_secret: Option<String>,
+    /// Messages per second to Telegram overall (Telegram allows 30).
+    #[arg(long, env = "TELEGRAM_RATE", default_value_t = 30)]
+    telegram_rate: u32,
+    /// Address of the HTTP listener (webhooks).
+    #[arg(long, env = "SPORTELLO_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Turns processed at once across all chats.
+    #[arg(long, env = "SPORTELLO_MAX_IN_FLIGHT", default_value_t = 64)]
+    max_in_flight: usize,
     #[command(flatten)]
     transcripts: TranscriptArgs,
 }
@@ -198,14 +232,20 @@ enum GraphFormat {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A running bot reports what it does; staff commands only warn.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
-    match commands::run(Cli::parse()) {
+    match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -115,6 +115,10 @@ pub trait CitizenStore: Send + Sync {
         record: TurnRecord<'_>,
     ) -> impl Future<Output = Result<Committed, StoreError>> + Send;
 
+    /// Marks the citizen's subscriptions blocked (they blocked the bot or left) or
+    /// active again. A citizen without subscriptions is left alone.
+    fn set_blocked(&self, key: &ChatKey, blocked: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Deletes everything stored about the citizen, in one transaction.
     fn erase(
         &self,

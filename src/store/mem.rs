@@ -23,6 +23,7 @@ pub struct MemoryStore {
 struct Citizens {
     sessions: HashMap<ChatKey, StoredSession>,
     topics: HashMap<ChatKey, BTreeSet<String>>,
+    blocked: BTreeSet<ChatKey>,
     transcripts: HashMap<ChatKey, Vec<TranscriptLine>>,
 }
 
@@ -50,7 +51,9 @@ impl MemoryStore {
 }
 
 impl Citizens {
+
     fn erase(&mut self, key: &ChatKey) -> ErasureReceipt {
+        self.blocked.remove(key);
         ErasureReceipt {
             at: Utc::now(),
             sessions: u64::from(self.sessions.remove(key).is_some()),
@@ -121,8 +124,28 @@ impl CitizenStore for MemoryStore {
         Ok(Committed::Saved)
     }
 
+    async fn set_blocked(&self, key: &ChatKey, blocked: bool) -> Result<(), StoreError> {
+        let mut citizens = self.lock();
+        if !citizens.topics.contains_key(key) {
+            return Ok(());
+        }
+        if blocked {
+            citizens.blocked.insert(key.clone());
+        } else {
+            citizens.blocked.remove(key);
+        }
+        Ok(())
+    }
+
     async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
         Ok(self.lock().erase(key))
+    }
+}
+
+impl MemoryStore {
+    /// Whether the citizen's subscriptions are blocked.
+    pub fn is_blocked(&self, key: &ChatKey) -> bool {
+        self.lock().blocked.contains(key)
     }
 }
 

@@ -121,6 +121,19 @@ impl CitizenStore for PgStore {
         Ok(Committed::Saved)
     }
 
+    async fn set_blocked(&self, key: &ChatKey, blocked: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE subscribers SET status = $3, updated_at = now() \
+             WHERE channel = $1 AND chat = $2 AND status <> $3",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .bind(if blocked { "blocked" } else { "active" })
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
         let mut tx = self.pool.begin().await?;
         let receipt = erase(&mut tx, key).await?;

@@ -1,0 +1,304 @@
+//! The Telegram channel: teloxide long polling (or a webhook served through axum),
+//! one conversation turn per citizen update, replies rendered within Telegram's limits.
+//!
+//! Limits and ordering:
+//! - updates of one chat are handled strictly in order (teloxide's dispatcher keys
+//!   workers by chat); different chats run concurrently, at most `max_in_flight`
+//!   turns at once;
+//! - replies go through teloxide's `Throttle` (1 message/s per chat, 20/min per group,
+//!   30/s overall by default), which waits out a 429's `retry_after` and resends;
+//! - an update seen twice (same `update_id`, e.g. a webhook retry) is handled once;
+//! - texts are HTML (values escaped by the templates), at most 4096 characters per
+//!   message; button ids are at most 64 bytes.
+
+mod inbound;
+mod render;
+
+use std::collections::{HashSet, VecDeque};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::Dispatcher;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{
+    BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, Me, ParseMode,
+};
+use teloxide::update_listeners::webhooks;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+pub use inbound::{Event, classify};
+pub use render::{TelegramMessage, render, split};
+
+use super::{html_to_plain, log_id};
+use crate::conversation::Conversation;
+use crate::dialogue::Dialogues;
+use crate::engine::{Inbound, Outbound};
+use crate::store::{ChatKey, CitizenStore, ContentSource};
+
+/// The bot as the channel uses it: the HTTP client behind teloxide's rate limiter.
+pub type TelegramBot = Throttle<Bot>;
+
+/// Update ids remembered to drop redeliveries.
+const RECENT_UPDATES: usize = 10_000;
+
+/// How the channel connects to Telegram.
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    pub token: String,
+    /// The Bot API's base URL (a fake or a local Bot API server in tests and staging).
+    pub api_url: Option<reqwest::Url>,
+    /// Set: receive updates by webhook at this public URL instead of long polling.
+    pub webhook_url: Option<reqwest::Url>,
+    /// The webhook's secret token (generated when unset).
+    pub webhook_secret: Option<String>,
+    /// Where the webhook is served.
+    pub listen: SocketAddr,
+    /// Turns processed at once across all chats.
+    pub max_in_flight: usize,
+    /// Outgoing message limits.
+    pub limits: Limits,
+}
+
+/// The channel stopped for a reason other than being asked to.
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    #[error("Telegram: {0}")]
+    Request(#[from] RequestError),
+    #[error("webhook listener: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// A bot for `config`: the API URL set and the rate limiter in front.
+pub fn bot(config: &TelegramConfig) -> TelegramBot {
+    let mut bot = Bot::new(&config.token);
+    if let Some(url) = &config.api_url {
+        bot = bot.set_api_url(url.clone());
+    }
+    bot.throttle(config.limits)
+}
+
+/// Serves Telegram until `shutdown` resolves, then stops taking updates, lets the
+/// turns in flight finish (sessions are saved by each turn) and returns.
+pub async fn run<C, S>(
+    config: TelegramConfig,
+    conversation: Conversation<C, S>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), TelegramError>
+where
+    C: ContentSource + 'static,
+    S: CitizenStore + 'static,
+{
+    let bot = bot(&config);
+    publish_commands(&bot, conversation.dialogues()).await;
+    let service = Arc::new(Service {
+        conversation,
+        recent: Mutex::new(RecentUpdates::default()),
+        in_flight: Semaphore::new(config.max_in_flight.max(1)),
+    });
+    let handler = dptree::endpoint(
+        |bot: TelegramBot, me: Me, update: Update, service: Arc<Service<C, S>>| async move {
+            service.handle(&bot, &me, update).await;
+            Ok::<(), Infallible>(())
+        },
+    );
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .dependencies(dptree::deps![service])
+        .default_handler(|_| async {})
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("stopping: no new updates; finishing the turns in flight");
+        // Errors only if dispatching has not started or already stopped.
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    let errors = LoggingErrorHandler::with_custom_text("Telegram update listener");
+    match &config.webhook_url {
+        None => {
+            // Deletes any webhook first, then long-polls.
+            let listener = teloxide::update_listeners::polling_default(bot.clone()).await;
+            tracing::info!("Telegram: long polling");
+            dispatcher.try_dispatch_with_listener(listener, errors).await?;
+        }
+        Some(url) => {
+            let mut options = webhooks::Options::new(config.listen, url.clone());
+            if let Some(secret) = &config.webhook_secret {
+                options = options.secret_token(secret.clone());
+            }
+            let (listener, stopped, router) = webhooks::axum_to_router(bot.clone(), options).await?;
+            let tcp = tokio::net::TcpListener::bind(config.listen).await?;
+            tracing::info!(listen = %config.listen, "Telegram: webhook");
+            let server = tokio::spawn(async move {
+                axum::serve(tcp, router).with_graceful_shutdown(stopped).await
+            });
+            dispatcher.try_dispatch_with_listener(listener, errors).await?;
+            if let Ok(Err(err)) = server.await {
+                tracing::warn!("webhook server: {err}");
+            }
+        }
+    }
+    tracing::info!("Telegram channel stopped");
+    Ok(())
+}
+
+/// `setMyCommands` from the dialogues' global commands: the default list in the bot's
+/// language, and one per language.
+async fn publish_commands(bot: &TelegramBot, d: &Dialogues) {
+    let commands_in = |lang: &str| -> Vec<BotCommand> {
+        d.settings
+            .commands
+            .iter()
+            .map(|c| BotCommand::new(&c.name, c.description.get(lang, &d.settings.default_lang)))
+            .collect()
+    };
+    if let Err(err) = bot.set_my_commands(commands_in(&d.settings.default_lang)).await {
+        tracing::warn!("setMyCommands: {err}");
+    }
+    for lang in &d.settings.languages {
+        if let Err(err) = bot.set_my_commands(commands_in(lang)).language_code(lang.clone()).await {
+            tracing::warn!(lang = %lang, "setMyCommands: {err}");
+        }
+    }
+}
+
+struct Service<C, S> {
+    conversation: Conversation<C, S>,
+    recent: Mutex<RecentUpdates>,
+    in_flight: Semaphore,
+}
+
+impl<C: ContentSource, S: CitizenStore> Service<C, S> {
+    async fn handle(&self, bot: &TelegramBot, me: &Me, update: Update) {
+        let first_time = self
+            .recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(update.id.0);
+        if !first_time {
+            tracing::debug!(update = update.id.0, "duplicate update dropped");
+            return;
+        }
+        match classify(&update, me.username()) {
+            Event::Ignore => {}
+            Event::Blocked { chat, blocked } => {
+                let key = ChatKey::new("telegram", chat.to_string());
+                tracing::info!(chat = %log_id(&key.chat), blocked, "subscriber status changed");
+                if let Err(err) = self.conversation.citizens().set_blocked(&key, blocked).await {
+                    tracing::warn!(chat = %log_id(&key.chat), "cannot record blocked status: {err}");
+                }
+            }
+            Event::Turn { chat, input, lang, callback } => {
+                if let Some(id) = callback {
+                    // Stops the client's spinner; the turn's reply follows.
+                    if let Err(err) = bot.answer_callback_query(CallbackQueryId(id)).await {
+                        tracing::debug!("answerCallbackQuery: {err}");
+                    }
+                }
+                let Ok(_permit) = self.in_flight.acquire().await else { return };
+                let key = ChatKey::new("telegram", chat.to_string());
+                let span = tracing::info_span!("turn", channel = "telegram", chat = %log_id(&key.chat));
+                async {
+                    let inbound = Inbound { at: Utc::now(), input };
+                    let replies = match self.conversation.turn(&key, &inbound, lang.as_deref()).await {
+                        Ok(turn) => turn.replies,
+                        Err(err) => {
+                            tracing::warn!("turn failed: {err}");
+                            vec![self.error_reply(lang.as_deref())]
+                        }
+                    };
+                    for message in render(&replies) {
+                        self.send(bot, &key, chat, message).await;
+                    }
+                }
+                .instrument(span)
+                .await;
+            }
+        }
+    }
+
+    fn error_reply(&self, lang: Option<&str>) -> Outbound {
+        let d = self.conversation.dialogues();
+        let text = d.settings.fallback.error.get(lang.unwrap_or(&d.settings.default_lang), &d.settings.default_lang);
+        Outbound { text: html_escape::encode_text(text).into_owned(), buttons: Vec::new() }
+    }
+
+    async fn send(&self, bot: &TelegramBot, key: &ChatKey, chat: i64, message: TelegramMessage) {
+        let keyboard = InlineKeyboardMarkup::new(
+            message
+                .keyboard
+                .iter()
+                .map(|(label, data)| vec![InlineKeyboardButton::callback(label.clone(), data.clone())]),
+        );
+        let request = bot.send_message(ChatId(chat), &message.text).parse_mode(ParseMode::Html);
+        let sent = if message.keyboard.is_empty() { request.await } else { request.reply_markup(keyboard.clone()).await };
+        match sent {
+            Ok(_) => {}
+            Err(RequestError::Api(ApiError::CantParseEntities(reason))) => {
+                // A staff text with broken HTML: deliver it as plain text rather than not at all.
+                tracing::warn!(chat = %log_id(&key.chat), "HTML refused ({reason}); sending as plain text");
+                let plain = bot.send_message(ChatId(chat), html_to_plain(&message.text));
+                let sent = if message.keyboard.is_empty() { plain.await } else { plain.reply_markup(keyboard).await };
+                if let Err(err) = sent {
+                    tracing::warn!(chat = %log_id(&key.chat), "reply not delivered: {err}");
+                }
+            }
+            Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
+                tracing::info!(chat = %log_id(&key.chat), "citizen unreachable; marking blocked");
+                if let Err(err) = self.conversation.citizens().set_blocked(key, true).await {
+                    tracing::warn!("cannot record blocked status: {err}");
+                }
+            }
+            Err(err) => tracing::warn!(chat = %log_id(&key.chat), "reply not delivered: {err}"),
+        }
+    }
+}
+
+/// The last `RECENT_UPDATES` update ids, to drop redeliveries.
+#[derive(Default)]
+struct RecentUpdates {
+    seen: HashSet<u32>,
+    order: VecDeque<u32>,
+}
+
+impl RecentUpdates {
+    /// False if `id` was seen recently.
+    fn insert(&mut self, id: u32) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > RECENT_UPDATES {
+            if let Some(oldest) = self.order.pop_front() {
+                self.seen.remove(&oldest);
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_updates_drop_repeats_and_stay_bounded() {
+        let mut recent = RecentUpdates::default();
+        assert!(recent.insert(1));
+        assert!(!recent.insert(1));
+        for id in 2..=(RECENT_UPDATES as u32 + 1) {
+            recent.insert(id);
+        }
+        assert_eq!(recent.seen.len(), RECENT_UPDATES);
+        assert!(recent.insert(1), "forgotten once out of the window");
+    }
+}

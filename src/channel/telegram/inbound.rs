@@ -1,0 +1,200 @@
+//! Telegram updates → what the conversation should do with them. Channel posts are
+//! never citizen input; in groups only commands and messages that mention the bot (or
+//! reply to it) count.
+
+use teloxide::types::{Message, Update, UpdateKind};
+
+use crate::engine::Input;
+
+/// What an update asks of the bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A citizen turn in `chat`.
+    Turn {
+        chat: i64,
+        input: Input,
+        /// The citizen's language from their client (`it`, `en`, …).
+        lang: Option<String>,
+        /// A button press to acknowledge (`answerCallbackQuery`).
+        callback: Option<String>,
+    },
+    /// The citizen blocked the bot (true) or allowed it again (false).
+    Blocked { chat: i64, blocked: bool },
+    /// Nothing to do.
+    Ignore,
+}
+
+/// Reads an update for the bot called `@bot_username`.
+pub fn classify(update: &Update, bot_username: &str) -> Event {
+    match &update.kind {
+        UpdateKind::Message(message) => from_message(message, bot_username),
+        UpdateKind::CallbackQuery(query) => {
+            let Some(message) = &query.message else {
+                return Event::Ignore;
+            };
+            Event::Turn {
+                chat: message.chat().id.0,
+                input: Input::Button(query.data.clone().unwrap_or_default()),
+                lang: language(query.from.language_code.as_deref()),
+                callback: Some(query.id.0.clone()),
+            }
+        }
+        UpdateKind::MyChatMember(change) if change.chat.is_private() => Event::Blocked {
+            chat: change.chat.id.0,
+            blocked: !change.new_chat_member.kind.is_present(),
+        },
+        _ => Event::Ignore,
+    }
+}
+
+fn from_message(message: &Message, bot_username: &str) -> Event {
+    let lang = language(message.from.as_ref().and_then(|u| u.language_code.as_deref()));
+    let chat = message.chat.id.0;
+    let Some(text) = message.text() else {
+        // A photo, a sticker, a voice note: in private chats the citizen still gets an
+        // answer (the engine's "non ho capito" with the options).
+        return if message.chat.is_private() {
+            Event::Turn { chat, input: Input::Text(String::new()), lang, callback: None }
+        } else {
+            Event::Ignore
+        };
+    };
+    if message.chat.is_private() {
+        return Event::Turn { chat, input: Input::from_text(text), lang, callback: None };
+    }
+    if !(message.chat.is_group() || message.chat.is_supergroup()) {
+        return Event::Ignore;
+    }
+    let mention = format!("@{bot_username}");
+    let input = if let Some(command) = text.strip_prefix('/') {
+        // `/cmd@otherbot` is for another bot.
+        let head = command.split_whitespace().next().unwrap_or_default();
+        match head.split_once('@') {
+            Some((_, addressee)) if !addressee.eq_ignore_ascii_case(bot_username) => return Event::Ignore,
+            _ => Input::from_text(text),
+        }
+    } else if contains_ignore_case(text, &mention) {
+        Input::from_text(&remove_ignore_case(text, &mention))
+    } else if message
+        .reply_to_message()
+        .and_then(|m| m.from.as_ref())
+        .and_then(|u| u.username.as_deref())
+        .is_some_and(|u| u.eq_ignore_ascii_case(bot_username))
+    {
+        Input::from_text(text)
+    } else {
+        return Event::Ignore;
+    };
+    Event::Turn { chat, input, lang, callback: None }
+}
+
+/// `en-GB` → `en`.
+fn language(code: Option<&str>) -> Option<String> {
+    code.map(|c| c.split(['-', '_']).next().unwrap_or(c).to_lowercase())
+}
+
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    text.to_lowercase().contains(&needle.to_lowercase())
+}
+
+fn remove_ignore_case(text: &str, needle: &str) -> String {
+    let lower = text.to_lowercase();
+    match lower.find(&needle.to_lowercase()) {
+        // Lowercasing can change byte lengths; only cut when the offsets still line up.
+        Some(at) if text.is_char_boundary(at) && text.is_char_boundary(at + needle.len()) && lower.len() == text.len() => {
+            format!("{}{}", &text[..at], &text[at + needle.len()..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(json: serde_json::Value) -> Update {
+        serde_json::from_value(json).unwrap_or_else(|e| panic!("bad test update: {e}"))
+    }
+
+    fn message(chat: serde_json::Value, text: &str) -> Update {
+        update(serde_json::json!({
+            "update_id": 1,
+            "message": {
+                "message_id": 7, "date": 1_800_000_000, "chat": chat, "text": text,
+                "from": { "id": 42, "is_bot": false, "first_name": "Giulia", "language_code": "en-GB" }
+            }
+        }))
+    }
+
+    fn private() -> serde_json::Value {
+        serde_json::json!({ "id": 42, "type": "private", "first_name": "Giulia" })
+    }
+
+    fn group() -> serde_json::Value {
+        serde_json::json!({ "id": -100, "type": "group", "title": "Classe 5B" })
+    }
+
+    #[test]
+    fn private_messages_are_turns_with_the_client_language() {
+        assert_eq!(
+            classify(&message(private(), "/start maturita"), "SportelloBot"),
+            Event::Turn {
+                chat: 42,
+                input: Input::Command { name: "start".into(), arg: Some("maturita".into()) },
+                lang: Some("en".into()),
+                callback: None
+            }
+        );
+    }
+
+    #[test]
+    fn groups_need_a_command_or_a_mention() {
+        let turn = |text: &str| match classify(&message(group(), text), "SportelloBot") {
+            Event::Turn { input, .. } => Some(input),
+            _ => None,
+        };
+        assert_eq!(turn("quando è la prima prova?"), None);
+        assert_eq!(turn("/menu@AltroBot"), None);
+        assert_eq!(turn("/menu@sportellobot"), Some(Input::Command { name: "menu".into(), arg: None }));
+        assert_eq!(turn("/aiuto"), Some(Input::Command { name: "aiuto".into(), arg: None }));
+        assert_eq!(turn("@SportelloBot quando è la prima prova?"), Some(Input::Text("quando è la prima prova?".into())));
+    }
+
+    #[test]
+    fn channel_posts_are_never_input() {
+        let post = update(serde_json::json!({
+            "update_id": 2,
+            "channel_post": {
+                "message_id": 1, "date": 1_800_000_000, "text": "/start",
+                "chat": { "id": -1001, "type": "channel", "title": "Ministero" }
+            }
+        }));
+        assert_eq!(classify(&post, "SportelloBot"), Event::Ignore);
+    }
+
+    #[test]
+    fn presses_and_blocks_are_read() {
+        let press = update(serde_json::json!({
+            "update_id": 3,
+            "callback_query": {
+                "id": "cb1", "chat_instance": "x", "data": "main.menu#0",
+                "from": { "id": 42, "is_bot": false, "first_name": "Giulia" },
+                "message": { "message_id": 9, "date": 1_800_000_000, "chat": private(), "text": "Menu" }
+            }
+        }));
+        assert_eq!(
+            classify(&press, "SportelloBot"),
+            Event::Turn { chat: 42, input: Input::Button("main.menu#0".into()), lang: None, callback: Some("cb1".into()) }
+        );
+        let blocked = update(serde_json::json!({
+            "update_id": 4,
+            "my_chat_member": {
+                "chat": private(), "date": 1_800_000_000,
+                "from": { "id": 42, "is_bot": false, "first_name": "Giulia" },
+                "old_chat_member": { "user": { "id": 1, "is_bot": true, "first_name": "Bot" }, "status": "member" },
+                "new_chat_member": { "user": { "id": 1, "is_bot": true, "first_name": "Bot" }, "status": "kicked", "until_date": 0 }
+            }
+        }));
+        assert_eq!(classify(&blocked, "SportelloBot"), Event::Blocked { chat: 42, blocked: true });
+    }
+}
