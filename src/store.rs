@@ -117,7 +117,11 @@ pub trait CitizenStore: Send + Sync {
 
     /// Marks the citizen's subscriptions blocked (they blocked the bot or left) or
     /// active again. A citizen without subscriptions is left alone.
-    fn set_blocked(&self, key: &ChatKey, blocked: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn set_blocked(
+        &self,
+        key: &ChatKey,
+        blocked: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Deletes everything stored about the citizen, in one transaction.
     fn erase(

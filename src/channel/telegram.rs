@@ -128,20 +128,27 @@ where
             // Deletes any webhook first, then long-polls.
             let listener = teloxide::update_listeners::polling_default(bot.clone()).await;
             tracing::info!("Telegram: long polling");
-            dispatcher.try_dispatch_with_listener(listener, errors).await?;
+            dispatcher
+                .try_dispatch_with_listener(listener, errors)
+                .await?;
         }
         Some(url) => {
             let mut options = webhooks::Options::new(config.listen, url.clone());
             if let Some(secret) = &config.webhook_secret {
                 options = options.secret_token(secret.clone());
             }
-            let (listener, stopped, router) = webhooks::axum_to_router(bot.clone(), options).await?;
+            let (listener, stopped, router) =
+                webhooks::axum_to_router(bot.clone(), options).await?;
             let tcp = tokio::net::TcpListener::bind(config.listen).await?;
             tracing::info!(listen = %config.listen, "Telegram: webhook");
             let server = tokio::spawn(async move {
-                axum::serve(tcp, router).with_graceful_shutdown(stopped).await
+                axum::serve(tcp, router)
+                    .with_graceful_shutdown(stopped)
+                    .await
             });
-            dispatcher.try_dispatch_with_listener(listener, errors).await?;
+            dispatcher
+                .try_dispatch_with_listener(listener, errors)
+                .await?;
             if let Ok(Err(err)) = server.await {
                 tracing::warn!("webhook server: {err}");
             }
@@ -161,11 +168,18 @@ async fn publish_commands(bot: &TelegramBot, d: &Dialogues) {
             .map(|c| BotCommand::new(&c.name, c.description.get(lang, &d.settings.default_lang)))
             .collect()
     };
-    if let Err(err) = bot.set_my_commands(commands_in(&d.settings.default_lang)).await {
+    if let Err(err) = bot
+        .set_my_commands(commands_in(&d.settings.default_lang))
+        .await
+    {
         tracing::warn!("setMyCommands: {err}");
     }
     for lang in &d.settings.languages {
-        if let Err(err) = bot.set_my_commands(commands_in(lang)).language_code(lang.clone()).await {
+        if let Err(err) = bot
+            .set_my_commands(commands_in(lang))
+            .language_code(lang.clone())
+            .await
+        {
             tracing::warn!(lang = %lang, "setMyCommands: {err}");
         }
     }
@@ -193,23 +207,43 @@ impl<C: ContentSource, S: CitizenStore> Service<C, S> {
             Event::Blocked { chat, blocked } => {
                 let key = ChatKey::new("telegram", chat.to_string());
                 tracing::info!(chat = %log_id(&key.chat), blocked, "subscriber status changed");
-                if let Err(err) = self.conversation.citizens().set_blocked(&key, blocked).await {
+                if let Err(err) = self
+                    .conversation
+                    .citizens()
+                    .set_blocked(&key, blocked)
+                    .await
+                {
                     tracing::warn!(chat = %log_id(&key.chat), "cannot record blocked status: {err}");
                 }
             }
-            Event::Turn { chat, input, lang, callback } => {
+            Event::Turn {
+                chat,
+                input,
+                lang,
+                callback,
+            } => {
                 if let Some(id) = callback {
                     // Stops the client's spinner; the turn's reply follows.
                     if let Err(err) = bot.answer_callback_query(CallbackQueryId(id)).await {
                         tracing::debug!("answerCallbackQuery: {err}");
                     }
                 }
-                let Ok(_permit) = self.in_flight.acquire().await else { return };
+                let Ok(_permit) = self.in_flight.acquire().await else {
+                    return;
+                };
                 let key = ChatKey::new("telegram", chat.to_string());
-                let span = tracing::info_span!("turn", channel = "telegram", chat = %log_id(&key.chat));
+                let span =
+                    tracing::info_span!("turn", channel = "telegram", chat = %log_id(&key.chat));
                 async {
-                    let inbound = Inbound { at: Utc::now(), input };
-                    let replies = match self.conversation.turn(&key, &inbound, lang.as_deref()).await {
+                    let inbound = Inbound {
+                        at: Utc::now(),
+                        input,
+                    };
+                    let replies = match self
+                        .conversation
+                        .turn(&key, &inbound, lang.as_deref())
+                        .await
+                    {
                         Ok(turn) => turn.replies,
                         Err(err) => {
                             tracing::warn!("turn failed: {err}");
@@ -228,31 +262,46 @@ impl<C: ContentSource, S: CitizenStore> Service<C, S> {
 
     fn error_reply(&self, lang: Option<&str>) -> Outbound {
         let d = self.conversation.dialogues();
-        let text = d.settings.fallback.error.get(lang.unwrap_or(&d.settings.default_lang), &d.settings.default_lang);
-        Outbound { text: html_escape::encode_text(text).into_owned(), buttons: Vec::new() }
+        let text = d.settings.fallback.error.get(
+            lang.unwrap_or(&d.settings.default_lang),
+            &d.settings.default_lang,
+        );
+        Outbound {
+            text: html_escape::encode_text(text).into_owned(),
+            buttons: Vec::new(),
+        }
     }
 
     async fn send(&self, bot: &TelegramBot, key: &ChatKey, chat: i64, message: TelegramMessage) {
-        let keyboard = InlineKeyboardMarkup::new(
-            message
-                .keyboard
-                .iter()
-                .map(|(label, data)| vec![InlineKeyboardButton::callback(label.clone(), data.clone())]),
-        );
-        let request = bot.send_message(ChatId(chat), &message.text).parse_mode(ParseMode::Html);
-        let sent = if message.keyboard.is_empty() { request.await } else { request.reply_markup(keyboard.clone()).await };
+        let keyboard = InlineKeyboardMarkup::new(message.keyboard.iter().map(|(label, data)| {
+            vec![InlineKeyboardButton::callback(label.clone(), data.clone())]
+        }));
+        let request = bot
+            .send_message(ChatId(chat), &message.text)
+            .parse_mode(ParseMode::Html);
+        let sent = if message.keyboard.is_empty() {
+            request.await
+        } else {
+            request.reply_markup(keyboard.clone()).await
+        };
         match sent {
             Ok(_) => {}
             Err(RequestError::Api(ApiError::CantParseEntities(reason))) => {
                 // A staff text with broken HTML: deliver it as plain text rather than not at all.
                 tracing::warn!(chat = %log_id(&key.chat), "HTML refused ({reason}); sending as plain text");
                 let plain = bot.send_message(ChatId(chat), html_to_plain(&message.text));
-                let sent = if message.keyboard.is_empty() { plain.await } else { plain.reply_markup(keyboard).await };
+                let sent = if message.keyboard.is_empty() {
+                    plain.await
+                } else {
+                    plain.reply_markup(keyboard).await
+                };
                 if let Err(err) = sent {
                     tracing::warn!(chat = %log_id(&key.chat), "reply not delivered: {err}");
                 }
             }
-            Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
+            Err(RequestError::Api(
+                ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
+            )) => {
                 tracing::info!(chat = %log_id(&key.chat), "citizen unreachable; marking blocked");
                 if let Err(err) = self.conversation.citizens().set_blocked(key, true).await {
                     tracing::warn!("cannot record blocked status: {err}");
@@ -277,10 +326,10 @@ impl RecentUpdates {
             return false;
         }
         self.order.push_back(id);
-        if self.order.len() > RECENT_UPDATES {
-            if let Some(oldest) = self.order.pop_front() {
-                self.seen.remove(&oldest);
-            }
+        if self.order.len() > RECENT_UPDATES
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
         }
         true
     }

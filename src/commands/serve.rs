@@ -27,7 +27,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         webhook_secret: args.telegram_webhook_secret,
         listen: args.listen,
         max_in_flight: args.max_in_flight,
-        limits: Limits { messages_per_sec_overall: args.telegram_rate.max(1), ..Limits::default() },
+        limits: Limits {
+            messages_per_sec_overall: args.telegram_rate.max(1),
+            ..Limits::default()
+        },
     };
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;

@@ -51,7 +51,6 @@ impl MemoryStore {
 }
 
 impl Citizens {
-
     fn erase(&mut self, key: &ChatKey) -> ErasureReceipt {
         self.blocked.remove(key);
         ErasureReceipt {

@@ -2,6 +2,8 @@
 //! in-memory stores, and a pinned clock.
 #![allow(dead_code)]
 
+pub mod fake_telegram;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

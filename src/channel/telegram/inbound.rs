@@ -48,19 +48,34 @@ pub fn classify(update: &Update, bot_username: &str) -> Event {
 }
 
 fn from_message(message: &Message, bot_username: &str) -> Event {
-    let lang = language(message.from.as_ref().and_then(|u| u.language_code.as_deref()));
+    let lang = language(
+        message
+            .from
+            .as_ref()
+            .and_then(|u| u.language_code.as_deref()),
+    );
     let chat = message.chat.id.0;
     let Some(text) = message.text() else {
         // A photo, a sticker, a voice note: in private chats the citizen still gets an
         // answer (the engine's "non ho capito" with the options).
         return if message.chat.is_private() {
-            Event::Turn { chat, input: Input::Text(String::new()), lang, callback: None }
+            Event::Turn {
+                chat,
+                input: Input::Text(String::new()),
+                lang,
+                callback: None,
+            }
         } else {
             Event::Ignore
         };
     };
     if message.chat.is_private() {
-        return Event::Turn { chat, input: Input::from_text(text), lang, callback: None };
+        return Event::Turn {
+            chat,
+            input: Input::from_text(text),
+            lang,
+            callback: None,
+        };
     }
     if !(message.chat.is_group() || message.chat.is_supergroup()) {
         return Event::Ignore;
@@ -70,7 +85,9 @@ fn from_message(message: &Message, bot_username: &str) -> Event {
         // `/cmd@otherbot` is for another bot.
         let head = command.split_whitespace().next().unwrap_or_default();
         match head.split_once('@') {
-            Some((_, addressee)) if !addressee.eq_ignore_ascii_case(bot_username) => return Event::Ignore,
+            Some((_, addressee)) if !addressee.eq_ignore_ascii_case(bot_username) => {
+                return Event::Ignore;
+            }
             _ => Input::from_text(text),
         }
     } else if contains_ignore_case(text, &mention) {
@@ -85,7 +102,12 @@ fn from_message(message: &Message, bot_username: &str) -> Event {
     } else {
         return Event::Ignore;
     };
-    Event::Turn { chat, input, lang, callback: None }
+    Event::Turn {
+        chat,
+        input,
+        lang,
+        callback: None,
+    }
 }
 
 /// `en-GB` → `en`.
@@ -101,7 +123,11 @@ fn remove_ignore_case(text: &str, needle: &str) -> String {
     let lower = text.to_lowercase();
     match lower.find(&needle.to_lowercase()) {
         // Lowercasing can change byte lengths; only cut when the offsets still line up.
-        Some(at) if text.is_char_boundary(at) && text.is_char_boundary(at + needle.len()) && lower.len() == text.len() => {
+        Some(at)
+            if text.is_char_boundary(at)
+                && text.is_char_boundary(at + needle.len())
+                && lower.len() == text.len() =>
+        {
             format!("{}{}", &text[..at], &text[at + needle.len()..])
         }
         _ => text.to_owned(),
@@ -140,7 +166,10 @@ mod tests {
             classify(&message(private(), "/start maturita"), "SportelloBot"),
             Event::Turn {
                 chat: 42,
-                input: Input::Command { name: "start".into(), arg: Some("maturita".into()) },
+                input: Input::Command {
+                    name: "start".into(),
+                    arg: Some("maturita".into())
+                },
                 lang: Some("en".into()),
                 callback: None
             }
@@ -155,9 +184,24 @@ mod tests {
         };
         assert_eq!(turn("quando è la prima prova?"), None);
         assert_eq!(turn("/menu@AltroBot"), None);
-        assert_eq!(turn("/menu@sportellobot"), Some(Input::Command { name: "menu".into(), arg: None }));
-        assert_eq!(turn("/aiuto"), Some(Input::Command { name: "aiuto".into(), arg: None }));
-        assert_eq!(turn("@SportelloBot quando è la prima prova?"), Some(Input::Text("quando è la prima prova?".into())));
+        assert_eq!(
+            turn("/menu@sportellobot"),
+            Some(Input::Command {
+                name: "menu".into(),
+                arg: None
+            })
+        );
+        assert_eq!(
+            turn("/aiuto"),
+            Some(Input::Command {
+                name: "aiuto".into(),
+                arg: None
+            })
+        );
+        assert_eq!(
+            turn("@SportelloBot quando è la prima prova?"),
+            Some(Input::Text("quando è la prima prova?".into()))
+        );
     }
 
     #[test]
@@ -184,7 +228,12 @@ mod tests {
         }));
         assert_eq!(
             classify(&press, "SportelloBot"),
-            Event::Turn { chat: 42, input: Input::Button("main.menu#0".into()), lang: None, callback: Some("cb1".into()) }
+            Event::Turn {
+                chat: 42,
+                input: Input::Button("main.menu#0".into()),
+                lang: None,
+                callback: Some("cb1".into())
+            }
         );
         let blocked = update(serde_json::json!({
             "update_id": 4,
@@ -195,6 +244,12 @@ mod tests {
                 "new_chat_member": { "user": { "id": 1, "is_bot": true, "first_name": "Bot" }, "status": "kicked", "until_date": 0 }
             }
         }));
-        assert_eq!(classify(&blocked, "SportelloBot"), Event::Blocked { chat: 42, blocked: true });
+        assert_eq!(
+            classify(&blocked, "SportelloBot"),
+            Event::Blocked {
+                chat: 42,
+                blocked: true
+            }
+        );
     }
 }

@@ -52,10 +52,19 @@ fn flush(messages: &mut Vec<TelegramMessage>, text: &mut String, buttons: &[OutB
         chunks.push(BUTTONS_ONLY.to_owned());
     }
     let last = chunks.len() - 1;
-    messages.extend(chunks.into_iter().enumerate().map(|(i, text)| TelegramMessage {
-        text,
-        keyboard: if i == last { keyboard.clone() } else { Vec::new() },
-    }));
+    messages.extend(
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| TelegramMessage {
+                text,
+                keyboard: if i == last {
+                    keyboard.clone()
+                } else {
+                    Vec::new()
+                },
+            }),
+    );
     text.clear();
 }
 
@@ -70,7 +79,10 @@ pub fn split(text: &str, limit: usize) -> Vec<String> {
             break;
         }
         // Byte index just past `limit` characters.
-        let hard = rest.char_indices().nth(limit).map_or(rest.len(), |(i, _)| i);
+        let hard = rest
+            .char_indices()
+            .nth(limit)
+            .map_or(rest.len(), |(i, _)| i);
         let window = &rest[..hard];
         let cut = ["\n\n", "\n", " "]
             .iter()
@@ -89,42 +101,79 @@ mod tests {
     fn reply(text: &str, buttons: &[(&str, &str)]) -> Outbound {
         Outbound {
             text: text.to_owned(),
-            buttons: buttons.iter().map(|(l, p)| OutButton { label: (*l).to_owned(), payload: (*p).to_owned() }).collect(),
+            buttons: buttons
+                .iter()
+                .map(|(l, p)| OutButton {
+                    label: (*l).to_owned(),
+                    payload: (*p).to_owned(),
+                })
+                .collect(),
         }
     }
 
     #[test]
     fn a_turn_becomes_one_message_with_the_keyboard_last() {
-        let messages = render(&[reply("Date: 16 giugno", &[]), reply("Cosa vuoi sapere?", &[("📅 Date", "maturita.menu#0")])]);
+        let messages = render(&[
+            reply("Date: 16 giugno", &[]),
+            reply("Cosa vuoi sapere?", &[("📅 Date", "maturita.menu#0")]),
+        ]);
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].text, "Date: 16 giugno\n\nCosa vuoi sapere?");
-        assert_eq!(messages[0].keyboard, [("📅 Date".to_owned(), "maturita.menu#0".to_owned())]);
+        assert_eq!(
+            messages[0].keyboard,
+            [("📅 Date".to_owned(), "maturita.menu#0".to_owned())]
+        );
     }
 
     #[test]
     fn long_replies_split_at_paragraphs_within_the_limit() {
         let paragraph = "parola ".repeat(300); // 2,100 characters
-        let text = format!("{}\n\n{}\n\n{}", paragraph.trim(), paragraph.trim(), paragraph.trim());
+        let text = format!(
+            "{}\n\n{}\n\n{}",
+            paragraph.trim(),
+            paragraph.trim(),
+            paragraph.trim()
+        );
         let messages = render(&[reply(&text, &[("Ok", "a.b#0")])]);
         assert_eq!(messages.len(), 2);
-        assert!(messages.iter().all(|m| m.text.chars().count() <= TELEGRAM_TEXT_LIMIT));
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.text.chars().count() <= TELEGRAM_TEXT_LIMIT)
+        );
         assert!(messages[0].keyboard.is_empty());
         assert_eq!(messages[1].keyboard.len(), 1);
-        let rejoined: String = messages.iter().map(|m| m.text.replace(char::is_whitespace, "")).collect();
-        assert_eq!(rejoined, text.replace(char::is_whitespace, ""), "nothing lost");
+        let rejoined: String = messages
+            .iter()
+            .map(|m| m.text.replace(char::is_whitespace, ""))
+            .collect();
+        assert_eq!(
+            rejoined,
+            text.replace(char::is_whitespace, ""),
+            "nothing lost"
+        );
     }
 
     #[test]
     fn an_unbroken_run_is_cut_at_the_limit_on_a_char_boundary() {
         let pieces = split(&"è".repeat(10_000), TELEGRAM_TEXT_LIMIT);
-        assert_eq!(pieces.iter().map(|p| p.chars().count()).collect::<Vec<_>>(), [4096, 4096, 1808]);
+        assert_eq!(
+            pieces.iter().map(|p| p.chars().count()).collect::<Vec<_>>(),
+            [4096, 4096, 1808]
+        );
     }
 
     #[test]
     fn buttons_without_text_still_make_a_message_and_oversized_ids_are_dropped() {
         let long = format!("{}#0", "x".repeat(70));
         let messages = render(&[reply("", &[("Ok", "a.b#0"), ("Troppo", &long)])]);
-        assert_eq!(messages, [TelegramMessage { text: BUTTONS_ONLY.into(), keyboard: vec![("Ok".into(), "a.b#0".into())] }]);
+        assert_eq!(
+            messages,
+            [TelegramMessage {
+                text: BUTTONS_ONLY.into(),
+                keyboard: vec![("Ok".into(), "a.b#0".into())]
+            }]
+        );
         assert!(render(&[]).is_empty());
     }
 }

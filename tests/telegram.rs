@@ -1,0 +1,401 @@
+//! The Telegram channel end to end: the real teloxide client against the fake Bot API
+//! on loopback, with sessions and content in a real PostgreSQL.
+
+mod common;
+
+use std::future::Future;
+use std::time::Duration;
+
+use common::fake_telegram::{BOT_USERNAME, FakeTelegram, Fault, message_update};
+use serde_json::json;
+use sportello::channel::telegram::{self, TelegramConfig};
+use sportello::content::ContentFile;
+use sportello::conversation::Conversation;
+use sportello::dialogue;
+use sportello::store::pg::PgStore;
+use sqlx::PgPool;
+use teloxide::adaptors::throttle::Limits;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running `serve` and the switch that stops it.
+struct Running {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), telegram::TelegramError>>,
+}
+
+impl Running {
+    /// Stops taking updates, waits for the turns in flight, and checks a clean exit.
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.await {
+            Ok(Ok(())) => {}
+            other => panic!("serve did not stop cleanly: {other:?}"),
+        }
+    }
+}
+
+fn config(fake: &FakeTelegram) -> TelegramConfig {
+    TelegramConfig {
+        token: "123456:TEST".into(),
+        api_url: Some(fake.url.clone()),
+        webhook_url: None,
+        webhook_secret: None,
+        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        max_in_flight: 16,
+        // Telegram's per-chat pace would only slow the suite down; one test keeps it.
+        limits: Limits {
+            messages_per_sec_chat: 100,
+            messages_per_min_chat: 1000,
+            ..Limits::default()
+        },
+    }
+}
+
+async fn store(pool: &PgPool) -> PgStore {
+    let store = PgStore::from_pool(pool.clone());
+    let demo = ContentFile::demo().unwrap_or_default();
+    if let Err(err) = store.import(&demo).await {
+        panic!("demo content: {err}");
+    }
+    store
+}
+
+fn serve(config: TelegramConfig, store: &PgStore) -> Running {
+    let (dialogues, report) = dialogue::load(&dialogue::bundled_files());
+    let Some(dialogues) = dialogues else {
+        panic!("{}", report.render_text())
+    };
+    let conversation =
+        Conversation::new(std::sync::Arc::new(dialogues), store.clone(), store.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
+    let task = tokio::spawn(telegram::run(config, conversation, shutdown));
+    Running {
+        stop: Some(stop),
+        task,
+    }
+}
+
+fn texts(sent: &[common::fake_telegram::Sent]) -> String {
+    sent.iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+async fn eventually<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..150 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("condition never became true");
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn start_buttons_dates_and_the_faq(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    fake.set_webhook("https://old.example.org/hook");
+    let store = store(&pool).await;
+    let bot = serve(config(&fake), &store);
+    let chat = 8_123_456_789; // ids past 32 bits
+
+    fake.send_text(chat, "/start");
+    let sent = fake.wait_for(chat, 1).await;
+    assert!(
+        sent[0].text.contains("sportello digitale"),
+        "{}",
+        sent[0].text
+    );
+    let labels: Vec<&str> = sent[0].buttons.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "🎓 Esame di Stato",
+            "🏛 Test di ammissione",
+            "📰 Notizie",
+            "❓ Aiuto e contatti"
+        ]
+    );
+    assert_eq!(
+        sent[0].buttons[0].1, "main.menu#0",
+        "callback data is the compact id, not the label"
+    );
+
+    // Pressing Maturità, then the calendar.
+    fake.press(chat, "main.menu#0");
+    let sent = fake.wait_for(chat, 2).await;
+    assert!(
+        sent[1].text.contains("Esame di Stato 2027"),
+        "{}",
+        sent[1].text
+    );
+    fake.wait_for_calls("answerCallbackQuery", 1).await;
+    fake.press(chat, &sent[1].buttons[0].1);
+    let sent = fake.wait_for(chat, 3).await;
+    assert!(
+        sent[2].text.contains("mercoledì 16 giugno 2027, ore 8:30"),
+        "{}",
+        sent[2].text
+    );
+
+    // Typed text: a number, then a question the FAQ answers.
+    fake.send_text(chat, "quando esce il bando di medicina?");
+    let sent = fake.wait_for(chat, 4).await;
+    assert!(
+        sent[3].text.contains("Il bando per i test di medicina"),
+        "{}",
+        sent[3].text
+    );
+
+    // The commands menu was published in each language.
+    let commands = fake.calls_of("setMyCommands");
+    let languages: Vec<Option<&str>> = commands
+        .iter()
+        .map(|c| c.body.get("language_code").and_then(|l| l.as_str()))
+        .collect();
+    assert_eq!(languages, [None, Some("it"), Some("en")]);
+    assert!(
+        commands[2].body["commands"]
+            .to_string()
+            .contains("Delete my data")
+    );
+    let methods: Vec<String> = fake.calls().into_iter().map(|c| c.method).collect();
+    assert!(
+        methods.contains(&"deletewebhook".to_owned()),
+        "long polling removes any webhook first: {methods:?}"
+    );
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    bot.stop().await;
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn subscribing_persists_and_a_restart_continues_the_conversation(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let chat = 42;
+    let bot = serve(config(&fake), &store);
+    fake.send_text(chat, "/notizie");
+    fake.wait_for(chat, 1).await;
+    fake.press(chat, "notizie.menu#0");
+    fake.wait_for(chat, 2).await;
+    fake.press(chat, "notizie.scegli#0");
+    let sent = fake.wait_for(chat, 3).await;
+    assert!(
+        sent[2]
+            .text
+            .contains("Ora ricevi le notizie su: Esame di Stato"),
+        "{}",
+        texts(&sent)
+    );
+    let topics: Vec<String> = sqlx::query_scalar(
+        "SELECT unnest(topics) FROM subscribers WHERE channel = 'telegram' AND chat = '42'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_default();
+    assert_eq!(topics, ["maturita"]);
+
+    fake.send_text(chat, "/start maturita");
+    fake.wait_for(chat, 4).await;
+    bot.stop().await;
+
+    // A new process: "2" means «Cosa portare» only if the Maturità menu was remembered.
+    let bot = serve(config(&fake), &store);
+    fake.send_text(chat, "2");
+    let sent = fake.wait_for(chat, 5).await;
+    assert!(
+        sent[4].text.contains("documento d'identità"),
+        "{}",
+        texts(&sent)
+    );
+    bot.stop().await;
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_429_is_waited_out_and_the_reply_still_arrives(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    fake.inject("sendMessage", [Fault::TooManyRequests { retry_after: 1 }]);
+    let bot = serve(config(&fake), &store);
+    fake.send_text(7, "/start");
+    let sent = fake.wait_for(7, 1).await;
+    assert!(sent[0].text.contains("sportello digitale"));
+    let sends = fake.calls_of("sendMessage");
+    assert_eq!(
+        sends.iter().map(|c| c.status).collect::<Vec<_>>(),
+        [429, 200]
+    );
+    assert!(
+        sends[1].at.duration_since(sends[0].at) >= Duration::from_secs(1),
+        "retry_after respected"
+    );
+    bot.stop().await;
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_repeated_update_is_handled_once(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    // Both copies are queued before the bot polls, so they arrive in one batch.
+    let update = json!({ "update_id": 500, "message": {
+        "message_id": 1, "date": 1_800_000_000, "chat": { "id": 9, "type": "private", "first_name": "C" },
+        "from": { "id": 9, "is_bot": false, "first_name": "C" }, "text": "/start" } });
+    fake.push_update(update.clone());
+    fake.push_update(update);
+    fake.send_text(9, "/aiuto");
+    let bot = serve(config(&fake), &store);
+    let sent = fake.wait_for(9, 2).await;
+    assert!(sent[1].text.contains("Come funziono"), "{}", texts(&sent));
+    bot.stop().await;
+    assert_eq!(
+        fake.sent_to(9).len(),
+        2,
+        "one reply to /start, one to /aiuto: {}",
+        texts(&fake.sent_to(9))
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn in_groups_only_commands_and_mentions_get_answers(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let bot = serve(config(&fake), &store);
+    let group = json!({ "id": -100, "type": "group", "title": "Classe 5B" });
+    fake.push_update(message_update(group.clone(), 5, "quando è la prima prova?"));
+    fake.push_update(message_update(group.clone(), 5, "/menu@AltroBot"));
+    fake.push_update(json!({ "channel_post": {
+        "message_id": 3, "date": 1_800_000_000, "chat": { "id": -100, "type": "channel", "title": "Canale" }, "text": "/start" } }));
+    fake.push_update(message_update(
+        group,
+        5,
+        &format!("@{BOT_USERNAME} quando è la prima prova?"),
+    ));
+    // Same chat, handled in order: when the mention's reply is there, the rest were seen.
+    let sent = fake.wait_for(-100, 1).await;
+    assert!(
+        sent[0].text.contains("mercoledì 16 giugno 2027"),
+        "{}",
+        texts(&sent)
+    );
+    bot.stop().await;
+    assert_eq!(
+        fake.sent_to(-100).len(),
+        1,
+        "{}",
+        texts(&fake.sent_to(-100))
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn blocking_the_bot_marks_the_subscriber(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let bot = serve(config(&fake), &store);
+    fake.send_text(11, "/notizie");
+    fake.wait_for(11, 1).await;
+    fake.press(11, "notizie.menu#0");
+    fake.wait_for(11, 2).await;
+    fake.press(11, "notizie.scegli#3");
+    fake.wait_for(11, 3).await;
+    let member = |status: &str| json!({ "user": { "id": 777000, "is_bot": true, "first_name": "Sportello" }, "status": status, "until_date": 0 });
+    let change = |old: &str, new: &str| {
+        json!({ "my_chat_member": {
+        "chat": { "id": 11, "type": "private", "first_name": "C" }, "from": { "id": 11, "is_bot": false, "first_name": "C" },
+        "date": 1_800_000_000, "old_chat_member": member(old), "new_chat_member": member(new) } })
+    };
+    let status = || async {
+        sqlx::query_scalar::<_, String>("SELECT status FROM subscribers WHERE chat = '11'")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_default()
+    };
+    fake.push_update(change("member", "kicked"));
+    eventually(|| async { status().await == "blocked" }).await;
+    fake.push_update(change("kicked", "member"));
+    eventually(|| async { status().await == "active" }).await;
+    bot.stop().await;
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn webhook_mode_checks_the_secret(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        probe.local_addr().map(|a| a.port()).unwrap_or_default()
+    };
+    let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
+    let mut config = config(&fake);
+    config.webhook_url = Some(reqwest::Url::parse(&hook).unwrap_or_else(|e| panic!("{e}")));
+    config.webhook_secret = Some("s3cret-token".into());
+    config.listen = format!("127.0.0.1:{port}")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bot = serve(config, &store);
+
+    let registered = fake.wait_for_calls("setWebhook", 1).await;
+    assert_eq!(registered[0].body["url"], hook);
+    assert_eq!(registered[0].body["secret_token"], "s3cret-token");
+
+    let client = reqwest::Client::new();
+    let update = json!({ "update_id": 1, "message": {
+        "message_id": 1, "date": 1_800_000_000, "chat": { "id": 21, "type": "private", "first_name": "C" },
+        "from": { "id": 21, "is_bot": false, "first_name": "C" }, "text": "/start" } });
+    let post = |secret: Option<&'static str>| {
+        let mut request = client.post(&hook).json(&update);
+        if let Some(secret) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        request.send()
+    };
+    let mut status = None;
+    for _ in 0..50 {
+        // The listener may need a moment to bind.
+        match post(None).await {
+            Ok(response) => {
+                status = Some(response.status().as_u16());
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(status, Some(401), "no secret");
+    assert_eq!(
+        post(Some("wrong")).await.map(|r| r.status().as_u16()).ok(),
+        Some(401)
+    );
+    assert_eq!(
+        post(Some("s3cret-token"))
+            .await
+            .map(|r| r.status().as_u16())
+            .ok(),
+        Some(200)
+    );
+    // A webhook retry of the same update.
+    assert_eq!(
+        post(Some("s3cret-token"))
+            .await
+            .map(|r| r.status().as_u16())
+            .ok(),
+        Some(200)
+    );
+    let sent = fake.wait_for(21, 1).await;
+    assert!(sent[0].text.contains("sportello digitale"));
+    bot.stop().await;
+    assert_eq!(
+        fake.sent_to(21).len(),
+        1,
+        "unauthorised posts and the retry were not processed"
+    );
+}
