@@ -135,14 +135,17 @@ mod tests {
             paragraph.trim()
         );
         let messages = render(&[reply(&text, &[("Ok", "a.b#0")])]);
-        assert_eq!(messages.len(), 2);
+        // Two paragraphs never fit together, so each goes alone.
+        assert_eq!(messages.len(), 3);
         assert!(
             messages
                 .iter()
                 .all(|m| m.text.chars().count() <= TELEGRAM_TEXT_LIMIT)
         );
-        assert!(messages[0].keyboard.is_empty());
-        assert_eq!(messages[1].keyboard.len(), 1);
+        assert!(messages[0].keyboard.is_empty() && messages[1].keyboard.is_empty());
+        assert_eq!(messages[2].keyboard.len(), 1);
+        let short = render(&[reply(&format!("{}\n\nfine", paragraph.trim()), &[])]);
+        assert_eq!(short.len(), 1, "under the limit: one message");
         let rejoined: String = messages
             .iter()
             .map(|m| m.text.replace(char::is_whitespace, ""))
