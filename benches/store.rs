@@ -14,22 +14,14 @@ use sportello::store::pg::PgStore;
 use sportello::store::{ChatKey, CitizenStore, ContentSource, TranscriptLine, TurnRecord};
 use tokio::sync::Mutex;
 
+mod support;
+use support::{drop_database, ms, percentile, scratch_database};
+
 const TURNS_PER_SECOND: u64 = 1_000;
 const SECONDS: u64 = 5;
 const CHATS: usize = 500;
 const FAQS: usize = 5_000;
 const SEARCHES: usize = 2_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// A deterministic pseudo-random sequence (no extra dependency for a benchmark).
 struct Lcg(u64);
@@ -122,28 +114,6 @@ fn generated_faqs(rng: &mut Lcg, vocabulary: &[String]) -> Vec<Faq> {
             }
         })
         .collect()
-}
-
-async fn scratch_database(url: &str) -> Result<(String, String), sqlx::Error> {
-    use sqlx::Connection;
-    let name = format!("sportello_bench_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(url).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await?;
-    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-    Ok((name.clone(), format!("{base}/{name}")))
-}
-
-async fn drop_database(url: &str, name: &str) {
-    use sqlx::Connection;
-    if let Ok(mut admin) = sqlx::PgConnection::connect(url).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await;
-    }
 }
 
 async fn bench_sessions(store: &PgStore) {

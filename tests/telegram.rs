@@ -8,13 +8,12 @@ use std::time::Duration;
 
 use common::fake_telegram::{BOT_USERNAME, FakeTelegram, Fault, message_update};
 use serde_json::json;
-use sportello::channel::telegram::{self, TelegramConfig};
+use sportello::channel::telegram::{self, Limits, TelegramConfig};
 use sportello::content::ContentFile;
 use sportello::conversation::Conversation;
 use sportello::dialogue;
 use sportello::store::pg::PgStore;
 use sqlx::PgPool;
-use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -45,12 +44,8 @@ fn config(fake: &FakeTelegram) -> TelegramConfig {
         webhook_secret: None,
         listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
         max_in_flight: 16,
-        // Telegram's per-chat pace would only slow the suite down; one test keeps it.
-        limits: Limits {
-            messages_per_sec_chat: 100,
-            messages_per_min_chat: 1000,
-            ..Limits::default()
-        },
+        // Telegram's pace would only slow the suite down (pace.rs tests it).
+        limits: Limits::unlimited(),
     }
 }
 

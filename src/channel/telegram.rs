@@ -5,13 +5,15 @@
 //! - updates of one chat are handled strictly in order (teloxide's dispatcher keys
 //!   workers by chat); different chats run concurrently, at most `max_in_flight`
 //!   turns at once;
-//! - replies go through teloxide's `Throttle` (1 message/s per chat, 20/min per group,
-//!   30/s overall by default), which waits out a 429's `retry_after` and resends;
+//! - every message waits for `pace` (governor: 1 message/s per chat, 20/min per
+//!   group, 30/s overall by default); a 429 pauses all sending for its `retry_after`
+//!   and the message is sent again; 5xx and network errors are retried a few times;
 //! - an update seen twice (same `update_id`, e.g. a webhook retry) is handled once;
 //! - texts are HTML (values escaped by the templates), at most 4096 characters per
 //!   message; button ids are at most 64 bytes.
 
 mod inbound;
+pub mod pace;
 mod render;
 
 use std::collections::{HashSet, VecDeque};
@@ -19,10 +21,9 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::Utc;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::Dispatcher;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
@@ -35,6 +36,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 pub use inbound::{Event, classify};
+pub use pace::{Limits, Pace};
 pub use render::{TelegramMessage, render, split};
 
 use super::{html_to_plain, log_id};
@@ -43,8 +45,11 @@ use crate::dialogue::Dialogues;
 use crate::engine::{Inbound, Outbound};
 use crate::store::{ChatKey, CitizenStore, ContentSource};
 
-/// The bot as the channel uses it: the HTTP client behind teloxide's rate limiter.
-pub type TelegramBot = Throttle<Bot>;
+/// The bot as the channel uses it.
+pub type TelegramBot = Bot;
+
+/// Attempts for one message when Telegram answers 429, 5xx or the network fails.
+const SEND_ATTEMPTS: u32 = 5;
 
 /// Update ids remembered to drop redeliveries.
 const RECENT_UPDATES: usize = 10_000;
@@ -76,13 +81,13 @@ pub enum TelegramError {
     Listen(#[from] std::io::Error),
 }
 
-/// A bot for `config`: the API URL set and the rate limiter in front.
+/// A bot for `config`, with its API URL.
 pub fn bot(config: &TelegramConfig) -> TelegramBot {
-    let mut bot = Bot::new(&config.token);
-    if let Some(url) = &config.api_url {
-        bot = bot.set_api_url(url.clone());
+    let bot = Bot::new(&config.token);
+    match &config.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
     }
-    bot.throttle(config.limits)
 }
 
 /// Serves Telegram until `shutdown` resolves, then stops taking updates, lets the
@@ -102,6 +107,7 @@ where
         conversation,
         recent: Mutex::new(RecentUpdates::default()),
         in_flight: Semaphore::new(config.max_in_flight.max(1)),
+        pace: Pace::new(config.limits),
     });
     let handler = dptree::endpoint(
         |bot: TelegramBot, me: Me, update: Update, service: Arc<Service<C, S>>| async move {
@@ -189,6 +195,7 @@ struct Service<C, S> {
     conversation: Conversation<C, S>,
     recent: Mutex<RecentUpdates>,
     in_flight: Semaphore,
+    pace: Pace,
 }
 
 impl<C: ContentSource, S: CitizenStore> Service<C, S> {
@@ -273,43 +280,62 @@ impl<C: ContentSource, S: CitizenStore> Service<C, S> {
     }
 
     async fn send(&self, bot: &TelegramBot, key: &ChatKey, chat: i64, message: TelegramMessage) {
-        let keyboard = InlineKeyboardMarkup::new(message.keyboard.iter().map(|(label, data)| {
-            vec![InlineKeyboardButton::callback(label.clone(), data.clone())]
-        }));
-        let request = bot
-            .send_message(ChatId(chat), &message.text)
-            .parse_mode(ParseMode::Html);
-        let sent = if message.keyboard.is_empty() {
-            request.await
-        } else {
-            request.reply_markup(keyboard.clone()).await
-        };
-        match sent {
-            Ok(_) => {}
-            Err(RequestError::Api(ApiError::CantParseEntities(reason))) => {
-                // A staff text with broken HTML: deliver it as plain text rather than not at all.
-                tracing::warn!(chat = %log_id(&key.chat), "HTML refused ({reason}); sending as plain text");
-                let plain = bot.send_message(ChatId(chat), html_to_plain(&message.text));
-                let sent = if message.keyboard.is_empty() {
-                    plain.await
-                } else {
-                    plain.reply_markup(keyboard).await
-                };
-                if let Err(err) = sent {
+        let mut text = message.text;
+        let mut html = true;
+        for attempt in 1..=SEND_ATTEMPTS {
+            self.pace.ready(chat).await;
+            let mut request = bot.send_message(ChatId(chat), &text);
+            if html {
+                request = request.parse_mode(ParseMode::Html);
+            }
+            if !message.keyboard.is_empty() {
+                request = request.reply_markup(keyboard(&message.keyboard));
+            }
+            match request.await {
+                Ok(_) => return,
+                Err(RequestError::RetryAfter(after)) => {
+                    tracing::info!(after = ?after.duration(), "Telegram asked to slow down");
+                    self.pace.freeze(after.duration());
+                }
+                Err(RequestError::Api(ApiError::CantParseEntities(reason))) if html => {
+                    // A staff text with broken HTML: deliver it as plain text rather than not at all.
+                    tracing::warn!(chat = %log_id(&key.chat), "HTML refused ({reason}); sending as plain text");
+                    text = html_to_plain(&text);
+                    html = false;
+                }
+                Err(RequestError::Api(
+                    ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
+                )) => {
+                    tracing::info!(chat = %log_id(&key.chat), "citizen unreachable; marking blocked");
+                    if let Err(err) = self.conversation.citizens().set_blocked(key, true).await {
+                        tracing::warn!("cannot record blocked status: {err}");
+                    }
+                    return;
+                }
+                Err(
+                    err @ (RequestError::Network(_)
+                    | RequestError::Io(_)
+                    | RequestError::Api(ApiError::Unknown(_))),
+                ) if attempt < SEND_ATTEMPTS => {
+                    tracing::debug!(attempt, "reply not sent yet: {err}");
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
+                Err(err) => {
                     tracing::warn!(chat = %log_id(&key.chat), "reply not delivered: {err}");
+                    return;
                 }
             }
-            Err(RequestError::Api(
-                ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
-            )) => {
-                tracing::info!(chat = %log_id(&key.chat), "citizen unreachable; marking blocked");
-                if let Err(err) = self.conversation.citizens().set_blocked(key, true).await {
-                    tracing::warn!("cannot record blocked status: {err}");
-                }
-            }
-            Err(err) => tracing::warn!(chat = %log_id(&key.chat), "reply not delivered: {err}"),
         }
+        tracing::warn!(chat = %log_id(&key.chat), "reply not delivered after {SEND_ATTEMPTS} attempts");
     }
+}
+
+fn keyboard(buttons: &[(String, String)]) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(
+        buttons
+            .iter()
+            .map(|(label, data)| vec![InlineKeyboardButton::callback(label.clone(), data.clone())]),
+    )
 }
 
 /// The last `RECENT_UPDATES` update ids, to drop redeliveries.

@@ -4,9 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use teloxide::adaptors::throttle::Limits;
-
-use sportello::channel::telegram::{self, TelegramConfig};
+use sportello::channel::telegram::{self, Limits, TelegramConfig};
 use sportello::conversation::Conversation;
 use sportello::store::pg::PgStore;
 
@@ -28,7 +26,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         max_in_flight: args.max_in_flight,
         limits: Limits {
-            messages_per_sec_overall: args.telegram_rate.max(1),
+            per_second: args.telegram_rate.max(1),
             ..Limits::default()
         },
     };

@@ -67,11 +67,23 @@ struct Inner {
     webhook: Option<String>,
 }
 
-#[derive(Default)]
 struct Shared {
     inner: Mutex<Inner>,
     new_update: Notify,
     new_call: Notify,
+    /// Every message sent, as it arrives, for drivers that react to replies.
+    delivered: tokio::sync::broadcast::Sender<Sent>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            inner: Mutex::default(),
+            new_update: Notify::new(),
+            new_call: Notify::new(),
+            delivered: tokio::sync::broadcast::channel(100_000).0,
+        }
+    }
 }
 
 impl Shared {
@@ -185,6 +197,11 @@ impl FakeTelegram {
 
     pub fn sent(&self) -> Vec<Sent> {
         self.shared.lock().sent.clone()
+    }
+
+    /// Each message the bot sends from now on, as it arrives.
+    pub fn deliveries(&self) -> tokio::sync::broadcast::Receiver<Sent> {
+        self.shared.delivered.subscribe()
     }
 
     pub fn violations(&self) -> Vec<String> {
@@ -442,11 +459,13 @@ fn send_message(shared: &Shared, body: &Value) -> Response {
     }
     let message_id = {
         let mut inner = shared.lock();
-        inner.sent.push(Sent {
+        let sent = Sent {
             chat,
             text: text.clone(),
             buttons,
-        });
+        };
+        let _ = shared.delivered.send(sent.clone());
+        inner.sent.push(sent);
         inner.next_message_id += 1;
         inner.next_message_id
     };
