@@ -52,19 +52,14 @@ impl CitizenStore for PgStore {
     }
 
     async fn commit(&self, key: &ChatKey, record: TurnRecord<'_>) -> Result<Committed, StoreError> {
+        if record.effects.is_empty() {
+            return save_turn(&self.pool, key, &record).await;
+        }
         let mut tx = self.pool.begin().await?;
         if record.effects.contains(&Effect::Erase) {
             erase(&mut tx, key).await?;
             tx.commit().await?;
             return Ok(Committed::Saved);
-        }
-        if record.effects.is_empty() {
-            // Only the conversation's position and its transcript: a crash may lose the
-            // last fraction of a second of them (the citizen resends), so skip waiting
-            // for the WAL flush. Subscriptions and erasure stay fully durable.
-            sqlx::query("SET LOCAL synchronous_commit = off")
-                .execute(&mut *tx)
-                .await?;
         }
         if !save_session(&mut tx, key, &record).await? {
             // Dropping the transaction rolls it back.
@@ -140,6 +135,36 @@ impl CitizenStore for PgStore {
         tx.commit().await?;
         Ok(receipt)
     }
+}
+
+/// The common turn, with no effects: one statement (see `queries/save_turn.sql`).
+async fn save_turn(
+    pool: &sqlx::PgPool,
+    key: &ChatKey,
+    record: &TurnRecord<'_>,
+) -> Result<Committed, StoreError> {
+    let session = record.session;
+    let lines = record.transcript;
+    let saved: i64 = sqlx::query_scalar(include_str!("../queries/save_turn.sql"))
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .bind(&session.state)
+        .bind(sqlx::types::Json(&session.slots))
+        .bind(i16::from(session.tries))
+        .bind(&session.lang)
+        .bind(record.dialogue_version)
+        .bind(record.expected_version)
+        .bind(lines.iter().map(|l| l.direction).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.state.as_str()).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.body.as_str()).collect::<Vec<_>>())
+        .bind(lines.iter().map(|l| l.understood).collect::<Vec<_>>())
+        .fetch_one(pool)
+        .await?;
+    Ok(if saved == 1 {
+        Committed::Saved
+    } else {
+        Committed::Conflict
+    })
 }
 
 /// Inserts or updates the session if its version is still the one loaded.
