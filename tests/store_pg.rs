@@ -352,3 +352,25 @@ async fn transcripts_can_be_turned_off(pool: PgPool) {
         .unwrap_or(-1);
     assert_eq!(lines, 0);
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_session_cached_by_one_process_yields_to_changes_made_by_another(pool: PgPool) {
+    let c = conversation(&pool);
+    let key = ChatKey::new("telegram", "77");
+    say(&c, &key, "/start").await;
+    say(&c, &key, "Nome").await;
+    // Another process (the CLI) erases the citizen while this one has them cached.
+    let other = PgStore::from_pool(pool.clone());
+    assert!(other.erase(&key).await.is_ok_and(|r| r.sessions == 1));
+    let said = say(&c, &key, "Giulia").await;
+    assert!(
+        !said.contains("Piacere, Giulia"),
+        "the erased session is not resumed from the cache: {said}"
+    );
+    let stored = other.load(&key).await.ok().flatten();
+    assert_eq!(
+        stored.map(|s| s.session.state),
+        Some("main.menu".to_owned()),
+        "a new conversation"
+    );
+}

@@ -8,12 +8,14 @@ mod content;
 
 use std::time::Duration;
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use super::StoreError;
+use super::{ChatKey, StoreError, StoredSession};
 
 pub use citizens::CitizenExport;
 pub use content::{ImportSummary, NewNews};
@@ -30,6 +32,10 @@ const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Sessions this process saved last, so a turn usually skips the load query.
+    /// A stale entry (another process moved the chat on) makes the commit's version
+    /// check fail, which drops it and the turn runs again from the database.
+    sessions: Arc<SessionCache>,
 }
 
 impl PgStore {
@@ -47,14 +53,17 @@ impl PgStore {
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await?;
-        let store = PgStore { pool };
+        let store = PgStore::from_pool(pool);
         store.migrate().await?;
         Ok(store)
     }
 
     /// Wraps an existing pool (tests); does not migrate.
     pub fn from_pool(pool: PgPool) -> PgStore {
-        PgStore { pool }
+        PgStore {
+            pool,
+            sessions: Arc::default(),
+        }
     }
 
     /// Applies pending migrations; safe to run from several processes at once.
@@ -83,5 +92,37 @@ impl PgStore {
                 }
             }
         })
+    }
+}
+
+/// Sessions cached in this process; bounded by dropping everything when full.
+#[derive(Debug, Default)]
+struct SessionCache {
+    entries: Mutex<HashMap<ChatKey, StoredSession>>,
+}
+
+/// Cached sessions before the cache starts over (a few hundred bytes each).
+const CACHED_SESSIONS: usize = 100_000;
+
+impl SessionCache {
+    fn lock(&self) -> MutexGuard<'_, HashMap<ChatKey, StoredSession>> {
+        // Each operation is a single insert, get or remove: never half-done.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, key: &ChatKey) -> Option<StoredSession> {
+        self.lock().get(key).cloned()
+    }
+
+    fn put(&self, key: &ChatKey, stored: StoredSession) {
+        let mut entries = self.lock();
+        if entries.len() >= CACHED_SESSIONS && !entries.contains_key(key) {
+            entries.clear();
+        }
+        entries.insert(key.clone(), stored);
+    }
+
+    fn forget(&self, key: &ChatKey) {
+        self.lock().remove(key);
     }
 }

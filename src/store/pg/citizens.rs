@@ -23,6 +23,9 @@ struct SessionRow {
 
 impl CitizenStore for PgStore {
     async fn load(&self, key: &ChatKey) -> Result<Option<StoredSession>, StoreError> {
+        if let Some(cached) = self.sessions.get(key) {
+            return Ok(Some(cached));
+        }
         let row = sqlx::query_as::<_, SessionRow>(
             "SELECT state, slots, tries, lang, version FROM sessions WHERE channel = $1 AND chat = $2",
         )
@@ -52,8 +55,54 @@ impl CitizenStore for PgStore {
     }
 
     async fn commit(&self, key: &ChatKey, record: TurnRecord<'_>) -> Result<Committed, StoreError> {
+        let committed = self.commit_to_database(key, &record).await;
+        match &committed {
+            Ok(Committed::Saved) if !record.effects.contains(&Effect::Erase) => {
+                let version = record.expected_version.unwrap_or(0) + 1;
+                self.sessions.put(
+                    key,
+                    StoredSession {
+                        session: record.session.clone(),
+                        version,
+                    },
+                );
+            }
+            _ => self.sessions.forget(key),
+        }
+        committed
+    }
+
+    async fn set_blocked(&self, key: &ChatKey, blocked: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE subscribers SET status = $3, updated_at = now() \
+             WHERE channel = $1 AND chat = $2 AND status <> $3",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .bind(if blocked { "blocked" } else { "active" })
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
+        self.sessions.forget(key);
+        let mut tx = self.pool.begin().await?;
+        let receipt = erase(&mut tx, key).await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+}
+
+impl PgStore {
+    /// Saves a turn in the database (the cache is the caller's business).
+    async fn commit_to_database(
+        &self,
+        key: &ChatKey,
+        record: &TurnRecord<'_>,
+    ) -> Result<Committed, StoreError> {
         if record.effects.is_empty() {
-            return save_turn(&self.pool, key, &record).await;
+            return save_turn(&self.pool, key, record).await;
         }
         let mut tx = self.pool.begin().await?;
         if record.effects.contains(&Effect::Erase) {
@@ -61,7 +110,7 @@ impl CitizenStore for PgStore {
             tx.commit().await?;
             return Ok(Committed::Saved);
         }
-        if !save_session(&mut tx, key, &record).await? {
+        if !save_session(&mut tx, key, record).await? {
             // Dropping the transaction rolls it back.
             return Ok(Committed::Conflict);
         }
@@ -114,26 +163,6 @@ impl CitizenStore for PgStore {
         }
         tx.commit().await?;
         Ok(Committed::Saved)
-    }
-
-    async fn set_blocked(&self, key: &ChatKey, blocked: bool) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE subscribers SET status = $3, updated_at = now() \
-             WHERE channel = $1 AND chat = $2 AND status <> $3",
-        )
-        .bind(&key.channel)
-        .bind(&key.chat)
-        .bind(if blocked { "blocked" } else { "active" })
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let receipt = erase(&mut tx, key).await?;
-        tx.commit().await?;
-        Ok(receipt)
     }
 }
 
