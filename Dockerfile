@@ -13,4 +13,4 @@ COPY dialogues /app/dialogues
 COPY content /app/content
 USER sportello
 ENTRYPOINT ["sportello"]
-CMD ["chat"]
+CMD ["serve"]
