@@ -127,6 +127,50 @@ async fn sportello(url: &str) -> Option<Figures> {
     Some(figures)
 }
 
+/// The turn alone (load, engine, content, commit) at the same concurrency as `serve`,
+/// without Telegram or the fake: the bot's own share of the latency.
+async fn turns_alone(url: &str) -> Option<Vec<Duration>> {
+    use sportello::engine::{Inbound, Input};
+    use sportello::store::ChatKey;
+    let store = PgStore::connect(url).await.ok()?;
+    let (dialogues, _) = dialogue::load(&dialogue::bundled_files());
+    let conversation = Arc::new(Conversation::new(
+        Arc::new(dialogues?),
+        store.clone(),
+        store,
+    ));
+    let permits = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = Vec::new();
+    for citizen in 1..=CITIZENS {
+        let conversation = Arc::clone(&conversation);
+        let permits = Arc::clone(&permits);
+        tasks.push(tokio::spawn(async move {
+            let key = ChatKey::new("bench", (citizen + 10_000_000).to_string());
+            let mut times = Vec::new();
+            for text in SCRIPT {
+                let Ok(_permit) = permits.acquire().await else {
+                    break;
+                };
+                let inbound = Inbound {
+                    at: chrono::Utc::now(),
+                    input: Input::from_text(text),
+                };
+                let began = Instant::now();
+                if conversation.turn(&key, &inbound, Some("it")).await.is_ok() {
+                    times.push(began.elapsed());
+                }
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap_or_default());
+    }
+    all.sort();
+    Some(all)
+}
+
 async fn echo() -> Figures {
     let fake = FakeTelegram::start().await;
     let bot = Bot::new("1:echo").set_api_url(fake.url.clone());
@@ -174,6 +218,14 @@ fn main() {
         if let Some(ours) = sportello(&scratch).await {
             ours.print("Sportello (PostgreSQL sessions)");
             println!("ratio Sportello / echo: {:.2}", ours.rate() / echo.rate());
+        }
+        if let Some(turns) = turns_alone(&scratch).await {
+            println!(
+                "one turn alone (64 at once, PostgreSQL): {} turns, p50 {:.2} ms  p99 {:.2} ms",
+                turns.len(),
+                ms(percentile(&turns, 0.5)),
+                ms(percentile(&turns, 0.99)),
+            );
         }
         drop_database(&url, &name).await;
     });
