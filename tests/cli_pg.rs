@@ -5,24 +5,9 @@ mod common;
 
 use std::process::Output;
 
-use common::sportello;
+use common::{sportello, url_of};
 
 use sqlx::PgPool;
-
-/// The URL of the fresh database `#[sqlx::test]` made for this test.
-fn url_of(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").unwrap_or_default();
-    let server = base
-        .rsplit_once('/')
-        .map_or(base.as_str(), |(server, _)| server)
-        .to_owned();
-    let name = pool
-        .connect_options()
-        .get_database()
-        .unwrap_or("postgres")
-        .to_owned();
-    format!("{server}/{name}")
-}
 
 fn out(output: &Output) -> String {
     format!(

@@ -7,21 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::fake_telegram::FakeTelegram;
+use common::url_of;
 use sqlx::PgPool;
-
-fn url_of(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").unwrap_or_default();
-    let server = base
-        .rsplit_once('/')
-        .map_or(base.as_str(), |(server, _)| server)
-        .to_owned();
-    let name = pool
-        .connect_options()
-        .get_database()
-        .unwrap_or("postgres")
-        .to_owned();
-    format!("{server}/{name}")
-}
 
 #[sqlx::test(migrations = false)]
 async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm(pool: PgPool) {

@@ -163,3 +163,18 @@ pub fn sportello(args: &[&str], stdin: &str) -> Output {
         .wait_with_output()
         .unwrap_or_else(|e| panic!("sportello did not finish: {e}"))
 }
+
+/// The URL of the database `#[sqlx::test]` made for a test, for running the binary on it.
+pub fn url_of(pool: &sqlx::PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").unwrap_or_default();
+    let server = base
+        .rsplit_once('/')
+        .map_or(base.as_str(), |(server, _)| server)
+        .to_owned();
+    let name = pool
+        .connect_options()
+        .get_database()
+        .unwrap_or("postgres")
+        .to_owned();
+    format!("{server}/{name}")
+}
