@@ -129,7 +129,11 @@ pub fn best_faq<'a>(faqs: &'a [Faq], text: &str, lang: &str) -> Option<&'a Faq> 
             )
         })
         .filter(|(score, _)| *score >= FAQ_THRESHOLD)
-        .max_by_key(|(score, _)| *score)
+        // On a tie the FAQ written first wins (max_by_key would pick the last).
+        .fold(None, |best: Option<(u32, &Faq)>, (score, faq)| match best {
+            Some((top, _)) if top >= score => best,
+            _ => Some((score, faq)),
+        })
         .map(|(_, faq)| faq)
 }
 
@@ -191,6 +195,18 @@ mod tests {
         assert_eq!(best_faq(&faqs, "xyzzy", "it"), None);
         assert_eq!(best_faq(&faqs, "ciao come stai", "it"), None);
         assert_eq!(best_faq(&faqs, "", "it"), None);
+    }
+
+    #[test]
+    fn on_a_tie_the_first_faq_wins() {
+        let faqs = vec![
+            faq("a", "Prima?", &["bando", "medicina"]),
+            faq("b", "Seconda?", &["bando", "medicina"]),
+        ];
+        assert_eq!(
+            best_faq(&faqs, "bando medicina", "it").map(|f| f.key.as_str()),
+            Some("a")
+        );
     }
 
     #[test]

@@ -99,7 +99,8 @@ impl<'a> Run<'a> {
         let here = current.unwrap_or(self.d.settings.main);
         let state = self.d.state(here);
         let typed = normalize(text);
-        if typed.is_empty() {
+        // An `ask` judges every answer itself, even "?" (which counts as a try).
+        if typed.is_empty() && state.ask.is_none() {
             return self.not_understood();
         }
         if let Some(ask) = &state.ask {
