@@ -394,3 +394,26 @@ async fn webhook_mode_checks_the_secret(pool: PgPool) {
         "unauthorised posts and the retry were not processed"
     );
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_sparse_emulator_get_me_is_enough(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    fake.minimal_get_me();
+    let store = store(&pool).await;
+    let bot = serve(config(&fake), &store);
+    fake.send_text(61, "/start");
+    assert!(
+        fake.wait_for(61, 1).await[0]
+            .text
+            .contains("sportello digitale")
+    );
+    // The username still comes through, so a mention in a group is recognised.
+    let group = json!({ "id": -200, "type": "group", "title": "Classe 4A" });
+    fake.push_update(message_update(group, 6, &format!("@{BOT_USERNAME} aiuto")));
+    assert!(
+        fake.wait_for(-200, 1).await[0]
+            .text
+            .contains("Come funziono")
+    );
+    bot.stop().await;
+}

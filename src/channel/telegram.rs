@@ -2,9 +2,8 @@
 //! one conversation turn per citizen update, replies rendered within Telegram's limits.
 //!
 //! Limits and ordering:
-//! - updates of one chat are handled strictly in order (teloxide's dispatcher keys
-//!   workers by chat); different chats run concurrently, at most `max_in_flight`
-//!   turns at once;
+//! - updates of one chat are handled strictly in order (one worker per chat);
+//!   different chats run concurrently, at most `max_in_flight` turns at once;
 //! - every message waits for `pace` (governor: 1 message/s per chat, 20/min per
 //!   group, 30/s overall by default); a 429 pauses all sending for its `retry_after`
 //!   and the message is sent again; 5xx and network errors are retried a few times;
@@ -16,23 +15,23 @@ mod inbound;
 pub mod pace;
 mod render;
 
-use std::collections::{HashSet, VecDeque};
-use std::convert::Infallible;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use teloxide::dispatching::Dispatcher;
-use teloxide::error_handlers::LoggingErrorHandler;
+use futures_util::StreamExt;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, Me, ParseMode,
+    BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode,
 };
+use teloxide::update_listeners::UpdateListener;
 use teloxide::update_listeners::webhooks;
 use teloxide::{ApiError, RequestError};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
 use tracing::Instrument;
 
 pub use inbound::{Event, classify};
@@ -103,40 +102,20 @@ where
 {
     let bot = bot(&config);
     publish_commands(&bot, conversation.dialogues()).await;
+    let username = bot_username(&bot, &config).await;
     let service = Arc::new(Service {
         conversation,
         recent: Mutex::new(RecentUpdates::default()),
         in_flight: Semaphore::new(config.max_in_flight.max(1)),
         pace: Pace::new(config.limits),
+        username,
     });
-    let handler = dptree::endpoint(
-        |bot: TelegramBot, me: Me, update: Update, service: Arc<Service<C, S>>| async move {
-            service.handle(&bot, &me, update).await;
-            Ok::<(), Infallible>(())
-        },
-    );
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![service])
-        .default_handler(|_| async {})
-        .build();
-    let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("stopping: no new updates; finishing the turns in flight");
-        // Errors only if dispatching has not started or already stopped.
-        if let Ok(done) = token.shutdown() {
-            done.await;
-        }
-    });
-    let errors = LoggingErrorHandler::with_custom_text("Telegram update listener");
     match &config.webhook_url {
         None => {
-            // Deletes any webhook first, then long-polls.
+            // Deletes a webhook left behind, then long-polls.
             let listener = teloxide::update_listeners::polling_default(bot.clone()).await;
             tracing::info!("Telegram: long polling");
-            dispatcher
-                .try_dispatch_with_listener(listener, errors)
-                .await?;
+            dispatch(listener, bot, service, shutdown).await;
         }
         Some(url) => {
             let mut options = webhooks::Options::new(config.listen, url.clone());
@@ -152,9 +131,7 @@ where
                     .with_graceful_shutdown(stopped)
                     .await
             });
-            dispatcher
-                .try_dispatch_with_listener(listener, errors)
-                .await?;
+            dispatch(listener, bot, service, shutdown).await;
             if let Ok(Err(err)) = server.await {
                 tracing::warn!("webhook server: {err}");
             }
@@ -162,6 +139,89 @@ where
     }
     tracing::info!("Telegram channel stopped");
     Ok(())
+}
+
+/// Feeds updates to one worker per chat (so a chat's updates run in order and chats
+/// run side by side) until `shutdown`; then stops the listener and lets every worker
+/// finish what it holds.
+async fn dispatch<L, C, S>(
+    mut listener: L,
+    bot: TelegramBot,
+    service: Arc<Service<C, S>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    L: UpdateListener,
+    L::Err: std::fmt::Debug,
+    C: ContentSource + 'static,
+    S: CitizenStore + 'static,
+{
+    let stop = listener.stop_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("stopping: no new updates; finishing the turns in flight");
+        stop.stop();
+    });
+    let mut chats: HashMap<i64, mpsc::UnboundedSender<Update>> = HashMap::new();
+    let mut workers = JoinSet::new();
+    {
+        let updates = listener.as_stream();
+        let mut updates = std::pin::pin!(updates);
+        while let Some(next) = updates.next().await {
+            let update = match next {
+                Ok(update) => update,
+                Err(err) => {
+                    tracing::warn!("Telegram update listener: {err:?}");
+                    continue;
+                }
+            };
+            let Some(chat) = update.chat().map(|c| c.id.0) else {
+                let (bot, service) = (bot.clone(), Arc::clone(&service));
+                workers.spawn(async move { service.handle(&bot, update).await });
+                continue;
+            };
+            let queue = chats.entry(chat).or_insert_with(|| {
+                let (queue, mut inbox) = mpsc::unbounded_channel::<Update>();
+                let (bot, service) = (bot.clone(), Arc::clone(&service));
+                workers.spawn(async move {
+                    while let Some(update) = inbox.recv().await {
+                        service.handle(&bot, update).await;
+                    }
+                });
+                queue
+            });
+            // The worker only stops after its queue closes, below.
+            let _ = queue.send(update);
+        }
+    }
+    drop(chats);
+    while workers.join_next().await.is_some() {}
+}
+
+/// The bot's @username, for telling group messages meant for it. Read leniently: a
+/// Bot API emulator may answer `getMe` with fewer fields than teloxide requires.
+async fn bot_username(bot: &TelegramBot, config: &TelegramConfig) -> String {
+    if let Ok(me) = bot.get_me().await {
+        return me.username().to_owned();
+    }
+    let base = config
+        .api_url
+        .clone()
+        .or_else(|| reqwest::Url::parse("https://api.telegram.org/").ok());
+    let raw = async {
+        let mut url = base?;
+        url.path_segments_mut()
+            .ok()?
+            .push(&format!("bot{}", config.token))
+            .push("getMe");
+        let body: serde_json::Value = reqwest::get(url).await.ok()?.json().await.ok()?;
+        body.pointer("/result/username")
+            .and_then(|u| u.as_str())
+            .map(str::to_owned)
+    };
+    raw.await.unwrap_or_else(|| {
+        tracing::warn!("getMe gave no username; group messages will need a command");
+        String::new()
+    })
 }
 
 /// `setMyCommands` from the dialogues' global commands: the default list in the bot's
@@ -196,10 +256,12 @@ struct Service<C, S> {
     recent: Mutex<RecentUpdates>,
     in_flight: Semaphore,
     pace: Pace,
+    /// The bot's @username (empty if unknown).
+    username: String,
 }
 
 impl<C: ContentSource, S: CitizenStore> Service<C, S> {
-    async fn handle(&self, bot: &TelegramBot, me: &Me, update: Update) {
+    async fn handle(&self, bot: &TelegramBot, update: Update) {
         let first_time = self
             .recent
             .lock()
@@ -209,7 +271,7 @@ impl<C: ContentSource, S: CitizenStore> Service<C, S> {
             tracing::debug!(update = update.id.0, "duplicate update dropped");
             return;
         }
-        match classify(&update, me.username()) {
+        match classify(&update, &self.username) {
             Event::Ignore => {}
             Event::Blocked { chat, blocked } => {
                 let key = ChatKey::new("telegram", chat.to_string());

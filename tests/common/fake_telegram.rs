@@ -65,6 +65,8 @@ struct Inner {
     violations: Vec<String>,
     next_message_id: i64,
     webhook: Option<String>,
+    /// Answer `getMe` with only the fields every Bot API emulator has.
+    minimal_get_me: bool,
 }
 
 struct Shared {
@@ -166,6 +168,11 @@ impl FakeTelegram {
             .entry(method.to_lowercase())
             .or_default()
             .extend(faults);
+    }
+
+    /// Answers `getMe` like a sparse emulator: id, is_bot, first_name, username only.
+    pub fn minimal_get_me(&self) {
+        self.shared.lock().minimal_get_me = true;
     }
 
     /// Pretends a webhook is registered (as a previous deployment may have left it).
@@ -362,6 +369,9 @@ async fn handle(
 
 async fn answer(shared: &Shared, method: &str, body: &Value) -> Response {
     match method {
+        "getme" if shared.lock().minimal_get_me => ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Sportello", "username": BOT_USERNAME
+        })),
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Sportello", "username": BOT_USERNAME,
             "can_join_groups": true, "can_read_all_group_messages": false,
