@@ -11,6 +11,7 @@
 //! - [`conversation`]: one turn: load session → engine → effects → save.
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
 //! - [`transcript`]: conversation tests run by `sportello test`.
+//! - [`yaml`]: reading staff-written YAML with locations.
 
 pub mod channel;
 pub mod content;
@@ -19,3 +20,4 @@ pub mod dialogue;
 pub mod engine;
 pub mod store;
 pub mod transcript;
+pub mod yaml;

@@ -262,16 +262,11 @@ fn parse(file: &SourceFile) -> Result<RawTranscript, ContentError> {
         column: 0,
         message: "not UTF-8 text".to_owned(),
     })?;
-    let options = serde_saphyr::options! { with_snippet: false };
-    serde_saphyr::from_str_with_options(text, options).map_err(|err| {
-        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let message = err.without_snippet().to_string();
-        ContentError {
-            file: file.path.clone(),
-            line,
-            column,
-            message: message.lines().next().unwrap_or_default().to_owned(),
-        }
+    crate::yaml::from_str(text).map_err(|err| ContentError {
+        file: file.path.clone(),
+        line: err.line,
+        column: err.column,
+        message: err.message,
     })
 }
 

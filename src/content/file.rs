@@ -298,21 +298,12 @@ fn origins_of(items: Vec<Spanned<SpannedItem>>) -> Vec<ItemOrigin> {
 }
 
 fn from_yaml(file: &str, text: &str) -> Result<(ContentFile, Origins), ContentError> {
-    let yaml_error = |err: serde_saphyr::Error| {
-        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let message = err.without_snippet().to_string();
-        let first = message.lines().next().unwrap_or("invalid YAML");
-        let first = first.rfind(" at line ").map_or(first, |i| &first[..i]);
-        error(file, line, column, first)
-    };
     if text.trim().is_empty() {
         return Ok((ContentFile::default(), Origins::default()));
     }
-    let options = serde_saphyr::options! { with_snippet: false };
     let content: ContentFile =
-        serde_saphyr::from_str_with_options(text, options).map_err(yaml_error)?;
-    let options = serde_saphyr::options! { with_snippet: false };
-    let origins = match serde_saphyr::from_str_with_options::<SpannedFile>(text, options) {
+        crate::yaml::from_str(text).map_err(|e| error(file, e.line, e.column, e.message))?;
+    let origins = match crate::yaml::from_str::<SpannedFile>(text) {
         Ok(spans) => Origins {
             events: origins_of(spans.events),
             news: origins_of(spans.news),

@@ -185,13 +185,11 @@ impl Builder {
             self.error(Position::whole(file), "the file is empty");
             return None;
         }
-        let options = serde_saphyr::options! { with_snippet: false };
-        match serde_saphyr::from_str_with_options::<T>(text, options) {
+        match crate::yaml::from_str::<T>(text) {
             Ok(value) => Some(value),
             Err(err) => {
-                let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-                let message = yaml_message(&err);
-                self.error(Position::new(file, line, column), message);
+                let message = format!("YAML: {}", err.message);
+                self.error(Position::new(file, err.line, err.column), message);
                 None
             }
         }
@@ -848,21 +846,6 @@ pub(crate) fn did_you_mean<'a, S: AsRef<str>>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
-}
-
-/// serde-saphyr's message without its own location suffix (we print file:line:col).
-fn yaml_message(err: &serde_saphyr::Error) -> String {
-    let text = err.without_snippet().to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    let cleaned = match first.rfind(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    if let Some(rest) = cleaned.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(',').next().unwrap_or(rest);
-        return format!("`{key}` is written twice here; each key may appear once");
-    }
-    format!("YAML: {cleaned}")
 }
 
 fn version_of(files: &[SourceFile]) -> String {
