@@ -62,8 +62,3 @@ pub fn parse_payload(payload: &str) -> Option<(&str, usize)> {
     let (state, index) = payload.rsplit_once('#')?;
     Some((state, index.parse().ok()?))
 }
-
-/// The state a session is in, if it still exists.
-pub fn current_state(d: &Dialogues, session: &Session) -> Option<StateId> {
-    d.find(&session.state)
-}

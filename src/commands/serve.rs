@@ -2,7 +2,6 @@
 //! Ctrl-C.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use sportello::channel::telegram::{self, Limits, TelegramConfig};
 use sportello::conversation::Conversation;
@@ -11,9 +10,6 @@ use sportello::store::pg::PgStore;
 use super::runtime;
 use super::staff::load_or_report;
 use crate::ServeArgs;
-
-/// How often transcripts past their retention are deleted.
-const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let dialogues = load_or_report(args.dialogues.as_deref())?;
@@ -32,7 +28,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
-        let retention = store.spawn_retention(args.transcripts.retention_days, RETENTION_PERIOD);
+        let retention = store.spawn_retention(args.transcripts.retention_days);
         let conversation = Conversation::new(dialogues, store.clone(), store)
             .with_transcripts(args.transcripts.transcripts);
         let result = telegram::run(config, conversation, shutdown_signal()).await;

@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 
@@ -19,9 +18,6 @@ use sportello::transcript;
 
 use super::runtime;
 use crate::{ChatArgs, CheckFormat, GraphFormat};
-
-/// How often transcripts past their retention are deleted while a bot runs.
-const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 
 pub fn check(dir: Option<&Path>, format: CheckFormat) -> anyhow::Result<ExitCode> {
     let (dialogues, report) = load(dir);
@@ -53,8 +49,7 @@ pub fn chat(args: ChatArgs) -> anyhow::Result<ExitCode> {
         }
         Some(url) => rt.block_on(async {
             let store = PgStore::connect(url).await?;
-            let retention =
-                store.spawn_retention(args.transcripts.retention_days, RETENTION_PERIOD);
+            let retention = store.spawn_retention(args.transcripts.retention_days);
             let conversation = Conversation::new(dialogues, store.clone(), store)
                 .with_transcripts(args.transcripts.transcripts);
             let result = talk(&conversation, &options).await;

@@ -23,6 +23,8 @@ pub use content::{ImportSummary, NewNews};
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// How often transcripts past their retention are deleted while a bot runs.
+const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 /// How long to wait for the database before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections kept open; a turn holds one for a few milliseconds.
@@ -76,11 +78,11 @@ impl PgStore {
         &self.pool
     }
 
-    /// Deletes transcripts older than `days` now and every `period`, until aborted.
-    pub fn spawn_retention(&self, days: u32, period: Duration) -> tokio::task::JoinHandle<()> {
+    /// Deletes transcripts older than `days` now and every hour, until aborted.
+    pub fn spawn_retention(&self, days: u32) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(period);
+            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
             loop {
                 ticks.tick().await;
                 match store.purge_transcripts(days).await {
