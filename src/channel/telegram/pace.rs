@@ -2,13 +2,18 @@
 //! one message per second per chat, twenty per minute per group or channel, and a
 //! pause for everyone when Telegram answers 429 with `retry_after`.
 //!
-//! Every message to Telegram — replies now, news later — waits here first, so the
+//! Every message to Telegram — replies and the news relay — waits here first, so the
 //! limits hold for the bot as a whole. Waiting is exact (no polling ticks).
+//!
+//! The quotas are strict over any window: a limit of `n` per second never lets more
+//! than `n` messages go in any one second (governor's burst is counted in), at the
+//! price of running about 2% under the nominal rate.
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 
@@ -33,7 +38,19 @@ impl Default for Limits {
     }
 }
 
+/// The most Telegram allows with `allow_paid_broadcast` (messages per second).
+pub const PAID_BROADCAST_MAX: u32 = 1_000;
+
 impl Limits {
+    /// Telegram's defaults with the overall rate set to `per_second` (clamped to
+    /// 1..=1,000; above 30 needs Telegram's paid broadcasts).
+    pub fn with_rate(per_second: u32) -> Limits {
+        Limits {
+            per_second: per_second.clamp(1, PAID_BROADCAST_MAX),
+            ..Limits::default()
+        }
+    }
+
     /// No practical limit: for fakes and benchmarks.
     pub fn unlimited() -> Limits {
         Limits {
@@ -50,6 +67,7 @@ pub struct Pace {
     per_chat: DefaultKeyedRateLimiter<i64>,
     per_group: DefaultKeyedRateLimiter<i64>,
     frozen_until: Mutex<Option<Instant>>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Pace {
@@ -62,31 +80,70 @@ fn at_least_one(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
 }
 
+/// A quota that never lets more than `n` cells through in any `window`: a burst of
+/// `b` (1% of `n`, at least 1) plus one cell every `window / r` with
+/// `b + ⌊r⌋ ≤ n`; `r` keeps 2% of slack for the jitter between here and the server.
+fn strict(n: u32, window: Duration) -> Quota {
+    let n = at_least_one(n).get();
+    let burst = (n / 100).max(1);
+    let steady = f64::from(n - burst + 1) * 0.98;
+    let period = window.div_f64(steady.max(0.01));
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
+        .allow_burst(at_least_one(burst))
+}
+
 impl Pace {
     pub fn new(limits: Limits) -> Pace {
         Pace {
-            overall: RateLimiter::direct(Quota::per_second(at_least_one(limits.per_second))),
-            per_chat: RateLimiter::keyed(Quota::per_second(at_least_one(
+            overall: RateLimiter::direct(strict(limits.per_second, Duration::from_secs(1))),
+            per_chat: RateLimiter::keyed(strict(
                 limits.per_chat_per_second,
-            ))),
-            per_group: RateLimiter::keyed(Quota::per_minute(at_least_one(
+                Duration::from_secs(1),
+            )),
+            per_group: RateLimiter::keyed(strict(
                 limits.per_group_per_minute,
-            ))),
+                Duration::from_secs(60),
+            )),
             frozen_until: Mutex::new(None),
+            limits,
         }
     }
 
+    /// The limits this pace keeps.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// Waits until a message to `chat` may go (negative ids are groups and channels).
+    ///
+    /// The overall slot and the chat's slot are both taken at the moment this returns,
+    /// so a long wait for one cannot bunch messages for the other.
     pub async fn ready(&self, chat: i64) {
-        self.wait_out_freeze().await;
-        if chat < 0 {
-            self.per_group.until_key_ready(&chat).await;
+        let keyed = if chat < 0 {
+            &self.per_group
         } else {
-            self.per_chat.until_key_ready(&chat).await;
+            &self.per_chat
+        };
+        loop {
+            self.wait_out_freeze().await;
+            self.overall.until_ready().await;
+            match keyed.check_key(&chat) {
+                // A 429 may have arrived while this message waited its turn.
+                Ok(()) if !self.is_frozen() => return,
+                Ok(()) => {}
+                // The chat is not ready: the overall slot just taken goes unused
+                // (fewer messages, never more) and the chat is waited for.
+                Err(not_until) => {
+                    tokio::time::sleep(not_until.wait_time_from(keyed.clock().now())).await;
+                }
+            }
         }
-        self.overall.until_ready().await;
-        // A 429 may have arrived while this message waited its turn.
-        self.wait_out_freeze().await;
+    }
+
+    fn is_frozen(&self) -> bool {
+        let until = *self.frozen_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|u| u > Instant::now())
     }
 
     /// Telegram said "retry after": nobody sends until then.

@@ -1,0 +1,2 @@
+//! Relay benchmarks (placeholder until written).
+fn main() {}
