@@ -16,7 +16,9 @@ use sportello::channel::telegram::{self, Limits, TelegramConfig};
 use sportello::content::ContentFile;
 use sportello::conversation::Conversation;
 use sportello::dialogue;
+use sportello::store::mem::{MemoryContent, MemoryStore};
 use sportello::store::pg::PgStore;
+use sportello::store::{CitizenStore, ContentSource};
 use teloxide::prelude::*;
 use tokio::sync::oneshot;
 
@@ -95,7 +97,7 @@ async fn drive(fake: &FakeTelegram) -> Figures {
     }
 }
 
-async fn sportello(url: &str) -> Option<Figures> {
+async fn sportello_on_postgres(url: &str) -> Option<Figures> {
     let store = PgStore::connect(url)
         .await
         .map_err(|e| println!("connect: {e}"))
@@ -104,8 +106,21 @@ async fn sportello(url: &str) -> Option<Figures> {
         .import(&ContentFile::demo().unwrap_or_default())
         .await
         .ok()?;
+    sportello(store.clone(), store).await
+}
+
+async fn sportello_in_memory() -> Option<Figures> {
+    let content = MemoryContent::new(ContentFile::demo().unwrap_or_default());
+    sportello(content, MemoryStore::new()).await
+}
+
+async fn sportello<C, S>(content: C, citizens: S) -> Option<Figures>
+where
+    C: ContentSource + 'static,
+    S: CitizenStore + 'static,
+{
     let (dialogues, _) = dialogue::load(&dialogue::bundled_files());
-    let conversation = Conversation::new(Arc::new(dialogues?), store.clone(), store);
+    let conversation = Conversation::new(Arc::new(dialogues?), content, citizens);
     let fake = FakeTelegram::start().await;
     let config = TelegramConfig {
         token: "1:bench".into(),
@@ -215,9 +230,16 @@ fn main() {
         );
         let echo = echo().await;
         echo.print("bare teloxide echo bot");
-        if let Some(ours) = sportello(&scratch).await {
+        if let Some(ours) = sportello_on_postgres(&scratch).await {
             ours.print("Sportello (PostgreSQL sessions)");
             println!("ratio Sportello / echo: {:.2}", ours.rate() / echo.rate());
+        }
+        if let Some(ours) = sportello_in_memory().await {
+            ours.print("Sportello (in-memory store)");
+            println!(
+                "ratio in-memory Sportello / echo: {:.2} (the channel and engine alone)",
+                ours.rate() / echo.rate()
+            );
         }
         if let Some(turns) = turns_alone(&scratch).await {
             println!(

@@ -43,6 +43,11 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error("database schema: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+    /// One failure met by several callers at once (a batch of turns).
+    #[error("{0}")]
+    Shared(std::sync::Arc<StoreError>),
+    #[error("the store is shutting down")]
+    Stopped,
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -374,3 +374,95 @@ async fn a_session_cached_by_one_process_yields_to_changes_made_by_another(pool:
         "a new conversation"
     );
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn turns_saved_together_each_learn_their_own_outcome(pool: PgPool) {
+    use sportello::store::TranscriptLine;
+    let store = PgStore::from_pool(pool.clone());
+    let session = Session::new("it");
+    let line = |body: &str| TranscriptLine {
+        direction: "in",
+        state: String::new(),
+        body: body.to_owned(),
+        understood: true,
+    };
+    // Fifty chats finish their turns at once, one of them with a text PostgreSQL
+    // refuses (a NUL byte), one with a version that is not the stored one.
+    let mut turns = Vec::new();
+    for chat in 0..50 {
+        let store = store.clone();
+        let session = session.clone();
+        let body = if chat == 13 { "a\0b" } else { "ciao" };
+        let transcript = vec![line(body)];
+        turns.push(tokio::spawn(async move {
+            let record = TurnRecord {
+                expected_version: (chat == 21).then_some(5),
+                session: &session,
+                dialogue_version: "v1",
+                effects: &[],
+                transcript: &transcript,
+            };
+            let key = ChatKey::new("telegram", chat.to_string());
+            (chat, store.commit(&key, record).await.ok())
+        }));
+    }
+    for turn in turns {
+        let Ok((chat, outcome)) = turn.await else {
+            panic!("a turn task failed")
+        };
+        let expected = match chat {
+            13 => None,
+            21 => Some(Committed::Conflict),
+            _ => Some(Committed::Saved),
+        };
+        assert_eq!(outcome, expected, "chat {chat}");
+    }
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or_default();
+    let lines: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM transcripts WHERE body = 'ciao' AND chat <> '21'")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_default();
+    assert_eq!((sessions, lines), (48, 48), "the refused turn failed alone");
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn content_changed_through_the_store_is_served_at_once(pool: PgPool) {
+    let store = PgStore::from_pool(pool);
+    import(&store, &basic_content()).await;
+    let now = at("2027-01-15T08:00:00Z");
+    let first = store.upcoming_events("maturita", now, 10).await;
+    assert!(first.is_ok_and(|events| events[0].title == "Prima prova"));
+    let mut changed = basic_content();
+    for event in &mut changed.events {
+        event.title = format!("{} (nuova data)", event.title);
+    }
+    import(&store, &changed).await;
+    let again = store.upcoming_events("maturita", now, 10).await;
+    assert!(
+        again.is_ok_and(|events| events[0].title == "Prima prova (nuova data)"),
+        "an import clears the cached answers"
+    );
+    let before = store
+        .latest_news(None, at("2030-01-01T00:00:00Z"), 10)
+        .await;
+    let before = before.map(|news| news.len()).unwrap_or_default();
+    let added = store
+        .add_news(&sportello::store::pg::NewNews {
+            title: "Nuova".into(),
+            body: "Testo".into(),
+            topics: vec!["maturita".into()],
+            link: None,
+            expires_at: None,
+            author: None,
+        })
+        .await;
+    assert!(added.is_ok());
+    let after = store
+        .latest_news(None, at("2030-01-01T00:00:00Z"), 10)
+        .await;
+    assert_eq!(after.map(|news| news.len()).ok(), Some(before + 1));
+}

@@ -5,20 +5,25 @@
 
 mod citizens;
 mod content;
+mod content_cache;
+mod turn_batch;
 
 use std::time::Duration;
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use super::{ChatKey, StoreError, StoredSession};
+use content_cache::ContentCache;
+use turn_batch::TurnBatcher;
 
 pub use citizens::CitizenExport;
 pub use content::{ImportSummary, NewNews};
+pub use content_cache::CONTENT_TTL;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -38,6 +43,10 @@ pub struct PgStore {
     /// A stale entry (another process moved the chat on) makes the commit's version
     /// check fail, which drops it and the turn runs again from the database.
     sessions: Arc<SessionCache>,
+    /// Recent answers to content questions (calendar, news, FAQ).
+    content: Arc<ContentCache>,
+    /// Saves turns without effects in batches; started by the first such turn.
+    turns: Arc<OnceLock<TurnBatcher>>,
 }
 
 impl PgStore {
@@ -65,6 +74,8 @@ impl PgStore {
         PgStore {
             pool,
             sessions: Arc::default(),
+            content: Arc::default(),
+            turns: Arc::default(),
         }
     }
 
@@ -76,6 +87,10 @@ impl PgStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    fn turn_batcher(&self) -> &TurnBatcher {
+        self.turns.get_or_init(|| TurnBatcher::start(&self.pool))
     }
 
     /// Deletes transcripts older than `days` now and every hour, until aborted.

@@ -102,7 +102,7 @@ impl PgStore {
         record: &TurnRecord<'_>,
     ) -> Result<Committed, StoreError> {
         if record.effects.is_empty() {
-            return save_turn(&self.pool, key, record).await;
+            return self.turn_batcher().save(key, record).await;
         }
         let mut tx = self.pool.begin().await?;
         if record.effects.contains(&Effect::Erase) {
@@ -164,36 +164,6 @@ impl PgStore {
         tx.commit().await?;
         Ok(Committed::Saved)
     }
-}
-
-/// The common turn, with no effects: one statement (see `queries/save_turn.sql`).
-async fn save_turn(
-    pool: &sqlx::PgPool,
-    key: &ChatKey,
-    record: &TurnRecord<'_>,
-) -> Result<Committed, StoreError> {
-    let session = record.session;
-    let lines = record.transcript;
-    let saved: i64 = sqlx::query_scalar(include_str!("../queries/save_turn.sql"))
-        .bind(&key.channel)
-        .bind(&key.chat)
-        .bind(&session.state)
-        .bind(sqlx::types::Json(&session.slots))
-        .bind(i16::from(session.tries))
-        .bind(&session.lang)
-        .bind(record.dialogue_version)
-        .bind(record.expected_version)
-        .bind(lines.iter().map(|l| l.direction).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.state.as_str()).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.body.as_str()).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.understood).collect::<Vec<_>>())
-        .fetch_one(pool)
-        .await?;
-    Ok(if saved == 1 {
-        Committed::Saved
-    } else {
-        Committed::Conflict
-    })
 }
 
 /// Inserts or updates the session if its version is still the one loaded.

@@ -6,6 +6,7 @@ use sqlx::FromRow;
 
 use super::PgStore;
 use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem};
+use crate::engine::{Answer, Query};
 use crate::store::{ContentSource, StoreError};
 
 #[derive(FromRow)]
@@ -112,12 +113,20 @@ fn like_pattern(category: &str) -> String {
 }
 
 impl ContentSource for PgStore {
+    // Each answer comes from the cache while it is still right (see `content_cache`).
     async fn upcoming_events(
         &self,
         category: &str,
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<CalendarEvent>, StoreError> {
+        let query = Query::Events {
+            category: category.to_owned(),
+            limit,
+        };
+        if let Some(Answer::Events(events)) = self.content.get(&query, now) {
+            return Ok(events);
+        }
         let rows = sqlx::query_as::<_, EventRow>(concat!(
             "SELECT ",
             event_columns!(),
@@ -130,7 +139,9 @@ impl ContentSource for PgStore {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(CalendarEvent::from).collect())
+        let events: Vec<CalendarEvent> = rows.into_iter().map(CalendarEvent::from).collect();
+        self.content.put(query, now, Answer::Events(events.clone()));
+        Ok(events)
     }
 
     async fn latest_news(
@@ -139,6 +150,13 @@ impl ContentSource for PgStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<NewsItem>, StoreError> {
+        let query = Query::News {
+            topic: topic.map(str::to_owned),
+            limit,
+        };
+        if let Some(Answer::News(news)) = self.content.get(&query, now) {
+            return Ok(news);
+        }
         let rows = sqlx::query_as::<_, NewsRow>(concat!(
             "SELECT ",
             news_columns!(),
@@ -152,16 +170,29 @@ impl ContentSource for PgStore {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(NewsItem::from).collect())
+        let news: Vec<NewsItem> = rows.into_iter().map(NewsItem::from).collect();
+        self.content.put(query, now, Answer::News(news.clone()));
+        Ok(news)
     }
 
     async fn search_faq(&self, text: &str, lang: &str) -> Result<Option<Faq>, StoreError> {
+        let query = Query::Faq {
+            text: text.to_owned(),
+            lang: lang.to_owned(),
+        };
+        // A FAQ has no expiry: any moment will do.
+        let now = DateTime::<Utc>::MIN_UTC;
+        if let Some(Answer::Faq(faq)) = self.content.get(&query, now) {
+            return Ok(faq);
+        }
         let row = sqlx::query_as::<_, FaqRow>(include_str!("../queries/search_faq.sql"))
             .bind(text)
             .bind(lang)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(Faq::from))
+        let faq = row.map(Faq::from);
+        self.content.put(query, now, Answer::Faq(faq.clone()));
+        Ok(faq)
     }
 }
 
@@ -243,6 +274,7 @@ impl PgStore {
             summary.count(inserted);
         }
         tx.commit().await?;
+        self.content.clear();
         Ok(summary)
     }
 
@@ -287,6 +319,7 @@ impl PgStore {
         .bind(&news.author)
         .fetch_one(&self.pool)
         .await?;
+        self.content.clear();
         Ok(row.into())
     }
 
