@@ -31,6 +31,19 @@ const DEFAULT_STEP_LIMIT: usize = 20;
 const ACTION_VARIABLES: [&str; 5] = ["events", "news", "faq", "subscriptions", "erased"];
 /// Variables every template may read.
 const ALWAYS_IN_SCOPE: [&str; 3] = ["slots", "lang", "topics"];
+/// What a news message template may use.
+const NEWS_IN_SCOPE: [&str; 2] = ["news", "lang"];
+/// The news message when `sportello.yaml` has no `news:` (per language).
+const DEFAULT_NEWS: [(&str, &str); 2] = [
+    (
+        "it",
+        "📰 <b>{{ news.title }}</b>\n\n{{ news.body }}{% if news.link %}\n\n<a href=\"{{ news.link }}\">{% if news.trimmed %}Leggi tutto{% else %}Approfondisci{% endif %}</a>{% endif %}",
+    ),
+    (
+        "en",
+        "📰 <b>{{ news.title }}</b>\n\n{{ news.body }}{% if news.link %}\n\n<a href=\"{{ news.link }}\">{% if news.trimmed %}Read more{% else %}More{% endif %}</a>{% endif %}",
+    ),
+];
 
 /// One dialogue file's name and bytes, from disk or embedded in the binary.
 #[derive(Debug, Clone)]
@@ -777,6 +790,24 @@ impl Builder {
                 |e| self.plain_text(file, e, &default_lang),
             ),
         };
+        let news = match &raw.news {
+            Some(text) => self.template(file, "@news", text, &default_lang, &NEWS_IN_SCOPE),
+            None => {
+                let position = self.at(file, &raw.main.referenced);
+                let mut names = Vec::new();
+                for (lang, source) in DEFAULT_NEWS {
+                    let name = format!("@news.{lang}");
+                    self.compile(
+                        name.clone(),
+                        source.to_owned(),
+                        position.clone(),
+                        &NEWS_IN_SCOPE,
+                    );
+                    names.push((lang.to_owned(), name));
+                }
+                Localized(names)
+            }
+        };
         let languages = raw
             .languages
             .map_or_else(|| vec![default_lang.clone()], |l| l.value);
@@ -789,6 +820,7 @@ impl Builder {
             commands,
             intents,
             fallback,
+            news,
             step_limit: raw.step_limit.unwrap_or(DEFAULT_STEP_LIMIT).max(1),
         })
     }

@@ -63,6 +63,9 @@ pub struct Settings {
     pub commands: Vec<Command>,
     pub intents: Vec<Rule>,
     pub fallback: Fallback,
+    /// Template names of the message a news item is relayed as (`news` and `lang` in
+    /// scope; values HTML-escaped).
+    pub news: Localized,
     pub step_limit: usize,
 }
 

@@ -119,6 +119,9 @@ pub struct RawSettings {
     #[serde(default)]
     pub intents: Vec<RawRule>,
     pub fallback: RawFallback,
+    /// The message a news item is relayed as (`news` in scope); a default when unset.
+    #[serde(default)]
+    pub news: Option<Spanned<RawText>>,
     #[serde(default)]
     pub step_limit: Option<usize>,
 }
