@@ -10,6 +10,7 @@
 //! - [`store`]: storage traits and their in-memory implementation.
 //! - [`conversation`]: one turn: load session → engine → effects → save.
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
+//! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
 //! - [`transcript`]: conversation tests run by `sportello test`.
 //! - [`yaml`]: reading staff-written YAML with locations.
 
@@ -18,6 +19,7 @@ pub mod content;
 pub mod conversation;
 pub mod dialogue;
 pub mod engine;
+pub mod relay;
 pub mod store;
 pub mod transcript;
 pub mod yaml;

@@ -1,0 +1,62 @@
+//! The news relay: every proactive message (news now; reminders and staff replies
+//! later) leaves through one durable outbox table in PostgreSQL.
+//!
+//! Guarantees:
+//! - **Publishing** a news item writes one outbox row per active subscriber whose
+//!   topics match and one per configured channel, in chunked transactions; the rows are
+//!   unique per (news, channel, recipient), so publishing twice sends nothing twice.
+//!   Expired news is refused at publishing and never sent afterwards.
+//! - **Claiming**: workers claim due rows in batches (`FOR UPDATE SKIP LOCKED`), each
+//!   stamped with the worker's name and a lease that the worker renews while it holds
+//!   the rows. Two live workers never hold the same row; a row whose worker died is
+//!   claimed again when its lease runs out, so a crash loses nothing and repeats at
+//!   most the sends that were in flight and not yet recorded.
+//! - **Limits**: sends wait for the shared [`Pace`](crate::channel::telegram::Pace)
+//!   (overall rate, one per second per chat, twenty per minute per group or channel);
+//!   a 429 pauses everyone for its `retry_after`; 5xx and timeouts are retried with
+//!   capped exponential backoff and jitter up to `max_attempts`, then failed with the
+//!   reason; blocked or vanished recipients are marked and their subscriptions
+//!   deactivated, and the broadcast goes on.
+//! - `LISTEN sportello_outbox` only wakes a worker early; it polls as well.
+//!
+//! # Layout
+//! - `message`: a news item rendered from the dialogues' `news` template, trimmed to fit.
+//! - `publish`: the fan-out into the outbox.
+//! - `outbox`: the outbox queries (claim, record, renew, counts).
+//! - `sender`: the `Sender` trait and the `Paced` wrapper that applies the limits.
+//! - `telegram`: the Bot API sender.
+//! - `worker`: the loop that claims, sends and records.
+//! - `status`: a news item's progress.
+//!
+//! The relay never runs a conversation and never reads sessions.
+
+mod message;
+mod outbox;
+mod publish;
+mod sender;
+mod status;
+mod telegram;
+mod worker;
+
+pub use message::{NewsMessages, render_news};
+pub use outbox::{Claimed, Outcome};
+pub use publish::{PublishOptions, Published, publish};
+pub use sender::{Paced, SendError, Sender, pace_key};
+pub use status::{NewsStatus, news_status};
+pub use telegram::TelegramSender;
+pub use worker::{Worker, WorkerConfig};
+
+/// What went wrong in the relay. Messages are for staff and operators, never citizens.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("no news item `{0}`")]
+    NotFound(String),
+    #[error("news item `{0}` has expired; it is not sent")]
+    Expired(String),
+    #[error("news template: {0}")]
+    Template(String),
+    #[error("relay settings: {0}")]
+    Config(String),
+}

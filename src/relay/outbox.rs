@@ -1,0 +1,176 @@
+//! The outbox queries: claim due rows, renew leases, record outcomes. Each takes an
+//! executor (a pool or a transaction) and does one statement's worth of work.
+
+use std::time::Duration;
+
+use sqlx::{FromRow, PgExecutor};
+
+/// A row a worker holds: where it goes and what it says.
+#[derive(Debug, Clone, FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    /// The message; `None` if the news item was never rendered (it fails).
+    pub text: Option<String>,
+    /// Attempts made before this claim.
+    pub attempts: i32,
+    pub max_attempts: i32,
+    /// The news item expired since publishing: not sent.
+    pub expired: bool,
+}
+
+/// What became of one claimed row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Delivered; `migrated_to` when the group moved to a supergroup on the way.
+    Sent {
+        message_id: i64,
+        migrated_to: Option<String>,
+    },
+    /// Try again after `delay` (counts as an attempt; fails at `max_attempts`).
+    Retry { delay: Duration, error: String },
+    /// Back to the queue after `delay` without counting an attempt (a 429 that kept
+    /// coming, or a worker stopping before it sent the row).
+    Release { delay: Duration },
+    /// Will never go: recorded as failed with the reason.
+    Failed(String),
+    /// The recipient blocked the bot or is gone: the row is `blocked` and the
+    /// subscriber inactive.
+    Blocked(String),
+}
+
+impl Outcome {
+    fn status(&self) -> &'static str {
+        match self {
+            Outcome::Sent { .. } => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Release { .. } => "queued",
+            Outcome::Failed(_) => "failed",
+            Outcome::Blocked(_) => "blocked",
+        }
+    }
+}
+
+/// Claims up to `limit` rows of `channel` that are due (or whose lease ran out) for
+/// `worker`, leasing them for `lease`. Rows other workers hold are skipped.
+pub async fn claim(
+    ex: impl PgExecutor<'_>,
+    channel: &str,
+    worker: &str,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    sqlx::query_as::<_, Claimed>(include_str!("queries/claim.sql"))
+        .bind(limit)
+        .bind(worker)
+        .bind(lease.as_secs_f64())
+        .bind(channel)
+        .fetch_all(ex)
+        .await
+}
+
+/// Extends `worker`'s lease on the rows `ids` it still holds.
+pub async fn renew(
+    ex: impl PgExecutor<'_>,
+    worker: &str,
+    ids: &[i64],
+    lease: Duration,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE outbox SET lease_until = now() + make_interval(secs => $3) \
+         WHERE id = ANY($2) AND leased_by = $1 AND status = 'sending'",
+    )
+    .bind(worker)
+    .bind(ids)
+    .bind(lease.as_secs_f64())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A recorded row as it now stands: (id, status, channel, recipient).
+pub type Recorded = (i64, String, String, String);
+
+/// Records the outcomes of rows `worker` holds, in one statement; rows it no longer
+/// holds are left alone. Returns the rows changed with their new status.
+pub async fn record(
+    ex: impl PgExecutor<'_>,
+    worker: &str,
+    outcomes: &[(i64, Outcome)],
+) -> Result<Vec<Recorded>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(outcomes.len());
+    let mut statuses = Vec::with_capacity(outcomes.len());
+    let mut message_ids: Vec<Option<i64>> = Vec::with_capacity(outcomes.len());
+    let mut errors: Vec<Option<String>> = Vec::with_capacity(outcomes.len());
+    let mut delays = Vec::with_capacity(outcomes.len());
+    for (id, outcome) in outcomes {
+        ids.push(*id);
+        statuses.push(outcome.status());
+        let (message_id, error, delay) = match outcome {
+            Outcome::Sent { message_id, .. } => (Some(*message_id), None, 0.0),
+            Outcome::Retry { delay, error } => (None, Some(error.clone()), delay.as_secs_f64()),
+            Outcome::Release { delay } => (None, None, delay.as_secs_f64()),
+            Outcome::Failed(error) | Outcome::Blocked(error) => (None, Some(error.clone()), 0.0),
+        };
+        message_ids.push(message_id);
+        errors.push(error);
+        delays.push(delay);
+    }
+    sqlx::query_as::<_, Recorded>(include_str!("queries/record.sql"))
+        .bind(worker)
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&message_ids)
+        .bind(&errors)
+        .bind(&delays)
+        .fetch_all(ex)
+        .await
+}
+
+/// Marks the subscriptions of `(channel, chat)` pairs blocked.
+pub async fn deactivate(
+    ex: impl PgExecutor<'_>,
+    channels: &[String],
+    chats: &[String],
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE subscribers s SET status = 'blocked', updated_at = now() \
+         FROM unnest($1::text[], $2::text[]) AS r(channel, chat) \
+         WHERE s.channel = r.channel AND s.chat = r.chat AND s.status = 'active'",
+    )
+    .bind(channels)
+    .bind(chats)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A group became a supergroup: the delivery and the subscription follow it to
+/// `to`, unless it already has its own.
+pub async fn migrate(ex: &mut sqlx::PgConnection, id: i64, to: &str) -> Result<(), sqlx::Error> {
+    let moved: Option<(String, String)> = sqlx::query_as(
+        "WITH old AS (SELECT id, news_id, channel, recipient FROM outbox WHERE id = $1) \
+         UPDATE outbox o SET recipient = $2 FROM old \
+         WHERE o.id = old.id AND NOT EXISTS (SELECT 1 FROM outbox x \
+             WHERE x.news_id IS NOT DISTINCT FROM old.news_id AND x.channel = old.channel AND x.recipient = $2) \
+         RETURNING old.channel, old.recipient",
+    )
+    .bind(id)
+    .bind(to)
+    .fetch_optional(&mut *ex)
+    .await?;
+    if let Some((channel, from)) = moved {
+        sqlx::query(
+            "UPDATE subscribers SET chat = $3, updated_at = now() \
+             WHERE channel = $1 AND chat = $2 \
+             AND NOT EXISTS (SELECT 1 FROM subscribers WHERE channel = $1 AND chat = $3)",
+        )
+        .bind(channel)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *ex)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Publishing a news item: render its message, then one outbox row per configured
+//! channel and per active subscriber whose topics match, in chunked transactions
+//! (one `INSERT … SELECT` per chunk of subscribers, by primary key).
+//!
+//! Idempotent: rows are unique per (news, channel, recipient), so publishing again
+//! adds only subscribers who arrived since.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgPool};
+
+use super::RelayError;
+use super::message::render_news;
+use crate::content::NewsItem;
+use crate::dialogue::Dialogues;
+
+/// Subscribers inserted per transaction.
+pub const DEFAULT_CHUNK: i64 = 20_000;
+
+/// How to publish.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// When sending may start (default now).
+    pub at: Option<DateTime<Utc>>,
+    /// The subscribers' channel (default `telegram`).
+    pub channel: String,
+    /// Channel or group recipients that get every item (`@name` or a numeric id).
+    pub broadcast_to: Vec<String>,
+    /// Subscribers per transaction (default 20,000).
+    pub chunk: i64,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions {
+            at: None,
+            channel: "telegram".to_owned(),
+            broadcast_to: Vec::new(),
+            chunk: DEFAULT_CHUNK,
+        }
+    }
+}
+
+/// What publishing added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub news_id: i64,
+    pub key: String,
+    /// Subscriber deliveries added now (0 when published before).
+    pub subscribers: u64,
+    /// Channel deliveries added now.
+    pub channels: u64,
+}
+
+#[derive(FromRow)]
+struct NewsRow {
+    id: i64,
+    key: String,
+    title: String,
+    body: String,
+    topics: Vec<String>,
+    link: Option<String>,
+    published_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    author: Option<String>,
+}
+
+/// Publishes the news item `news` (its key or numeric id): renders it with the
+/// dialogues' `news` template and writes its deliveries. Refuses an expired item.
+pub async fn publish(
+    pool: &PgPool,
+    dialogues: &Dialogues,
+    news: &str,
+    options: &PublishOptions,
+) -> Result<Published, RelayError> {
+    let row = sqlx::query_as::<_, NewsRow>(
+        "SELECT id, key, title, body, topics, link, published_at, expires_at, author \
+         FROM news WHERE key = $1 OR id::text = $1 ORDER BY key = $1 DESC LIMIT 1",
+    )
+    .bind(news)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
+    let now = Utc::now();
+    let starts = options.at.unwrap_or(now).max(now);
+    if row.expires_at.is_some_and(|e| e <= starts) {
+        return Err(RelayError::Expired(row.key));
+    }
+    let item = NewsItem {
+        key: row.key.clone(),
+        title: row.title,
+        body: row.body,
+        topics: row.topics.clone(),
+        link: row.link,
+        published_at: row.published_at,
+        expires_at: row.expires_at,
+        author: row.author,
+    };
+    let messages = render_news(dialogues, &item)?;
+    let default_lang = &dialogues.settings.default_lang;
+    sqlx::query(
+        "UPDATE news SET rendered = $2, relayed_at = coalesce(relayed_at, now()) WHERE id = $1",
+    )
+    .bind(row.id)
+    .bind(messages.to_json())
+    .execute(pool)
+    .await?;
+    let channels = sqlx::query(
+        "INSERT INTO outbox (news_id, channel, recipient, lang, not_before) \
+         SELECT $1, $2, r, $4, coalesce($5, now()) FROM unnest($3::text[]) AS r \
+         ON CONFLICT ON CONSTRAINT outbox_delivery_key DO NOTHING",
+    )
+    .bind(row.id)
+    .bind(&options.channel)
+    .bind(&options.broadcast_to)
+    .bind(default_lang)
+    .bind(options.at)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let mut subscribers = 0;
+    let mut after = String::new();
+    loop {
+        let (inserted, seen, last): (i64, i64, Option<String>) =
+            sqlx::query_as(include_str!("queries/fan_out.sql"))
+                .bind(row.id)
+                .bind(&options.channel)
+                .bind(&row.topics)
+                .bind(&after)
+                .bind(options.chunk.max(1))
+                .bind(options.at)
+                .fetch_one(pool)
+                .await?;
+        subscribers += inserted.max(0) as u64;
+        match last {
+            Some(last) if seen >= options.chunk.max(1) => after = last,
+            _ => break,
+        }
+    }
+    metrics::counter!("sportello_relay_enqueued_total").increment(subscribers + channels);
+    Ok(Published {
+        news_id: row.id,
+        key: row.key,
+        subscribers,
+        channels,
+    })
+}

@@ -1,0 +1,32 @@
+-- Claims up to $1 rows of channel $4 for worker $2 with a lease of $3 seconds: due
+-- queued rows first (oldest first), then rows whose worker's lease ran out. Rows
+-- another transaction holds are skipped, never waited for.
+WITH due AS (
+    (SELECT id FROM outbox
+      WHERE status = 'queued' AND not_before <= now() AND channel = $4
+      ORDER BY not_before, id
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED)
+    UNION ALL
+    (SELECT id FROM outbox
+      WHERE status = 'sending' AND lease_until < now() AND channel = $4
+      ORDER BY lease_until
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED)
+), claimed AS (
+    UPDATE outbox o
+       SET status = 'sending',
+           lease_until = now() + make_interval(secs => $3),
+           leased_by = $2,
+           updated_at = now()
+     WHERE o.id IN (SELECT id FROM due LIMIT $1)
+    RETURNING o.id, o.news_id, o.channel, o.recipient, o.lang, o.payload, o.attempts,
+              o.max_attempts, o.not_before
+)
+SELECT c.id, c.channel, c.recipient,
+       coalesce(c.payload, n.rendered ->> c.lang, n.rendered ->> '*') AS text,
+       c.attempts, c.max_attempts,
+       coalesce(n.expires_at <= now(), false) AS expired
+  FROM claimed c
+  LEFT JOIN news n ON n.id = c.news_id
+ ORDER BY c.not_before, c.id

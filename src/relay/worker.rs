@@ -1,0 +1,451 @@
+//! The relay worker: claims due outbox rows in batches, sends them concurrently
+//! through a [`Sender`] (usually [`Paced`](super::Paced), which keeps the limits), and
+//! records the outcomes in batches while it goes.
+//!
+//! Leases are renewed while a batch is held, so a slow batch (a long 429 pause) is
+//! never claimed by a second live worker; a dead worker's rows come back when its
+//! lease runs out. Outcomes are recorded at least every `record_every` sends, which
+//! bounds what a crash can repeat. `LISTEN sportello_outbox` wakes an idle worker;
+//! polling every `poll` is the safety net.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::watch;
+
+use super::RelayError;
+use super::outbox::{self, Claimed, Outcome};
+use super::sender::{SendError, Sender};
+use crate::channel::log_id;
+
+/// Consecutive 429s for one message before it goes back to the queue.
+const ROUNDS_AFTER_429: u32 = 20;
+/// The channel workers listen on.
+pub const NOTIFY_CHANNEL: &str = "sportello_outbox";
+
+/// How a worker works. `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The worker's name in `leased_by` (default `<host>-<pid>-<n>`).
+    pub name: Option<String>,
+    /// Rows claimed at once (default 200).
+    pub batch: usize,
+    /// Sends in flight at once (default 64).
+    pub concurrency: usize,
+    /// How long a claim holds a row; renewed every third of it (default 60 s).
+    pub lease: Duration,
+    /// How often an idle worker looks for due rows without a notification (default 1 s).
+    pub poll: Duration,
+    /// First retry delay after a 5xx or timeout; doubles per attempt (default 2 s).
+    pub backoff: Duration,
+    /// The longest retry delay (default 10 min).
+    pub backoff_cap: Duration,
+    /// Outcomes held before they are recorded (default 32); they are also recorded
+    /// every 200 ms.
+    pub record_every: usize,
+    /// On shutdown, how long sends in flight may take before their rows are released
+    /// (default 10 s).
+    pub drain: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            name: None,
+            batch: 200,
+            concurrency: 64,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(1),
+            backoff: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(600),
+            record_every: 32,
+            drain: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Claims, sends and records outbox rows of its sender's channel.
+pub struct Worker<S> {
+    pool: PgPool,
+    sender: Arc<S>,
+    config: WorkerConfig,
+    name: String,
+}
+
+impl<S> std::fmt::Debug for Worker<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+static WORKERS: AtomicU64 = AtomicU64::new(0);
+
+fn default_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "sportello".to_owned());
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        WORKERS.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl<S: Sender> Worker<S> {
+    pub fn new(pool: PgPool, sender: S, config: WorkerConfig) -> Worker<S> {
+        let name = config.name.clone().unwrap_or_else(default_name);
+        Worker {
+            pool,
+            sender: Arc::new(sender),
+            config,
+            name,
+        }
+    }
+
+    /// The name this worker stamps on the rows it claims.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Works until `shutdown` resolves; then stops claiming, lets the sends in flight
+    /// finish (up to `drain`), records them, releases what it did not send and returns.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), RelayError> {
+        let (stop, stopped) = watch::channel(false);
+        let work = self.work(stopped);
+        tokio::pin!(work);
+        tokio::select! {
+            result = &mut work => return result,
+            () = shutdown => {
+                tracing::info!(worker = %self.name, "relay stopping: draining the sends in flight");
+                let _ = stop.send(true);
+            }
+        }
+        work.await
+    }
+
+    /// Claims one batch, sends it and records every outcome; the number of rows
+    /// handled (0 when nothing was due). For tests and one-shot runs.
+    pub async fn run_once(&self) -> Result<usize, RelayError> {
+        let (_stop, stopped) = watch::channel(false);
+        self.batch(stopped).await
+    }
+
+    async fn work(&self, mut stopped: watch::Receiver<bool>) -> Result<(), RelayError> {
+        let mut listener = match PgListener::connect_with(&self.pool).await {
+            Ok(mut listener) => match listener.listen(NOTIFY_CHANNEL).await {
+                Ok(()) => Some(listener),
+                Err(err) => {
+                    tracing::warn!("relay: LISTEN failed, polling only: {err}");
+                    None
+                }
+            },
+            Err(err) => {
+                tracing::warn!("relay: no LISTEN connection, polling only: {err}");
+                None
+            }
+        };
+        tracing::info!(worker = %self.name, "relay worker started");
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let handled = match self.batch(stopped.clone()).await {
+                Ok(n) => n,
+                Err(err) => {
+                    tracing::warn!(worker = %self.name, "relay batch failed: {err}");
+                    0
+                }
+            };
+            if handled > 0 {
+                continue;
+            }
+            let notified = async {
+                match listener.as_mut() {
+                    Some(l) => l.recv().await.map(|_| ()),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                result = notified => {
+                    if let Err(err) = result {
+                        tracing::warn!("relay: LISTEN connection lost, polling only: {err}");
+                        listener = None;
+                    }
+                }
+                () = tokio::time::sleep(self.config.poll) => {}
+                _ = stopped.changed() => {}
+            }
+        }
+        tracing::info!(worker = %self.name, "relay worker stopped");
+        Ok(())
+    }
+
+    /// One batch: claim, send (stopping early when `stopped` turns true), record.
+    async fn batch(&self, mut stopped: watch::Receiver<bool>) -> Result<usize, RelayError> {
+        let rows = outbox::claim(
+            &self.pool,
+            self.sender.channel(),
+            &self.name,
+            self.config.lease,
+            self.config.batch.max(1) as i64,
+        )
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let count = rows.len();
+        let held: Arc<Mutex<HashSet<i64>>> =
+            Arc::new(Mutex::new(rows.iter().map(|r| r.id).collect()));
+        let heartbeat = self.heartbeat(Arc::clone(&held));
+        let mut queue = rows.into_iter();
+        let mut in_flight = FuturesUnordered::new();
+        let mut pending: Vec<(i64, Outcome)> = Vec::new();
+        let mut last_record = Instant::now();
+        let mut stopping = *stopped.borrow();
+        let mut drain_until: Option<tokio::time::Instant> = None;
+        loop {
+            while !stopping && in_flight.len() < self.config.concurrency.max(1) {
+                let Some(row) = queue.next() else { break };
+                in_flight.push(deliver(Arc::clone(&self.sender), row, self.config.clone()));
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let deadline = drain_until
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400 * 365));
+            tokio::select! {
+                Some((id, outcome)) = in_flight.next() => {
+                    pending.push((id, outcome));
+                    if pending.len() >= self.config.record_every.max(1)
+                        || last_record.elapsed() >= Duration::from_millis(200)
+                    {
+                        self.flush(&mut pending, &held).await?;
+                        last_record = Instant::now();
+                    }
+                }
+                changed = stopped.changed(), if !stopping => {
+                    let _ = changed;
+                    stopping = true;
+                    drain_until = Some(tokio::time::Instant::now() + self.config.drain);
+                }
+                () = tokio::time::sleep_until(deadline), if drain_until.is_some() => {
+                    // Sends still in flight after the drain: their rows go back (a
+                    // send that did reach Telegram may then be repeated once).
+                    break;
+                }
+            }
+        }
+        drop(in_flight);
+        let unsent: Vec<i64> = held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .filter(|id| !pending.iter().any(|(p, _)| p == id))
+            .collect();
+        pending.extend(unsent.into_iter().map(|id| {
+            (
+                id,
+                Outcome::Release {
+                    delay: Duration::ZERO,
+                },
+            )
+        }));
+        let recorded = self.flush(&mut pending, &held).await;
+        heartbeat.abort();
+        recorded?;
+        Ok(count)
+    }
+
+    /// Renews the lease of the rows still held, every third of the lease.
+    fn heartbeat(&self, held: Arc<Mutex<HashSet<i64>>>) -> tokio::task::JoinHandle<()> {
+        let pool = self.pool.clone();
+        let name = self.name.clone();
+        let lease = self.config.lease;
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(lease / 3);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let ids: Vec<i64> = held
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .copied()
+                    .collect();
+                if let Err(err) = outbox::renew(&pool, &name, &ids, lease).await {
+                    tracing::warn!("relay: cannot renew leases: {err}");
+                }
+            }
+        })
+    }
+
+    /// Records `pending` (retrying a failing database a few times), deactivates gone
+    /// subscribers and follows migrated groups.
+    async fn flush(
+        &self,
+        pending: &mut Vec<(i64, Outcome)>,
+        held: &Mutex<HashSet<i64>>,
+    ) -> Result<(), RelayError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut tries = 0;
+        let recorded = loop {
+            match outbox::record(&self.pool, &self.name, pending).await {
+                Ok(recorded) => break recorded,
+                Err(err) if tries < 5 => {
+                    tries += 1;
+                    tracing::warn!("relay: cannot record outcomes yet: {err}");
+                    tokio::time::sleep(Duration::from_millis(200 << tries)).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        };
+        let (mut channels, mut chats) = (Vec::new(), Vec::new());
+        for (_, status, channel, recipient) in &recorded {
+            metrics::counter!("sportello_relay_deliveries_total", "status" => status.clone())
+                .increment(1);
+            if status == "blocked" {
+                channels.push(channel.clone());
+                chats.push(recipient.clone());
+            }
+        }
+        if !chats.is_empty() {
+            outbox::deactivate(&self.pool, &channels, &chats).await?;
+        }
+        for (id, outcome) in pending.iter() {
+            if let Outcome::Sent {
+                migrated_to: Some(to),
+                ..
+            } = outcome
+            {
+                let mut conn = self.pool.acquire().await?;
+                outbox::migrate(&mut conn, *id, to).await?;
+            }
+        }
+        {
+            let mut held = held.lock().unwrap_or_else(|p| p.into_inner());
+            for (id, _) in pending.iter() {
+                held.remove(id);
+            }
+        }
+        pending.clear();
+        Ok(())
+    }
+}
+
+/// Sends one row: follows a migration once, waits out 429s (the `Paced` sender froze
+/// everyone), and turns the answer into an outcome.
+async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) -> (i64, Outcome) {
+    let id = row.id;
+    if row.expired {
+        return (id, Outcome::Failed("expired".into()));
+    }
+    let Some(text) = row.text.as_deref() else {
+        return (id, Outcome::Failed("no message text".into()));
+    };
+    let mut recipient = row.recipient.clone();
+    let mut migrated_to = None;
+    for _ in 0..ROUNDS_AFTER_429 {
+        match sender.send(&recipient, text).await {
+            Ok(message_id) => {
+                return (
+                    id,
+                    Outcome::Sent {
+                        message_id,
+                        migrated_to,
+                    },
+                );
+            }
+            Err(SendError::RetryAfter(after)) => {
+                tracing::debug!(after = ?after, "relay: Telegram asked to slow down");
+                metrics::counter!("sportello_relay_rate_limited_total").increment(1);
+            }
+            Err(SendError::Migrated(to)) if migrated_to.is_none() => {
+                tracing::info!(chat = %log_id(&recipient), "relay: group migrated; following it");
+                recipient = to.clone();
+                migrated_to = Some(to);
+            }
+            Err(SendError::Migrated(_)) => {
+                return (id, Outcome::Failed("migrated twice".into()));
+            }
+            Err(SendError::Gone(reason)) => {
+                tracing::info!(chat = %log_id(&recipient), "relay: recipient unreachable; marking blocked");
+                return (id, Outcome::Blocked(reason));
+            }
+            Err(SendError::Permanent(reason)) => {
+                tracing::warn!(chat = %log_id(&recipient), "relay: message refused: {reason}");
+                return (id, Outcome::Failed(reason));
+            }
+            Err(SendError::Transient(reason)) => {
+                tracing::debug!(chat = %log_id(&recipient), attempt = row.attempts + 1, "relay: not sent yet: {reason}");
+                let delay = backoff(&config, row.attempts, id);
+                return (
+                    id,
+                    Outcome::Retry {
+                        delay,
+                        error: reason,
+                    },
+                );
+            }
+        }
+    }
+    (
+        id,
+        Outcome::Release {
+            delay: Duration::from_secs(1),
+        },
+    )
+}
+
+/// `backoff · 2^attempts`, capped, times a jitter in [0.5, 1) that differs per row
+/// and attempt, so a burst of failures does not come back as one burst.
+fn backoff(config: &WorkerConfig, attempts: i32, id: i64) -> Duration {
+    let exponent = attempts.clamp(0, 20) as u32;
+    let full = config
+        .backoff
+        .saturating_mul(1_u32 << exponent)
+        .min(config.backoff_cap);
+    let mut x = (id as u64) ^ (u64::from(exponent) << 56) ^ nanos();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    let jitter = 0.5 + (x % 1_000) as f64 / 2_000.0;
+    full.mul_f64(jitter)
+}
+
+fn nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let config = WorkerConfig {
+            backoff: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(60),
+            ..WorkerConfig::default()
+        };
+        let first = backoff(&config, 0, 1);
+        assert!(first >= Duration::from_millis(500) && first < Duration::from_secs(1));
+        let third = backoff(&config, 2, 1);
+        assert!(third >= Duration::from_secs(2) && third < Duration::from_secs(4));
+        let late = backoff(&config, 30, 1);
+        assert!(late >= Duration::from_secs(30) && late <= Duration::from_secs(60));
+    }
+}
