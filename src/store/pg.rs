@@ -32,6 +32,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 /// How long to wait for the database before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A pooled connection idle this long is pinged before use.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 /// Connections kept open; a turn holds one for a few milliseconds.
 const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 
@@ -62,6 +64,17 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(DEFAULT_MAX_CONNECTIONS)
             .acquire_timeout(CONNECT_TIMEOUT)
+            // A ping before every query would double the round trips of a turn; only a
+            // connection idle long enough to have been dropped is checked first.
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_WHEN_IDLE_FOR {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await?;
         let store = PgStore::from_pool(pool);
