@@ -417,3 +417,36 @@ async fn a_sparse_emulator_get_me_is_enough(pool: PgPool) {
     );
     bot.stop().await;
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn sparse_emulator_updates_still_get_answers(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let bot = serve(config(&fake), &store);
+    // No `date`, no `from.is_bot`, no chat `type`: more than teloxide will read.
+    fake.push_update(json!({
+        "message": { "message_id": 1, "chat": { "id": 62 }, "text": "/start",
+                     "from": { "id": 62, "first_name": "Emu" } }
+    }));
+    let menu = fake.wait_for(62, 1).await;
+    assert!(
+        menu[0].text.contains("sportello digitale"),
+        "{}",
+        texts(&menu)
+    );
+    let Some((_, maturita)) = menu[0].buttons.first().cloned() else {
+        panic!("the menu has buttons: {menu:?}")
+    };
+    fake.push_update(json!({
+        "callback_query": { "id": "emu-1", "data": maturita,
+                            "message": { "message_id": 2, "chat": { "id": 62 } } }
+    }));
+    let after = fake.wait_for(62, 2).await;
+    assert!(
+        after[1].text.contains("Esame di Stato"),
+        "{}",
+        texts(&after)
+    );
+    assert_eq!(fake.calls_of("answerCallbackQuery").len(), 1);
+    bot.stop().await;
+}

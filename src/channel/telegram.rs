@@ -34,7 +34,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-pub use inbound::{Event, classify};
+pub use inbound::{Event, chat_of, classify};
 pub use pace::{Limits, Pace};
 pub use render::{TelegramMessage, render, split};
 
@@ -174,7 +174,7 @@ async fn dispatch<L, C, S>(
                     continue;
                 }
             };
-            let Some(chat) = update.chat().map(|c| c.id.0) else {
+            let Some(chat) = chat_of(&update) else {
                 let (bot, service) = (bot.clone(), Arc::clone(&service));
                 workers.spawn(async move { service.handle(&bot, update).await });
                 continue;

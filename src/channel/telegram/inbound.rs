@@ -43,8 +43,68 @@ pub fn classify(update: &Update, bot_username: &str) -> Event {
             chat: change.chat.id.0,
             blocked: !change.new_chat_member.kind.is_present(),
         },
+        UpdateKind::Error(raw) => from_raw(raw),
         _ => Event::Ignore,
     }
+}
+
+/// The chat an update belongs to, also for updates teloxide could not read.
+pub fn chat_of(update: &Update) -> Option<i64> {
+    match &update.kind {
+        UpdateKind::Error(raw) => raw_private_chat(raw),
+        _ => update.chat().map(|c| c.id.0),
+    }
+}
+
+/// An update teloxide could not read: a Bot API emulator may leave out fields Telegram
+/// always sends (`date`, `is_bot`, …). Private messages and button presses are read
+/// from the JSON itself, so the citizen still gets an answer; anything else is ignored.
+fn from_raw(raw: &serde_json::Value) -> Event {
+    let lang = |from: &serde_json::Value| {
+        language(from.pointer("/language_code").and_then(|c| c.as_str()))
+    };
+    if let Some(message) = raw.get("message")
+        && let Some(chat) = raw_private_chat(raw)
+    {
+        let text = message.get("text").and_then(|t| t.as_str()).unwrap_or("");
+        return Event::Turn {
+            chat,
+            input: Input::from_text(text),
+            lang: message.get("from").and_then(|from| lang(from)),
+            callback: None,
+        };
+    }
+    if let Some(query) = raw.get("callback_query")
+        && let Some(chat) = raw_private_chat(raw)
+    {
+        let id = query.get("id").and_then(|id| match id {
+            serde_json::Value::String(id) => Some(id.clone()),
+            serde_json::Value::Number(id) => Some(id.to_string()),
+            _ => None,
+        });
+        let data = query.get("data").and_then(|d| d.as_str()).unwrap_or("");
+        return Event::Turn {
+            chat,
+            input: Input::Button(data.to_owned()),
+            lang: query.get("from").and_then(|from| lang(from)),
+            callback: id,
+        };
+    }
+    Event::Ignore
+}
+
+/// The private chat of a raw message or button press: `type` private, or, where the
+/// emulator leaves `type` out, a positive id (groups and channels are negative).
+fn raw_private_chat(raw: &serde_json::Value) -> Option<i64> {
+    let chat = raw
+        .pointer("/message/chat")
+        .or_else(|| raw.pointer("/callback_query/message/chat"))?;
+    let id = chat.get("id")?.as_i64()?;
+    let private = match chat.get("type").and_then(|t| t.as_str()) {
+        Some(kind) => kind == "private",
+        None => id > 0,
+    };
+    private.then_some(id)
 }
 
 fn from_message(message: &Message, bot_username: &str) -> Event {
@@ -143,6 +203,15 @@ mod tests {
         serde_json::from_str(&json.to_string()).unwrap_or_else(|e| panic!("bad test update: {e}"))
     }
 
+    /// As teloxide hands over an update it cannot read: the raw JSON in `Error`.
+    fn unreadable(json: serde_json::Value) -> Update {
+        let mut update = update(json.clone());
+        if let UpdateKind::Error(raw) = &mut update.kind {
+            *raw = json;
+        }
+        update
+    }
+
     fn message(chat: serde_json::Value, text: &str) -> Update {
         update(serde_json::json!({
             "update_id": 1,
@@ -203,6 +272,50 @@ mod tests {
             turn("@SportelloBot quando è la prima prova?"),
             Some(Input::Text("quando è la prima prova?".into()))
         );
+    }
+
+    #[test]
+    fn updates_teloxide_cannot_read_are_read_leniently_in_private_chats() {
+        // No `date`, no `is_bot`, no chat `type`: teloxide gives up on these.
+        let sparse = unreadable(serde_json::json!({
+            "update_id": 5,
+            "message": { "message_id": 1, "chat": { "id": 42 }, "text": "/start",
+                         "from": { "id": 42, "language_code": "it" } }
+        }));
+        assert!(matches!(sparse.kind, UpdateKind::Error(_)), "{sparse:?}");
+        assert_eq!(chat_of(&sparse), Some(42));
+        assert_eq!(
+            classify(&sparse, "SportelloBot"),
+            Event::Turn {
+                chat: 42,
+                input: Input::Command {
+                    name: "start".into(),
+                    arg: None
+                },
+                lang: Some("it".into()),
+                callback: None
+            }
+        );
+        let press = unreadable(serde_json::json!({
+            "update_id": 6,
+            "callback_query": { "id": 77, "data": "main.menu#1",
+                                "message": { "message_id": 2, "chat": { "id": 42 } } }
+        }));
+        assert_eq!(
+            classify(&press, "SportelloBot"),
+            Event::Turn {
+                chat: 42,
+                input: Input::Button("main.menu#1".into()),
+                lang: None,
+                callback: Some("77".into())
+            }
+        );
+        let group = unreadable(serde_json::json!({
+            "update_id": 7,
+            "message": { "message_id": 3, "chat": { "id": -100 }, "text": "/start" }
+        }));
+        assert_eq!(classify(&group, "SportelloBot"), Event::Ignore);
+        assert_eq!(chat_of(&group), None);
     }
 
     #[test]
