@@ -89,8 +89,10 @@ pub fn bot(config: &TelegramConfig) -> TelegramBot {
     }
 }
 
-/// Serves Telegram until `shutdown` resolves, then stops taking updates, lets the
-/// turns in flight finish (sessions are saved by each turn) and returns.
+/// Serves Telegram on its own until `shutdown` resolves (the webhook, if any, on
+/// `config.listen`), then stops taking updates, lets the turns in flight finish
+/// (sessions are saved by each turn) and returns. `serve` composes the same steps with
+/// other channels on one listener.
 pub async fn run<C, S>(
     config: TelegramConfig,
     conversation: Conversation<C, S>,
@@ -100,45 +102,104 @@ where
     C: ContentSource + 'static,
     S: CitizenStore + 'static,
 {
-    let bot = bot(&config);
-    publish_commands(&bot, conversation.dialogues()).await;
-    let username = bot_username(&bot, &config).await;
-    let service = Arc::new(Service {
-        conversation,
-        recent: Mutex::new(RecentUpdates::default()),
-        in_flight: Semaphore::new(config.max_in_flight.max(1)),
-        pace: Pace::new(config.limits),
-        username,
-    });
+    let pace = Arc::new(Pace::new(config.limits));
+    let channel = TelegramChannel::start(&config, conversation, pace).await;
     match &config.webhook_url {
-        None => {
-            // Deletes a webhook left behind, then long-polls.
-            let listener = teloxide::update_listeners::polling_default(bot.clone()).await;
-            tracing::info!("Telegram: long polling");
-            dispatch(listener, bot, service, shutdown).await;
-        }
+        None => channel.poll(shutdown).await,
         Some(url) => {
-            let mut options = webhooks::Options::new(config.listen, url.clone());
-            if let Some(secret) = &config.webhook_secret {
-                options = options.secret_token(secret.clone());
-            }
-            let (listener, stopped, router) =
-                webhooks::axum_to_router(bot.clone(), options).await?;
+            let (listener, stopped, routes) = channel
+                .webhook(url.clone(), config.webhook_secret.clone())
+                .await?;
             let tcp = tokio::net::TcpListener::bind(config.listen).await?;
             tracing::info!(listen = %config.listen, "Telegram: webhook");
             let server = tokio::spawn(async move {
-                axum::serve(tcp, router)
+                axum::serve(tcp, routes)
                     .with_graceful_shutdown(stopped)
                     .await
             });
-            dispatch(listener, bot, service, shutdown).await;
+            channel.dispatch(listener, shutdown).await;
             if let Ok(Err(err)) = server.await {
                 tracing::warn!("webhook server: {err}");
             }
         }
     }
-    tracing::info!("Telegram channel stopped");
     Ok(())
+}
+
+/// The Telegram channel, connected: the bot, its username and the turn service.
+pub struct TelegramChannel<C, S> {
+    bot: TelegramBot,
+    service: Arc<Service<C, S>>,
+}
+
+impl<C, S> TelegramChannel<C, S>
+where
+    C: ContentSource + 'static,
+    S: CitizenStore + 'static,
+{
+    /// Publishes the dialogues' commands and learns the bot's username. Replies wait for
+    /// `pace`, which other senders (the news relay) share so the limits hold for the
+    /// bot as a whole.
+    pub async fn start(
+        config: &TelegramConfig,
+        conversation: Conversation<C, S>,
+        pace: Arc<Pace>,
+    ) -> TelegramChannel<C, S> {
+        let bot = bot(config);
+        publish_commands(&bot, conversation.dialogues()).await;
+        let username = bot_username(&bot, config).await;
+        let service = Arc::new(Service {
+            conversation,
+            recent: Mutex::new(RecentUpdates::default()),
+            in_flight: Semaphore::new(config.max_in_flight.max(1)),
+            pace,
+            username,
+        });
+        TelegramChannel { bot, service }
+    }
+
+    /// Long-polls until `shutdown` (deleting a webhook left behind first), then lets
+    /// the turns in flight finish.
+    pub async fn poll(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let listener = teloxide::update_listeners::polling_default(self.bot.clone()).await;
+        tracing::info!("Telegram: long polling");
+        self.dispatch(listener, shutdown).await;
+    }
+
+    /// Registers the webhook at `url` (with `secret`, generated when `None`) and returns
+    /// the updates it will receive, a future that resolves once they have stopped, and
+    /// the routes to serve them on; requests without the secret get 401.
+    pub async fn webhook(
+        &self,
+        url: reqwest::Url,
+        secret: Option<String>,
+    ) -> Result<
+        (
+            impl UpdateListener<Err = std::convert::Infallible> + Send + 'static,
+            impl Future<Output = ()> + Send + 'static,
+            axum::Router,
+        ),
+        TelegramError,
+    > {
+        // The address is only used by teloxide's own server, which is not used here.
+        let unused = SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut options = webhooks::Options::new(unused, url);
+        if let Some(secret) = secret {
+            options = options.secret_token(secret);
+        }
+        Ok(webhooks::axum_to_router(self.bot.clone(), options).await?)
+    }
+
+    /// Handles `updates` until `shutdown`; then stops them and lets every chat's turns
+    /// finish.
+    pub async fn dispatch<L>(self, updates: L, shutdown: impl Future<Output = ()> + Send + 'static)
+    where
+        L: UpdateListener,
+        L::Err: std::fmt::Debug,
+    {
+        dispatch(updates, self.bot, self.service, shutdown).await;
+        tracing::info!("Telegram channel stopped");
+    }
 }
 
 /// Feeds updates to one worker per chat (so a chat's updates run in order and chats
@@ -255,7 +316,7 @@ struct Service<C, S> {
     conversation: Conversation<C, S>,
     recent: Mutex<RecentUpdates>,
     in_flight: Semaphore,
-    pace: Pace,
+    pace: Arc<Pace>,
     /// The bot's @username (empty if unknown).
     username: String,
 }

@@ -70,7 +70,7 @@ fn from_raw(raw: &serde_json::Value) -> Event {
         return Event::Turn {
             chat,
             input: Input::from_text(text),
-            lang: message.get("from").and_then(|from| lang(from)),
+            lang: message.get("from").and_then(&lang),
             callback: None,
         };
     }
@@ -86,7 +86,7 @@ fn from_raw(raw: &serde_json::Value) -> Event {
         return Event::Turn {
             chat,
             input: Input::Button(data.to_owned()),
-            lang: query.get("from").and_then(|from| lang(from)),
+            lang: query.get("from").and_then(lang),
             callback: id,
         };
     }
