@@ -6,6 +6,7 @@
 
 pub mod console;
 pub mod telegram;
+pub mod whatsapp;
 
 use std::sync::LazyLock;
 

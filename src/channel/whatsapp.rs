@@ -1,0 +1,132 @@
+//! The WhatsApp channel: the Cloud API spoken directly (reqwest + serde), webhooks
+//! served as an axum [`Router`] at `/whatsapp/webhook`, one conversation turn per
+//! citizen message, replies rendered within WhatsApp's limits.
+//!
+//! Limits and ordering:
+//! - a webhook POST is refused with 401 unless `X-Hub-Signature-256` signs its raw
+//!   body with the app secret (checked before parsing); a good one is answered 200
+//!   at once and handled afterwards;
+//! - one citizen's events are handled strictly in order (one worker per wa_id while
+//!   it has events); different citizens run concurrently, at most `max_in_flight`
+//!   turns at once;
+//! - a message id (`wamid`) is handled once, even when Meta redelivers it days later
+//!   (ids are kept in PostgreSQL for 30 days);
+//! - text ≤ 4096 characters per message; ≤ 3 buttons as reply buttons (titles ≤ 20),
+//!   4–10 as a list (rows ≤ 24, descriptions ≤ 72), more as a numbered text menu;
+//!   interactive bodies ≤ 1024 characters (see `render`);
+//! - replies retry rate limits and temporary failures a few times; proactive
+//!   messages ([`NewsSender`]) respect the 24-hour window and fall back to templates;
+//! - images, voice notes, locations… get a polite "text only" reply and no turn;
+//! - logs carry only a hash of the wa_id, never message text; the access token, app
+//!   secret and verify token are never logged.
+
+mod api;
+mod config;
+mod dispatch;
+mod inbound;
+mod records;
+mod render;
+mod sender;
+mod service;
+mod signature;
+mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use sqlx::PgPool;
+use tokio::sync::Semaphore;
+
+pub use api::{GraphClient, PAIR_BACKOFF, SendError, THROUGHPUT_BACKOFF, classify};
+pub use config::{DEFAULT_API_URL, NewsTemplates, Template, WhatsAppConfig};
+pub use inbound::{Event, MessageKind, events};
+pub use records::{
+    Contact, Delivery, RETENTION_DAYS, WINDOW, contact, delivery, purge, within_window,
+};
+pub use render::{
+    MenuEntry, Rendered, Row, WaMessage, render, shorten, shorten_unique, to_whatsapp,
+};
+pub use sender::{Delivered, NewsMessage, NewsSender, Via};
+pub use signature::{SIGNATURE_HEADER, sign, verify};
+pub use webhook::WEBHOOK_PATH;
+
+use crate::conversation::Conversation;
+use crate::store::{CitizenStore, ContentSource};
+use service::Service;
+
+/// How often old seen ids, deliveries and contacts are deleted.
+const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
+
+/// The channel could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum WhatsAppError {
+    #[error("WhatsApp configuration: {0}")]
+    Config(String),
+}
+
+/// The running channel: its webhook router and the workers behind it. Cheap to clone.
+pub struct WhatsApp<C, S> {
+    service: Arc<Service<C, S>>,
+}
+
+impl<C, S> Clone for WhatsApp<C, S> {
+    fn clone(&self) -> Self {
+        WhatsApp {
+            service: Arc::clone(&self.service),
+        }
+    }
+}
+
+impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
+    /// The channel for `config`, running turns on `conversation` and keeping its own
+    /// records (seen ids, contacts, deliveries) in `pool` (migrated by `PgStore`).
+    pub fn new(
+        config: &WhatsAppConfig,
+        conversation: Conversation<C, S>,
+        pool: PgPool,
+    ) -> Result<WhatsApp<C, S>, WhatsAppError> {
+        config.validate()?;
+        let service = Service {
+            conversation,
+            client: GraphClient::new(config)?,
+            pool,
+            phone_number_id: config.phone_number_id.clone(),
+            app_secret: config.app_secret.clone(),
+            verify_token: config.verify_token.clone(),
+            in_flight: Semaphore::new(config.max_in_flight.max(1)),
+            queues: Default::default(),
+        };
+        Ok(WhatsApp {
+            service: Arc::new(service),
+        })
+    }
+
+    /// `GET`/`POST /whatsapp/webhook`, to merge into the HTTP listener's router.
+    pub fn router(&self) -> Router {
+        webhook::router(Arc::clone(&self.service))
+    }
+
+    /// Waits until every event taken so far has been handled (call after the HTTP
+    /// server stopped taking requests, before exiting).
+    pub async fn drain(&self) {
+        self.service.drain().await;
+    }
+
+    /// Deletes seen ids, deliveries and contacts older than [`RETENTION_DAYS`] now
+    /// and every hour, until aborted.
+    pub fn spawn_retention(&self) -> tokio::task::JoinHandle<()> {
+        let pool = self.service.pool.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
+            loop {
+                ticks.tick().await;
+                match purge(&pool, RETENTION_DAYS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "WhatsApp records past retention deleted"),
+                    Err(err) => tracing::warn!("WhatsApp retention: {err}"),
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! Proactive messages (news) to WhatsApp citizens, within the 24-hour rule: a citizen
+//! who wrote in the last 24 hours gets the free-form text; anyone else (or anyone
+//! the Graph API says is outside the window, error 131047) gets the approved
+//! template configured for the topic. Every accepted message is recorded in
+//! `whatsapp_deliveries` under its `wamid`, where status webhooks update it.
+//!
+//! Nothing is retried here: a [`SendError`] says whether and when to try again
+//! (`retry_after`), for the relay to reschedule its outbox row.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::WhatsAppError;
+use super::api::{GraphClient, SendError};
+use super::config::{NewsTemplates, WhatsAppConfig};
+use super::records;
+use super::render::{TEXT_LIMIT, WaMessage, to_whatsapp};
+use crate::channel::telegram::split;
+
+/// One news message for one citizen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsMessage<'a> {
+    /// The topic, choosing the template outside the window.
+    pub topic: &'a str,
+    /// The free-form text, Telegram-style HTML as the relay renders it.
+    pub html: &'a str,
+    /// The template's body parameters (e.g. the title), in order.
+    pub params: &'a [String],
+}
+
+/// How a message went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Text,
+    Template,
+}
+
+/// A message the Graph API accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    /// The id of the (last) message sent; status webhooks report on it.
+    pub wamid: String,
+    pub via: Via,
+}
+
+/// Sends news as the business number. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct NewsSender {
+    client: GraphClient,
+    pool: PgPool,
+    templates: NewsTemplates,
+}
+
+impl NewsSender {
+    /// A sender for `config`, reading contacts and recording deliveries in `pool`.
+    pub fn new(config: &WhatsAppConfig, pool: PgPool) -> Result<NewsSender, WhatsAppError> {
+        Ok(NewsSender {
+            client: GraphClient::new(config)?,
+            pool,
+            templates: config.news_templates.clone(),
+        })
+    }
+
+    /// Sends `news` to `wa_id` as it stands at `now`: free text inside the window
+    /// (a text over 4096 characters goes in parts), else — or when Meta answers
+    /// 131047 — the topic's template. A database failure is `Retryable`.
+    pub async fn deliver(
+        &self,
+        wa_id: &str,
+        news: &NewsMessage<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Delivered, SendError> {
+        let contact =
+            records::contact(&self.pool, wa_id)
+                .await
+                .map_err(|e| SendError::Retryable {
+                    reason: e.to_string(),
+                })?;
+        if contact.is_some_and(|c| c.within_window(now)) {
+            match self.send_text(wa_id, news.html).await {
+                Ok(wamid) => {
+                    return Ok(Delivered {
+                        wamid,
+                        via: Via::Text,
+                    });
+                }
+                Err(SendError::OutsideWindow { .. }) => {
+                    tracing::debug!("free text refused outside the window; sending the template");
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        let template = self
+            .templates
+            .get(news.topic)
+            .ok_or_else(|| SendError::NoTemplate {
+                topic: news.topic.to_owned(),
+            })?;
+        let wamid = self
+            .client
+            .send_template(wa_id, template, news.params)
+            .await?;
+        self.record(&wamid, wa_id, "template").await;
+        Ok(Delivered {
+            wamid,
+            via: Via::Template,
+        })
+    }
+
+    async fn send_text(&self, wa_id: &str, html: &str) -> Result<String, SendError> {
+        let mut last = String::new();
+        for part in split(&to_whatsapp(html), TEXT_LIMIT) {
+            last = self.client.send(wa_id, &WaMessage::Text(part)).await?;
+            self.record(&last, wa_id, "text").await;
+        }
+        Ok(last)
+    }
+
+    async fn record(&self, wamid: &str, wa_id: &str, kind: &str) {
+        if let Err(err) = records::record_sent(&self.pool, wamid, wa_id, kind).await {
+            tracing::warn!("WhatsApp delivery not recorded: {err}");
+        }
+    }
+}
