@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_telegram;
+pub mod fake_whatsapp;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
