@@ -204,7 +204,8 @@ impl<S: Sender> Worker<S> {
         let count = rows.len();
         let held: Arc<Mutex<HashSet<i64>>> =
             Arc::new(Mutex::new(rows.iter().map(|r| r.id).collect()));
-        let heartbeat = self.heartbeat(Arc::clone(&held));
+        // Dropped with this future, so a worker that is stopped abruptly stops renewing.
+        let _heartbeat = AbortOnDrop(self.heartbeat(Arc::clone(&held)));
         let mut queue = rows.into_iter();
         let mut in_flight = FuturesUnordered::new();
         let mut pending: Vec<(i64, Outcome)> = Vec::new();
@@ -259,9 +260,7 @@ impl<S: Sender> Worker<S> {
                 },
             )
         }));
-        let recorded = self.flush(&mut pending, &held).await;
-        heartbeat.abort();
-        recorded?;
+        self.flush(&mut pending, &held).await?;
         Ok(count)
     }
 
@@ -340,6 +339,15 @@ impl<S: Sender> Worker<S> {
         }
         pending.clear();
         Ok(())
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Fault {
     ServerError,
     /// Answer normally, after this long.
     Slow(Duration),
+    /// 400 with `migrate_to_chat_id`: the group became this supergroup.
+    Migrated(i64),
 }
 
 /// One API call as received.
@@ -50,6 +52,8 @@ pub struct Call {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
     pub chat: i64,
+    /// `chat_id` as sent: the number as text, or a channel's `@name`.
+    pub to: String,
     pub text: String,
     /// (label, callback_data) of every inline button.
     pub buttons: Vec<(String, String)>,
@@ -62,6 +66,8 @@ struct Inner {
     calls: Vec<Call>,
     sent: Vec<Sent>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// `sendMessage` to these chats always fails so.
+    chat_faults: HashMap<String, Fault>,
     violations: Vec<String>,
     next_message_id: i64,
     webhook: Option<String>,
@@ -168,6 +174,25 @@ impl FakeTelegram {
             .entry(method.to_lowercase())
             .or_default()
             .extend(faults);
+    }
+
+    /// Makes every `sendMessage` to `chat` (a number or an `@name`) fail with `fault`.
+    pub fn fail_chat(&self, chat: impl ToString, fault: Fault) {
+        self.shared
+            .lock()
+            .chat_faults
+            .insert(chat.to_string(), fault);
+    }
+
+    /// Messages received by `to` (a number as text or an `@name`).
+    pub fn sent_to_name(&self, to: &str) -> Vec<Sent> {
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .filter(|s| s.to == to)
+            .cloned()
+            .collect()
     }
 
     /// Answers `getMe` like a sparse emulator: id, is_bot, first_name, username only.
@@ -329,11 +354,17 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let body = parse_body(content_type, &body);
-    let fault = shared
-        .lock()
-        .faults
-        .get_mut(&method)
-        .and_then(VecDeque::pop_front);
+    let fault = {
+        let mut inner = shared.lock();
+        let per_chat = if method == "sendmessage" && !inner.chat_faults.is_empty() {
+            body.get("chat_id")
+                .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
+                .and_then(|c| inner.chat_faults.get(&c).cloned())
+        } else {
+            None
+        };
+        per_chat.or_else(|| inner.faults.get_mut(&method).and_then(VecDeque::pop_front))
+    };
     if let Some(Fault::Slow(delay)) = &fault {
         tokio::time::sleep(*delay).await;
     }
@@ -349,6 +380,11 @@ async fn handle(
             None,
         ),
         Some(Fault::BadRequest(description)) => error(StatusCode::BAD_REQUEST, description, None),
+        Some(Fault::Migrated(to)) => error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            Some(json!({ "migrate_to_chat_id": to })),
+        ),
         Some(Fault::ServerError) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
@@ -431,6 +467,10 @@ async fn get_updates(shared: &Shared, body: &Value) -> Response {
 
 fn send_message(shared: &Shared, body: &Value) -> Response {
     let chat = body.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
+    let to = body
+        .get("chat_id")
+        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
+        .unwrap_or_default();
     let text = body
         .get("text")
         .and_then(Value::as_str)
@@ -471,6 +511,7 @@ fn send_message(shared: &Shared, body: &Value) -> Response {
         let mut inner = shared.lock();
         let sent = Sent {
             chat,
+            to,
             text: text.clone(),
             buttons,
         };

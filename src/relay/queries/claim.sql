@@ -1,18 +1,22 @@
 -- Claims up to $1 rows of channel $4 for worker $2 with a lease of $3 seconds: due
 -- queued rows first (oldest first), then rows whose worker's lease ran out. Rows
 -- another transaction holds are skipped, never waited for.
-WITH due AS (
-    (SELECT id FROM outbox
-      WHERE status = 'queued' AND not_before <= now() AND channel = $4
-      ORDER BY not_before, id
-      LIMIT $1
-      FOR UPDATE SKIP LOCKED)
+WITH queued AS (
+    SELECT id FROM outbox
+     WHERE status = 'queued' AND not_before <= now() AND channel = $4
+     ORDER BY not_before, id
+     LIMIT $1
+     FOR UPDATE SKIP LOCKED
+), lapsed AS (
+    SELECT id FROM outbox
+     WHERE status = 'sending' AND lease_until < now() AND channel = $4
+     ORDER BY lease_until
+     LIMIT $1
+     FOR UPDATE SKIP LOCKED
+), due AS (
+    SELECT id FROM lapsed
     UNION ALL
-    (SELECT id FROM outbox
-      WHERE status = 'sending' AND lease_until < now() AND channel = $4
-      ORDER BY lease_until
-      LIMIT $1
-      FOR UPDATE SKIP LOCKED)
+    SELECT id FROM queued
 ), claimed AS (
     UPDATE outbox o
        SET status = 'sending',
