@@ -108,8 +108,15 @@ impl NewsSender {
     }
 
     async fn send_text(&self, wa_id: &str, html: &str) -> Result<String, SendError> {
+        let parts = split(&to_whatsapp(html), TEXT_LIMIT);
+        if parts.is_empty() {
+            return Err(SendError::Permanent {
+                code: 0,
+                reason: "the message has no text".into(),
+            });
+        }
         let mut last = String::new();
-        for part in split(&to_whatsapp(html), TEXT_LIMIT) {
+        for part in parts {
             last = self.client.send(wa_id, &WaMessage::Text(part)).await?;
             self.record(&last, wa_id, "text").await;
         }
