@@ -2,6 +2,7 @@
 //! commands (`data`). Each returns an exit code or an error for `main` to print.
 
 mod data;
+mod relay;
 mod serve;
 mod staff;
 
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Content(command) => data::content(command),
         Command::News(command) => data::news(command),
         Command::Citizen(command) => data::citizen(command),
+        Command::Relay(args) => relay::relay(args),
         Command::Unanswered { db, limit } => data::unanswered(&db, limit),
     }
 }

@@ -58,6 +58,8 @@ enum Command {
     /// A citizen's rights: see or delete everything stored about them.
     #[command(subcommand)]
     Citizen(CitizenCommand),
+    /// Send what the outbox holds (news to subscribers and channels) until stopped.
+    Relay(RelayArgs),
     /// Citizen questions the bot did not understand, newest first.
     Unanswered {
         #[command(flatten)]
@@ -129,6 +131,46 @@ struct ServeArgs {
     transcripts: TranscriptArgs,
 }
 
+/// Where published news goes besides subscribers.
+#[derive(Args, Clone)]
+struct ChannelArgs {
+    /// Telegram channels or groups that get every published item (`@name` or id,
+    /// comma-separated).
+    #[arg(long, env = "TELEGRAM_CHANNELS", value_delimiter = ',')]
+    telegram_channels: Vec<String>,
+}
+
+/// The relay worker: how it reaches Telegram and how fast it may go.
+#[derive(Args, Clone)]
+struct RelayArgs {
+    #[command(flatten)]
+    db: Database,
+    /// The bot's token from @BotFather.
+    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
+    telegram_token: String,
+    /// The Bot API base URL (default Telegram's; a fake or local server in tests).
+    #[arg(long, env = "TELEGRAM_API_URL")]
+    telegram_api_url: Option<reqwest::Url>,
+    /// Messages per second to Telegram overall (Telegram allows 30; up to 1,000 with
+    /// paid broadcasts).
+    #[arg(long, env = "TELEGRAM_RATE", default_value_t = 30)]
+    telegram_rate: u32,
+    /// Use Telegram's paid broadcasts (`allow_paid_broadcast`; costs Stars), needed
+    /// for rates above 30 messages per second.
+    #[arg(long, env = "TELEGRAM_PAID_BROADCAST", default_value_t = false, action = clap::ArgAction::Set)]
+    telegram_paid_broadcast: bool,
+    /// Outbox rows claimed at once.
+    #[arg(long, env = "SPORTELLO_RELAY_BATCH", default_value_t = 200)]
+    relay_batch: usize,
+    /// Sends in flight at once.
+    #[arg(long, env = "SPORTELLO_RELAY_CONCURRENCY", default_value_t = 64)]
+    relay_concurrency: usize,
+    /// Seconds a claimed row is held before another worker may take it (renewed while
+    /// the worker lives).
+    #[arg(long, env = "SPORTELLO_RELAY_LEASE", default_value_t = 60)]
+    relay_lease: u64,
+}
+
 /// What is kept of conversations.
 #[derive(Args, Clone)]
 struct TranscriptArgs {
@@ -179,6 +221,37 @@ enum NewsCommand {
         /// Dialogues whose topics the news must use.
         #[arg(long)]
         dialogues: Option<PathBuf>,
+        /// Publish it at once to subscribers and channels (see `news publish`).
+        #[arg(long)]
+        publish: bool,
+        #[command(flatten)]
+        channels: ChannelArgs,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Queue a news item for its subscribers and the channels; publishing again sends
+    /// nothing twice. `sportello relay` (or `serve`) sends it.
+    Publish {
+        /// The item's key or id (see `news list`).
+        id: String,
+        /// When sending may start ("2027-06-18 08:00", Italian time; default now).
+        #[arg(long)]
+        at: Option<String>,
+        /// Show a progress bar until every delivery is done.
+        #[arg(long)]
+        wait: bool,
+        /// Dialogues with the `news` message template.
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+        #[command(flatten)]
+        channels: ChannelArgs,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Deliveries of a news item: queued, sent, failed, blocked, the rate and an ETA.
+    Status {
+        /// The item's key or id.
+        id: String,
         #[command(flatten)]
         db: Database,
     },

@@ -69,6 +69,8 @@ pub fn news(command: NewsCommand) -> anyhow::Result<ExitCode> {
             expires,
             author,
             dialogues,
+            publish,
+            channels,
             db,
         } => {
             let vocabulary = vocabulary(dialogues.as_deref())?;
@@ -103,7 +105,35 @@ pub fn news(command: NewsCommand) -> anyhow::Result<ExitCode> {
                     .with_timezone(&Rome)
                     .format("%d/%m/%Y %H:%M")
             );
+            if publish {
+                return super::relay::publish(
+                    &item.key,
+                    None,
+                    false,
+                    dialogues.as_deref(),
+                    &channels,
+                    &db,
+                );
+            }
         }
+        NewsCommand::Publish {
+            id,
+            at,
+            wait,
+            dialogues,
+            channels,
+            db,
+        } => {
+            return super::relay::publish(
+                &id,
+                at.as_deref(),
+                wait,
+                dialogues.as_deref(),
+                &channels,
+                &db,
+            );
+        }
+        NewsCommand::Status { id, db } => return super::relay::status(&id, &db),
         NewsCommand::List { limit, db } => {
             let items = with_store(&db, async |store| Ok(store.list_news(limit).await?))?;
             if items.is_empty() {

@@ -1,0 +1,166 @@
+//! The relay's commands: `news publish`, `news status` and the standalone worker
+//! `relay`. The work itself is in `sportello::relay`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sportello::channel::telegram::pace::PAID_BROADCAST_MAX;
+use sportello::channel::telegram::{Limits, Pace};
+use sportello::content::parse_when;
+use sportello::relay::{
+    self, NewsStatus, Paced, PublishOptions, TelegramSender, Worker, WorkerConfig,
+};
+use sportello::store::pg::PgStore;
+
+use super::runtime;
+use super::staff::load_or_report;
+use crate::{ChannelArgs, Database, RelayArgs};
+
+/// Telegram's free broadcast rate (messages per second).
+const FREE_RATE: u32 = 30;
+/// How often `--wait` looks at the progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+pub fn publish(
+    id: &str,
+    at: Option<&str>,
+    wait: bool,
+    dialogues: Option<&Path>,
+    channels: &ChannelArgs,
+    db: &Database,
+) -> anyhow::Result<ExitCode> {
+    let dialogues = load_or_report(dialogues)?;
+    let at = at.map(parse_when).transpose().map_err(anyhow::Error::msg)?;
+    let options = PublishOptions {
+        at,
+        broadcast_to: channels
+            .telegram_channels
+            .iter()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect(),
+        ..PublishOptions::default()
+    };
+    runtime()?.block_on(async {
+        let store = PgStore::connect(&db.database_url).await?;
+        let published = relay::publish(store.pool(), &dialogues, id, &options).await?;
+        println!(
+            "published {}: {} subscriber deliveries and {} channel deliveries queued{}",
+            published.key,
+            published.subscribers,
+            published.channels,
+            match at {
+                Some(at) => format!(
+                    " from {}",
+                    at.with_timezone(&chrono_tz::Europe::Rome)
+                        .format("%d/%m/%Y %H:%M")
+                ),
+                None => String::new(),
+            }
+        );
+        if wait {
+            progress(&store, &published.key).await?;
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// A progress bar until nothing of `key` is queued.
+async fn progress(store: &PgStore, key: &str) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} delivered  {msg}",
+    )?);
+    loop {
+        let status = relay::news_status(store.pool(), key).await?;
+        bar.set_length(status.total());
+        bar.set_position(status.done());
+        bar.set_message(summary(&status));
+        if status.queued == 0 {
+            bar.finish();
+            return Ok(());
+        }
+        tokio::time::sleep(PROGRESS_EVERY).await;
+    }
+}
+
+fn summary(status: &NewsStatus) -> String {
+    let eta = match status.eta() {
+        Some(eta) => format!("ETA {}s", eta.as_secs()),
+        None => "ETA unknown (is a relay running?)".to_owned(),
+    };
+    format!(
+        "{} queued, {} sent, {} failed, {} blocked, {:.1}/s, {eta}",
+        status.queued, status.sent, status.failed, status.blocked, status.rate
+    )
+}
+
+pub fn status(id: &str, db: &Database) -> anyhow::Result<ExitCode> {
+    let status = runtime()?.block_on(async {
+        let store = PgStore::connect(&db.database_url).await?;
+        anyhow::Ok(relay::news_status(store.pool(), id).await?)
+    })?;
+    println!("{}: {}", status.key, summary(&status));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The worker's settings from the command line.
+pub fn worker_config(args: &RelayArgs) -> anyhow::Result<(Limits, WorkerConfig)> {
+    if args.telegram_rate > FREE_RATE && !args.telegram_paid_broadcast {
+        anyhow::bail!(
+            "a rate of {}/s needs Telegram's paid broadcasts (TELEGRAM_PAID_BROADCAST=true); without them the limit is {FREE_RATE}/s",
+            args.telegram_rate
+        );
+    }
+    if args.telegram_rate > PAID_BROADCAST_MAX {
+        anyhow::bail!("Telegram allows at most {PAID_BROADCAST_MAX} messages per second");
+    }
+    let config = WorkerConfig {
+        batch: args.relay_batch.max(1),
+        concurrency: args.relay_concurrency.max(1),
+        lease: Duration::from_secs(args.relay_lease.max(3)),
+        ..WorkerConfig::default()
+    };
+    Ok((Limits::with_rate(args.telegram_rate), config))
+}
+
+pub fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
+    let (limits, config) = worker_config(&args)?;
+    runtime()?.block_on(async {
+        let store = PgStore::connect(&args.db.database_url).await?;
+        let telegram = TelegramSender::new(
+            &args.telegram_token,
+            args.telegram_api_url.as_ref(),
+            Duration::from_secs(30),
+            args.telegram_paid_broadcast,
+        )?;
+        let sender = Paced::new(telegram, Arc::new(Pace::new(limits)));
+        let worker = Worker::new(store.pool().clone(), sender, config);
+        worker.run(shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
