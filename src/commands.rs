@@ -16,7 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { dir, format } => staff::check(dir.as_deref(), format),
         Command::Chat(args) => staff::chat(args),
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Test {
             dir,
             dialogues,

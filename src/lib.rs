@@ -11,6 +11,7 @@
 //! - [`conversation`]: one turn: load session → engine → effects → save.
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
+//! - [`shutdown`]: one stop signal for everything a process runs.
 //! - [`transcript`]: conversation tests run by `sportello test`.
 //! - [`yaml`]: reading staff-written YAML with locations.
 
@@ -20,6 +21,7 @@ pub mod conversation;
 pub mod dialogue;
 pub mod engine;
 pub mod relay;
+pub mod shutdown;
 pub mod store;
 pub mod transcript;
 pub mod yaml;

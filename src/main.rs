@@ -28,7 +28,7 @@ enum Command {
     /// Talk to the bot in the terminal (offline and in memory unless --database-url).
     Chat(ChatArgs),
     /// Run the bot on Telegram, with sessions and content in PostgreSQL.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run conversation tests and report state coverage; exits 1 on any failure.
     Test {
         /// Transcript directory (default: <dialogues>/tests).
@@ -106,21 +106,16 @@ struct ServeArgs {
     dialogues: Option<PathBuf>,
     #[command(flatten)]
     db: Database,
-    /// The bot's token from @BotFather.
-    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
-    telegram_token: String,
-    /// The Bot API base URL (default Telegram's; a fake or local server in tests).
-    #[arg(long, env = "TELEGRAM_API_URL")]
-    telegram_api_url: Option<reqwest::Url>,
+    #[command(flatten)]
+    telegram: TelegramArgs,
     /// Receive updates by webhook at this public HTTPS URL instead of long polling.
     #[arg(long, env = "TELEGRAM_WEBHOOK_URL")]
     telegram_webhook_url: Option<reqwest::Url>,
     /// The webhook's secret token (generated at start when unset).
     #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true)]
     telegram_webhook_secret: Option<String>,
-    /// Messages per second to Telegram overall (Telegram allows 30).
-    #[arg(long, env = "TELEGRAM_RATE", default_value_t = 30)]
-    telegram_rate: u32,
+    #[command(flatten)]
+    whatsapp: WhatsAppArgs,
     /// Address of the HTTP listener (webhooks).
     #[arg(long, env = "SPORTELLO_LISTEN", default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
@@ -129,22 +124,13 @@ struct ServeArgs {
     max_in_flight: usize,
     #[command(flatten)]
     transcripts: TranscriptArgs,
-}
-
-/// Where published news goes besides subscribers.
-#[derive(Args, Clone)]
-struct ChannelArgs {
-    /// Telegram channels or groups that get every published item (`@name` or id,
-    /// comma-separated).
-    #[arg(long, env = "TELEGRAM_CHANNELS", value_delimiter = ',')]
-    telegram_channels: Vec<String>,
-}
-
-/// The relay worker: how it reaches Telegram and how fast it may go.
-#[derive(Args, Clone)]
-struct RelayArgs {
     #[command(flatten)]
-    db: Database,
+    relay: RelaySettings,
+}
+
+/// How the bot reaches Telegram's Bot API and how fast it may send.
+#[derive(Args, Clone)]
+struct TelegramArgs {
     /// The bot's token from @BotFather.
     #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
     telegram_token: String,
@@ -159,6 +145,55 @@ struct RelayArgs {
     /// for rates above 30 messages per second.
     #[arg(long, env = "TELEGRAM_PAID_BROADCAST", default_value_t = false, action = clap::ArgAction::Set)]
     telegram_paid_broadcast: bool,
+}
+
+/// The WhatsApp Cloud API; the channel runs when `WHATSAPP_TOKEN` is set.
+#[derive(Args, Clone)]
+struct WhatsAppArgs {
+    /// The Cloud API access token.
+    #[arg(long, env = "WHATSAPP_TOKEN", hide_env_values = true)]
+    whatsapp_token: Option<String>,
+    /// The sending phone number's id.
+    #[arg(long, env = "WHATSAPP_PHONE_NUMBER_ID")]
+    whatsapp_phone_number_id: Option<String>,
+    /// The app secret that signs webhook posts.
+    #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
+    whatsapp_app_secret: Option<String>,
+    /// The token Meta echoes in the webhook verification handshake.
+    #[arg(long, env = "WHATSAPP_VERIFY_TOKEN", hide_env_values = true)]
+    whatsapp_verify_token: Option<String>,
+    /// The Graph API base URL with its version (default Meta's; a fake in tests).
+    #[arg(long, env = "WHATSAPP_API_URL")]
+    whatsapp_api_url: Option<reqwest::Url>,
+    /// Approved templates for news outside the 24-hour window:
+    /// `topic=template:lang,…`.
+    #[arg(long, env = "WHATSAPP_NEWS_TEMPLATES")]
+    whatsapp_news_templates: Option<String>,
+}
+
+/// Where published news goes besides subscribers.
+#[derive(Args, Clone)]
+struct ChannelArgs {
+    /// Telegram channels or groups that get every published item (`@name` or id,
+    /// comma-separated).
+    #[arg(long, env = "TELEGRAM_CHANNELS", value_delimiter = ',')]
+    telegram_channels: Vec<String>,
+}
+
+/// The relay worker that sends what the outbox holds.
+#[derive(Args, Clone)]
+struct RelayArgs {
+    #[command(flatten)]
+    db: Database,
+    #[command(flatten)]
+    telegram: TelegramArgs,
+    #[command(flatten)]
+    relay: RelaySettings,
+}
+
+/// How the relay worker claims and sends.
+#[derive(Args, Clone)]
+struct RelaySettings {
     /// Outbox rows claimed at once.
     #[arg(long, env = "SPORTELLO_RELAY_BATCH", default_value_t = 200)]
     relay_batch: usize,

@@ -6,33 +6,55 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::fake_telegram::FakeTelegram;
+use common::fake_telegram::{FakeTelegram, Sent};
 use common::url_of;
 use sqlx::PgPool;
 
-#[sqlx::test(migrations = false)]
-async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm(pool: PgPool) {
-    let fake = FakeTelegram::start().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+/// Starts `serve` on the database of `pool`, talking to `fake`.
+fn start_serve(pool: &PgPool, fake: &FakeTelegram) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sportello"))
         .arg("serve")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", url_of(&pool))
+        .env("DATABASE_URL", url_of(pool))
         .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
         .env("TELEGRAM_API_URL", fake.url.as_str())
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start serve: {e}"))
+}
 
-    fake.send_text(31, "/start");
-    let sent = fake.wait_for(31, 1).await;
+/// Presses the button of the last message to `chat` whose label contains `label`.
+fn press(fake: &FakeTelegram, chat: i64, sent: &[Sent], label: &str) {
+    let data = sent
+        .last()
+        .and_then(|m| m.buttons.iter().find(|(l, _)| l.contains(label)))
+        .map(|(_, data)| data.clone());
+    let Some(data) = data else {
+        panic!("no button {label:?} in {sent:#?}")
+    };
+    fake.press(chat, &data);
+}
+
+/// Runs a staff command of the binary on the test database; returns its stdout.
+fn staff(pool: &PgPool, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url_of(pool))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run sportello: {e}"));
     assert!(
-        sent[0].text.contains("sportello digitale"),
-        "{}",
-        sent[0].text
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
 
+/// Sends SIGTERM and checks a clean exit; returns what serve logged.
+async fn stop(mut child: std::process::Child) -> String {
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status();
     assert!(killed.is_ok_and(|s| s.success()));
@@ -53,6 +75,23 @@ async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm(pool: PgPool) {
         .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
         .unwrap_or_default();
     assert!(status.success(), "exit {status:?}: {output}");
+    output
+}
+
+#[sqlx::test(migrations = false)]
+async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let child = start_serve(&pool, &fake);
+
+    fake.send_text(31, "/start");
+    let sent = fake.wait_for(31, 1).await;
+    assert!(
+        sent[0].text.contains("sportello digitale"),
+        "{}",
+        sent[0].text
+    );
+
+    let output = stop(child).await;
     assert!(output.contains("stopping"), "{output}");
     assert!(
         !output.contains("SECRET-TOKEN"),
@@ -66,4 +105,58 @@ async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm(pool: PgPool) {
         !output.contains(" 31"),
         "raw chat ids stay out of info logs"
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_subscriber_gets_the_news_of_their_topic_once_from_serve(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let child = start_serve(&pool, &fake);
+    let citizen = 41;
+    fake.send_text(citizen, "/start");
+    let sent = fake.wait_for(citizen, 1).await;
+    press(&fake, citizen, &sent, "Notizie");
+    let sent = fake.wait_for(citizen, 2).await;
+    press(&fake, citizen, &sent, "Iscriviti");
+    let sent = fake.wait_for(citizen, 3).await;
+    press(&fake, citizen, &sent, "Esame di Stato");
+    let sent = fake.wait_for(citizen, 4).await;
+    assert!(sent[3].text.contains("Fatto"), "{}", sent[3].text);
+
+    // Staff publish one item of the citizen's topic and one of another.
+    for (title, topic) in [
+        ("Calendario prove 2027", "maturita"),
+        ("Bando concorso docenti", "concorsi"),
+    ] {
+        let out = staff(
+            &pool,
+            &[
+                "news",
+                "add",
+                "--title",
+                title,
+                "--body",
+                "Testo",
+                "--topic",
+                topic,
+                "--publish",
+            ],
+        );
+        assert!(out.contains("published"), "{out}");
+    }
+    let sent = fake.wait_for(citizen, 5).await;
+    assert!(
+        sent[4].text.contains("Calendario prove 2027"),
+        "{}",
+        sent[4].text
+    );
+    // Both items are sent or never will be before the relay stops.
+    let output = stop(child).await;
+    let sent = fake.sent_to(citizen);
+    assert_eq!(sent.len(), 5, "exactly the one item: {sent:#?}");
+    assert!(
+        !output.contains("Calendario"),
+        "news text stays out of info logs"
+    );
+    let status = staff(&pool, &["news", "status", "1"]);
+    assert!(status.contains("1 sent"), "{status}");
 }

@@ -12,14 +12,17 @@ use sportello::content::parse_when;
 use sportello::relay::{
     self, NewsStatus, Paced, PublishOptions, TelegramSender, Worker, WorkerConfig,
 };
+use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
 use super::runtime;
 use super::staff::load_or_report;
-use crate::{ChannelArgs, Database, RelayArgs};
+use crate::{ChannelArgs, Database, RelayArgs, RelaySettings, TelegramArgs};
 
 /// Telegram's free broadcast rate (messages per second).
 const FREE_RATE: u32 = 30;
+/// How long one send to Telegram may take before it counts as a timeout.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often `--wait` looks at the progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
@@ -106,61 +109,57 @@ pub fn status(id: &str, db: &Database) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The worker's settings from the command line.
-pub fn worker_config(args: &RelayArgs) -> anyhow::Result<(Limits, WorkerConfig)> {
-    if args.telegram_rate > FREE_RATE && !args.telegram_paid_broadcast {
+/// Telegram's sending limits from the command line, checked.
+pub fn telegram_limits(telegram: &TelegramArgs) -> anyhow::Result<Limits> {
+    if telegram.telegram_rate > FREE_RATE && !telegram.telegram_paid_broadcast {
         anyhow::bail!(
             "a rate of {}/s needs Telegram's paid broadcasts (TELEGRAM_PAID_BROADCAST=true); without them the limit is {FREE_RATE}/s",
-            args.telegram_rate
+            telegram.telegram_rate
         );
     }
-    if args.telegram_rate > PAID_BROADCAST_MAX {
+    if telegram.telegram_rate > PAID_BROADCAST_MAX {
         anyhow::bail!("Telegram allows at most {PAID_BROADCAST_MAX} messages per second");
     }
-    let config = WorkerConfig {
-        batch: args.relay_batch.max(1),
-        concurrency: args.relay_concurrency.max(1),
-        lease: Duration::from_secs(args.relay_lease.max(3)),
+    Ok(Limits::with_rate(telegram.telegram_rate))
+}
+
+/// The worker's settings from the command line.
+pub fn worker_config(relay: &RelaySettings) -> WorkerConfig {
+    WorkerConfig {
+        batch: relay.relay_batch.max(1),
+        concurrency: relay.relay_concurrency.max(1),
+        lease: Duration::from_secs(relay.relay_lease.max(3)),
         ..WorkerConfig::default()
-    };
-    Ok((Limits::with_rate(args.telegram_rate), config))
+    }
+}
+
+/// The outbox worker for Telegram, sending at `pace`.
+pub fn telegram_worker(
+    store: &PgStore,
+    telegram: &TelegramArgs,
+    relay: &RelaySettings,
+    pace: Arc<Pace>,
+) -> anyhow::Result<Worker<Paced<TelegramSender>>> {
+    let sender = TelegramSender::new(
+        &telegram.telegram_token,
+        telegram.telegram_api_url.as_ref(),
+        SEND_TIMEOUT,
+        telegram.telegram_paid_broadcast,
+    )?;
+    Ok(Worker::new(
+        store.pool().clone(),
+        Paced::new(sender, pace),
+        worker_config(relay),
+    ))
 }
 
 pub fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
-    let (limits, config) = worker_config(&args)?;
+    let limits = telegram_limits(&args.telegram)?;
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
-        let telegram = TelegramSender::new(
-            &args.telegram_token,
-            args.telegram_api_url.as_ref(),
-            Duration::from_secs(30),
-            args.telegram_paid_broadcast,
-        )?;
-        let sender = Paced::new(telegram, Arc::new(Pace::new(limits)));
-        let worker = Worker::new(store.pool().clone(), sender, config);
-        worker.run(shutdown_signal()).await?;
+        let pace = Arc::new(Pace::new(limits));
+        let worker = telegram_worker(&store, &args.telegram, &args.relay, pace)?;
+        worker.run(shutdown::signal()).await?;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

@@ -1,63 +1,171 @@
-//! `sportello serve`: the bot on Telegram, with PostgreSQL behind it, until SIGTERM or
-//! Ctrl-C.
+//! `sportello serve`: the bot on Telegram (and WhatsApp when configured) with
+//! PostgreSQL behind it, the outbox worker sending news, and one HTTP listener for the
+//! webhooks, until SIGTERM or Ctrl-C.
+//!
+//! Stopping: the signal stops every channel from taking updates; each finishes the
+//! turns it holds, the relay records the sends in flight, then the HTTP listener
+//! closes and the process exits 0.
 
 use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::Arc;
 
-use sportello::channel::telegram::{self, Limits, TelegramConfig};
+use anyhow::Context;
+use sportello::channel::telegram::{Pace, TelegramChannel, TelegramConfig};
+use sportello::channel::whatsapp::{NewsTemplates, WhatsApp, WhatsAppConfig};
 use sportello::conversation::Conversation;
+use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
+use super::relay::{telegram_limits, telegram_worker};
 use super::runtime;
 use super::staff::load_or_report;
-use crate::ServeArgs;
+use crate::{ServeArgs, WhatsAppArgs};
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let dialogues = load_or_report(args.dialogues.as_deref())?;
     tracing::info!(version = %dialogues.version, states = dialogues.states.len(), "dialogues loaded");
-    let config = TelegramConfig {
-        token: args.telegram_token,
-        api_url: args.telegram_api_url,
-        webhook_url: args.telegram_webhook_url,
-        webhook_secret: args.telegram_webhook_secret,
+    let limits = telegram_limits(&args.telegram)?;
+    let whatsapp_config = whatsapp_config(&args.whatsapp, args.max_in_flight)?;
+    let telegram_config = TelegramConfig {
+        token: args.telegram.telegram_token.clone(),
+        api_url: args.telegram.telegram_api_url.clone(),
+        webhook_url: args.telegram_webhook_url.clone(),
+        webhook_secret: args.telegram_webhook_secret.clone(),
         listen: args.listen,
         max_in_flight: args.max_in_flight,
-        limits: Limits {
-            per_second: args.telegram_rate.max(1),
-            ..Limits::default()
-        },
+        limits,
     };
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
         let retention = store.spawn_retention(args.transcripts.retention_days);
-        let conversation = Conversation::new(dialogues, store.clone(), store)
+        let conversation = Conversation::new(dialogues, store.clone(), store.clone())
             .with_transcripts(args.transcripts.transcripts);
-        let result = telegram::run(config, conversation, shutdown_signal()).await;
+        let (trigger, stop) = shutdown::channel();
+        tokio::spawn(async move {
+            shutdown::signal().await;
+            tracing::info!("stopping: no new updates; finishing the work in flight");
+            trigger.fire();
+        });
+
+        // Replies and news share one pace, so Telegram's limits hold for the bot.
+        let pace = Arc::new(Pace::new(limits));
+        let relay = telegram_worker(&store, &args.telegram, &args.relay, Arc::clone(&pace))?;
+        let relay = tokio::spawn({
+            let stop = stop.clone();
+            async move { relay.run(stop.wait()).await }
+        });
+
+        let mut routes = axum::Router::new();
+        let whatsapp = match &whatsapp_config {
+            Some(config) => {
+                let whatsapp = WhatsApp::new(config, conversation.clone(), store.pool().clone())?;
+                routes = routes.merge(whatsapp.router());
+                tracing::info!("WhatsApp: webhook at /whatsapp/webhook");
+                Some((whatsapp.spawn_retention(), whatsapp))
+            }
+            None => None,
+        };
+
+        let telegram = TelegramChannel::start(&telegram_config, conversation, pace).await;
+        let http = match &telegram_config.webhook_url {
+            None => {
+                let http = serve_http(&args, routes, stop.clone()).await?;
+                telegram.poll(stop.clone().wait()).await;
+                http
+            }
+            Some(url) => {
+                let (updates, _stopped, webhook) = telegram
+                    .webhook(url.clone(), telegram_config.webhook_secret.clone())
+                    .await?;
+                tracing::info!("Telegram: webhook");
+                let http = serve_http(&args, routes.merge(webhook), stop.clone()).await?;
+                telegram.dispatch(updates, stop.clone().wait()).await;
+                http
+            }
+        };
+
+        if let Some(http) = http
+            && let Ok(Err(err)) = http.await
+        {
+            tracing::warn!("HTTP listener: {err}");
+        }
+        if let Some((retention, whatsapp)) = whatsapp {
+            whatsapp.drain().await;
+            retention.abort();
+        }
+        match relay.await {
+            Ok(Err(err)) => tracing::warn!("relay: {err}"),
+            Err(err) => tracing::warn!("relay task: {err}"),
+            Ok(Ok(())) => {}
+        }
         retention.abort();
-        anyhow::Ok(result?)
+        tracing::info!("stopped");
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+/// Serves `routes` on the listener until `stop`; nothing is bound when there are no
+/// routes (long polling without WhatsApp).
+async fn serve_http(
+    args: &ServeArgs,
+    routes: axum::Router,
+    stop: shutdown::Shutdown,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>> {
+    if !routes.has_routes() {
+        return Ok(None);
     }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(listen = %args.listen, "HTTP listener");
+    Ok(Some(tokio::spawn(async move {
+        axum::serve(listener, routes)
+            .with_graceful_shutdown(stop.wait())
+            .await
+    })))
+}
+
+/// The WhatsApp settings, when `WHATSAPP_TOKEN` is set; every missing companion value
+/// is named.
+fn whatsapp_config(
+    args: &WhatsAppArgs,
+    max_in_flight: usize,
+) -> anyhow::Result<Option<WhatsAppConfig>> {
+    let Some(token) = &args.whatsapp_token else {
+        return Ok(None);
+    };
+    let required = [
+        ("WHATSAPP_PHONE_NUMBER_ID", &args.whatsapp_phone_number_id),
+        ("WHATSAPP_APP_SECRET", &args.whatsapp_app_secret),
+        ("WHATSAPP_VERIFY_TOKEN", &args.whatsapp_verify_token),
+    ];
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|(_, value)| value.as_deref().is_none_or(str::is_empty))
+        .map(|(name, _)| *name)
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "WHATSAPP_TOKEN is set, so WhatsApp also needs {}",
+            missing.join(", ")
+        );
+    }
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut config = WhatsAppConfig::new(
+        token.clone(),
+        value(&args.whatsapp_phone_number_id),
+        value(&args.whatsapp_app_secret),
+        value(&args.whatsapp_verify_token),
+    )?;
+    if let Some(url) = &args.whatsapp_api_url {
+        config.api_url = url.clone();
+    }
+    if let Some(templates) = &args.whatsapp_news_templates {
+        config.news_templates = NewsTemplates::from_str(templates)?;
+    }
+    config.max_in_flight = max_in_flight;
+    config.validate()?;
+    Ok(Some(config))
 }
