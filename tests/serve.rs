@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::fake_telegram::{FakeTelegram, Sent};
+use common::fake_whatsapp::{self, FakeWhatsApp};
 use common::url_of;
 use sqlx::PgPool;
 
@@ -159,4 +160,89 @@ async fn a_subscriber_gets_the_news_of_their_topic_once_from_serve(pool: PgPool)
     );
     let status = staff(&pool, &["news", "status", "1"]);
     assert!(status.contains("1 sent"), "{status}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn serve_answers_whatsapp_on_the_same_listener(pool: PgPool) {
+    let telegram = FakeTelegram::start().await;
+    let whatsapp = FakeWhatsApp::start().await;
+    let listen = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(addr) => addr,
+        Err(err) => panic!("no free port: {err}"),
+    };
+    let secret = "serve-app-secret";
+    let child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url_of(&pool))
+        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
+        .env("TELEGRAM_API_URL", telegram.url.as_str())
+        .env("SPORTELLO_LISTEN", listen.to_string())
+        .env("WHATSAPP_TOKEN", fake_whatsapp::TOKEN)
+        .env("WHATSAPP_PHONE_NUMBER_ID", fake_whatsapp::PHONE_NUMBER_ID)
+        .env("WHATSAPP_APP_SECRET", secret)
+        .env("WHATSAPP_VERIFY_TOKEN", "serve-verify")
+        .env("WHATSAPP_API_URL", whatsapp.url.as_str())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+    let webhook = format!("http://{listen}/whatsapp/webhook");
+    let client = reqwest::Client::new();
+    // The listener is up once the handshake answers.
+    let handshake =
+        format!("{webhook}?hub.mode=subscribe&hub.verify_token=serve-verify&hub.challenge=42");
+    let mut up = false;
+    for _ in 0..150 {
+        if let Ok(response) = client.get(&handshake).send().await
+            && response.status().is_success()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the WhatsApp webhook never answered");
+
+    let citizen = "393330000001";
+    let body = serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "WABA", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "390600000000",
+                          "phone_number_id": fake_whatsapp::PHONE_NUMBER_ID },
+            "contacts": [{ "profile": { "name": "Luca" }, "wa_id": citizen }],
+            "messages": [{ "from": citizen, "id": "wamid.serve1", "timestamp": "1800000000",
+                           "type": "text", "text": { "body": "/start" } }]
+        } }] }]
+    })
+    .to_string();
+    let post = |signature: String| {
+        client
+            .post(&webhook)
+            .header("content-type", "application/json")
+            .header("X-Hub-Signature-256", signature)
+            .body(body.clone())
+            .send()
+    };
+    let forged = sportello::channel::whatsapp::sign(b"wrong", body.as_bytes());
+    assert_eq!(
+        post(forged).await.map(|r| r.status().as_u16()).ok(),
+        Some(401)
+    );
+    let signed = sportello::channel::whatsapp::sign(secret.as_bytes(), body.as_bytes());
+    assert_eq!(
+        post(signed).await.map(|r| r.status().as_u16()).ok(),
+        Some(200)
+    );
+    let sent = whatsapp.wait_for(citizen, 1).await;
+    assert!(sent[0].text.contains("sportello digitale"), "{sent:#?}");
+    assert_eq!(sent[0].kind, "list", "four buttons make a list");
+    let output = stop(child).await;
+    assert!(
+        !output.contains(citizen),
+        "phone numbers stay out of info logs"
+    );
+    assert!(!output.contains(secret));
 }
