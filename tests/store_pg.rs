@@ -466,3 +466,39 @@ async fn content_changed_through_the_store_is_served_at_once(pool: PgPool) {
         .await;
     assert_eq!(after.map(|news| news.len()).ok(), Some(before + 1));
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn erasing_a_whatsapp_citizen_removes_their_channel_records_and_deliveries(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let key = ChatKey::new("whatsapp", "393331234567");
+    for sql in [
+        "INSERT INTO whatsapp_contacts (wa_id, last_inbound_at) VALUES ('393331234567', now())",
+        "INSERT INTO whatsapp_deliveries (wamid, wa_id) VALUES ('wamid.1', '393331234567')",
+        "INSERT INTO outbox (channel, recipient, payload) VALUES ('whatsapp', '393331234567', 'x')",
+        // Someone else's rows stay.
+        "INSERT INTO whatsapp_contacts (wa_id, last_inbound_at) VALUES ('390000000000', now())",
+        "INSERT INTO outbox (channel, recipient, payload) VALUES ('telegram', '393331234567', 'y')",
+    ] {
+        if let Err(err) = sqlx::query(sql).execute(&pool).await {
+            panic!("{sql}: {err}");
+        }
+    }
+    let export = store.export_citizen(&key).await;
+    assert!(export.is_ok_and(|e| e.deliveries.len() == 2 && e.whatsapp_contact.is_some()));
+    let receipt = store.erase(&key).await;
+    let Ok(receipt) = receipt else {
+        panic!("erase failed: {receipt:?}")
+    };
+    assert_eq!((receipt.sessions, receipt.deliveries), (1, 2));
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM whatsapp_contacts) + (SELECT count(*) FROM whatsapp_deliveries) \
+         + (SELECT count(*) FROM outbox)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_default();
+    assert_eq!(
+        left, 2,
+        "only the other citizen's contact and the Telegram row remain"
+    );
+}

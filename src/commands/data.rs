@@ -166,7 +166,7 @@ pub fn citizen(command: CitizenCommand) -> anyhow::Result<ExitCode> {
                 .format("%d/%m/%Y %H:%M:%S %Z");
             if receipt.found() {
                 println!(
-                    "erased {}/{} at {when}: {} session(s), {} subscription(s), {} transcript line(s), {} pending deliveries",
+                    "erased {}/{} at {when}: {} session(s), {} subscription(s), {} transcript line(s), {} deliveries",
                     key.channel,
                     key.chat,
                     receipt.sessions,

@@ -232,8 +232,23 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
             .execute(&mut *tx)
             .await?
             .rows_affected(),
+        // News still to send and the record of what was sent.
+        deliveries: deleted("DELETE FROM outbox WHERE channel = $1 AND recipient = $2")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            + deleted("DELETE FROM whatsapp_deliveries WHERE $1 = 'whatsapp' AND wa_id = $2")
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
         ..ErasureReceipt::default()
     };
+    // When the citizen last wrote on WhatsApp: part of the conversation's state.
+    receipt.sessions +=
+        deleted("DELETE FROM whatsapp_contacts WHERE $1 = 'whatsapp' AND wa_id = $2")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     receipt.at = sqlx::query_scalar("SELECT now()")
         .fetch_one(&mut *tx)
         .await?;
@@ -249,6 +264,10 @@ pub struct CitizenExport {
     pub session: Option<serde_json::Value>,
     pub subscriber: Option<serde_json::Value>,
     pub transcript: Vec<serde_json::Value>,
+    /// News deliveries (the outbox) and, on WhatsApp, the Cloud API's delivery records.
+    pub deliveries: Vec<serde_json::Value>,
+    /// On WhatsApp: when the citizen last wrote and the last menu shown.
+    pub whatsapp_contact: Option<serde_json::Value>,
 }
 
 impl PgStore {
@@ -276,6 +295,25 @@ impl PgStore {
         .bind(&key.chat)
         .fetch_all(&self.pool)
         .await?;
+        let deliveries: Vec<serde_json::Value> = sqlx::query_scalar(
+            "SELECT to_jsonb(o) - 'channel' - 'recipient' FROM outbox o \
+             WHERE channel = $1 AND recipient = $2 \
+             UNION ALL \
+             SELECT to_jsonb(w) - 'wa_id' FROM whatsapp_deliveries w \
+             WHERE $1 = 'whatsapp' AND wa_id = $2",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_all(&self.pool)
+        .await?;
+        let whatsapp_contact: Option<serde_json::Value> = sqlx::query_scalar(
+            "SELECT to_jsonb(c) - 'wa_id' FROM whatsapp_contacts c \
+             WHERE $1 = 'whatsapp' AND wa_id = $2",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_optional(&self.pool)
+        .await?;
         let exported_at = sqlx::query_scalar("SELECT now()")
             .fetch_one(&self.pool)
             .await?;
@@ -286,6 +324,8 @@ impl PgStore {
             session,
             subscriber,
             transcript,
+            deliveries,
+            whatsapp_contact,
         })
     }
 
