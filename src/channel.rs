@@ -1,5 +1,6 @@
 //! Channel adapters: each turns its traffic into `Inbound` and renders `Outbound`
-//! within its limits: the terminal (`console`) and Telegram (`telegram`).
+//! within its limits: the terminal (`console`), Telegram (`telegram`) and WhatsApp
+//! (`whatsapp`).
 //!
 //! Outbound text is Telegram-style HTML (`<b>`, `<i>`, `<a href>`, escaped values);
 //! channels without HTML use `html_to_plain`.
