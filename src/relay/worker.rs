@@ -135,7 +135,7 @@ impl<S: Sender> Worker<S> {
     /// handled (0 when nothing was due). For tests and one-shot runs.
     pub async fn run_once(&self) -> Result<usize, RelayError> {
         let (_stop, stopped) = watch::channel(false);
-        self.batch(stopped).await
+        self.batch(stopped, false).await
     }
 
     async fn work(&self, mut stopped: watch::Receiver<bool>) -> Result<(), RelayError> {
@@ -157,7 +157,7 @@ impl<S: Sender> Worker<S> {
             if *stopped.borrow() {
                 break;
             }
-            let handled = match self.batch(stopped.clone()).await {
+            let handled = match self.batch(stopped.clone(), true).await {
                 Ok(n) => n,
                 Err(err) => {
                     tracing::warn!(worker = %self.name, "relay batch failed: {err}");
@@ -188,25 +188,35 @@ impl<S: Sender> Worker<S> {
         Ok(())
     }
 
-    /// One batch: claim, send (stopping early when `stopped` turns true), record.
-    async fn batch(&self, mut stopped: watch::Receiver<bool>) -> Result<usize, RelayError> {
-        let rows = outbox::claim(
+    async fn claim(&self) -> Result<Vec<Claimed>, RelayError> {
+        Ok(outbox::claim(
             &self.pool,
             self.sender.channel(),
             &self.name,
             self.config.lease,
             self.config.batch.max(1) as i64,
         )
-        .await?;
+        .await?)
+    }
+
+    /// One batch: claim, send (stopping early when `stopped` turns true), record.
+    /// With `refill`, the next batch is claimed as soon as this one is all in flight,
+    /// so sending never pauses between batches while rows are due.
+    async fn batch(
+        &self,
+        mut stopped: watch::Receiver<bool>,
+        mut refill: bool,
+    ) -> Result<usize, RelayError> {
+        let rows = self.claim().await?;
         if rows.is_empty() {
             return Ok(0);
         }
-        let count = rows.len();
+        let mut count = rows.len();
         let held: Arc<Mutex<HashSet<i64>>> =
             Arc::new(Mutex::new(rows.iter().map(|r| r.id).collect()));
         // Dropped with this future, so a worker that is stopped abruptly stops renewing.
         let _heartbeat = AbortOnDrop(self.heartbeat(Arc::clone(&held)));
-        let mut queue = rows.into_iter();
+        let mut queue = std::collections::VecDeque::from(rows);
         let mut in_flight = FuturesUnordered::new();
         let mut pending: Vec<(i64, Outcome)> = Vec::new();
         let mut last_record = Instant::now();
@@ -214,8 +224,21 @@ impl<S: Sender> Worker<S> {
         let mut drain_until: Option<tokio::time::Instant> = None;
         loop {
             while !stopping && in_flight.len() < self.config.concurrency.max(1) {
-                let Some(row) = queue.next() else { break };
+                let Some(row) = queue.pop_front() else { break };
                 in_flight.push(deliver(Arc::clone(&self.sender), row, self.config.clone()));
+            }
+            if refill && !stopping && queue.is_empty() {
+                let more = self.claim().await?;
+                if more.is_empty() {
+                    refill = false;
+                } else {
+                    count += more.len();
+                    held.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .extend(more.iter().map(|r| r.id));
+                    queue.extend(more);
+                    continue;
+                }
             }
             if in_flight.is_empty() {
                 break;
