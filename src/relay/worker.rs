@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
@@ -217,7 +215,9 @@ impl<S: Sender> Worker<S> {
         // Dropped with this future, so a worker that is stopped abruptly stops renewing.
         let _heartbeat = AbortOnDrop(self.heartbeat(Arc::clone(&held)));
         let mut queue = std::collections::VecDeque::from(rows);
-        let mut in_flight = FuturesUnordered::new();
+        // Sends run as tasks of their own, so recording and claiming never pause them;
+        // dropping the set (a worker stopped abruptly) aborts them all.
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut pending: Vec<(i64, Outcome)> = Vec::new();
         let mut last_record = Instant::now();
         let mut stopping = *stopped.borrow();
@@ -225,7 +225,7 @@ impl<S: Sender> Worker<S> {
         loop {
             while !stopping && in_flight.len() < self.config.concurrency.max(1) {
                 let Some(row) = queue.pop_front() else { break };
-                in_flight.push(deliver(Arc::clone(&self.sender), row, self.config.clone()));
+                in_flight.spawn(deliver(Arc::clone(&self.sender), row, self.config.clone()));
             }
             if refill && !stopping && queue.is_empty() {
                 let more = self.claim().await?;
@@ -246,7 +246,9 @@ impl<S: Sender> Worker<S> {
             let deadline = drain_until
                 .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400 * 365));
             tokio::select! {
-                Some((id, outcome)) = in_flight.next() => {
+                Some(joined) = in_flight.join_next() => {
+                    // A send that panicked stays held and is released below.
+                    let Ok((id, outcome)) = joined else { continue };
                     pending.push((id, outcome));
                     if pending.len() >= self.config.record_every.max(1)
                         || last_record.elapsed() >= Duration::from_millis(200)
