@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::dialogue::Dialogues;
+use crate::dialogue::{Dialogues, Live};
 use crate::engine::{self, Answer, Answers, Inbound, Input, Query, Session, Step, Turn};
 use crate::store::{
     ChatKey, CitizenStore, Committed, ContentSource, StoreError, TranscriptLine, TurnRecord,
@@ -33,7 +33,8 @@ pub enum TurnError {
 /// Dialogues plus the stores they run on.
 #[derive(Debug, Clone)]
 pub struct Conversation<C, S> {
-    dialogues: Arc<Dialogues>,
+    /// Replaced whole when staff change the files; each turn runs on one version.
+    dialogues: Live,
     content: C,
     citizens: S,
     /// Whether to keep transcripts.
@@ -41,9 +42,9 @@ pub struct Conversation<C, S> {
 }
 
 impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
-    pub fn new(dialogues: Arc<Dialogues>, content: C, citizens: S) -> Self {
+    pub fn new(dialogues: impl Into<Live>, content: C, citizens: S) -> Self {
         Conversation {
-            dialogues,
+            dialogues: dialogues.into(),
             content,
             citizens,
             transcripts: true,
@@ -56,7 +57,13 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         self
     }
 
-    pub fn dialogues(&self) -> &Arc<Dialogues> {
+    /// The dialogues running now.
+    pub fn dialogues(&self) -> Arc<Dialogues> {
+        self.dialogues.get()
+    }
+
+    /// The running dialogues, for reloading them.
+    pub fn live(&self) -> &Live {
         &self.dialogues
     }
 
@@ -71,16 +78,17 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         inbound: &Inbound,
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
+        let dialogues = self.dialogues.get();
         for attempt in 0..MAX_CONFLICTS {
             let stored = self.citizens.load(key).await?;
             let expected_version = stored.as_ref().map(|s| s.version);
             let session = match stored {
                 Some(stored) => stored.session,
-                None => self.new_session(lang),
+                None => new_session(&dialogues, lang),
             };
-            let turn = self.step(key, &session, inbound).await?;
+            let turn = self.step(&dialogues, key, &session, inbound).await?;
             for problem in &turn.problems {
-                tracing::warn!(version = %self.dialogues.version, "dialogue problem: {problem}");
+                tracing::warn!(version = %dialogues.version, "dialogue problem: {problem}");
             }
             let transcript = if self.transcripts {
                 transcript(&session, &turn, inbound)
@@ -90,7 +98,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             let record = TurnRecord {
                 expected_version,
                 session: &turn.session,
-                dialogue_version: &self.dialogues.version,
+                dialogue_version: &dialogues.version,
                 effects: &turn.effects,
                 transcript: &transcript,
             };
@@ -108,21 +116,16 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         Err(TurnError::Contended)
     }
 
-    fn new_session(&self, lang: Option<&str>) -> Session {
-        let d = &self.dialogues;
-        let lang = lang.filter(|l| d.settings.languages.iter().any(|x| x == l));
-        Session::new(lang.unwrap_or(&d.settings.default_lang))
-    }
-
     async fn step(
         &self,
+        dialogues: &Dialogues,
         key: &ChatKey,
         session: &Session,
         inbound: &Inbound,
     ) -> Result<Turn, TurnError> {
         let mut answers = Answers::default();
         for _ in 0..MAX_FETCHES {
-            match engine::step(&self.dialogues, session, inbound, &answers) {
+            match engine::step(dialogues, session, inbound, &answers) {
                 Step::Done(turn) => return Ok(turn),
                 Step::Fetch(query) => {
                     let answer = self.fetch(key, &query, inbound).await?;
@@ -156,6 +159,12 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             Query::Erase => Answer::Erased(self.citizens.erase(key).await?),
         })
     }
+}
+
+/// A new conversation in the citizen's language when the dialogues have it.
+fn new_session(d: &Dialogues, lang: Option<&str>) -> Session {
+    let lang = lang.filter(|l| d.settings.languages.iter().any(|x| x == l));
+    Session::new(lang.unwrap_or(&d.settings.default_lang))
 }
 
 /// A short, growing, jittered pause so racing turns stop colliding.

@@ -6,6 +6,7 @@
 mod check;
 mod diagnostic;
 pub mod graph;
+mod live;
 mod load;
 mod model;
 mod pattern;
@@ -17,6 +18,7 @@ pub use check::{
     WHATSAPP_LIST_ROWS, successors,
 };
 pub use diagnostic::{Diagnostic, Position, Report, Severity};
+pub use live::{Live, ReloadError, Reloaded};
 pub use load::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, load, read_dir};
 pub use model::{
     Action, Ask, Button, Command, Dialogues, Fallback, Flow, Localized, Rule, Settings, State,

@@ -146,7 +146,7 @@ where
         pace: Arc<Pace>,
     ) -> TelegramChannel<C, S> {
         let bot = bot(config);
-        publish_commands(&bot, conversation.dialogues()).await;
+        publish_commands(&bot, &conversation.dialogues()).await;
         let username = bot_username(&bot, config).await;
         let service = Arc::new(Service {
             conversation,

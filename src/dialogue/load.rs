@@ -789,6 +789,21 @@ impl Builder {
                 },
                 |e| self.plain_text(file, e, &default_lang),
             ),
+            updated: raw.fallback.updated.as_ref().map_or_else(
+                || {
+                    Text(vec![
+                        (
+                            "it".to_owned(),
+                            "ℹ️ Il servizio è stato aggiornato: riprendiamo da qui.".to_owned(),
+                        ),
+                        (
+                            "en".to_owned(),
+                            "ℹ️ The service was updated: let's continue from here.".to_owned(),
+                        ),
+                    ])
+                },
+                |u| self.plain_text(file, u, &default_lang),
+            ),
         };
         let news = match &raw.news {
             Some(text) => self.template(file, "@news", text, &default_lang, &NEWS_IN_SCOPE),

@@ -91,6 +91,9 @@ pub struct Fallback {
     pub answer: Option<Localized>,
     pub not_understood: Localized,
     pub error: Text,
+    /// Said before a conversation whose state no longer exists (the dialogues changed
+    /// under it) starts its flow again.
+    pub updated: Text,
 }
 
 /// A flow: a named set of states with an entry state.

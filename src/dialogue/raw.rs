@@ -145,6 +145,9 @@ pub struct RawFallback {
     pub say: Spanned<RawText>,
     #[serde(default)]
     pub error: Option<Spanned<RawText>>,
+    /// Said when a conversation's state went away with a dialogue change.
+    #[serde(default)]
+    pub updated: Option<Spanned<RawText>>,
 }
 
 /// A text that is either the same for everyone or written per language.

@@ -60,8 +60,11 @@ impl<'a> Run<'a> {
     }
 
     pub(super) fn handle(&mut self, inbound: &Inbound) -> Step<()> {
+        let gone = !self.session.state.is_empty() && self.current().is_none();
         match &inbound.input {
             Input::Command { name, arg } => self.on_command(name, arg.as_deref()),
+            // A button or answer meant for a state the dialogues no longer have.
+            _ if gone => self.restart_flow(),
             Input::Button(payload) => self.on_button(payload),
             Input::Text(text) => self.on_text(&clean(text)),
         }
@@ -69,6 +72,24 @@ impl<'a> Run<'a> {
 
     fn current(&self) -> Option<StateId> {
         self.d.find(&self.session.state)
+    }
+
+    /// The dialogues changed and took the citizen's state with them: say so and start
+    /// its flow again (the main menu when the flow went too).
+    fn restart_flow(&mut self) -> Step<()> {
+        let flow = self.session.state.split('.').next().unwrap_or_default();
+        let start = self.d.flow(flow).map_or(self.d.settings.main, |f| f.start);
+        let settings = &self.d.settings;
+        let notice = settings
+            .fallback
+            .updated
+            .get(&self.session.lang, &settings.default_lang);
+        self.replies.push(Outbound {
+            text: html_escape::encode_text(notice).into_owned(),
+            buttons: Vec::new(),
+        });
+        self.session.tries = 0;
+        self.enter(start)
     }
 
     fn on_command(&mut self, name: &str, arg: Option<&str>) -> Step<()> {
