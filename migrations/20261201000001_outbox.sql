@@ -26,7 +26,9 @@ CREATE TABLE outbox (
     lease_until  timestamptz,
     leased_by    text,
     last_error   text,
-    message_id   bigint,
+    -- The id the channel gave the message: Telegram's message_id, WhatsApp's `wamid.…`
+    -- (join `whatsapp_deliveries.wamid` for its delivery status).
+    message_id   text,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     -- Publishing twice inserts nothing.

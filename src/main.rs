@@ -58,7 +58,8 @@ enum Command {
     /// A citizen's rights: see or delete everything stored about them.
     #[command(subcommand)]
     Citizen(CitizenCommand),
-    /// Send what the outbox holds (news to subscribers and channels) until stopped.
+    /// Send what the outbox holds (news to subscribers and channels: Telegram, and
+    /// WhatsApp when `WHATSAPP_TOKEN` is set) until stopped.
     Relay(RelayArgs),
     /// Citizen questions the bot did not understand, newest first.
     Unanswered {
@@ -169,6 +170,10 @@ struct WhatsAppArgs {
     /// `topic=template:lang,…`.
     #[arg(long, env = "WHATSAPP_NEWS_TEMPLATES")]
     whatsapp_news_templates: Option<String>,
+    /// News messages per second to WhatsApp (the Cloud API's default throughput is 80;
+    /// at most 1,000 once Meta raises it). Telegram's pace is separate.
+    #[arg(long, env = "WHATSAPP_RATE", default_value_t = 80)]
+    whatsapp_rate: u32,
 }
 
 /// Where published news goes besides subscribers.
@@ -187,6 +192,8 @@ struct RelayArgs {
     db: Database,
     #[command(flatten)]
     telegram: TelegramArgs,
+    #[command(flatten)]
+    whatsapp: WhatsAppArgs,
     #[command(flatten)]
     relay: RelaySettings,
 }

@@ -3,7 +3,8 @@
 //!
 //! Guarantees:
 //! - **Publishing** a news item writes one outbox row per active subscriber whose
-//!   topics match and one per configured channel, in chunked transactions; the rows are
+//!   topics match, on the subscriber's channel (Telegram or WhatsApp), and one per
+//!   configured Telegram channel, in chunked transactions; the rows are
 //!   unique per (news, channel, recipient), so publishing twice sends nothing twice.
 //!   Expired news is refused at publishing and never sent afterwards.
 //! - **Claiming**: workers claim due rows in batches (`FOR UPDATE SKIP LOCKED`), each
@@ -11,12 +12,18 @@
 //!   the rows. Two live workers never hold the same row; a row whose worker died is
 //!   claimed again when its lease runs out, so a crash loses nothing and repeats at
 //!   most the sends that were in flight and not yet recorded.
-//! - **Limits**: sends wait for the shared [`Pace`](crate::channel::telegram::Pace)
+//! - **Channels**: one worker per channel claims only that channel's rows, so a slow
+//!   or rate-limited channel never holds up another.
+//! - **Limits**: Telegram sends wait for the shared [`Pace`](crate::channel::telegram::Pace)
 //!   (overall rate, one per second per chat, twenty per minute per group or channel);
-//!   a 429 pauses everyone for its `retry_after`; 5xx and timeouts are retried with
-//!   capped exponential backoff and jitter up to `max_attempts`, then failed with the
-//!   reason; blocked or vanished recipients are marked and their subscriptions
-//!   deactivated, and the broadcast goes on.
+//!   a 429 pauses everyone on Telegram for its `retry_after`. WhatsApp sends wait for a
+//!   pace of their own (`WHATSAPP_RATE`, default 80/s); a throughput limit pauses
+//!   WhatsApp only, a pair rate limit (131056) puts only that row back for a while.
+//! - **Failures**: 5xx and timeouts are retried with capped exponential backoff and
+//!   jitter up to `max_attempts`, then failed with the reason; refusals (a WhatsApp
+//!   citizen outside the 24-hour window whose topic has no template, other 4xx) fail
+//!   at once with the reason; blocked or vanished recipients are marked and their
+//!   subscriptions deactivated, and the broadcast goes on.
 //! - `LISTEN sportello_outbox` only wakes a worker early; it polls as well.
 //!
 //! # Layout
@@ -25,6 +32,7 @@
 //! - `outbox`: the outbox queries (claim, record, renew, counts).
 //! - `sender`: the `Sender` trait and the `Paced` wrapper that applies the limits.
 //! - `telegram`: the Bot API sender.
+//! - `whatsapp`: the Cloud API sender (24-hour window, templates).
 //! - `worker`: the loop that claims, sends and records.
 //! - `status`: a news item's progress.
 //!
@@ -36,14 +44,16 @@ mod publish;
 mod sender;
 mod status;
 mod telegram;
+mod whatsapp;
 mod worker;
 
 pub use message::{NewsMessages, render_news};
 pub use outbox::{Claimed, Outcome};
-pub use publish::{PublishOptions, Published, publish};
-pub use sender::{Paced, SendError, Sender, pace_key};
+pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
+pub use sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use status::{NewsStatus, news_status};
 pub use telegram::TelegramSender;
+pub use whatsapp::{DEFAULT_WHATSAPP_RATE, WhatsAppSender, whatsapp_limits};
 pub use worker::{Worker, WorkerConfig};
 
 /// What went wrong in the relay. Messages are for staff and operators, never citizens.

@@ -8,14 +8,17 @@ use std::time::Duration;
 
 use sportello::channel::telegram::pace::PAID_BROADCAST_MAX;
 use sportello::channel::telegram::{Limits, Pace};
+use sportello::channel::whatsapp::WhatsAppConfig;
 use sportello::content::parse_when;
 use sportello::relay::{
-    self, NewsStatus, Paced, PublishOptions, TelegramSender, Worker, WorkerConfig,
+    self, NewsStatus, Paced, PublishOptions, TelegramSender, WhatsAppSender, Worker, WorkerConfig,
+    whatsapp_limits,
 };
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
 use super::runtime;
+use super::serve::whatsapp_config;
 use super::staff::load_or_report;
 use crate::{ChannelArgs, Database, RelayArgs, RelaySettings, TelegramArgs};
 
@@ -49,10 +52,21 @@ pub fn publish(
     runtime()?.block_on(async {
         let store = PgStore::connect(&db.database_url).await?;
         let published = relay::publish(store.pool(), &dialogues, id, &options).await?;
+        let per_channel: Vec<String> = published
+            .per_channel
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(channel, n)| format!("{channel} {n}"))
+            .collect();
         println!(
-            "published {}: {} subscriber deliveries and {} channel deliveries queued{}",
+            "published {}: {} subscriber deliveries{} and {} channel deliveries queued{}",
             published.key,
             published.subscribers,
+            if per_channel.len() > 1 {
+                format!(" ({})", per_channel.join(", "))
+            } else {
+                String::new()
+            },
             published.channels,
             match at {
                 Some(at) => format!(
@@ -153,13 +167,47 @@ pub fn telegram_worker(
     ))
 }
 
+/// The outbox worker for WhatsApp, sending at `rate` messages per second on a pace
+/// of its own (never Telegram's).
+pub fn whatsapp_worker(
+    store: &PgStore,
+    config: &WhatsAppConfig,
+    rate: u32,
+    relay: &RelaySettings,
+) -> anyhow::Result<Worker<Paced<WhatsAppSender>>> {
+    let sender = WhatsAppSender::new(config, store.pool().clone())?;
+    let pace = Arc::new(Pace::new(whatsapp_limits(rate)));
+    Ok(Worker::new(
+        store.pool().clone(),
+        Paced::new(sender, pace),
+        worker_config(relay),
+    ))
+}
+
 pub fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let limits = telegram_limits(&args.telegram)?;
+    let whatsapp = whatsapp_config(&args.whatsapp, 1, false)?;
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
         let pace = Arc::new(Pace::new(limits));
-        let worker = telegram_worker(&store, &args.telegram, &args.relay, pace)?;
-        worker.run(shutdown::signal()).await?;
+        let telegram = telegram_worker(&store, &args.telegram, &args.relay, pace)?;
+        let whatsapp = whatsapp
+            .map(|config| {
+                whatsapp_worker(&store, &config, args.whatsapp.whatsapp_rate, &args.relay)
+            })
+            .transpose()?;
+        let (trigger, stop) = shutdown::channel();
+        tokio::spawn(async move {
+            shutdown::signal().await;
+            trigger.fire();
+        });
+        // A worker that fails ends the other too (its leases run out for another relay).
+        tokio::try_join!(telegram.run(stop.clone().wait()), async {
+            match &whatsapp {
+                Some(worker) => worker.run(stop.clone().wait()).await,
+                None => Ok(()),
+            }
+        })?;
         Ok(ExitCode::SUCCESS)
     })
 }

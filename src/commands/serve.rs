@@ -1,10 +1,10 @@
 //! `sportello serve`: the bot on Telegram (and WhatsApp when configured) with
-//! PostgreSQL behind it, the outbox worker sending news, and one HTTP listener for the
-//! webhooks, until SIGTERM or Ctrl-C.
+//! PostgreSQL behind it, the outbox workers sending news (one per channel), and one
+//! HTTP listener for the webhooks, until SIGTERM or Ctrl-C.
 //!
 //! Stopping: the signal stops every channel from taking updates; each finishes the
-//! turns it holds, the relay records the sends in flight, then the HTTP listener
-//! closes and the process exits 0.
+//! turns it holds, each relay worker records the sends in flight, then the HTTP
+//! listener closes and the process exits 0.
 
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -17,16 +17,19 @@ use sportello::conversation::Conversation;
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
-use super::relay::{telegram_limits, telegram_worker};
+use super::relay::{telegram_limits, telegram_worker, whatsapp_worker};
 use super::runtime;
 use super::staff::load_or_report;
 use crate::{ServeArgs, WhatsAppArgs};
+
+/// The most messages per second the Cloud API allows a number.
+const MAX_WHATSAPP_RATE: u32 = 1_000;
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let dialogues = load_or_report(args.dialogues.as_deref())?;
     tracing::info!(version = %dialogues.version, states = dialogues.states.len(), "dialogues loaded");
     let limits = telegram_limits(&args.telegram)?;
-    let whatsapp_config = whatsapp_config(&args.whatsapp, args.max_in_flight)?;
+    let whatsapp_config = whatsapp_config(&args.whatsapp, args.max_in_flight, true)?;
     let telegram_config = TelegramConfig {
         token: args.telegram.telegram_token.clone(),
         api_url: args.telegram.telegram_api_url.clone(),
@@ -55,6 +58,17 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let stop = stop.clone();
             async move { relay.run(stop.wait()).await }
         });
+        // WhatsApp news at a pace of its own: neither channel waits for the other.
+        let whatsapp_relay = match &whatsapp_config {
+            Some(config) => {
+                let worker =
+                    whatsapp_worker(&store, config, args.whatsapp.whatsapp_rate, &args.relay)?;
+                tracing::info!(rate = args.whatsapp.whatsapp_rate, "WhatsApp: relay worker");
+                let stop = stop.clone();
+                Some(tokio::spawn(async move { worker.run(stop.wait()).await }))
+            }
+            None => None,
+        };
 
         let mut routes = axum::Router::new();
         let whatsapp = match &whatsapp_config {
@@ -94,10 +108,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             whatsapp.drain().await;
             retention.abort();
         }
-        match relay.await {
-            Ok(Err(err)) => tracing::warn!("relay: {err}"),
-            Err(err) => tracing::warn!("relay task: {err}"),
-            Ok(Ok(())) => {}
+        for relay in std::iter::once(relay).chain(whatsapp_relay) {
+            match relay.await {
+                Ok(Err(err)) => tracing::warn!("relay: {err}"),
+                Err(err) => tracing::warn!("relay task: {err}"),
+                Ok(Ok(())) => {}
+            }
         }
         retention.abort();
         tracing::info!("stopped");
@@ -128,23 +144,33 @@ async fn serve_http(
 }
 
 /// The WhatsApp settings, when `WHATSAPP_TOKEN` is set; every missing companion value
-/// is named.
-fn whatsapp_config(
+/// is named. Without `webhook` (the standalone relay, which only sends) the app secret
+/// and verify token are not needed.
+pub(super) fn whatsapp_config(
     args: &WhatsAppArgs,
     max_in_flight: usize,
+    webhook: bool,
 ) -> anyhow::Result<Option<WhatsAppConfig>> {
     let Some(token) = &args.whatsapp_token else {
         return Ok(None);
     };
     let required = [
-        ("WHATSAPP_PHONE_NUMBER_ID", &args.whatsapp_phone_number_id),
-        ("WHATSAPP_APP_SECRET", &args.whatsapp_app_secret),
-        ("WHATSAPP_VERIFY_TOKEN", &args.whatsapp_verify_token),
+        (
+            "WHATSAPP_PHONE_NUMBER_ID",
+            &args.whatsapp_phone_number_id,
+            true,
+        ),
+        ("WHATSAPP_APP_SECRET", &args.whatsapp_app_secret, webhook),
+        (
+            "WHATSAPP_VERIFY_TOKEN",
+            &args.whatsapp_verify_token,
+            webhook,
+        ),
     ];
     let missing: Vec<&str> = required
         .iter()
-        .filter(|(_, value)| value.as_deref().is_none_or(str::is_empty))
-        .map(|(name, _)| *name)
+        .filter(|(_, value, needed)| *needed && value.as_deref().is_none_or(str::is_empty))
+        .map(|(name, _, _)| *name)
         .collect();
     if !missing.is_empty() {
         anyhow::bail!(
@@ -166,6 +192,13 @@ fn whatsapp_config(
         config.news_templates = NewsTemplates::from_str(templates)?;
     }
     config.max_in_flight = max_in_flight;
-    config.validate()?;
+    if !(1..=MAX_WHATSAPP_RATE).contains(&args.whatsapp_rate) {
+        anyhow::bail!(
+            "WHATSAPP_RATE must be between 1 and {MAX_WHATSAPP_RATE} messages per second"
+        );
+    }
+    if webhook {
+        config.validate()?;
+    }
     Ok(Some(config))
 }

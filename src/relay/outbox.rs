@@ -11,8 +11,15 @@ pub struct Claimed {
     pub id: i64,
     pub channel: String,
     pub recipient: String,
+    /// The recipient's language (the subscriber's; the default for channels).
+    pub lang: String,
     /// The message; `None` if the news item was never rendered (it fails).
     pub text: Option<String>,
+    /// The news item's title and link, as staff wrote them (not HTML).
+    pub title: Option<String>,
+    pub link: Option<String>,
+    /// The news item's topics, those the recipient follows first.
+    pub topics: Vec<String>,
     /// Attempts made before this claim.
     pub attempts: i32,
     pub max_attempts: i32,
@@ -25,7 +32,8 @@ pub struct Claimed {
 pub enum Outcome {
     /// Delivered; `migrated_to` when the group moved to a supergroup on the way.
     Sent {
-        message_id: i64,
+        /// The channel's id of the message (Telegram's number, WhatsApp's `wamid.…`).
+        message_id: String,
         migrated_to: Option<String>,
     },
     /// Try again after `delay` (counts as an attempt; fails at `max_attempts`).
@@ -101,14 +109,18 @@ pub async fn record(
 ) -> Result<Vec<Recorded>, sqlx::Error> {
     let mut ids = Vec::with_capacity(outcomes.len());
     let mut statuses = Vec::with_capacity(outcomes.len());
-    let mut message_ids: Vec<Option<i64>> = Vec::with_capacity(outcomes.len());
+    let mut message_ids: Vec<Option<String>> = Vec::with_capacity(outcomes.len());
     let mut errors: Vec<Option<String>> = Vec::with_capacity(outcomes.len());
     let mut delays = Vec::with_capacity(outcomes.len());
     for (id, outcome) in outcomes {
         ids.push(*id);
         statuses.push(outcome.status());
         let (message_id, error, delay) = match outcome {
-            Outcome::Sent { message_id, .. } => (Some(*message_id), None, 0.0),
+            Outcome::Sent { message_id, .. } => (
+                (!message_id.is_empty()).then(|| message_id.clone()),
+                None,
+                0.0,
+            ),
             Outcome::Retry { delay, error } => (None, Some(error.clone()), delay.as_secs_f64()),
             Outcome::Release { delay } => (None, None, delay.as_secs_f64()),
             Outcome::Failed(error) | Outcome::Blocked(error) => (None, Some(error.clone()), 0.0),

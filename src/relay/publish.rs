@@ -1,6 +1,7 @@
 //! Publishing a news item: render its message, then one outbox row per configured
-//! channel and per active subscriber whose topics match, in chunked transactions
-//! (one `INSERT … SELECT` per chunk of subscribers, by primary key).
+//! channel and per active subscriber whose topics match, on the subscriber's own
+//! channel (Telegram, WhatsApp), in chunked transactions (one `INSERT … SELECT` per
+//! chunk of one channel's subscribers, by primary key).
 //!
 //! Idempotent: rows are unique per (news, channel, recipient), so publishing again
 //! adds only subscribers who arrived since.
@@ -16,14 +17,22 @@ use crate::dialogue::Dialogues;
 /// Subscribers inserted per transaction.
 pub const DEFAULT_CHUNK: i64 = 20_000;
 
+/// The subscriber channels the relay has a sender for, in publishing order.
+pub const SUBSCRIBER_CHANNELS: [&str; 2] = ["telegram", "whatsapp"];
+
+/// The outbox channel of `broadcast_to` recipients.
+const BROADCAST_CHANNEL: &str = "telegram";
+
 /// How to publish.
 #[derive(Debug, Clone)]
 pub struct PublishOptions {
     /// When sending may start (default now).
     pub at: Option<DateTime<Utc>>,
-    /// The subscribers' channel (default `telegram`).
-    pub channel: String,
-    /// Channel or group recipients that get every item (`@name` or a numeric id).
+    /// The subscribers' channels that get the item (default [`SUBSCRIBER_CHANNELS`]:
+    /// `telegram` and `whatsapp`). Each delivery goes on its subscriber's channel and
+    /// waits there for that channel's worker.
+    pub channels: Vec<String>,
+    /// Telegram channel or group recipients that get every item (`@name` or a numeric id).
     pub broadcast_to: Vec<String>,
     /// Subscribers per transaction (default 20,000).
     pub chunk: i64,
@@ -33,7 +42,7 @@ impl Default for PublishOptions {
     fn default() -> Self {
         PublishOptions {
             at: None,
-            channel: "telegram".to_owned(),
+            channels: SUBSCRIBER_CHANNELS.map(str::to_owned).to_vec(),
             broadcast_to: Vec::new(),
             chunk: DEFAULT_CHUNK,
         }
@@ -45,8 +54,10 @@ impl Default for PublishOptions {
 pub struct Published {
     pub news_id: i64,
     pub key: String,
-    /// Subscriber deliveries added now (0 when published before).
+    /// Subscriber deliveries added now, all channels (0 when published before).
     pub subscribers: u64,
+    /// Subscriber deliveries added now per subscriber channel, in `channels` order.
+    pub per_channel: Vec<(String, u64)>,
     /// Channel deliveries added now.
     pub channels: u64,
 }
@@ -110,37 +121,58 @@ pub async fn publish(
          ON CONFLICT ON CONSTRAINT outbox_delivery_key DO NOTHING",
     )
     .bind(row.id)
-    .bind(&options.channel)
+    .bind(BROADCAST_CHANNEL)
     .bind(&options.broadcast_to)
     .bind(default_lang)
     .bind(options.at)
     .execute(pool)
     .await?
     .rows_affected();
-    let mut subscribers = 0;
-    let mut after = String::new();
-    loop {
-        let (inserted, seen, last): (i64, i64, Option<String>) =
-            sqlx::query_as(include_str!("queries/fan_out.sql"))
-                .bind(row.id)
-                .bind(&options.channel)
-                .bind(&row.topics)
-                .bind(&after)
-                .bind(options.chunk.max(1))
-                .bind(options.at)
-                .fetch_one(pool)
-                .await?;
-        subscribers += inserted.max(0) as u64;
-        match last {
-            Some(last) if seen >= options.chunk.max(1) => after = last,
-            _ => break,
+    let mut per_channel = Vec::with_capacity(options.channels.len());
+    for channel in &options.channels {
+        if per_channel.iter().any(|(c, _)| c == channel) {
+            continue;
         }
+        let added = fan_out(pool, row.id, channel, &row.topics, options).await?;
+        per_channel.push((channel.clone(), added));
     }
+    let subscribers = per_channel.iter().map(|(_, n)| n).sum();
     metrics::counter!("sportello_relay_enqueued_total").increment(subscribers + channels);
     Ok(Published {
         news_id: row.id,
         key: row.key,
         subscribers,
+        per_channel,
         channels,
     })
+}
+
+/// The deliveries of news `news_id` to the subscribers of `channel`, a chunk per
+/// transaction; the number added.
+async fn fan_out(
+    pool: &PgPool,
+    news_id: i64,
+    channel: &str,
+    topics: &[String],
+    options: &PublishOptions,
+) -> Result<u64, RelayError> {
+    let mut added = 0;
+    let mut after = String::new();
+    loop {
+        let (inserted, seen, last): (i64, i64, Option<String>) =
+            sqlx::query_as(include_str!("queries/fan_out.sql"))
+                .bind(news_id)
+                .bind(channel)
+                .bind(topics)
+                .bind(&after)
+                .bind(options.chunk.max(1))
+                .bind(options.at)
+                .fetch_one(pool)
+                .await?;
+        added += inserted.max(0) as u64;
+        match last {
+            Some(last) if seen >= options.chunk.max(1) => after = last,
+            _ => return Ok(added),
+        }
+    }
 }

@@ -1,5 +1,7 @@
-//! How the relay hands a message to a channel: one `Sender` trait, and `Paced`, the
-//! wrapper that makes every send wait for the shared Telegram limits first.
+//! How the relay hands a message to a channel: one `Sender` trait taking a
+//! [`Delivery`], and `Paced`, the wrapper that makes every send wait for a channel's
+//! limits first (each channel has its own [`Pace`]: Telegram's is shared with the
+//! bot's replies, WhatsApp's is the relay's alone).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,9 +12,16 @@ use crate::channel::telegram::Pace;
 /// Why a send did not deliver, as the relay acts on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// 429: nobody sends for this long; then the same message again.
+    /// The channel's overall rate limit (Telegram's 429, WhatsApp's throughput
+    /// errors): nobody sharing the sender's [`Pace`] sends for this long; then the same
+    /// message again.
     #[error("rate limited for {0:?}")]
     RetryAfter(Duration),
+    /// This recipient cannot take a message now (WhatsApp's pair rate limit): the row
+    /// goes back to the queue, due after this long, without counting an attempt;
+    /// nobody else waits.
+    #[error("deferred for {0:?}")]
+    Deferred(Duration),
     /// The group became a supergroup with this id: send there instead.
     #[error("chat migrated")]
     Migrated(String),
@@ -27,17 +36,34 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// One message for one recipient, with what a channel may need besides the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery<'a> {
+    /// The chat: a Telegram chat id or `@channel`, a WhatsApp wa_id.
+    pub recipient: &'a str,
+    /// The message, Telegram-style HTML (rendered in `lang`).
+    pub text: &'a str,
+    /// The recipient's language.
+    pub lang: &'a str,
+    /// The news item's topics, those the recipient follows first (empty for other
+    /// messages).
+    pub topics: &'a [String],
+    /// The news item's title and link as staff wrote them (plain text).
+    pub title: Option<&'a str>,
+    pub link: Option<&'a str>,
+}
+
 /// Sends one message on one channel. Implementations do not retry; the worker does.
 pub trait Sender: Send + Sync + 'static {
     /// The outbox `channel` this sender serves (e.g. `telegram`).
     fn channel(&self) -> &str;
 
-    /// Sends `text` (Telegram-style HTML) to `recipient`; the message id on success.
+    /// Sends `delivery`; the channel's id of the message on success (Telegram's
+    /// number as text, WhatsApp's `wamid.…`).
     fn send(
         &self,
-        recipient: &str,
-        text: &str,
-    ) -> impl Future<Output = Result<i64, SendError>> + Send;
+        delivery: &Delivery<'_>,
+    ) -> impl Future<Output = Result<String, SendError>> + Send;
 }
 
 /// The key a recipient is paced under: its numeric id, or for `@channel` names a
@@ -53,8 +79,9 @@ pub fn pace_key(recipient: &str) -> i64 {
     -((hash >> 2) as i64) - 1
 }
 
-/// A sender whose every message first waits for `pace`; a 429 freezes the pace for
-/// everyone sharing it (the bot's replies too, when they share one `Pace`).
+/// A sender whose every message first waits for `pace`; a [`SendError::RetryAfter`]
+/// freezes the pace for everyone sharing it (the bot's replies too, when they share
+/// one `Pace`), and nobody else: give each channel its own.
 #[derive(Debug)]
 pub struct Paced<S> {
     inner: S,
@@ -84,9 +111,9 @@ impl<S: Sender> Sender for Paced<S> {
         self.inner.channel()
     }
 
-    async fn send(&self, recipient: &str, text: &str) -> Result<i64, SendError> {
-        self.pace.ready(pace_key(recipient)).await;
-        let result = self.inner.send(recipient, text).await;
+    async fn send(&self, delivery: &Delivery<'_>) -> Result<String, SendError> {
+        self.pace.ready(pace_key(delivery.recipient)).await;
+        let result = self.inner.send(delivery).await;
         if let Err(SendError::RetryAfter(after)) = &result {
             self.pace.freeze(*after);
         }

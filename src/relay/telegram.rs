@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::RelayError;
-use super::sender::{SendError, Sender};
+use super::sender::{Delivery, SendError, Sender};
 use crate::channel::html_to_plain;
 
 /// Sends through the Telegram Bot API.
@@ -73,7 +73,7 @@ impl TelegramSender {
         })
     }
 
-    async fn post(&self, recipient: &str, text: &str, html: bool) -> Result<i64, SendError> {
+    async fn post(&self, recipient: &str, text: &str, html: bool) -> Result<String, SendError> {
         let chat_id = match recipient.parse::<i64>() {
             Ok(id) => json!(id),
             Err(_) => json!(recipient),
@@ -107,7 +107,7 @@ impl TelegramSender {
                 .and_then(|r| r.get("message_id"))
                 .and_then(serde_json::Value::as_i64)
                 .unwrap_or_default();
-            return Ok(id);
+            return Ok(id.to_string());
         }
         Err(classify(status.as_u16(), answer))
     }
@@ -151,7 +151,10 @@ impl Sender for TelegramSender {
         "telegram"
     }
 
-    async fn send(&self, recipient: &str, text: &str) -> Result<i64, SendError> {
+    async fn send(&self, delivery: &Delivery<'_>) -> Result<String, SendError> {
+        let Delivery {
+            recipient, text, ..
+        } = *delivery;
         match self.post(recipient, text, true).await {
             Err(SendError::Permanent(reason)) if reason.contains("can't parse entities") => {
                 // Broken staff HTML: delivered as plain text rather than not at all.

@@ -20,10 +20,10 @@ use tokio::sync::watch;
 
 use super::RelayError;
 use super::outbox::{self, Claimed, Outcome};
-use super::sender::{SendError, Sender};
+use super::sender::{Delivery, SendError, Sender};
 use crate::channel::log_id;
 
-/// Consecutive 429s for one message before it goes back to the queue.
+/// Consecutive rate limits (429s) for one message before it goes back to the queue.
 const ROUNDS_AFTER_429: u32 = 20;
 /// The channel workers listen on.
 pub const NOTIFY_CHANNEL: &str = "sportello_outbox";
@@ -376,8 +376,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Sends one row: follows a migration once, waits out 429s (the `Paced` sender froze
-/// everyone), and turns the answer into an outcome.
+/// Sends one row: follows a migration once, waits out rate limits (the `Paced` sender
+/// froze its channel's pace), and turns the answer into an outcome.
 async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) -> (i64, Outcome) {
     let id = row.id;
     if row.expired {
@@ -389,7 +389,15 @@ async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) 
     let mut recipient = row.recipient.clone();
     let mut migrated_to = None;
     for _ in 0..ROUNDS_AFTER_429 {
-        match sender.send(&recipient, text).await {
+        let delivery = Delivery {
+            recipient: &recipient,
+            text,
+            lang: &row.lang,
+            topics: &row.topics,
+            title: row.title.as_deref(),
+            link: row.link.as_deref(),
+        };
+        match sender.send(&delivery).await {
             Ok(message_id) => {
                 return (
                     id,
@@ -400,8 +408,15 @@ async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) 
                 );
             }
             Err(SendError::RetryAfter(after)) => {
-                tracing::debug!(after = ?after, "relay: Telegram asked to slow down");
-                metrics::counter!("sportello_relay_rate_limited_total").increment(1);
+                tracing::debug!(channel = %row.channel, after = ?after, "relay: asked to slow down");
+                metrics::counter!("sportello_relay_rate_limited_total", "channel" => row.channel.clone())
+                    .increment(1);
+            }
+            Err(SendError::Deferred(after)) => {
+                tracing::debug!(channel = %row.channel, chat = %log_id(&recipient), after = ?after, "relay: recipient rate limited; back to the queue");
+                metrics::counter!("sportello_relay_rate_limited_total", "channel" => row.channel.clone())
+                    .increment(1);
+                return (id, Outcome::Release { delay: after });
             }
             Err(SendError::Migrated(to)) if migrated_to.is_none() => {
                 tracing::info!(chat = %log_id(&recipient), "relay: group migrated; following it");
@@ -416,11 +431,11 @@ async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) 
                 return (id, Outcome::Blocked(reason));
             }
             Err(SendError::Permanent(reason)) => {
-                tracing::warn!(chat = %log_id(&recipient), "relay: message refused: {reason}");
+                tracing::warn!(channel = %row.channel, chat = %log_id(&recipient), "relay: message refused: {reason}");
                 return (id, Outcome::Failed(reason));
             }
             Err(SendError::Transient(reason)) => {
-                tracing::debug!(chat = %log_id(&recipient), attempt = row.attempts + 1, "relay: not sent yet: {reason}");
+                tracing::debug!(channel = %row.channel, chat = %log_id(&recipient), attempt = row.attempts + 1, "relay: not sent yet: {reason}");
                 let delay = backoff(&config, row.attempts, id);
                 return (
                     id,

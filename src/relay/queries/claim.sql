@@ -1,6 +1,7 @@
 -- Claims up to $1 rows of channel $4 for worker $2 with a lease of $3 seconds: due
 -- queued rows first (oldest first), then rows whose worker's lease ran out. Rows
--- another transaction holds are skipped, never waited for.
+-- another transaction holds are skipped, never waited for. Each comes with its text
+-- in the recipient's language and what a channel needs beyond it (title, link, topics).
 WITH queued AS (
     SELECT id FROM outbox
      WHERE status = 'queued' AND not_before <= now() AND channel = $4
@@ -27,10 +28,17 @@ WITH queued AS (
     RETURNING o.id, o.news_id, o.channel, o.recipient, o.lang, o.payload, o.attempts,
               o.max_attempts, o.not_before
 )
-SELECT c.id, c.channel, c.recipient,
+SELECT c.id, c.channel, c.recipient, c.lang,
        coalesce(c.payload, n.rendered ->> c.lang, n.rendered ->> '*') AS text,
+       n.title, n.link,
+       -- The news topics, those the recipient follows first (each group in the news'
+       -- order): a channel recipient or a former subscriber gets them as they are.
+       coalesce(ARRAY(SELECT t FROM unnest(n.topics) WITH ORDINALITY AS u(t, i)
+                       ORDER BY t = ANY(coalesce(s.topics, '{}')) DESC, i),
+                '{}') AS topics,
        c.attempts, c.max_attempts,
        coalesce(n.expires_at <= now(), false) AS expired
   FROM claimed c
   LEFT JOIN news n ON n.id = c.news_id
+  LEFT JOIN subscribers s ON s.channel = c.channel AND s.chat = c.recipient
  ORDER BY c.not_before, c.id

@@ -17,7 +17,7 @@ UPDATE outbox o
        lease_until = NULL,
        leased_by = NULL,
        updated_at = now()
-  FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::float8[])
+  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[])
        AS r(id, outcome, message_id, error, delay)
  WHERE o.id = r.id AND o.leased_by = $1 AND o.status = 'sending'
 RETURNING o.id, o.status, o.channel, o.recipient

@@ -1,0 +1,218 @@
+//! The Cloud API sender: news to WhatsApp subscribers through
+//! [`NewsSender::deliver`]: free text inside the 24-hour window, else (or when Meta
+//! answers 131047) the approved template of the news' topic, with the body parameters
+//! `[title, link]` (`—` when the item has no link).
+//!
+//! The template's topic is the first of the news' topics, those the subscriber
+//! follows first, that has a template in `WHATSAPP_NEWS_TEMPLATES`; with none, the
+//! delivery fails naming the topic.
+//!
+//! Answers, as the worker acts on them:
+//! - 130429, 80007, 4, HTTP 429 (throughput) → [`SendError::RetryAfter`]: the
+//!   WhatsApp pace pauses (5 s), then the same message again;
+//! - 131056 (pair rate limit: too many messages to this citizen) →
+//!   [`SendError::Deferred`]: the row goes back to the queue for 10 s, nobody waits;
+//! - outside the window with no template for the topic → [`SendError::Permanent`];
+//! - other 4xx → [`SendError::Permanent`] with Meta's code and reason, except an
+//!   invalid or expired access token (190), an operator's mistake retried with backoff;
+//! - 5xx, timeouts, network, database → [`SendError::Transient`] (backoff).
+//!
+//! It does not pace or retry: wrap it in [`Paced`](super::Paced) with a pace of its
+//! own ([`whatsapp_limits`]), never Telegram's, so neither channel waits for the other.
+
+use sqlx::PgPool;
+
+use super::RelayError;
+use super::sender::{Delivery, SendError, Sender};
+use crate::channel::html_to_plain;
+use crate::channel::telegram::Limits;
+use crate::channel::whatsapp::{self, NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
+
+/// The Cloud API's default throughput for a business number (messages per second).
+pub const DEFAULT_WHATSAPP_RATE: u32 = 80;
+/// The most the Cloud API allows a number (after Meta raises its throughput).
+const MAX_WHATSAPP_RATE: u32 = 1_000;
+/// Graph error: the access token is invalid or expired.
+const INVALID_TOKEN: i64 = 190;
+/// Graph error: too many messages to one citizen.
+const PAIR_RATE_LIMIT: i64 = 131_056;
+/// The link parameter of an item without a link (Meta refuses empty parameters).
+const NO_LINK: &str = "—";
+
+/// The pace of WhatsApp news: `per_second` overall (clamped to 1..=1,000), one
+/// message per second to one citizen.
+pub fn whatsapp_limits(per_second: u32) -> Limits {
+    Limits {
+        per_second: per_second.clamp(1, MAX_WHATSAPP_RATE),
+        per_chat_per_second: 1,
+        per_group_per_minute: 20,
+    }
+}
+
+/// Sends news through the WhatsApp Cloud API. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct WhatsAppSender {
+    news: NewsSender,
+    templates: NewsTemplates,
+}
+
+impl WhatsAppSender {
+    /// A sender for `config`, reading the 24-hour window from and recording deliveries
+    /// (`whatsapp_deliveries`) in `pool`.
+    pub fn new(config: &WhatsAppConfig, pool: PgPool) -> Result<WhatsAppSender, RelayError> {
+        let news = NewsSender::new(config, pool).map_err(|e| RelayError::Config(e.to_string()))?;
+        Ok(WhatsAppSender {
+            news,
+            templates: config.news_templates.clone(),
+        })
+    }
+
+    /// The topic whose template goes outside the window: the first of `topics` with a
+    /// template, else the first (which then fails with its name).
+    fn topic<'a>(&self, topics: &'a [String]) -> &'a str {
+        topics
+            .iter()
+            .find(|t| self.templates.get(t).is_some())
+            .or(topics.first())
+            .map_or("", String::as_str)
+    }
+}
+
+/// The template's body parameters: the title (or the text's first line) and the link.
+fn params(delivery: &Delivery<'_>) -> Vec<String> {
+    let title = match delivery.title {
+        Some(title) if !title.trim().is_empty() => title.to_owned(),
+        _ => html_to_plain(delivery.text)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or(NO_LINK)
+            .to_owned(),
+    };
+    let link = delivery
+        .link
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or(NO_LINK);
+    vec![title, link.to_owned()]
+}
+
+/// What the worker does about a Cloud API error.
+fn classify(err: whatsapp::SendError) -> SendError {
+    use whatsapp::SendError as Wa;
+    match err {
+        Wa::RateLimited {
+            code: PAIR_RATE_LIMIT,
+            retry_after,
+        } => SendError::Deferred(retry_after),
+        Wa::RateLimited { retry_after, .. } => SendError::RetryAfter(retry_after),
+        Wa::Retryable { reason } => SendError::Transient(reason),
+        Wa::Permanent {
+            code: INVALID_TOKEN,
+            reason,
+        } => SendError::Transient(format!("Graph error {INVALID_TOKEN}: {reason}")),
+        Wa::Permanent { code, reason } => {
+            SendError::Permanent(format!("Graph error {code}: {reason}"))
+        }
+        err @ (Wa::NoTemplate { .. } | Wa::OutsideWindow { .. }) => {
+            SendError::Permanent(err.to_string())
+        }
+    }
+}
+
+impl Sender for WhatsAppSender {
+    fn channel(&self) -> &str {
+        "whatsapp"
+    }
+
+    async fn send(&self, delivery: &Delivery<'_>) -> Result<String, SendError> {
+        let params = params(delivery);
+        let message = NewsMessage {
+            topic: self.topic(delivery.topics),
+            html: delivery.text,
+            params: &params,
+        };
+        self.news
+            .deliver(delivery.recipient, &message, chrono::Utc::now())
+            .await
+            .map(|delivered| delivered.wamid)
+            .map_err(classify)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::channel::whatsapp::SendError as Wa;
+
+    #[test]
+    fn cloud_api_errors_become_what_the_worker_does() {
+        let after = Duration::from_secs(5);
+        assert_eq!(
+            classify(Wa::RateLimited {
+                code: 130_429,
+                retry_after: after
+            }),
+            SendError::RetryAfter(after)
+        );
+        assert_eq!(
+            classify(Wa::RateLimited {
+                code: PAIR_RATE_LIMIT,
+                retry_after: after
+            }),
+            SendError::Deferred(after)
+        );
+        assert_eq!(
+            classify(Wa::Permanent {
+                code: 131_026,
+                reason: "Message undeliverable".into()
+            }),
+            SendError::Permanent("Graph error 131026: Message undeliverable".into())
+        );
+        assert!(matches!(
+            classify(Wa::Permanent {
+                code: INVALID_TOKEN,
+                reason: "expired".into()
+            }),
+            SendError::Transient(_)
+        ));
+        assert!(matches!(
+            classify(Wa::NoTemplate { topic: "concorsi".into() }),
+            SendError::Permanent(r) if r.contains("no template") && r.contains("concorsi")
+        ));
+        assert!(matches!(
+            classify(Wa::Retryable {
+                reason: "HTTP 503".into()
+            }),
+            SendError::Transient(_)
+        ));
+    }
+
+    #[test]
+    fn template_parameters_are_the_title_and_the_link() {
+        let topics = ["maturita".to_owned()];
+        let mut delivery = Delivery {
+            recipient: "39333",
+            text: "<b>Prima prova</b>\n\nIl 16 giugno.",
+            lang: "it",
+            topics: &topics,
+            title: Some("Prima prova"),
+            link: Some("https://www.mim.gov.it/"),
+        };
+        assert_eq!(
+            params(&delivery),
+            ["Prima prova", "https://www.mim.gov.it/"]
+        );
+        delivery.title = None;
+        delivery.link = None;
+        assert_eq!(params(&delivery), ["Prima prova", NO_LINK]);
+    }
+
+    #[test]
+    fn the_pace_is_whatsapps_own() {
+        assert_eq!(whatsapp_limits(DEFAULT_WHATSAPP_RATE).per_second, 80);
+        assert_eq!(whatsapp_limits(0).per_second, 1);
+        assert_eq!(whatsapp_limits(5_000).per_second, MAX_WHATSAPP_RATE);
+    }
+}
