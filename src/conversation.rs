@@ -79,6 +79,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
         let dialogues = self.dialogues.get();
+        let began = std::time::Instant::now();
         for attempt in 0..MAX_CONFLICTS {
             let stored = self.citizens.load(key).await?;
             let expected_version = stored.as_ref().map(|s| s.version);
@@ -103,7 +104,17 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                 transcript: &transcript,
             };
             match self.citizens.commit(key, record).await? {
-                Committed::Saved => return Ok(turn),
+                Committed::Saved => {
+                    let channel = key.channel.clone();
+                    metrics::counter!("sportello_turns_total", "channel" => channel.clone())
+                        .increment(1);
+                    metrics::histogram!("sportello_turn_seconds", "channel" => channel)
+                        .record(began.elapsed().as_secs_f64());
+                    if !turn.understood {
+                        metrics::counter!("sportello_fallbacks_total").increment(1);
+                    }
+                    return Ok(turn);
+                }
                 Committed::Conflict => {
                     tracing::debug!(
                         attempt,

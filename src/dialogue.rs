@@ -12,6 +12,7 @@ mod model;
 mod pattern;
 mod raw;
 mod template;
+pub mod watch;
 
 pub use check::{
     TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS,

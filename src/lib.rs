@@ -10,6 +10,7 @@
 //! - [`store`]: storage traits and their in-memory implementation.
 //! - [`conversation`]: one turn: load session → engine → effects → save.
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
+//! - [`ops`]: health, readiness and Prometheus metrics for operators.
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
 //! - [`shutdown`]: one stop signal for everything a process runs.
 //! - [`transcript`]: conversation tests run by `sportello test`.
@@ -20,6 +21,7 @@ pub mod content;
 pub mod conversation;
 pub mod dialogue;
 pub mod engine;
+pub mod ops;
 pub mod relay;
 pub mod shutdown;
 pub mod store;

@@ -146,3 +146,35 @@ async fn bundled_dialogues_are_not_reloaded() {
     );
     assert!(matches!(bot.live().reload(), Err(ReloadError::Bundled)));
 }
+
+#[tokio::test]
+async fn a_saved_file_is_picked_up_by_the_watcher() {
+    use sportello::dialogue::watch::{self, WatchMode};
+    for mode in [WatchMode::Auto, WatchMode::Poll] {
+        let dir = editable_copy();
+        let bot = running(dir.path());
+        let (stop, shutdown) = sportello::shutdown::channel();
+        let Some(watcher) = watch::spawn(bot.live().clone(), mode, shutdown) else {
+            panic!("{mode:?}: nothing watched")
+        };
+        let before = bot.dialogues().version.clone();
+        edit(
+            dir.path(),
+            "main.yaml",
+            "Ciao! Come posso aiutarti?",
+            "Salve!",
+        );
+        let mut reloaded = false;
+        for _ in 0..300 {
+            if bot.dialogues().version != before {
+                reloaded = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(reloaded, "{mode:?}: the change was never picked up");
+        assert!(say(&bot, "/start").await.contains("Salve!"));
+        stop.fire();
+        assert!(watcher.await.is_ok());
+    }
+}

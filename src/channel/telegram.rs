@@ -332,6 +332,7 @@ impl<C: ContentSource, S: CitizenStore> Service<C, S> {
             tracing::debug!(update = update.id.0, "duplicate update dropped");
             return;
         }
+        metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
         match classify(&update, &self.username) {
             Event::Ignore => {}
             Event::Blocked { chat, blocked } => {

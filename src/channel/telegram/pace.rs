@@ -133,7 +133,10 @@ impl Pace {
             self.wait_out_freeze().await;
             {
                 let _turn = self.overall_queue.lock().await;
-                self.overall.until_ready().await;
+                if self.overall.check().is_err() {
+                    metrics::counter!("sportello_rate_limit_waits_total").increment(1);
+                    self.overall.until_ready().await;
+                }
             }
             match keyed.check_key(&chat) {
                 // A 429 may have arrived while this message waited its turn.

@@ -67,6 +67,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Service<C, S> {
                 lang,
                 kind,
             } => {
+                metrics::counter!("sportello_updates_total", "channel" => "whatsapp").increment(1);
                 let span =
                     tracing::info_span!("turn", channel = "whatsapp", chat = %log_id(&wa_id));
                 self.message(&wamid, &wa_id, sent_at, lang, kind)
