@@ -12,10 +12,12 @@
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
 //! - [`ops`]: health, readiness and Prometheus metrics for operators.
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
+//! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
 //! - [`shutdown`]: one stop signal for everything a process runs.
 //! - [`transcript`]: conversation tests run by `sportello test`.
 //! - [`yaml`]: reading staff-written YAML with locations.
 
+pub mod admin;
 pub mod channel;
 pub mod content;
 pub mod conversation;
