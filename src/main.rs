@@ -14,6 +14,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines for people (human) or for log collectors (json), on stderr.
+    #[arg(long, global = true, env = "SPORTELLO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -123,6 +132,9 @@ struct ServeArgs {
     /// Turns processed at once across all chats.
     #[arg(long, env = "SPORTELLO_MAX_IN_FLIGHT", default_value_t = 64)]
     max_in_flight: usize,
+    /// How dialogue changes are noticed: auto (file events, else polling), poll, off.
+    #[arg(long, env = "SPORTELLO_WATCH", default_value = "auto")]
+    watch: sportello::dialogue::watch::WatchMode,
     #[command(flatten)]
     transcripts: TranscriptArgs,
     #[command(flatten)]
@@ -353,13 +365,16 @@ fn main() -> ExitCode {
         Command::Serve(_) => "info",
         _ => "warn",
     };
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Human => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -19,11 +19,33 @@ fn start_serve(pool: &PgPool, fake: &FakeTelegram) -> std::process::Child {
         .env("DATABASE_URL", url_of(pool))
         .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
         .env("TELEGRAM_API_URL", fake.url.as_str())
+        // Any free port: tests run side by side.
+        .env("SPORTELLO_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start serve: {e}"))
+}
+
+/// A free port on loopback for a `serve` the test talks HTTP to.
+fn free_addr() -> std::net::SocketAddr {
+    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(addr) => addr,
+        Err(err) => panic!("no free port: {err}"),
+    }
+}
+
+/// GETs `url` until it answers; its status and body.
+async fn get_when_up(client: &reqwest::Client, url: &str) -> (u16, String) {
+    for _ in 0..150 {
+        if let Ok(response) = client.get(url).send().await {
+            let status = response.status().as_u16();
+            return (status, response.text().await.unwrap_or_default());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} never answered")
 }
 
 /// Presses the button of the last message to `chat` whose label contains `label`.
@@ -166,10 +188,7 @@ async fn a_subscriber_gets_the_news_of_their_topic_once_from_serve(pool: PgPool)
 async fn serve_answers_whatsapp_on_the_same_listener(pool: PgPool) {
     let telegram = FakeTelegram::start().await;
     let whatsapp = FakeWhatsApp::start().await;
-    let listen = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr,
-        Err(err) => panic!("no free port: {err}"),
-    };
+    let listen = free_addr();
     let secret = "serve-app-secret";
     let child = Command::new(env!("CARGO_BIN_EXE_sportello"))
         .arg("serve")
@@ -239,10 +258,185 @@ async fn serve_answers_whatsapp_on_the_same_listener(pool: PgPool) {
     let sent = whatsapp.wait_for(citizen, 1).await;
     assert!(sent[0].text.contains("sportello digitale"), "{sent:#?}");
     assert_eq!(sent[0].kind, "list", "four buttons make a list");
+
+    // News reaches the WhatsApp subscriber through serve's WhatsApp relay worker (as
+    // text: the citizen has just written).
+    let subscribed = sqlx::query(
+        "INSERT INTO subscribers (channel, chat, topics) VALUES ('whatsapp', $1, '{maturita}')",
+    )
+    .bind(citizen)
+    .execute(&pool)
+    .await;
+    assert!(subscribed.is_ok(), "{subscribed:?}");
+    let out = staff(
+        &pool,
+        &[
+            "news",
+            "add",
+            "--title",
+            "Calendario prove 2027",
+            "--body",
+            "Testo",
+            "--topic",
+            "maturita",
+            "--publish",
+        ],
+    );
+    assert!(out.contains("1 subscriber deliveries"), "{out}");
+    let sent = whatsapp.wait_for(citizen, 2).await;
+    assert_eq!(sent[1].kind, "text");
+    assert!(sent[1].text.contains("Calendario prove 2027"), "{sent:#?}");
     let output = stop(child).await;
     assert!(
         !output.contains(citizen),
         "phone numbers stay out of info logs"
     );
     assert!(!output.contains(secret));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_dialogue_edit_is_live_without_a_restart_and_a_broken_one_changes_nothing(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
+        if entry.path().is_file() {
+            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
+        }
+    }
+    let main = dir.path().join("main.yaml");
+    let original = std::fs::read_to_string(&main).unwrap_or_default();
+    let listen = free_addr();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url_of(&pool))
+        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
+        .env("TELEGRAM_API_URL", fake.url.as_str())
+        .env("SPORTELLO_LISTEN", listen.to_string())
+        .env("SPORTELLO_DIALOGUES", dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+    // What serve logs, read as it comes.
+    let logged = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    if let Some(stderr) = child.stderr.take() {
+        let logged = std::sync::Arc::clone(&logged);
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(mut all) = logged.lock() {
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+            }
+        });
+    }
+    let client = reqwest::Client::new();
+    let health = format!("http://{listen}/healthz");
+    let (status, first) = get_when_up(&client, &health).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        get_when_up(&client, &format!("http://{listen}/readyz"))
+            .await
+            .0,
+        200
+    );
+
+    fake.send_text(51, "/start");
+    assert!(
+        fake.wait_for(51, 1).await[0]
+            .text
+            .contains("sportello digitale")
+    );
+
+    // A text edit: live for the next message, no restart.
+    let edited = original.replace("Sono lo sportello digitale", "Sono lo sportello rinnovato");
+    assert_ne!(edited, original);
+    if let Err(err) = std::fs::write(&main, &edited) {
+        panic!("{err}");
+    }
+    let mut version = first.clone();
+    for _ in 0..150 {
+        version = get_when_up(&client, &health).await.1;
+        if version != first {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_ne!(version, first, "the edit was never picked up");
+    fake.send_text(51, "/start");
+    let sent = fake.wait_for(51, 2).await;
+    assert!(
+        sent[1].text.contains("sportello rinnovato"),
+        "{}",
+        sent[1].text
+    );
+
+    // A broken edit: reported with its line, nothing changes live.
+    let broken = edited.replace("goto: maturita }", "goto: maturta }");
+    assert_ne!(broken, edited);
+    if let Err(err) = std::fs::write(&main, &broken) {
+        panic!("{err}");
+    }
+    let mut reported = false;
+    for _ in 0..150 {
+        if logged
+            .lock()
+            .is_ok_and(|l| l.contains("main.yaml:") && l.contains("maturta"))
+        {
+            reported = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        reported,
+        "{}",
+        logged.lock().map(|l| l.clone()).unwrap_or_default()
+    );
+    assert_eq!(
+        get_when_up(&client, &health).await.1,
+        version,
+        "still the edited version"
+    );
+    fake.send_text(51, "/start");
+    assert!(
+        fake.wait_for(51, 3).await[2]
+            .text
+            .contains("sportello rinnovato")
+    );
+
+    let (status, metrics) = get_when_up(&client, &format!("http://{listen}/metrics")).await;
+    assert_eq!(status, 200);
+    for name in [
+        "sportello_updates_total",
+        "sportello_turns_total",
+        "sportello_turn_seconds",
+        "sportello_dialogue_reloads_total",
+        "sportello_outbox_depth",
+    ] {
+        assert!(metrics.contains(name), "{name} missing:\n{metrics}");
+    }
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let mut exited = None;
+    for _ in 0..150 {
+        if let Ok(Some(status)) = child.try_wait() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "serve did not stop cleanly"
+    );
 }

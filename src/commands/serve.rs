@@ -14,12 +14,15 @@ use anyhow::Context;
 use sportello::channel::telegram::{Pace, TelegramChannel, TelegramConfig};
 use sportello::channel::whatsapp::{NewsTemplates, WhatsApp, WhatsAppConfig};
 use sportello::conversation::Conversation;
+use sportello::dialogue::Live;
+use sportello::dialogue::watch;
+use sportello::ops::{self, OpsState};
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
 use super::relay::{telegram_limits, telegram_worker, whatsapp_worker};
 use super::runtime;
-use super::staff::load_or_report;
+use super::staff::{dialogue_dir, load_or_report};
 use crate::{ServeArgs, WhatsAppArgs};
 
 /// The most messages per second the Cloud API allows a number.
@@ -39,10 +42,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_in_flight: args.max_in_flight,
         limits,
     };
+    let metrics = ops::install_metrics()?;
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
         let retention = store.spawn_retention(args.transcripts.retention_days);
-        let conversation = Conversation::new(dialogues, store.clone(), store.clone())
+        let live = Live::new(dialogues, dialogue_dir(args.dialogues.as_deref()));
+        let conversation = Conversation::new(live.clone(), store.clone(), store.clone())
             .with_transcripts(args.transcripts.transcripts);
         let (trigger, stop) = shutdown::channel();
         tokio::spawn(async move {
@@ -50,6 +55,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             tracing::info!("stopping: no new updates; finishing the work in flight");
             trigger.fire();
         });
+        // Staff edits go live without a restart: on save, on SIGHUP, or by the admin API.
+        let watcher = watch::spawn(live.clone(), args.watch, stop.clone());
+        let hangup = reload_on_hangup(live.clone(), stop.clone());
 
         // Replies and news share one pace, so Telegram's limits hold for the bot.
         let pace = Arc::new(Pace::new(limits));
@@ -70,7 +78,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             None => None,
         };
 
-        let mut routes = axum::Router::new();
+        let mut routes = ops::router(OpsState {
+            pool: store.pool().clone(),
+            dialogues: live.clone(),
+            metrics: Some(metrics),
+        });
         let whatsapp = match &whatsapp_config {
             Some(config) => {
                 let whatsapp = WhatsApp::new(config, conversation.clone(), store.pool().clone())?;
@@ -99,9 +111,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         };
 
-        if let Some(http) = http
-            && let Ok(Err(err)) = http.await
-        {
+        if let Ok(Err(err)) = http.await {
             tracing::warn!("HTTP listener: {err}");
         }
         if let Some((retention, whatsapp)) = whatsapp {
@@ -116,31 +126,61 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         retention.abort();
+        hangup.abort();
+        if let Some(watcher) = watcher {
+            let _ = watcher.await;
+        }
         tracing::info!("stopped");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Serves `routes` on the listener until `stop`; nothing is bound when there are no
-/// routes (long polling without WhatsApp).
+/// Reloads the dialogues on every SIGHUP until `stop`.
+fn reload_on_hangup(live: Live, stop: shutdown::Shutdown) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+                return;
+            };
+            let stopped = stop.wait();
+            tokio::pin!(stopped);
+            loop {
+                tokio::select! {
+                    () = &mut stopped => return,
+                    Some(()) = hangups.recv() => {
+                        tracing::info!("SIGHUP: reloading the dialogues");
+                        let live = live.clone();
+                        let _ = tokio::task::spawn_blocking(move || live.reload_and_log()).await;
+                    }
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (live, stop);
+        }
+    })
+}
+
+/// Serves `routes` on the listener until `stop`.
 async fn serve_http(
     args: &ServeArgs,
     routes: axum::Router,
     stop: shutdown::Shutdown,
-) -> anyhow::Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>> {
-    if !routes.has_routes() {
-        return Ok(None);
-    }
+) -> anyhow::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(listen = %args.listen, "HTTP listener");
-    Ok(Some(tokio::spawn(async move {
+    let bound = listener.local_addr().unwrap_or(args.listen);
+    tracing::info!(listen = %bound, "HTTP listener: /healthz, /readyz, /metrics and webhooks");
+    Ok(tokio::spawn(async move {
         axum::serve(listener, routes)
             .with_graceful_shutdown(stop.wait())
             .await
-    })))
+    }))
 }
 
 /// The WhatsApp settings, when `WHATSAPP_TOKEN` is set; every missing companion value

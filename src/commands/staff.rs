@@ -121,14 +121,23 @@ pub fn graph(dir: Option<&Path>, format: GraphFormat) -> anyhow::Result<ExitCode
 
 /// Loads `dir`, or ./dialogues, or the bundled dialogues, in that order.
 pub fn load(dir: Option<&Path>) -> (Option<Dialogues>, Report) {
-    let files: Result<Vec<SourceFile>, Report> = match dir {
-        Some(dir) => dialogue::read_dir(dir),
-        None if Path::new("dialogues").is_dir() => dialogue::read_dir(Path::new("dialogues")),
+    let files: Result<Vec<SourceFile>, Report> = match dialogue_dir(dir) {
+        Some(dir) => dialogue::read_dir(&dir),
         None => Ok(dialogue::bundled_files()),
     };
     match files {
         Ok(files) => dialogue::load(&files),
         Err(report) => (None, report),
+    }
+}
+
+/// The directory the dialogues come from: `dir`, else `./dialogues` when it exists;
+/// `None` means the dialogues built into the binary.
+pub fn dialogue_dir(dir: Option<&Path>) -> Option<std::path::PathBuf> {
+    match dir {
+        Some(dir) => Some(dir.to_path_buf()),
+        None if Path::new("dialogues").is_dir() => Some("dialogues".into()),
+        None => None,
     }
 }
 
