@@ -440,3 +440,67 @@ async fn a_dialogue_edit_is_live_without_a_restart_and_a_broken_one_changes_noth
         "serve did not stop cleanly"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_admin_api_refuses_without_a_token_and_publishes_with_one(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let listen = free_addr();
+    let token = "admin-token-0123456789abcdef";
+    let child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url_of(&pool))
+        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
+        .env("TELEGRAM_API_URL", fake.url.as_str())
+        .env("SPORTELLO_LISTEN", listen.to_string())
+        .env("SPORTELLO_ADMIN_TOKENS", token)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+    let client = reqwest::Client::new();
+    let (status, _) = get_when_up(&client, &format!("http://{listen}/readyz")).await;
+    assert_eq!(status, 200);
+    // A subscriber of `maturita` (serve has migrated the database by now).
+    let inserted = sqlx::query(
+        "INSERT INTO subscribers (channel, chat, topics) VALUES ('telegram', '71', '{maturita}')",
+    )
+    .execute(&pool)
+    .await;
+    assert!(inserted.is_ok(), "{inserted:?}");
+
+    let news = format!("http://{listen}/admin/news");
+    let item = serde_json::json!({
+        "title": "Prove suppletive", "body": "Le date.", "topics": ["maturita"], "publish": true
+    });
+    let refused = client.post(&news).json(&item).send().await;
+    assert_eq!(refused.map(|r| r.status().as_u16()).ok(), Some(401));
+    let wrong = client
+        .post(&news)
+        .bearer_auth("not-the-token-at-all")
+        .json(&item)
+        .send()
+        .await;
+    assert_eq!(wrong.map(|r| r.status().as_u16()).ok(), Some(401));
+    assert!(
+        fake.sent_to(71).is_empty(),
+        "nothing published without the token"
+    );
+    let created = client
+        .post(&news)
+        .bearer_auth(token)
+        .json(&item)
+        .send()
+        .await;
+    assert_eq!(created.map(|r| r.status().as_u16()).ok(), Some(201));
+    let sent = fake.wait_for(71, 1).await;
+    assert!(
+        sent[0].text.contains("Prove suppletive"),
+        "{}",
+        sent[0].text
+    );
+
+    let output = stop(child).await;
+    assert!(!output.contains(token), "admin tokens never reach the logs");
+}
