@@ -135,6 +135,12 @@ struct ServeArgs {
     /// How dialogue changes are noticed: auto (file events, else polling), poll, off.
     #[arg(long, env = "SPORTELLO_WATCH", default_value = "auto")]
     watch: sportello::dialogue::watch::WatchMode,
+    /// Bearer tokens for the admin API under /admin (comma-separated, at least 16
+    /// characters each); none disables it.
+    #[arg(long, env = "SPORTELLO_ADMIN_TOKENS", hide_env_values = true)]
+    admin_tokens: Option<String>,
+    #[command(flatten)]
+    channels: ChannelArgs,
     #[command(flatten)]
     transcripts: TranscriptArgs,
     #[command(flatten)]

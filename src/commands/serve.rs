@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use sportello::admin::{self, AdminState, AdminTokens};
 use sportello::channel::telegram::{Pace, TelegramChannel, TelegramConfig};
 use sportello::channel::whatsapp::{NewsTemplates, WhatsApp, WhatsAppConfig};
 use sportello::conversation::Conversation;
@@ -41,6 +42,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         max_in_flight: args.max_in_flight,
         limits,
+    };
+    let admin_tokens = match &args.admin_tokens {
+        Some(tokens) => AdminTokens::from_str(tokens).context("SPORTELLO_ADMIN_TOKENS")?,
+        None => AdminTokens::none(),
     };
     let metrics = ops::install_metrics()?;
     runtime()?.block_on(async {
@@ -82,7 +87,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             pool: store.pool().clone(),
             dialogues: live.clone(),
             metrics: Some(metrics),
-        });
+        })
+        .merge(admin::router(AdminState::new(
+            store.clone(),
+            live.clone(),
+            args.channels.telegram_channels.clone(),
+            admin_tokens,
+        )));
         let whatsapp = match &whatsapp_config {
             Some(config) => {
                 let whatsapp = WhatsApp::new(config, conversation.clone(), store.pool().clone())?;
