@@ -46,7 +46,7 @@ use axum::middleware::from_fn_with_state;
 use crate::dialogue::Live;
 use crate::store::pg::PgStore;
 
-pub use auth::{AdminTokens, TokensError};
+pub use auth::{AdminTokens, MIN_TOKEN_LEN, TokensError};
 pub use error::ApiError;
 
 /// The path every admin route starts with.
