@@ -2,6 +2,7 @@
 //! commands (`data`). Each returns an exit code or an error for `main` to print.
 
 mod data;
+mod health;
 mod relay;
 mod serve;
 mod staff;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Citizen(command) => data::citizen(command),
         Command::Relay(args) => relay::relay(args),
         Command::Unanswered { db, limit } => data::unanswered(&db, limit),
+        Command::Healthcheck { listen } => health::check(listen),
     }
 }
 

@@ -70,6 +70,13 @@ enum Command {
     /// Send what the outbox holds (news to subscribers and channels: Telegram, and
     /// WhatsApp when `WHATSAPP_TOKEN` is set) until stopped.
     Relay(RelayArgs),
+    /// Ask a running `serve` whether it is ready (for container health checks); exit 0
+    /// when it is, 1 when not.
+    Healthcheck {
+        /// The listener `serve` uses.
+        #[arg(long, env = "SPORTELLO_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
     /// Citizen questions the bot did not understand, newest first.
     Unanswered {
         #[command(flatten)]

@@ -462,6 +462,11 @@ async fn the_admin_api_refuses_without_a_token_and_publishes_with_one(pool: PgPo
     let client = reqwest::Client::new();
     let (status, _) = get_when_up(&client, &format!("http://{listen}/readyz")).await;
     assert_eq!(status, 200);
+    // The container health check says the same.
+    let health = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["healthcheck", "--listen", &listen.to_string()])
+        .output();
+    assert!(health.is_ok_and(|o| o.status.success()));
     // A subscriber of `maturita` (serve has migrated the database by now).
     let inserted = sqlx::query(
         "INSERT INTO subscribers (channel, chat, topics) VALUES ('telegram', '71', '{maturita}')",
