@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fake_telegram::{FakeTelegram, Fault, Sent};
+use common::worker::{start, status};
 use sportello::channel::telegram::{Limits, Pace};
 use sportello::dialogue::{self, Dialogues};
 use sportello::relay::{
@@ -15,8 +16,6 @@ use sportello::relay::{
 };
 use sportello::store::pg::{NewNews, PgStore};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 type Sender = Paced<TelegramSender>;
 
@@ -97,54 +96,6 @@ async fn publish(pool: &PgPool, key: &str, options: &PublishOptions) -> relay::P
     match relay::publish(pool, &dialogues(), key, options).await {
         Ok(published) => published,
         Err(err) => panic!("publish: {err}"),
-    }
-}
-
-async fn status(pool: &PgPool, key: &str) -> NewsStatus {
-    match relay::news_status(pool, key).await {
-        Ok(status) => status,
-        Err(err) => panic!("status: {err}"),
-    }
-}
-
-/// A worker running in the background, and its off switch.
-struct Running {
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), RelayError>>,
-}
-
-fn start(pool: &PgPool, sender: Sender, config: WorkerConfig) -> Running {
-    let worker = Worker::new(pool.clone(), sender, config);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        worker
-            .run(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Running {
-        stop: Some(stop),
-        task,
-    }
-}
-
-impl Running {
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.await {
-            Ok(Ok(())) => {}
-            other => panic!("the worker did not stop cleanly: {other:?}"),
-        }
-    }
-
-    /// Ends the worker where it stands, as a killed process would: nothing recorded,
-    /// leases left to run out.
-    async fn kill(self) {
-        self.task.abort();
-        let _ = self.task.await;
     }
 }
 

@@ -13,19 +13,18 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::fake_telegram::FakeTelegram;
 use common::fake_whatsapp::{FakeWhatsApp, PHONE_NUMBER_ID, TOKEN};
+use common::worker::{start, status};
 use serde_json::{Value, json};
 use sportello::channel::telegram::{Limits, Pace};
 use sportello::channel::whatsapp::{self, WhatsApp, WhatsAppConfig};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues};
 use sportello::relay::{
-    self, NewsStatus, Paced, PublishOptions, RelayError, Sender, TelegramSender, WhatsAppSender,
-    Worker, WorkerConfig, whatsapp_limits,
+    self, NewsStatus, Paced, PublishOptions, Sender, TelegramSender, WhatsAppSender, Worker,
+    WorkerConfig, whatsapp_limits,
 };
 use sportello::store::pg::{NewNews, PgStore};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 const SECRET: &str = "test-app-secret";
@@ -150,47 +149,6 @@ async fn publish(pool: &PgPool, key: &str) -> relay::Published {
     match relay::publish(pool, &dialogues(), key, &options).await {
         Ok(published) => published,
         Err(err) => panic!("publish: {err}"),
-    }
-}
-
-/// A worker running in the background, and its off switch.
-struct Running {
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), RelayError>>,
-}
-
-fn start<S: Sender>(pool: &PgPool, sender: S, config: WorkerConfig) -> Running {
-    let worker = Worker::new(pool.clone(), sender, config);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        worker
-            .run(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Running {
-        stop: Some(stop),
-        task,
-    }
-}
-
-impl Running {
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.await {
-            Ok(Ok(())) => {}
-            other => panic!("the worker did not stop cleanly: {other:?}"),
-        }
-    }
-}
-
-async fn status(pool: &PgPool, key: &str) -> NewsStatus {
-    match relay::news_status(pool, key).await {
-        Ok(status) => status,
-        Err(err) => panic!("status: {err}"),
     }
 }
 

@@ -11,21 +11,32 @@ use common::fake_whatsapp::{self, FakeWhatsApp};
 use common::url_of;
 use sqlx::PgPool;
 
-/// Starts `serve` on the database of `pool`, talking to `fake`.
-fn start_serve(pool: &PgPool, fake: &FakeTelegram) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_sportello"))
+/// `serve` on the database of `pool`, talking to the Bot API at `telegram`, listening
+/// on `listen`; tests add their own settings before spawning it.
+fn serve_command(pool: &PgPool, telegram: &reqwest::Url, listen: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    command
         .arg("serve")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("DATABASE_URL", url_of(pool))
         .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
-        .env("TELEGRAM_API_URL", fake.url.as_str())
-        // Any free port: tests run side by side.
-        .env("SPORTELLO_LISTEN", "127.0.0.1:0")
+        .env("TELEGRAM_API_URL", telegram.as_str())
+        .env("SPORTELLO_LISTEN", listen)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn spawn(command: &mut Command) -> std::process::Child {
+    command
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start serve: {e}"))
+}
+
+/// Starts `serve` on the database of `pool`, talking to `fake`, on any free port.
+fn start_serve(pool: &PgPool, fake: &FakeTelegram) -> std::process::Child {
+    spawn(&mut serve_command(pool, &fake.url, "127.0.0.1:0"))
 }
 
 /// A free port on loopback for a `serve` the test talks HTTP to.
@@ -190,23 +201,14 @@ async fn serve_answers_whatsapp_on_the_same_listener(pool: PgPool) {
     let whatsapp = FakeWhatsApp::start().await;
     let listen = free_addr();
     let secret = "serve-app-secret";
-    let child = Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .arg("serve")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", url_of(&pool))
-        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
-        .env("TELEGRAM_API_URL", telegram.url.as_str())
-        .env("SPORTELLO_LISTEN", listen.to_string())
-        .env("WHATSAPP_TOKEN", fake_whatsapp::TOKEN)
-        .env("WHATSAPP_PHONE_NUMBER_ID", fake_whatsapp::PHONE_NUMBER_ID)
-        .env("WHATSAPP_APP_SECRET", secret)
-        .env("WHATSAPP_VERIFY_TOKEN", "serve-verify")
-        .env("WHATSAPP_API_URL", whatsapp.url.as_str())
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+    let child = spawn(
+        serve_command(&pool, &telegram.url, &listen.to_string())
+            .env("WHATSAPP_TOKEN", fake_whatsapp::TOKEN)
+            .env("WHATSAPP_PHONE_NUMBER_ID", fake_whatsapp::PHONE_NUMBER_ID)
+            .env("WHATSAPP_APP_SECRET", secret)
+            .env("WHATSAPP_VERIFY_TOKEN", "serve-verify")
+            .env("WHATSAPP_API_URL", whatsapp.url.as_str()),
+    );
     let webhook = format!("http://{listen}/whatsapp/webhook");
     let client = reqwest::Client::new();
     // The listener is up once the handshake answers.
@@ -307,19 +309,9 @@ async fn a_dialogue_edit_is_live_without_a_restart_and_a_broken_one_changes_noth
     let main = dir.path().join("main.yaml");
     let original = std::fs::read_to_string(&main).unwrap_or_default();
     let listen = free_addr();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .arg("serve")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", url_of(&pool))
-        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
-        .env("TELEGRAM_API_URL", fake.url.as_str())
-        .env("SPORTELLO_LISTEN", listen.to_string())
-        .env("SPORTELLO_DIALOGUES", dir.path())
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+    let mut child = spawn(
+        serve_command(&pool, &fake.url, &listen.to_string()).env("SPORTELLO_DIALOGUES", dir.path()),
+    );
     // What serve logs, read as it comes.
     let logged = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     if let Some(stderr) = child.stderr.take() {
@@ -446,19 +438,9 @@ async fn the_admin_api_refuses_without_a_token_and_publishes_with_one(pool: PgPo
     let fake = FakeTelegram::start().await;
     let listen = free_addr();
     let token = "admin-token-0123456789abcdef";
-    let child = Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .arg("serve")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", url_of(&pool))
-        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
-        .env("TELEGRAM_API_URL", fake.url.as_str())
-        .env("SPORTELLO_LISTEN", listen.to_string())
-        .env("SPORTELLO_ADMIN_TOKENS", token)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start serve: {e}"));
+    let child = spawn(
+        serve_command(&pool, &fake.url, &listen.to_string()).env("SPORTELLO_ADMIN_TOKENS", token),
+    );
     let client = reqwest::Client::new();
     let (status, _) = get_when_up(&client, &format!("http://{listen}/readyz")).await;
     assert_eq!(status, 200);
