@@ -491,3 +491,54 @@ async fn the_admin_api_refuses_without_a_token_and_publishes_with_one(pool: PgPo
     let output = stop(child).await;
     assert!(!output.contains(token), "admin tokens never reach the logs");
 }
+
+#[sqlx::test(migrations = false)]
+async fn sighup_reloads_the_dialogues(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
+        if entry.path().is_file() {
+            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
+        }
+    }
+    let listen = free_addr();
+    let child = spawn(
+        serve_command(&pool, &fake.url, &listen.to_string())
+            .env("SPORTELLO_DIALOGUES", dir.path())
+            // Only the signal reloads.
+            .env("SPORTELLO_WATCH", "off"),
+    );
+    let client = reqwest::Client::new();
+    let health = format!("http://{listen}/healthz");
+    let (_, first) = get_when_up(&client, &health).await;
+    let main = dir.path().join("main.yaml");
+    let text = std::fs::read_to_string(&main).unwrap_or_default();
+    let edited = text.replace(
+        "Sono lo sportello digitale",
+        "Sono lo sportello del segnale",
+    );
+    assert_ne!(edited, text);
+    if let Err(err) = std::fs::write(&main, edited) {
+        panic!("{err}");
+    }
+    let pid = child.id().to_string();
+    let mut reloaded = false;
+    for _ in 0..100 {
+        // Repeated: the signal handler may not be installed yet at the first one.
+        let _ = Command::new("kill").args(["-HUP", &pid]).status();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if get_when_up(&client, &health).await.1 != first {
+            reloaded = true;
+            break;
+        }
+    }
+    assert!(reloaded, "SIGHUP never reloaded the dialogues");
+    fake.send_text(81, "/start");
+    assert!(
+        fake.wait_for(81, 1).await[0]
+            .text
+            .contains("sportello del segnale")
+    );
+    stop(child).await;
+}

@@ -147,14 +147,20 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reloads the dialogues on every SIGHUP until `stop`.
+/// Reloads the dialogues on every SIGHUP until `stop`. The signal is taken over before
+/// this returns, so from then on a SIGHUP never ends the process.
 fn reload_on_hangup(live: Live, stop: shutdown::Shutdown) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-                return;
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let hangups = signal(SignalKind::hangup());
+        tokio::spawn(async move {
+            let mut hangups = match hangups {
+                Ok(hangups) => hangups,
+                Err(err) => {
+                    tracing::warn!("SIGHUP cannot reload the dialogues: {err}");
+                    return;
+                }
             };
             let stopped = stop.wait();
             tokio::pin!(stopped);
@@ -168,12 +174,13 @@ fn reload_on_hangup(live: Live, stop: shutdown::Shutdown) -> tokio::task::JoinHa
                     }
                 }
             }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = (live, stop);
-        }
-    })
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (live, stop);
+        tokio::spawn(async {})
+    }
 }
 
 /// Serves `routes` on the listener until `stop`.
