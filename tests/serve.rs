@@ -87,6 +87,18 @@ fn staff(pool: &PgPool, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A copy of the bundled dialogues the test may edit.
+fn bundled_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
+        if entry.path().is_file() {
+            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
+        }
+    }
+    dir
+}
+
 /// Sends SIGTERM and checks a clean exit; returns what serve logged.
 async fn stop(mut child: std::process::Child) -> String {
     let pid = child.id().to_string();
@@ -299,13 +311,7 @@ async fn serve_answers_whatsapp_on_the_same_listener(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_dialogue_edit_is_live_without_a_restart_and_a_broken_one_changes_nothing(pool: PgPool) {
     let fake = FakeTelegram::start().await;
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
-        if entry.path().is_file() {
-            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
-        }
-    }
+    let dir = bundled_copy();
     let main = dir.path().join("main.yaml");
     let original = std::fs::read_to_string(&main).unwrap_or_default();
     let listen = free_addr();
@@ -495,13 +501,7 @@ async fn the_admin_api_refuses_without_a_token_and_publishes_with_one(pool: PgPo
 #[sqlx::test(migrations = false)]
 async fn sighup_reloads_the_dialogues(pool: PgPool) {
     let fake = FakeTelegram::start().await;
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
-        if entry.path().is_file() {
-            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
-        }
-    }
+    let dir = bundled_copy();
     let listen = free_addr();
     let child = spawn(
         serve_command(&pool, &fake.url, &listen.to_string())
