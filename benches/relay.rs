@@ -21,7 +21,6 @@ mod fake_telegram;
 mod support;
 
 use fake_telegram::FakeTelegram;
-use support::{drop_database, scratch_database};
 
 const FAN_OUT: i64 = 100_000;
 const CAPACITY_ROWS: i64 = 30_000;
@@ -175,27 +174,9 @@ async fn run(url: &str) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        println!("set DATABASE_URL to a PostgreSQL server to run the relay benchmark");
-        return;
-    };
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
-    runtime.block_on(async {
-        let (name, scratch) = match scratch_database(&url).await {
-            Ok(db) => db,
-            Err(err) => {
-                println!("cannot create a scratch database: {err}");
-                return;
-            }
-        };
+    support::on_scratch_database("relay", |scratch| async move {
         if let Err(err) = run(&scratch).await {
             println!("relay benchmark failed: {err}");
         }
-        drop_database(&url, &name).await;
     });
 }

@@ -15,7 +15,7 @@ use sportello::store::{ChatKey, CitizenStore, ContentSource, TranscriptLine, Tur
 use tokio::sync::Mutex;
 
 mod support;
-use support::{drop_database, ms, percentile, scratch_database};
+use support::{ms, percentile};
 
 const TURNS_PER_SECOND: u64 = 1_000;
 const SECONDS: u64 = 5;
@@ -244,25 +244,7 @@ async fn bench_faq(store: &PgStore, name: &str, vocabulary: &[String]) {
 }
 
 fn main() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        println!("set DATABASE_URL to a PostgreSQL server to run the store benchmarks");
-        return;
-    };
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
-        println!("cannot start the runtime");
-        return;
-    };
-    runtime.block_on(async {
-        let (name, scratch_url) = match scratch_database(&url).await {
-            Ok(scratch) => scratch,
-            Err(err) => {
-                println!("cannot create a scratch database: {err}");
-                return;
-            }
-        };
+    support::on_scratch_database("store", |scratch_url| async move {
         match PgStore::connect(&scratch_url).await {
             Ok(store) => {
                 bench_sessions(&store).await;
@@ -273,6 +255,5 @@ fn main() {
             }
             Err(err) => println!("cannot connect: {err}"),
         }
-        drop_database(&url, &name).await;
     });
 }

@@ -27,7 +27,7 @@ mod fake_telegram;
 mod support;
 
 use fake_telegram::FakeTelegram;
-use support::{drop_database, ms, percentile, scratch_database};
+use support::{ms, percentile};
 
 const CITIZENS: i64 = 1_000;
 const SCRIPT: [&str; 5] = ["/start", "1", "quando è la prima prova?", "2", "/menu"];
@@ -217,24 +217,7 @@ async fn echo() -> Figures {
 }
 
 fn main() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        println!("set DATABASE_URL to a PostgreSQL server to run the Telegram benchmark");
-        return;
-    };
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
-    runtime.block_on(async {
-        let (name, scratch) = match scratch_database(&url).await {
-            Ok(db) => db,
-            Err(err) => {
-                println!("cannot create a scratch database: {err}");
-                return;
-            }
-        };
+    support::on_scratch_database("Telegram", |scratch| async move {
         println!(
             "{CITIZENS} citizens × {} messages, 2 cores, fake Bot API on loopback:",
             SCRIPT.len()
@@ -269,6 +252,5 @@ fn main() {
                 );
             }
         }
-        drop_database(&url, &name).await;
     });
 }

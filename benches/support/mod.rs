@@ -37,3 +37,34 @@ pub async fn drop_database(url: &str, name: &str) {
         .await;
     }
 }
+
+/// Runs `body` on a scratch database next to `DATABASE_URL`, dropped afterwards; says
+/// what is missing instead when there is no server or no runtime.
+pub fn on_scratch_database<F, Fut>(benchmark: &str, body: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        println!("set DATABASE_URL to a PostgreSQL server to run the {benchmark} benchmark");
+        return;
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
+        println!("cannot start the runtime");
+        return;
+    };
+    runtime.block_on(async {
+        let (name, scratch) = match scratch_database(&url).await {
+            Ok(db) => db,
+            Err(err) => {
+                println!("cannot create a scratch database: {err}");
+                return;
+            }
+        };
+        body(scratch).await;
+        drop_database(&url, &name).await;
+    });
+}
