@@ -100,6 +100,18 @@ impl Shared {
     }
 }
 
+/// Serves `app` on a free loopback port in the background; its address.
+pub async fn serve_on_loopback(app: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("a fake server cannot bind: {e}"));
+    let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    address
+}
+
 /// A running fake Bot API.
 #[derive(Clone)]
 pub struct FakeTelegram {
@@ -116,13 +128,7 @@ impl FakeTelegram {
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("fake Telegram cannot bind: {e}"));
-        let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let address = serve_on_loopback(app).await;
         let url =
             reqwest::Url::parse(&format!("http://{address}/")).unwrap_or_else(|e| panic!("{e}"));
         FakeTelegram { shared, url }

@@ -82,13 +82,7 @@ impl FakeWhatsApp {
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("fake WhatsApp cannot bind: {e}"));
-        let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let address = super::fake_telegram::serve_on_loopback(app).await;
         let url = reqwest::Url::parse(&format!("http://{address}/{VERSION}"))
             .unwrap_or_else(|e| panic!("{e}"));
         FakeWhatsApp { shared, url }
