@@ -7,12 +7,12 @@
 //! adds only subscribers who arrived since.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 
 use super::RelayError;
 use super::message::render_news;
-use crate::content::NewsItem;
 use crate::dialogue::Dialogues;
+use crate::store::pg::find_news;
 
 /// Subscribers inserted per transaction.
 pub const DEFAULT_CHUNK: i64 = 20_000;
@@ -62,19 +62,6 @@ pub struct Published {
     pub channels: u64,
 }
 
-#[derive(FromRow)]
-struct NewsRow {
-    id: i64,
-    key: String,
-    title: String,
-    body: String,
-    topics: Vec<String>,
-    link: Option<String>,
-    published_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    author: Option<String>,
-}
-
 /// Publishes the news item `news` (its key or numeric id): renders it with the
 /// dialogues' `news` template and writes its deliveries. Refuses an expired item.
 pub async fn publish(
@@ -83,35 +70,20 @@ pub async fn publish(
     news: &str,
     options: &PublishOptions,
 ) -> Result<Published, RelayError> {
-    let row = sqlx::query_as::<_, NewsRow>(
-        "SELECT id, key, title, body, topics, link, published_at, expires_at, author \
-         FROM news WHERE key = $1 OR id::text = $1 ORDER BY key = $1 DESC LIMIT 1",
-    )
-    .bind(news)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
+    let (id, item) = find_news(pool, news)
+        .await?
+        .ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
     let now = Utc::now();
     let starts = options.at.unwrap_or(now).max(now);
-    if row.expires_at.is_some_and(|e| e <= starts) {
-        return Err(RelayError::Expired(row.key));
+    if item.expires_at.is_some_and(|e| e <= starts) {
+        return Err(RelayError::Expired(item.key));
     }
-    let item = NewsItem {
-        key: row.key.clone(),
-        title: row.title,
-        body: row.body,
-        topics: row.topics.clone(),
-        link: row.link,
-        published_at: row.published_at,
-        expires_at: row.expires_at,
-        author: row.author,
-    };
     let messages = render_news(dialogues, &item)?;
     let default_lang = &dialogues.settings.default_lang;
     sqlx::query(
         "UPDATE news SET rendered = $2, relayed_at = coalesce(relayed_at, now()) WHERE id = $1",
     )
-    .bind(row.id)
+    .bind(id)
     .bind(messages.to_json())
     .execute(pool)
     .await?;
@@ -120,7 +92,7 @@ pub async fn publish(
          SELECT $1, $2, r, $4, coalesce($5, now()) FROM unnest($3::text[]) AS r \
          ON CONFLICT ON CONSTRAINT outbox_delivery_key DO NOTHING",
     )
-    .bind(row.id)
+    .bind(id)
     .bind(BROADCAST_CHANNEL)
     .bind(&options.broadcast_to)
     .bind(default_lang)
@@ -133,14 +105,14 @@ pub async fn publish(
         if per_channel.iter().any(|(c, _)| c == channel) {
             continue;
         }
-        let added = fan_out(pool, row.id, channel, &row.topics, options).await?;
+        let added = fan_out(pool, id, channel, &item.topics, options).await?;
         per_channel.push((channel.clone(), added));
     }
     let subscribers = per_channel.iter().map(|(_, n)| n).sum();
     metrics::counter!("sportello_relay_enqueued_total").increment(subscribers + channels);
     Ok(Published {
-        news_id: row.id,
-        key: row.key,
+        news_id: id,
+        key: item.key,
         subscribers,
         per_channel,
         channels,

@@ -22,7 +22,7 @@ use content_cache::ContentCache;
 use turn_batch::TurnBatcher;
 
 pub use citizens::CitizenExport;
-pub use content::{ImportSummary, NewNews};
+pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
 
 /// The migrations in `migrations/`, compiled into the binary.

@@ -98,6 +98,30 @@ macro_rules! news_columns {
     };
 }
 
+/// A news item with its numeric id.
+#[derive(FromRow)]
+struct NumberedNewsRow {
+    id: i64,
+    #[sqlx(flatten)]
+    news: NewsRow,
+}
+
+/// The news item whose key, or else numeric id, is `key_or_id`, with its id.
+pub async fn find_news(
+    ex: impl sqlx::PgExecutor<'_>,
+    key_or_id: &str,
+) -> Result<Option<(i64, NewsItem)>, sqlx::Error> {
+    let row = sqlx::query_as::<_, NumberedNewsRow>(concat!(
+        "SELECT id, ",
+        news_columns!(),
+        " FROM news WHERE key = $1 OR id::text = $1 ORDER BY key = $1 DESC LIMIT 1"
+    ))
+    .bind(key_or_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|r| (r.id, r.news.into())))
+}
+
 /// A dialogue category as a LIKE pattern: `maturita-*` → `maturita-%`, anything else
 /// matched literally.
 fn like_pattern(category: &str) -> String {
