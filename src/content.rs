@@ -9,7 +9,7 @@ pub use file::{ContentError, ContentFile, DEMO_CONTENT, Vocabulary, parse_when};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::normalize;
+use crate::text::normalize;
 
 /// A dated event: an exam, a test, a deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

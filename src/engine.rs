@@ -8,11 +8,9 @@
 mod io;
 mod run;
 mod session;
-mod text;
 
 pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton, Outbound, Query};
 pub use session::Session;
-pub use text::{MAX_INPUT_CHARS, clean, normalize};
 
 use crate::dialogue::{Dialogues, StateId};
 
@@ -49,16 +47,4 @@ pub fn step(d: &Dialogues, session: &Session, inbound: &Inbound, answers: &Answe
         Ok(()) => Step::Done(run.finish()),
         Err(run::NeedData(query)) => Step::Fetch(query),
     }
-}
-
-/// The payload of a button: its state and position, `flow.state#index`. It fits
-/// Telegram's 64-byte `callback_data` unless names are very long (`check` says so).
-pub fn button_payload(qualified_state: &str, index: usize) -> String {
-    format!("{qualified_state}#{index}")
-}
-
-/// Splits a payload made by `button_payload`.
-pub fn parse_payload(payload: &str) -> Option<(&str, usize)> {
-    let (state, index) = payload.rsplit_once('#')?;
-    Some((state, index.parse().ok()?))
 }

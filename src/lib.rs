@@ -15,6 +15,7 @@
 //! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
 //! - [`shutdown`]: one stop signal for everything a process runs.
 //! - [`transcript`]: conversation tests run by `sportello test`.
+//! - [`text`]: text helpers every layer shares (normalizing, HTML to plain, splitting).
 //! - [`yaml`]: reading staff-written YAML with locations.
 
 pub mod admin;
@@ -27,5 +28,6 @@ pub mod ops;
 pub mod relay;
 pub mod shutdown;
 pub mod store;
+pub mod text;
 pub mod transcript;
 pub mod yaml;

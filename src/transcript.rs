@@ -10,13 +10,14 @@ use chrono::{DateTime, FixedOffset, Utc};
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::channel::html_to_plain;
 use crate::content::{ContentError, ContentFile};
 use crate::conversation::Conversation;
 use crate::dialogue::{Dialogues, SourceFile, StateId};
-use crate::engine::{Inbound, Input, OutButton, normalize};
+use crate::engine::{Inbound, Input, OutButton};
 use crate::store::ChatKey;
 use crate::store::mem::{MemoryContent, MemoryStore};
+use crate::text::html_to_plain;
+use crate::text::normalize;
 
 /// The clock of a transcript that names none: mid-January 2027, before the exams.
 pub const DEFAULT_NOW: &str = "2027-01-15T09:00:00+01:00";

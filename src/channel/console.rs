@@ -7,10 +7,10 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use super::html_to_plain;
 use crate::conversation::{Conversation, TurnError};
 use crate::engine::{Inbound, Input, Outbound};
 use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::text::html_to_plain;
 
 /// How the console talks.
 pub struct ConsoleOptions {

@@ -36,13 +36,14 @@ use tracing::Instrument;
 
 pub use inbound::{Event, chat_of, classify};
 pub use pace::{Limits, Pace};
-pub use render::{TelegramMessage, render, split};
+pub use render::{TelegramMessage, render};
 
-use super::{html_to_plain, log_id};
+use super::log_id;
 use crate::conversation::Conversation;
 use crate::dialogue::Dialogues;
 use crate::engine::{Inbound, Outbound};
 use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::text::html_to_plain;
 
 /// The bot as the channel uses it.
 pub type TelegramBot = Bot;

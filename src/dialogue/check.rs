@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use super::diagnostic::{Diagnostic, Report};
 use super::load::TemplateSite;
 use super::model::{Dialogues, StateId};
-use crate::engine::button_payload;
+use crate::dialogue::button_payload;
 
 /// Telegram's longest message.
 pub const TELEGRAM_TEXT_LIMIT: usize = 4096;

@@ -18,7 +18,7 @@ use super::model::{
 use super::pattern::Pattern;
 use super::raw::{RawAction, RawFlow, RawSettings, RawState, RawText};
 use super::template::Templates;
-use crate::engine::normalize;
+use crate::text::normalize;
 
 /// Larger files are refused unread: a dialogue file is a few kilobytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::text::clean;
 use crate::content::{CalendarEvent, Faq, NewsItem};
+use crate::text::clean;
 
 /// One normalized message from a citizen, on any channel.
 #[derive(Debug, Clone, PartialEq, Eq)]

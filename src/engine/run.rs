@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use minijinja::Value;
 
+use super::Turn;
 use super::io::{Answer, Answers, Effect, Inbound, Input, OutButton, Outbound, Query};
 use super::session::Session;
-use super::text::{clean, normalize};
-use super::{Turn, button_payload, parse_payload};
 use crate::dialogue::{Action, Dialogues, Localized, State, StateId};
+use crate::dialogue::{button_payload, parse_payload};
+use crate::text::{clean, normalize};
 
 /// The engine stopped because it needs data; the caller fetches it and runs again.
 pub(super) struct NeedData(pub Query);

@@ -8,9 +8,9 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::RelayError;
-use crate::channel::html_to_plain;
 use crate::content::NewsItem;
 use crate::dialogue::{Dialogues, TELEGRAM_TEXT_LIMIT};
+use crate::text::html_to_plain;
 
 /// The key of the text used for a language the dialogues do not have.
 pub const DEFAULT_LANG_KEY: &str = "*";

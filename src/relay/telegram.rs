@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::RelayError;
 use super::sender::{Delivery, SendError, Sender};
-use crate::channel::html_to_plain;
+use crate::text::html_to_plain;
 
 /// Sends through the Telegram Bot API.
 #[derive(Debug, Clone)]

@@ -24,9 +24,9 @@ use sqlx::PgPool;
 
 use super::RelayError;
 use super::sender::{Delivery, SendError, Sender};
-use crate::channel::html_to_plain;
 use crate::channel::telegram::Limits;
 use crate::channel::whatsapp::{self, NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
+use crate::text::html_to_plain;
 
 /// The Cloud API's default throughput for a business number (messages per second).
 pub const DEFAULT_WHATSAPP_RATE: u32 = 80;

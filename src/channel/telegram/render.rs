@@ -5,6 +5,7 @@
 
 use crate::dialogue::{TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT};
 use crate::engine::{OutButton, Outbound};
+use crate::text::split_html;
 
 /// A message ready to send: HTML text and keyboard rows of (label, callback data).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +48,7 @@ fn flush(messages: &mut Vec<TelegramMessage>, text: &mut String, buttons: &[OutB
         .filter(|b| b.payload.len() <= TELEGRAM_CALLBACK_LIMIT)
         .map(|b| (b.label.clone(), b.payload.clone()))
         .collect();
-    let mut chunks = split(text, TELEGRAM_TEXT_LIMIT);
+    let mut chunks = split_html(text, TELEGRAM_TEXT_LIMIT);
     if chunks.is_empty() {
         chunks.push(BUTTONS_ONLY.to_owned());
     }
@@ -66,32 +67,6 @@ fn flush(messages: &mut Vec<TelegramMessage>, text: &mut String, buttons: &[OutB
             }),
     );
     text.clear();
-}
-
-/// Splits `text` into pieces of at most `limit` characters, preferring paragraph
-/// breaks, then line breaks, then spaces; a single unbroken run is cut where it must.
-pub fn split(text: &str, limit: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        if rest.chars().count() <= limit {
-            pieces.push(rest.to_owned());
-            break;
-        }
-        // Byte index just past `limit` characters.
-        let hard = rest
-            .char_indices()
-            .nth(limit)
-            .map_or(rest.len(), |(i, _)| i);
-        let window = &rest[..hard];
-        let cut = ["\n\n", "\n", " "]
-            .iter()
-            .find_map(|sep| window.rfind(sep).filter(|&i| i > 0))
-            .unwrap_or(hard);
-        pieces.push(rest[..cut].trim_end().to_owned());
-        rest = rest[cut..].trim_start();
-    }
-    pieces
 }
 
 #[cfg(test)]
@@ -154,15 +129,6 @@ mod tests {
             rejoined,
             text.replace(char::is_whitespace, ""),
             "nothing lost"
-        );
-    }
-
-    #[test]
-    fn an_unbroken_run_is_cut_at_the_limit_on_a_char_boundary() {
-        let pieces = split(&"è".repeat(10_000), TELEGRAM_TEXT_LIMIT);
-        assert_eq!(
-            pieces.iter().map(|p| p.chars().count()).collect::<Vec<_>>(),
-            [4096, 4096, 1808]
         );
     }
 

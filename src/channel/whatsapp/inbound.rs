@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::engine::{Input, parse_payload};
+use crate::dialogue::parse_payload;
+use crate::engine::Input;
 
 /// One thing a webhook told us.
 #[derive(Debug, Clone, PartialEq, Eq)]

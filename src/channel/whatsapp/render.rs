@@ -18,10 +18,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::channel::html_to_plain;
-use crate::channel::telegram::split;
 use crate::dialogue::{WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS, WHATSAPP_LIST_ROWS};
 use crate::engine::{OutButton, Outbound};
+use crate::text::html_to_plain;
+use crate::text::split;
 
 /// Characters in one text message.
 pub const TEXT_LIMIT: usize = 4096;

@@ -15,7 +15,7 @@ use super::api::{GraphClient, SendError};
 use super::config::{NewsTemplates, WhatsAppConfig};
 use super::records;
 use super::render::{TEXT_LIMIT, WaMessage, to_whatsapp};
-use crate::channel::telegram::split;
+use crate::text::split;
 
 /// One news message for one citizen.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,8 +17,9 @@ use super::records;
 use super::render::{MenuEntry, WaMessage, render};
 use crate::channel::log_id;
 use crate::conversation::Conversation;
-use crate::engine::{Inbound, Input, Outbound, normalize};
+use crate::engine::{Inbound, Input, Outbound};
 use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::text::normalize;
 
 /// Attempts for one reply when Meta asks to slow down or fails for a while.
 const SEND_ATTEMPTS: u32 = 4;
