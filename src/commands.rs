@@ -5,6 +5,7 @@ mod data;
 mod health;
 mod relay;
 mod serve;
+mod settings;
 mod staff;
 
 use std::process::ExitCode;

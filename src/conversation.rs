@@ -3,16 +3,22 @@
 //! once. A commit that finds the session changed by another turn of the same chat
 //! runs the turn again on the newer session, so turns of one chat never interleave.
 //!
-//! Channels call `Conversation::turn` and render what comes back.
+//! It owns everything a turn means beyond the engine: the citizen's language, the
+//! error reply when a turn fails, the short "one moment" to a chat that floods,
+//! citizens who blocked the bot, transcripts. Channels call [`Conversation::reply`]
+//! and render what comes back; they never reach the store themselves.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tracing::Instrument;
+
 use crate::dialogue::{Dialogues, Live};
-use crate::engine::{self, Answer, Answers, Inbound, Input, Query, Session, Step, Turn};
+use crate::engine::{self, Answer, Answers, Inbound, Input, Outbound, Query, Session, Step, Turn};
 use crate::store::{
     ChatKey, CitizenStore, Committed, ContentSource, StoreError, TranscriptLine, TurnRecord,
 };
+use crate::text::log_id;
 
 /// Fetch rounds one turn may take; each action needs at most one.
 const MAX_FETCHES: usize = 32;
@@ -29,6 +35,19 @@ pub enum TurnError {
     #[error("the chat kept changing under this turn ({MAX_CONFLICTS} tries)")]
     Contended,
 }
+
+/// What to send back for one citizen message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The messages, in order.
+    pub replies: Vec<Outbound>,
+    /// The citizen's language, for rendering (e.g. WhatsApp's "Menu" button).
+    pub lang: String,
+}
+
+/// Sent once to a chat whose queue is full, while its earlier messages are answered.
+const BUSY_IT: &str = "Un attimo… sto ancora rispondendo ai tuoi messaggi precedenti. Quelli in più li ho saltati: riscrivili tra poco, se serve.";
+const BUSY_EN: &str = "One moment… I am still answering your earlier messages. I skipped the extra ones: send them again shortly if needed.";
 
 /// Dialogues plus the stores they run on.
 #[derive(Debug, Clone)]
@@ -69,6 +88,89 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
 
     pub fn citizens(&self) -> &S {
         &self.citizens
+    }
+
+    /// The replies to `inbound` from `key`, whatever happens: the turn's, or the
+    /// dialogues' error reply in the citizen's language when it failed (logged, with
+    /// nothing saved). `lang` is the language the channel saw (for a new session).
+    pub async fn reply(&self, key: &ChatKey, inbound: &Inbound, lang: Option<&str>) -> Reply {
+        let span = tracing::info_span!("turn", channel = %key.channel, chat = %log_id(&key.chat));
+        async {
+            match self.turn(key, inbound, lang).await {
+                Ok(turn) => {
+                    let lang = if turn.session.lang.is_empty() {
+                        self.dialogues().settings.default_lang.clone()
+                    } else {
+                        turn.session.lang
+                    };
+                    Reply {
+                        replies: turn.replies,
+                        lang,
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!("turn failed: {err}");
+                    let lang = self.language(key, lang).await;
+                    Reply {
+                        replies: vec![self.error_reply(&lang)],
+                        lang,
+                    }
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The citizen's language: their session's, else `seen` (what the channel saw)
+    /// when the dialogues have it, else the default.
+    pub async fn language(&self, key: &ChatKey, seen: Option<&str>) -> String {
+        let d = self.dialogues();
+        let stored = match self.citizens.load(key).await {
+            Ok(Some(stored)) if !stored.session.lang.is_empty() => Some(stored.session.lang),
+            _ => None,
+        };
+        stored
+            .or_else(|| {
+                seen.filter(|l| d.settings.languages.iter().any(|x| x == l))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| d.settings.default_lang.clone())
+    }
+
+    /// The dialogues' reply for a turn that failed, in `lang`.
+    pub fn error_reply(&self, lang: &str) -> Outbound {
+        let d = self.dialogues();
+        let text = d
+            .settings
+            .fallback
+            .error
+            .get(lang, &d.settings.default_lang);
+        Outbound {
+            text: html_escape::encode_text(text).into_owned(),
+            buttons: Vec::new(),
+        }
+    }
+
+    /// "One moment": for a chat that sent more than its queue holds, in its language.
+    pub async fn busy_reply(&self, key: &ChatKey) -> Outbound {
+        let text = match self.language(key, None).await.as_str() {
+            "it" => BUSY_IT,
+            _ => BUSY_EN,
+        };
+        Outbound {
+            text: text.to_owned(),
+            buttons: Vec::new(),
+        }
+    }
+
+    /// The citizen blocked the bot or left (`true`), or came back (`false`): their
+    /// subscriptions pause or resume. Failures are logged.
+    pub async fn set_blocked(&self, key: &ChatKey, blocked: bool) {
+        tracing::info!(channel = %key.channel, chat = %log_id(&key.chat), blocked, "subscriber status changed");
+        if let Err(err) = self.citizens.set_blocked(key, blocked).await {
+            tracing::warn!(chat = %log_id(&key.chat), "cannot record blocked status: {err}");
+        }
     }
 
     /// Runs one turn for `key`. `lang` is the citizen's language for a new session.

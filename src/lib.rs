@@ -11,6 +11,7 @@
 //! - [`conversation`]: one turn: load session → engine → effects → save.
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
 //! - [`ops`]: health, readiness and Prometheus metrics for operators.
+//! - [`sender`]: the one sender stack (`Sender`, `Paced`, `Retry`) and the channels' pace.
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
 //! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
 //! - [`shutdown`]: one stop signal for everything a process runs.
@@ -26,6 +27,7 @@ pub mod dialogue;
 pub mod engine;
 pub mod ops;
 pub mod relay;
+pub mod sender;
 pub mod shutdown;
 pub mod store;
 pub mod text;

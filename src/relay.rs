@@ -14,7 +14,7 @@
 //!   most the sends that were in flight and not yet recorded.
 //! - **Channels**: one worker per channel claims only that channel's rows, so a slow
 //!   or rate-limited channel never holds up another.
-//! - **Limits**: Telegram sends wait for the shared [`Pace`](crate::channel::telegram::Pace)
+//! - **Limits**: Telegram sends wait for the shared [`Pace`](crate::sender::Pace)
 //!   (overall rate, one per second per chat, twenty per minute per group or channel);
 //!   a 429 pauses everyone on Telegram for its `retry_after`. WhatsApp sends wait for a
 //!   pace of their own (`WHATSAPP_RATE`, default 80/s); a throughput limit pauses
@@ -30,9 +30,10 @@
 //! - `message`: a news item rendered from the dialogues' `news` template, trimmed to fit.
 //! - `publish`: the fan-out into the outbox.
 //! - `outbox`: the outbox queries (claim, record, renew, counts).
-//! - `sender`: the `Sender` trait and the `Paced` wrapper that applies the limits.
-//! - `telegram`: the Bot API sender.
-//! - `whatsapp`: the Cloud API sender (24-hour window, templates).
+//! - `whatsapp`: news on WhatsApp (24-hour window, templates).
+//!
+//! Messages leave through the one sender stack ([`crate::sender`]): the Telegram Bot
+//! API client ([`TelegramSender`]) and the WhatsApp sender, each `Paced`.
 //! - `worker`: the loop that claims, sends and records.
 //! - `status`: a news item's progress.
 //!
@@ -41,19 +42,19 @@
 mod message;
 mod outbox;
 mod publish;
-mod sender;
 mod status;
-mod telegram;
 mod whatsapp;
 mod worker;
 
+pub use crate::sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use message::{NewsMessages, render_news};
 pub use outbox::{Claimed, Outcome};
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
-pub use sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use status::{NewsStatus, news_status};
-pub use telegram::TelegramSender;
 pub use whatsapp::{DEFAULT_WHATSAPP_RATE, WhatsAppSender, whatsapp_limits};
+
+/// News to Telegram go through the bot's one Bot API client.
+pub type TelegramSender = crate::channel::telegram::BotApi;
 pub use worker::{Worker, WorkerConfig};
 
 /// What went wrong in the relay. Messages are for staff and operators, never citizens.
@@ -69,4 +70,10 @@ pub enum RelayError {
     Template(String),
     #[error("relay settings: {0}")]
     Config(String),
+}
+
+impl From<crate::channel::telegram::ApiSetupError> for RelayError {
+    fn from(err: crate::channel::telegram::ApiSetupError) -> Self {
+        RelayError::Config(err.to_string())
+    }
 }

@@ -279,6 +279,14 @@ fn apply(stack: &mut Vec<usize>, atoms: &[Atom<'_>], index: usize) {
     }
 }
 
+/// A short, stable stand-in for a chat id in logs (raw ids and phone numbers are
+/// personal data and stay out of logs).
+pub fn log_id(chat: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(chat.as_bytes());
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

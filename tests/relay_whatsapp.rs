@@ -187,7 +187,7 @@ async fn row(
     }
 }
 
-async fn run_once<S: Sender>(pool: &PgPool, sender: S) -> usize {
+async fn run_once<S: for<'a> Sender<relay::Delivery<'a>>>(pool: &PgPool, sender: S) -> usize {
     match Worker::new(pool.clone(), sender, config("once"))
         .run_once()
         .await

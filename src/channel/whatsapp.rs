@@ -24,6 +24,7 @@ mod api;
 mod config;
 mod dispatch;
 mod inbound;
+mod limits;
 mod records;
 mod render;
 mod sender;
@@ -41,6 +42,7 @@ use tokio::sync::Semaphore;
 pub use api::{GraphClient, PAIR_BACKOFF, SendError, THROUGHPUT_BACKOFF, classify};
 pub use config::{DEFAULT_API_URL, NewsTemplates, Template, WhatsAppConfig};
 pub use inbound::{Event, MessageKind, events};
+pub use limits::{DEFAULT_WHATSAPP_RATE, MAX_WHATSAPP_RATE, WhatsAppLimits};
 pub use records::{
     Contact, Delivery, RETENTION_DAYS, WINDOW, contact, delivery, purge, within_window,
 };

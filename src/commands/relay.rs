@@ -6,26 +6,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sportello::channel::telegram::pace::PAID_BROADCAST_MAX;
-use sportello::channel::telegram::{Limits, Pace};
-use sportello::channel::whatsapp::WhatsAppConfig;
+use sportello::channel::telegram::Pace;
 use sportello::content::parse_when;
-use sportello::relay::{
-    self, NewsStatus, Paced, PublishOptions, TelegramSender, WhatsAppSender, Worker, WorkerConfig,
-    whatsapp_limits,
-};
+use sportello::relay::{self, NewsStatus, PublishOptions};
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
 use super::runtime;
-use super::serve::whatsapp_config;
+use super::settings::{telegram_limits, telegram_worker, whatsapp_config, whatsapp_worker};
 use super::staff::load_or_report;
-use crate::{ChannelArgs, Database, RelayArgs, RelaySettings, TelegramArgs};
-
-/// Telegram's free broadcast rate (messages per second).
-const FREE_RATE: u32 = 30;
-/// How long one send to Telegram may take before it counts as a timeout.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::{ChannelArgs, Database, RelayArgs};
 /// How often `--wait` looks at the progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
@@ -121,67 +111,6 @@ pub fn status(id: &str, db: &Database) -> anyhow::Result<ExitCode> {
     })?;
     println!("{}: {}", status.key, summary(&status));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Telegram's sending limits from the command line, checked.
-pub fn telegram_limits(telegram: &TelegramArgs) -> anyhow::Result<Limits> {
-    if telegram.telegram_rate > FREE_RATE && !telegram.telegram_paid_broadcast {
-        anyhow::bail!(
-            "a rate of {}/s needs Telegram's paid broadcasts (TELEGRAM_PAID_BROADCAST=true); without them the limit is {FREE_RATE}/s",
-            telegram.telegram_rate
-        );
-    }
-    if telegram.telegram_rate > PAID_BROADCAST_MAX {
-        anyhow::bail!("Telegram allows at most {PAID_BROADCAST_MAX} messages per second");
-    }
-    Ok(Limits::with_rate(telegram.telegram_rate))
-}
-
-/// The worker's settings from the command line.
-pub fn worker_config(relay: &RelaySettings) -> WorkerConfig {
-    WorkerConfig {
-        batch: relay.relay_batch.max(1),
-        concurrency: relay.relay_concurrency.max(1),
-        lease: Duration::from_secs(relay.relay_lease.max(3)),
-        ..WorkerConfig::default()
-    }
-}
-
-/// The outbox worker for Telegram, sending at `pace`.
-pub fn telegram_worker(
-    store: &PgStore,
-    telegram: &TelegramArgs,
-    relay: &RelaySettings,
-    pace: Arc<Pace>,
-) -> anyhow::Result<Worker<Paced<TelegramSender>>> {
-    let sender = TelegramSender::new(
-        &telegram.telegram_token,
-        telegram.telegram_api_url.as_ref(),
-        SEND_TIMEOUT,
-        telegram.telegram_paid_broadcast,
-    )?;
-    Ok(Worker::new(
-        store.pool().clone(),
-        Paced::new(sender, pace),
-        worker_config(relay),
-    ))
-}
-
-/// The outbox worker for WhatsApp, sending at `rate` messages per second on a pace
-/// of its own (never Telegram's).
-pub fn whatsapp_worker(
-    store: &PgStore,
-    config: &WhatsAppConfig,
-    rate: u32,
-    relay: &RelaySettings,
-) -> anyhow::Result<Worker<Paced<WhatsAppSender>>> {
-    let sender = WhatsAppSender::new(config, store.pool().clone())?;
-    let pace = Arc::new(Pace::new(whatsapp_limits(rate)));
-    Ok(Worker::new(
-        store.pool().clone(),
-        Paced::new(sender, pace),
-        worker_config(relay),
-    ))
 }
 
 pub fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {

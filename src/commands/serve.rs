@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use sportello::admin::{self, AdminState, AdminTokens};
 use sportello::channel::telegram::{Pace, TelegramChannel, TelegramConfig};
-use sportello::channel::whatsapp::{NewsTemplates, WhatsApp, WhatsAppConfig};
+use sportello::channel::whatsapp::WhatsApp;
 use sportello::conversation::Conversation;
 use sportello::dialogue::Live;
 use sportello::dialogue::watch;
@@ -21,13 +21,10 @@ use sportello::ops::{self, OpsState};
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
-use super::relay::{telegram_limits, telegram_worker, whatsapp_worker};
 use super::runtime;
+use super::settings::{telegram_limits, telegram_worker, whatsapp_config, whatsapp_worker};
 use super::staff::{dialogue_dir, load_or_report};
-use crate::{ServeArgs, WhatsAppArgs};
-
-/// The most messages per second the Cloud API allows a number.
-const MAX_WHATSAPP_RATE: u32 = 1_000;
+use crate::ServeArgs;
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let dialogues = load_or_report(args.dialogues.as_deref())?;
@@ -104,26 +101,27 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             None => None,
         };
 
-        let telegram = TelegramChannel::start(&telegram_config, conversation, pace).await;
-        let http = match &telegram_config.webhook_url {
+        let telegram = TelegramChannel::start(&telegram_config, conversation, pace).await?;
+        match &telegram_config.webhook_url {
             None => {
                 let http = serve_http(&args, routes, stop.clone()).await?;
                 telegram.poll(stop.clone().wait()).await;
-                http
+                if let Ok(Err(err)) = http.await {
+                    tracing::warn!("HTTP listener: {err}");
+                }
             }
             Some(url) => {
-                let (updates, _stopped, webhook) = telegram
+                let webhook = telegram
                     .webhook(url.clone(), telegram_config.webhook_secret.clone())
                     .await?;
                 tracing::info!("Telegram: webhook");
                 let http = serve_http(&args, routes.merge(webhook), stop.clone()).await?;
-                telegram.dispatch(updates, stop.clone().wait()).await;
-                http
+                // The listener stops taking updates first; then the turns in flight finish.
+                if let Ok(Err(err)) = http.await {
+                    tracing::warn!("HTTP listener: {err}");
+                }
+                telegram.stop().await;
             }
-        };
-
-        if let Ok(Err(err)) = http.await {
-            tracing::warn!("HTTP listener: {err}");
         }
         if let Some((retention, whatsapp)) = whatsapp {
             whatsapp.drain().await;
@@ -199,64 +197,4 @@ async fn serve_http(
             .with_graceful_shutdown(stop.wait())
             .await
     }))
-}
-
-/// The WhatsApp settings, when `WHATSAPP_TOKEN` is set; every missing companion value
-/// is named. Without `webhook` (the standalone relay, which only sends) the app secret
-/// and verify token are not needed.
-pub(super) fn whatsapp_config(
-    args: &WhatsAppArgs,
-    max_in_flight: usize,
-    webhook: bool,
-) -> anyhow::Result<Option<WhatsAppConfig>> {
-    let Some(token) = &args.whatsapp_token else {
-        return Ok(None);
-    };
-    let required = [
-        (
-            "WHATSAPP_PHONE_NUMBER_ID",
-            &args.whatsapp_phone_number_id,
-            true,
-        ),
-        ("WHATSAPP_APP_SECRET", &args.whatsapp_app_secret, webhook),
-        (
-            "WHATSAPP_VERIFY_TOKEN",
-            &args.whatsapp_verify_token,
-            webhook,
-        ),
-    ];
-    let missing: Vec<&str> = required
-        .iter()
-        .filter(|(_, value, needed)| *needed && value.as_deref().is_none_or(str::is_empty))
-        .map(|(name, _, _)| *name)
-        .collect();
-    if !missing.is_empty() {
-        anyhow::bail!(
-            "WHATSAPP_TOKEN is set, so WhatsApp also needs {}",
-            missing.join(", ")
-        );
-    }
-    let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let mut config = WhatsAppConfig::new(
-        token.clone(),
-        value(&args.whatsapp_phone_number_id),
-        value(&args.whatsapp_app_secret),
-        value(&args.whatsapp_verify_token),
-    )?;
-    if let Some(url) = &args.whatsapp_api_url {
-        config.api_url = url.clone();
-    }
-    if let Some(templates) = &args.whatsapp_news_templates {
-        config.news_templates = NewsTemplates::from_str(templates)?;
-    }
-    config.max_in_flight = max_in_flight;
-    if !(1..=MAX_WHATSAPP_RATE).contains(&args.whatsapp_rate) {
-        anyhow::bail!(
-            "WHATSAPP_RATE must be between 1 and {MAX_WHATSAPP_RATE} messages per second"
-        );
-    }
-    if webhook {
-        config.validate()?;
-    }
-    Ok(Some(config))
 }

@@ -17,21 +17,19 @@
 //!   invalid or expired access token (190), an operator's mistake retried with backoff;
 //! - 5xx, timeouts, network, database → [`SendError::Transient`] (backoff).
 //!
-//! It does not pace or retry: wrap it in [`Paced`](super::Paced) with a pace of its
-//! own ([`whatsapp_limits`]), never Telegram's, so neither channel waits for the other.
+//! It does not pace or retry: wrap it in [`Paced`](crate::sender::Paced) with a pace of
+//! its own ([`whatsapp_limits`]), never Telegram's, so neither channel waits for the
+//! other.
 
 use sqlx::PgPool;
 
 use super::RelayError;
-use super::sender::{Delivery, SendError, Sender};
-use crate::channel::telegram::Limits;
+pub use crate::channel::whatsapp::DEFAULT_WHATSAPP_RATE;
+use crate::channel::whatsapp::WhatsAppLimits;
 use crate::channel::whatsapp::{self, NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
+use crate::sender::{Delivery, SendError, Sender};
 use crate::text::html_to_plain;
 
-/// The Cloud API's default throughput for a business number (messages per second).
-pub const DEFAULT_WHATSAPP_RATE: u32 = 80;
-/// The most the Cloud API allows a number (after Meta raises its throughput).
-const MAX_WHATSAPP_RATE: u32 = 1_000;
 /// Graph error: the access token is invalid or expired.
 const INVALID_TOKEN: i64 = 190;
 /// Graph error: too many messages to one citizen.
@@ -41,12 +39,8 @@ const NO_LINK: &str = "—";
 
 /// The pace of WhatsApp news: `per_second` overall (clamped to 1..=1,000), one
 /// message per second to one citizen.
-pub fn whatsapp_limits(per_second: u32) -> Limits {
-    Limits {
-        per_second: per_second.clamp(1, MAX_WHATSAPP_RATE),
-        per_chat_per_second: 1,
-        per_group_per_minute: 20,
-    }
+pub fn whatsapp_limits(per_second: u32) -> WhatsAppLimits {
+    WhatsAppLimits::with_rate(per_second)
 }
 
 /// Sends news through the WhatsApp Cloud API. Cheap to clone.
@@ -119,12 +113,12 @@ fn classify(err: whatsapp::SendError) -> SendError {
     }
 }
 
-impl Sender for WhatsAppSender {
+impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
     fn channel(&self) -> &str {
         "whatsapp"
     }
 
-    async fn send(&self, delivery: &Delivery<'_>) -> Result<String, SendError> {
+    async fn send(&self, recipient: &str, delivery: &Delivery<'a>) -> Result<String, SendError> {
         let params = params(delivery);
         let message = NewsMessage {
             topic: self.topic(delivery.topics),
@@ -132,7 +126,7 @@ impl Sender for WhatsAppSender {
             params: &params,
         };
         self.news
-            .deliver(delivery.recipient, &message, chrono::Utc::now())
+            .deliver(recipient, &message, chrono::Utc::now())
             .await
             .map(|delivered| delivered.wamid)
             .map_err(classify)
@@ -193,7 +187,7 @@ mod tests {
     fn template_parameters_are_the_title_and_the_link() {
         let topics = ["maturita".to_owned()];
         let mut delivery = Delivery {
-            recipient: "39333",
+            markup: true,
             text: "<b>Prima prova</b>\n\nIl 16 giugno.",
             lang: "it",
             topics: &topics,
@@ -207,12 +201,5 @@ mod tests {
         delivery.title = None;
         delivery.link = None;
         assert_eq!(params(&delivery), ["Prima prova", NO_LINK]);
-    }
-
-    #[test]
-    fn the_pace_is_whatsapps_own() {
-        assert_eq!(whatsapp_limits(DEFAULT_WHATSAPP_RATE).per_second, 80);
-        assert_eq!(whatsapp_limits(0).per_second, 1);
-        assert_eq!(whatsapp_limits(5_000).per_second, MAX_WHATSAPP_RATE);
     }
 }

@@ -1,5 +1,6 @@
 //! The relay worker: claims due outbox rows in batches, sends them concurrently
-//! through a [`Sender`] (usually [`Paced`](super::Paced), which keeps the limits), and
+//! through a [`Sender`] (usually [`Paced`], which keeps the limits; the worker adds
+//! [`Retry`] for the plain-text resend of refused HTML), and
 //! records the outcomes in batches while it goes.
 //!
 //! Leases are renewed while a batch is held, so a slow batch (a long 429 pause) is
@@ -20,8 +21,10 @@ use tokio::sync::watch;
 
 use super::RelayError;
 use super::outbox::{self, Claimed, Outcome};
-use super::sender::{Delivery, SendError, Sender};
 use crate::channel::log_id;
+#[cfg(doc)]
+use crate::sender::Paced;
+use crate::sender::{Delivery, Retry, RetryPolicy, SendError, Sender};
 
 /// Consecutive rate limits (429s) for one message before it goes back to the queue.
 const ROUNDS_AFTER_429: u32 = 20;
@@ -72,7 +75,7 @@ impl Default for WorkerConfig {
 /// Claims, sends and records outbox rows of its sender's channel.
 pub struct Worker<S> {
     pool: PgPool,
-    sender: Arc<S>,
+    sender: Arc<Retry<S>>,
     config: WorkerConfig,
     name: String,
 }
@@ -97,12 +100,12 @@ fn default_name() -> String {
     )
 }
 
-impl<S: Sender> Worker<S> {
+impl<S: for<'a> Sender<Delivery<'a>>> Worker<S> {
     pub fn new(pool: PgPool, sender: S, config: WorkerConfig) -> Worker<S> {
         let name = config.name.clone().unwrap_or_else(default_name);
         Worker {
             pool,
-            sender: Arc::new(sender),
+            sender: Arc::new(Retry::new(sender, RetryPolicy::ONCE)),
             config,
             name,
         }
@@ -378,7 +381,11 @@ impl Drop for AbortOnDrop {
 
 /// Sends one row: follows a migration once, waits out rate limits (the `Paced` sender
 /// froze its channel's pace), and turns the answer into an outcome.
-async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) -> (i64, Outcome) {
+async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
+    sender: Arc<S>,
+    row: Claimed,
+    config: WorkerConfig,
+) -> (i64, Outcome) {
     let id = row.id;
     if row.expired {
         return (id, Outcome::Failed("expired".into()));
@@ -390,14 +397,14 @@ async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) 
     let mut migrated_to = None;
     for _ in 0..ROUNDS_AFTER_429 {
         let delivery = Delivery {
-            recipient: &recipient,
             text,
+            markup: true,
             lang: &row.lang,
             topics: &row.topics,
             title: row.title.as_deref(),
             link: row.link.as_deref(),
         };
-        match sender.send(&delivery).await {
+        match sender.send(&recipient, &delivery).await {
             Ok(message_id) => {
                 return (
                     id,
@@ -430,7 +437,7 @@ async fn deliver<S: Sender>(sender: Arc<S>, row: Claimed, config: WorkerConfig) 
                 tracing::info!(chat = %log_id(&recipient), "relay: recipient unreachable; marking blocked");
                 return (id, Outcome::Blocked(reason));
             }
-            Err(SendError::Permanent(reason)) => {
+            Err(SendError::Permanent(reason) | SendError::BadMarkup(reason)) => {
                 tracing::warn!(channel = %row.channel, chat = %log_id(&recipient), "relay: message refused: {reason}");
                 return (id, Outcome::Failed(reason));
             }

@@ -1,6 +1,6 @@
 //! A relay worker running in the background of a test, and its status.
 
-use sportello::relay::{self, NewsStatus, RelayError, Sender, Worker, WorkerConfig};
+use sportello::relay::{self, Delivery, NewsStatus, RelayError, Sender, Worker, WorkerConfig};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -11,7 +11,11 @@ pub struct Running {
     task: JoinHandle<Result<(), RelayError>>,
 }
 
-pub fn start<S: Sender>(pool: &PgPool, sender: S, config: WorkerConfig) -> Running {
+pub fn start<S: for<'a> Sender<Delivery<'a>>>(
+    pool: &PgPool,
+    sender: S,
+    config: WorkerConfig,
+) -> Running {
     let worker = Worker::new(pool.clone(), sender, config);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -5,13 +5,27 @@
 
 use crate::dialogue::{TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT};
 use crate::engine::{OutButton, Outbound};
+use crate::sender::Message;
 use crate::text::split_html;
 
 /// A message ready to send: HTML text and keyboard rows of (label, callback data).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelegramMessage {
+    /// The text, Telegram HTML (plain text once `markup` is off).
     pub text: String,
+    /// One button per row: (label, callback data).
     pub keyboard: Vec<(String, String)>,
+    /// False once Telegram refused the HTML: the text goes as plain text.
+    pub markup: bool,
+}
+
+impl Message for TelegramMessage {
+    fn without_markup(&self) -> Option<Self> {
+        self.markup.then(|| TelegramMessage {
+            markup: false,
+            ..self.clone()
+        })
+    }
 }
 
 /// Shown when a reply has buttons but no text: Telegram refuses empty messages.
@@ -59,6 +73,7 @@ fn flush(messages: &mut Vec<TelegramMessage>, text: &mut String, buttons: &[OutB
             .enumerate()
             .map(|(i, text)| TelegramMessage {
                 text,
+                markup: true,
                 keyboard: if i == last {
                     keyboard.clone()
                 } else {
@@ -140,7 +155,8 @@ mod tests {
             messages,
             [TelegramMessage {
                 text: BUTTONS_ONLY.into(),
-                keyboard: vec![("Ok".into(), "a.b#0".into())]
+                keyboard: vec![("Ok".into(), "a.b#0".into())],
+                markup: true,
             }]
         );
         assert!(render(&[]).is_empty());

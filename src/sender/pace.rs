@@ -1,9 +1,10 @@
-//! Telegram's sending limits, enforced with governor: messages per second overall,
-//! one message per second per chat, twenty per minute per group or channel, and a
-//! pause for everyone when Telegram answers 429 with `retry_after`.
+//! A channel's sending limits, enforced with governor: messages per second overall,
+//! per second per recipient, per minute per group or channel (Telegram), and a pause
+//! for everyone when the channel answers "retry after".
 //!
-//! Every message to Telegram — replies and the news relay — waits here first, so the
-//! limits hold for the bot as a whole. Waiting is exact (no polling ticks).
+//! Every message of one channel — replies and the news relay — waits on that channel's
+//! one `Pace`, so the limits hold for the bot as a whole. Waiting is exact (no polling
+//! ticks).
 //!
 //! The quotas are strict over any window: a limit of `n` per second never lets more
 //! than `n` messages go in any one second (governor's burst is counted in), at the
@@ -11,66 +12,40 @@
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 
-/// Limits, per Telegram's bot FAQ unless raised (paid broadcasts allow up to 1,000/s).
+/// The quotas a [`Pace`] keeps, whatever the channel: messages per second overall,
+/// per second to one recipient, and (where the channel has them) per minute to one
+/// group or channel. Each channel has its own limits type that converts into this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Messages per second, all chats together (default 30).
+pub struct Quotas {
+    /// Messages per second, all recipients together.
     pub per_second: u32,
-    /// Messages per second to one private chat (default 1).
-    pub per_chat_per_second: u32,
-    /// Messages per minute to one group or channel (default 20).
-    pub per_group_per_minute: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            per_second: 30,
-            per_chat_per_second: 1,
-            per_group_per_minute: 20,
-        }
-    }
-}
-
-/// The most Telegram allows with `allow_paid_broadcast` (messages per second).
-pub const PAID_BROADCAST_MAX: u32 = 1_000;
-
-impl Limits {
-    /// Telegram's defaults with the overall rate set to `per_second` (clamped to
-    /// 1..=1,000; above 30 needs Telegram's paid broadcasts).
-    pub fn with_rate(per_second: u32) -> Limits {
-        Limits {
-            per_second: per_second.clamp(1, PAID_BROADCAST_MAX),
-            ..Limits::default()
-        }
-    }
-
-    /// No practical limit: for fakes and benchmarks.
-    pub fn unlimited() -> Limits {
-        Limits {
-            per_second: 1_000_000,
-            per_chat_per_second: 1_000_000,
-            per_group_per_minute: 1_000_000,
-        }
-    }
+    /// Messages per second to one private recipient.
+    pub per_recipient_per_second: u32,
+    /// Messages per minute to one group or channel (negative pace keys); `None` when
+    /// the channel has no groups, and every recipient is paced per second.
+    pub per_group_per_minute: Option<u32>,
 }
 
 /// The shared pace of everything the bot sends.
 pub struct Pace {
     overall: DefaultDirectRateLimiter,
     per_chat: DefaultKeyedRateLimiter<i64>,
-    per_group: DefaultKeyedRateLimiter<i64>,
+    /// `None`: groups are paced like any recipient.
+    per_group: Option<DefaultKeyedRateLimiter<i64>>,
     frozen_until: Mutex<Option<Instant>>,
     /// Senders waiting for the overall quota queue here, so one waits on the limiter
     /// at a time instead of all of them waking at every slot.
     overall_queue: tokio::sync::Mutex<()>,
-    limits: Limits,
+    quotas: Quotas,
+    /// Messages paced since the idle recipients' state was last forgotten.
+    since_tidy: AtomicU32,
 }
 
 impl std::fmt::Debug for Pace {
@@ -78,6 +53,9 @@ impl std::fmt::Debug for Pace {
         f.debug_struct("Pace").finish_non_exhaustive()
     }
 }
+
+/// Messages between two tidy-ups of the per-recipient state.
+const TIDY_EVERY: u32 = 4096;
 
 fn at_least_one(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
@@ -97,26 +75,28 @@ fn strict(n: u32, window: Duration) -> Quota {
 }
 
 impl Pace {
-    pub fn new(limits: Limits) -> Pace {
+    /// A pace keeping `quotas` (a channel's limits).
+    pub fn new(quotas: impl Into<Quotas>) -> Pace {
+        let quotas = quotas.into();
         Pace {
-            overall: RateLimiter::direct(strict(limits.per_second, Duration::from_secs(1))),
+            overall: RateLimiter::direct(strict(quotas.per_second, Duration::from_secs(1))),
             per_chat: RateLimiter::keyed(strict(
-                limits.per_chat_per_second,
+                quotas.per_recipient_per_second,
                 Duration::from_secs(1),
             )),
-            per_group: RateLimiter::keyed(strict(
-                limits.per_group_per_minute,
-                Duration::from_secs(60),
-            )),
+            per_group: quotas
+                .per_group_per_minute
+                .map(|n| RateLimiter::keyed(strict(n, Duration::from_secs(60)))),
             frozen_until: Mutex::new(None),
             overall_queue: tokio::sync::Mutex::new(()),
-            limits,
+            quotas,
+            since_tidy: AtomicU32::new(0),
         }
     }
 
-    /// The limits this pace keeps.
-    pub fn limits(&self) -> Limits {
-        self.limits
+    /// The quotas this pace keeps.
+    pub fn quotas(&self) -> Quotas {
+        self.quotas
     }
 
     /// Waits until a message to `chat` may go (negative ids are groups and channels).
@@ -124,11 +104,14 @@ impl Pace {
     /// The overall slot and the chat's slot are both taken at the moment this returns,
     /// so a long wait for one cannot bunch messages for the other.
     pub async fn ready(&self, chat: i64) {
-        let keyed = if chat < 0 {
-            &self.per_group
-        } else {
-            &self.per_chat
+        let keyed = match &self.per_group {
+            Some(per_group) if chat < 0 => per_group,
+            _ => &self.per_chat,
         };
+        if self.since_tidy.fetch_add(1, Ordering::Relaxed) >= TIDY_EVERY {
+            self.since_tidy.store(0, Ordering::Relaxed);
+            self.tidy();
+        }
         loop {
             self.wait_out_freeze().await;
             {
@@ -172,10 +155,16 @@ impl Pace {
         }
     }
 
-    /// Forgets idle chats so the per-chat state stays small.
+    /// Forgets recipients whose quota has refilled, so the per-recipient state follows
+    /// the live conversations rather than every citizen ever written to. Done every
+    /// [`TIDY_EVERY`] messages.
     pub fn tidy(&self) {
         self.per_chat.retain_recent();
-        self.per_group.retain_recent();
+        self.per_chat.shrink_to_fit();
+        if let Some(per_group) = &self.per_group {
+            per_group.retain_recent();
+            per_group.shrink_to_fit();
+        }
     }
 }
 
@@ -183,9 +172,31 @@ impl Pace {
 mod tests {
     use super::*;
 
+    const TEST_QUOTAS: Quotas = Quotas {
+        per_second: 30,
+        per_recipient_per_second: 1,
+        per_group_per_minute: Some(20),
+    };
+
+    #[tokio::test]
+    async fn idle_recipients_are_forgotten() {
+        let pace = Pace::new(Quotas {
+            per_second: 1_000_000,
+            per_recipient_per_second: 1_000,
+            per_group_per_minute: None,
+        });
+        for chat in 0..100 {
+            pace.ready(chat).await;
+        }
+        assert_eq!(pace.per_chat.len(), 100);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        pace.tidy();
+        assert_eq!(pace.per_chat.len(), 0, "refilled quotas are dropped");
+    }
+
     #[tokio::test]
     async fn one_message_per_second_per_chat() {
-        let pace = Pace::new(Limits::default());
+        let pace = Pace::new(TEST_QUOTAS);
         pace.ready(1).await;
         pace.ready(2).await;
         assert!(
@@ -216,7 +227,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_429_holds_everyone_for_its_retry_after() {
-        let pace = Pace::new(Limits::default());
+        let pace = Pace::new(TEST_QUOTAS);
         pace.freeze(Duration::from_secs(5));
         assert!(pace.is_frozen());
         let frozen = Instant::now();

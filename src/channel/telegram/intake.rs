@@ -1,0 +1,299 @@
+//! Updates in: long polling or the webhook, each update read on its own, redeliveries
+//! dropped, then classified and handed to the ordered dispatch.
+//!
+//! An update that cannot be read (say a lone UTF-16 surrogate in a text, which no JSON
+//! parser accepts as a string) is skipped: the offset moves past it, it is counted in
+//! `sportello_updates_unreadable_total` and logged by its id only. Nothing from an
+//! update's content — chat ids, names, texts, raw bodies — reaches a log line above
+//! debug.
+
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde::Deserialize;
+use teloxide::types::{Update, UpdateKind};
+
+use super::api::{BotApi, RawUpdate};
+use super::inbound::{Event, classify};
+use crate::channel::ordered::{Handler, Ordered, Pushed};
+use crate::sender::SendError;
+
+/// Update ids remembered to drop redeliveries.
+const RECENT_UPDATES: usize = 10_000;
+/// How long one long poll waits for an update.
+const POLL_WAIT: Duration = Duration::from_secs(25);
+/// The longest pause after failed polls.
+const MAX_POLL_PAUSE: Duration = Duration::from_secs(30);
+/// The header Telegram signs webhook calls with.
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// The intake of one bot, in front of its dispatch.
+pub(super) struct Intake<H> {
+    api: BotApi,
+    /// The bot's @username (empty if unknown), for telling group messages meant for it.
+    username: String,
+    dispatch: Ordered<i64, Event, H>,
+    recent: Mutex<RecentUpdates>,
+}
+
+/// Only the id of an update, read without looking at the rest.
+#[derive(Deserialize)]
+struct UpdateId {
+    update_id: i64,
+}
+
+impl<H: Handler<i64, Event>> Intake<H> {
+    pub(super) fn new(api: BotApi, username: String, dispatch: Ordered<i64, Event, H>) -> Self {
+        Intake {
+            api,
+            username,
+            dispatch,
+            recent: Mutex::new(RecentUpdates::default()),
+        }
+    }
+
+    pub(super) fn dispatch(&self) -> &Ordered<i64, Event, H> {
+        &self.dispatch
+    }
+
+    /// Long-polls until `shutdown`. Updates not yet confirmed when it stops are
+    /// delivered again by Telegram to the next start.
+    pub(super) async fn poll(&self, shutdown: impl Future<Output = ()> + Send) {
+        if let Err(err) = self.api.delete_webhook().await {
+            tracing::warn!("deleteWebhook: {err}");
+        }
+        let mut offset: i64 = 0;
+        let mut failures: u32 = 0;
+        tokio::pin!(shutdown);
+        loop {
+            let batch = tokio::select! {
+                () = &mut shutdown => return,
+                batch = self.api.get_updates(offset, POLL_WAIT) => batch,
+            };
+            match batch {
+                Ok(updates) => {
+                    failures = 0;
+                    for raw in updates {
+                        if let Some(id) = self.take(&raw).await {
+                            offset = offset.max(id + 1);
+                        }
+                    }
+                }
+                Err(err) => {
+                    failures += 1;
+                    let pause = match &err {
+                        SendError::RetryAfter(after) => *after,
+                        _ => (Duration::from_millis(500) * failures).min(MAX_POLL_PAUSE),
+                    };
+                    tracing::warn!("getUpdates failed ({err}); again in {pause:?}");
+                    tokio::select! {
+                        () = &mut shutdown => return,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Registers the webhook and returns its route at `url`'s path.
+    pub(super) async fn webhook(
+        self: Arc<Self>,
+        url: reqwest::Url,
+        secret: String,
+    ) -> Result<axum::Router, SendError> {
+        self.api.set_webhook(&url, &secret).await?;
+        let path = match url.path() {
+            "" => "/".to_owned(),
+            path => path.to_owned(),
+        };
+        let state = Arc::new(Webhook {
+            intake: self,
+            secret,
+        });
+        Ok(axum::Router::new()
+            .route(&path, post(webhook_update::<H>))
+            .with_state(state))
+    }
+
+    /// Reads one update and hands it on; its id, when it has a readable one.
+    async fn take(&self, raw: &RawUpdate) -> Option<i64> {
+        let update = match serde_json::from_str::<Update>(raw.get()) {
+            Ok(mut update) => {
+                // teloxide reads an update it does not understand as an empty
+                // `UpdateKind::Error`; the lenient reader in `inbound` needs its JSON.
+                if let UpdateKind::Error(value) = &mut update.kind {
+                    *value = serde_json::from_str(raw.get()).unwrap_or_default();
+                }
+                update
+            }
+            Err(err) => {
+                metrics::counter!("sportello_updates_unreadable_total").increment(1);
+                let id = serde_json::from_str::<UpdateId>(raw.get())
+                    .ok()
+                    .map(|u| u.update_id);
+                // The parser's message may quote the update: only its position goes.
+                tracing::warn!(
+                    update = ?id,
+                    line = err.line(),
+                    column = err.column(),
+                    "Telegram update unreadable; skipped"
+                );
+                return id;
+            }
+        };
+        let id = i64::from(update.id.0);
+        let first_time = self
+            .recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(update.id.0);
+        if !first_time {
+            tracing::debug!(update = id, "duplicate update dropped");
+            return Some(id);
+        }
+        let event = classify(&update, &self.username);
+        let chat = match &event {
+            Event::Ignore => return Some(id),
+            Event::Turn { chat, .. } | Event::Blocked { chat, .. } => *chat,
+        };
+        if self.dispatch.push(chat, event).await == Pushed::Closed {
+            tracing::debug!(update = id, "stopping: update not taken");
+        }
+        Some(id)
+    }
+}
+
+struct Webhook<H> {
+    intake: Arc<Intake<H>>,
+    secret: String,
+}
+
+/// One webhook call: refused with 401 without the secret; else read and taken (an
+/// unreadable update is still answered 200, or Telegram would send it forever).
+async fn webhook_update<H: Handler<i64, Event>>(
+    State(hook): State<Arc<Webhook<H>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !constant_time_eq(given, hook.secret.as_bytes()) {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let raw = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|text| RawValueOwned::from_string(text.to_owned()).ok());
+    match raw {
+        Some(raw) => {
+            hook.intake.take(&raw).await;
+        }
+        None => {
+            metrics::counter!("sportello_updates_unreadable_total").increment(1);
+            tracing::warn!("Telegram webhook body unreadable; skipped");
+        }
+    }
+    StatusCode::OK
+}
+
+type RawValueOwned = serde_json::value::RawValue;
+
+/// Compares without stopping at the first difference, so timing tells nothing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A webhook secret for when none is configured: 64 hex digits from the standard
+/// library's OS-seeded hasher keys.
+pub(super) fn generate_secret() -> String {
+    (0..4)
+        .map(|i: u64| {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(i);
+            hasher.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default(),
+            );
+            format!("{:016x}", hasher.finish())
+        })
+        .collect()
+}
+
+/// The last `RECENT_UPDATES` update ids, to drop redeliveries.
+#[derive(Default)]
+struct RecentUpdates {
+    seen: HashSet<u32>,
+    order: VecDeque<u32>,
+}
+
+impl RecentUpdates {
+    /// False if `id` was seen recently.
+    fn insert(&mut self, id: u32) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > RECENT_UPDATES
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_updates_drop_repeats_and_stay_bounded() {
+        let mut recent = RecentUpdates::default();
+        assert!(recent.insert(1));
+        assert!(!recent.insert(1));
+        for id in 2..=(RECENT_UPDATES as u32 + 1) {
+            recent.insert(id);
+        }
+        assert_eq!(recent.seen.len(), RECENT_UPDATES);
+        assert!(recent.insert(1), "forgotten once out of the window");
+    }
+
+    #[test]
+    fn a_lone_surrogate_spoils_only_its_own_update() {
+        let body = r#"{"ok":true,"result":[
+            {"update_id":7,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private","first_name":"A"},"text":"\ud800"}},
+            {"update_id":8,"message":{"message_id":2,"date":1,"chat":{"id":6,"type":"private","first_name":"B"},"text":"ciao"}}]}"#;
+        #[derive(Deserialize)]
+        struct Batch {
+            result: Vec<RawUpdate>,
+        }
+        let batch: Result<Batch, _> = serde_json::from_str(body);
+        let Ok(batch) = batch else {
+            panic!("the batch itself is readable")
+        };
+        assert!(serde_json::from_str::<Update>(batch.result[0].get()).is_err());
+        let id = serde_json::from_str::<UpdateId>(batch.result[0].get()).map(|u| u.update_id);
+        assert_eq!(id.ok(), Some(7), "its id still reads");
+        assert!(serde_json::from_str::<Update>(batch.result[1].get()).is_ok());
+    }
+
+    #[test]
+    fn secrets_compare_whole_and_are_generated_fresh() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        let secret = generate_secret();
+        assert_eq!(secret.len(), 64);
+        assert_ne!(secret, generate_secret());
+    }
+}

@@ -1,0 +1,95 @@
+//! One chat's events, as the ordered dispatch hands them over: a turn asked of the
+//! [`Conversation`], its replies rendered and sent through the sender stack; a block
+//! or unblock recorded; a flood answered once with "one moment".
+
+use chrono::Utc;
+
+use super::inbound::Event;
+use super::render::{TelegramMessage, render};
+use super::{BotApi, ReplySender};
+use crate::channel::ordered::Handler;
+use crate::conversation::Conversation;
+use crate::engine::Inbound;
+use crate::sender::{SendError, Sender};
+use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::text::log_id;
+
+/// What the Telegram channel does with one chat's events.
+pub(super) struct Turns<C, S> {
+    conversation: Conversation<C, S>,
+    sender: ReplySender,
+    api: BotApi,
+}
+
+impl<C, S> Turns<C, S> {
+    pub(super) fn new(conversation: Conversation<C, S>, sender: ReplySender, api: BotApi) -> Self {
+        Turns {
+            conversation,
+            sender,
+            api,
+        }
+    }
+}
+
+fn key(chat: i64) -> ChatKey {
+    ChatKey::new("telegram", chat.to_string())
+}
+
+impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
+    /// Sends a turn's messages in order; one that fails is logged and the rest still
+    /// go, except to a citizen who is gone (marked blocked).
+    async fn send_all(&self, key: &ChatKey, messages: Vec<TelegramMessage>) {
+        for message in messages {
+            match self.sender.send(&key.chat, &message).await {
+                Ok(_) => {}
+                Err(SendError::Gone(reason)) => {
+                    tracing::info!(chat = %log_id(&key.chat), "citizen unreachable ({reason}); marking blocked");
+                    self.conversation.set_blocked(key, true).await;
+                    return;
+                }
+                Err(err) => {
+                    tracing::warn!(chat = %log_id(&key.chat), "reply not delivered: {err}");
+                }
+            }
+        }
+    }
+}
+
+impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<i64, Event> for Turns<C, S> {
+    async fn handle(&self, chat: &i64, event: Event) {
+        let key = key(*chat);
+        match event {
+            Event::Ignore => {}
+            Event::Blocked { blocked, .. } => self.conversation.set_blocked(&key, blocked).await,
+            Event::Turn {
+                input,
+                lang,
+                callback,
+                ..
+            } => {
+                if let Some(id) = callback {
+                    // Stops the client's spinner; the turn's reply follows.
+                    if let Err(err) = self.api.answer_callback_query(&id).await {
+                        tracing::debug!("answerCallbackQuery: {err}");
+                    }
+                }
+                let inbound = Inbound {
+                    at: Utc::now(),
+                    input,
+                };
+                let reply = self
+                    .conversation
+                    .reply(&key, &inbound, lang.as_deref())
+                    .await;
+                self.send_all(&key, render(&reply.replies)).await;
+            }
+        }
+    }
+
+    async fn overflow(&self, chat: &i64) {
+        let key = key(*chat);
+        tracing::info!(chat = %log_id(&key.chat), "chat sends faster than it is answered; excess dropped");
+        let busy = self.conversation.busy_reply(&key).await;
+        self.send_all(&key, render(&[busy])).await;
+    }
+}
