@@ -3,49 +3,14 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::fake_telegram::{FakeTelegram, Sent};
 use common::fake_whatsapp::{self, FakeWhatsApp};
+use common::serve::{free_addr, serve_command, spawn, start_serve, stop};
 use common::url_of;
 use sqlx::PgPool;
-
-/// `serve` on the database of `pool`, talking to the Bot API at `telegram`, listening
-/// on `listen`; tests add their own settings before spawning it.
-fn serve_command(pool: &PgPool, telegram: &reqwest::Url, listen: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
-    command
-        .arg("serve")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", url_of(pool))
-        .env("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
-        .env("TELEGRAM_API_URL", telegram.as_str())
-        .env("SPORTELLO_LISTEN", listen)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn spawn(command: &mut Command) -> std::process::Child {
-    command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start serve: {e}"))
-}
-
-/// Starts `serve` on the database of `pool`, talking to `fake`, on any free port.
-fn start_serve(pool: &PgPool, fake: &FakeTelegram) -> std::process::Child {
-    spawn(&mut serve_command(pool, &fake.url, "127.0.0.1:0"))
-}
-
-/// A free port on loopback for a `serve` the test talks HTTP to.
-fn free_addr() -> std::net::SocketAddr {
-    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr,
-        Err(err) => panic!("no free port: {err}"),
-    }
-}
 
 /// GETs `url` until it answers; its status and body.
 async fn get_when_up(client: &reqwest::Client, url: &str) -> (u16, String) {
@@ -97,31 +62,6 @@ fn bundled_copy() -> tempfile::TempDir {
         }
     }
     dir
-}
-
-/// Sends SIGTERM and checks a clean exit; returns what serve logged.
-async fn stop(mut child: std::process::Child) -> String {
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status();
-    assert!(killed.is_ok_and(|s| s.success()));
-    let mut status = None;
-    for _ in 0..150 {
-        if let Ok(Some(exit)) = child.try_wait() {
-            status = Some(exit);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("serve did not stop after SIGTERM");
-    };
-    let output = child
-        .wait_with_output()
-        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        .unwrap_or_default();
-    assert!(status.success(), "exit {status:?}: {output}");
-    output
 }
 
 #[sqlx::test(migrations = false)]

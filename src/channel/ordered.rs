@@ -266,3 +266,196 @@ impl<K: Hash + Eq, T, H> Drop for Retire<'_, K, T, H> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use futures_util::FutureExt;
+
+    use super::*;
+
+    /// Records what it handles; each message waits for a permit of `gate` first.
+    #[derive(Default)]
+    struct Recorder {
+        handled: Mutex<Vec<(u32, u32)>>,
+        told: Mutex<Vec<u32>>,
+        gate: Option<Arc<Semaphore>>,
+        running: AtomicUsize,
+        most_at_once: AtomicUsize,
+    }
+
+    impl Handler<u32, u32> for Arc<Recorder> {
+        async fn handle(&self, chat: &u32, message: u32) {
+            let now = self.running.fetch_add(1, Ordering::AcqRel) + 1;
+            self.most_at_once.fetch_max(now, Ordering::AcqRel);
+            if let Some(gate) = &self.gate {
+                gate.acquire().await.unwrap().forget();
+            }
+            tokio::task::yield_now().await;
+            self.handled.lock().unwrap().push((*chat, message));
+            self.running.fetch_sub(1, Ordering::AcqRel);
+        }
+
+        async fn overflow(&self, chat: &u32) {
+            self.told.lock().unwrap().push(*chat);
+        }
+    }
+
+    /// Waits until `recorder` has handled `count` messages.
+    async fn settle(recorder: &Recorder, count: usize) {
+        while recorder.handled.lock().unwrap().len() < count {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn gated() -> (Arc<Recorder>, Arc<Semaphore>) {
+        let gate = Arc::new(Semaphore::new(0));
+        let recorder = Arc::new(Recorder {
+            gate: Some(Arc::clone(&gate)),
+            ..Recorder::default()
+        });
+        (recorder, gate)
+    }
+
+    fn bounds(in_flight: usize, per_chat: usize, waiting: usize) -> Bounds {
+        Bounds {
+            in_flight,
+            per_chat,
+            waiting,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_chat_in_order_and_workers_retire_when_idle() {
+        let recorder = Arc::new(Recorder::default());
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(4, 100, 1_000));
+        for n in 0..50 {
+            for chat in 0..5 {
+                assert_eq!(ordered.push(chat, n).await, Pushed::Queued);
+            }
+        }
+        settle(&recorder, 250).await;
+        assert_eq!(ordered.shutdown().await, Drained { dropped: 0 });
+        let handled = recorder.handled.lock().unwrap().clone();
+        for chat in 0..5 {
+            let of_chat: Vec<u32> = handled
+                .iter()
+                .filter(|(c, _)| *c == chat)
+                .map(|(_, n)| *n)
+                .collect();
+            assert_eq!(of_chat, (0..50).collect::<Vec<_>>(), "chat {chat} in order");
+        }
+        assert_eq!(ordered.active_chats(), 0, "no worker left for idle chats");
+    }
+
+    #[tokio::test]
+    async fn idle_chats_leave_nothing_behind() {
+        let recorder = Arc::new(Recorder::default());
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(8, 4, 64));
+        for chat in 0..10_000 {
+            ordered.push(chat, 1).await;
+        }
+        settle(&recorder, 10_000).await;
+        // A worker removes its chat before it stops.
+        while ordered.active_chats() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            ordered.shared.chats().capacity() < 10_000,
+            "the map never held every chat"
+        );
+        ordered.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_flooding_chat_is_bounded_told_once_and_others_go_on() {
+        let (recorder, gate) = gated();
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(4, 3, 100));
+        let mut outcomes = Vec::new();
+        for n in 0..10 {
+            outcomes.push(ordered.push(1, n).await);
+        }
+        // The first is being handled or waiting, three more wait; the rest are dropped.
+        let queued = outcomes.iter().filter(|o| **o == Pushed::Queued).count();
+        assert!((3..=4).contains(&queued), "{outcomes:?}");
+        assert_eq!(
+            ordered.push(2, 0).await,
+            Pushed::Queued,
+            "another chat is not held up"
+        );
+        gate.add_permits(100);
+        settle(&recorder, queued + 1).await;
+        ordered.shutdown().await;
+        assert_eq!(recorder.told.lock().unwrap().clone(), [1], "told once");
+        let handled = recorder.handled.lock().unwrap().clone();
+        assert!(handled.contains(&(2, 0)));
+        assert_eq!(handled.iter().filter(|(c, _)| *c == 1).count(), queued);
+    }
+
+    #[tokio::test]
+    async fn turns_in_flight_are_bounded() {
+        let (recorder, gate) = gated();
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(2, 10, 100));
+        for chat in 0..10 {
+            ordered.push(chat, 0).await;
+        }
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(recorder.running.load(Ordering::Acquire), 2);
+        gate.add_permits(100);
+        ordered.shutdown().await;
+        assert_eq!(recorder.most_at_once.load(Ordering::Acquire), 2);
+    }
+
+    #[tokio::test]
+    async fn a_full_room_holds_the_source_back() {
+        let (recorder, gate) = gated();
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(1, 10, 3));
+        for chat in 0..3 {
+            assert_eq!(ordered.push(chat, 0).await, Pushed::Queued);
+        }
+        // Chat 0's message may have been taken already; fill the room for sure.
+        let _ = ordered.push(4, 0).now_or_never();
+        assert!(
+            ordered.push(5, 0).now_or_never().is_none(),
+            "waits for room"
+        );
+        gate.add_permits(100);
+        assert_eq!(ordered.push(5, 0).await, Pushed::Queued);
+        ordered.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn shutdown_finishes_turns_in_flight_and_drops_the_waiting() {
+        let (recorder, gate) = gated();
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(1, 10, 100));
+        for n in 0..5 {
+            ordered.push(1, n).await;
+        }
+        ordered.push(2, 0).await;
+        while recorder.running.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let stopping = tokio::spawn({
+            let ordered = ordered.clone();
+            async move { ordered.shutdown().await }
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(
+            ordered.push(3, 0).await,
+            Pushed::Closed,
+            "nothing new is taken"
+        );
+        gate.add_permits(100);
+        let drained = stopping.await.unwrap();
+        let handled = recorder.handled.lock().unwrap().clone();
+        assert_eq!(handled, [(1, 0)], "the turn in flight finished");
+        assert_eq!(
+            drained.dropped, 5,
+            "four of chat 1 and one of chat 2 only waited"
+        );
+        assert_eq!(ordered.active_chats(), 0);
+    }
+}

@@ -61,7 +61,8 @@ pub struct Sent {
 
 #[derive(Default)]
 struct Inner {
-    updates: Vec<Value>,
+    /// Pending updates as JSON text (a raw one may be JSON no parser accepts).
+    updates: Vec<(i64, String)>,
     next_update_id: u32,
     calls: Vec<Call>,
     sent: Vec<Sent>,
@@ -147,7 +148,23 @@ impl FakeTelegram {
                 }
             };
             inner.next_update_id = inner.next_update_id.max(id + 1);
-            inner.updates.push(update);
+            inner.updates.push((i64::from(id), update.to_string()));
+            id
+        };
+        self.shared.new_update.notify_waiters();
+        id
+    }
+
+    /// Queues an update given as JSON text, exactly as written (it may hold escapes no
+    /// JSON parser accepts, e.g. a lone surrogate `\ud800`); `{id}` in it is replaced
+    /// by the update's id, which is returned.
+    pub fn push_raw_update(&self, template: &str) -> u32 {
+        let id = {
+            let mut inner = self.shared.lock();
+            let id = inner.next_update_id;
+            inner.next_update_id += 1;
+            let text = template.replace("{id}", &id.to_string());
+            inner.updates.push((i64::from(id), text));
             id
         };
         self.shared.new_update.notify_waiters();
@@ -449,23 +466,22 @@ async fn get_updates(shared: &Shared, body: &Value) -> Response {
     let limit = body.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
     let deadline = Instant::now() + Duration::from_secs(timeout);
     // As Telegram does: an offset confirms every update before it, which is forgotten.
-    shared
-        .lock()
-        .updates
-        .retain(|u| u.get("update_id").and_then(Value::as_i64).unwrap_or(0) >= offset);
+    shared.lock().updates.retain(|(id, _)| *id >= offset);
     loop {
         let notified = shared.new_update.notified();
-        let ready: Vec<Value> = shared
+        let ready: Vec<String> = shared
             .lock()
             .updates
             .iter()
-            .filter(|u| u.get("update_id").and_then(Value::as_i64).unwrap_or(0) >= offset)
+            .filter(|(id, _)| *id >= offset)
             .take(limit)
-            .cloned()
+            .map(|(_, text)| text.clone())
             .collect();
         let now = Instant::now();
         if !ready.is_empty() || now >= deadline {
-            return ok(Value::Array(ready));
+            // Written as text, so a raw update goes out exactly as it was given.
+            let body = format!(r#"{{"ok":true,"result":[{}]}}"#, ready.join(","));
+            return (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response();
         }
         let _ = tokio::time::timeout(deadline - now, notified).await;
     }

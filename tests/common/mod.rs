@@ -4,6 +4,7 @@
 
 pub mod fake_telegram;
 pub mod fake_whatsapp;
+pub mod serve;
 pub mod worker;
 
 use std::io::Write;

@@ -158,6 +158,7 @@ impl<H: Handler<i64, Event>> Intake<H> {
             tracing::debug!(update = id, "duplicate update dropped");
             return Some(id);
         }
+        metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
         let event = classify(&update, &self.username);
         let chat = match &event {
             Event::Ignore => return Some(id),
