@@ -185,7 +185,7 @@ where
             let this = self.clone();
             shared
                 .tasks
-                .spawn(async move { this.shared.handler.overflow(&chat).await });
+                .spawn(async move { Box::pin(this.shared.handler.overflow(&chat)).await });
         }
         Pushed::Dropped
     }
@@ -215,7 +215,9 @@ where
                 return;
             };
             drop(room);
-            shared.handler.handle(&chat, message).await;
+            // Boxed, so a worker that waits for its turn stays small: the turn's state
+            // exists only while it runs.
+            Box::pin(shared.handler.handle(&chat, message)).await;
             if shared.closed.load(Ordering::Acquire) {
                 break;
             }
