@@ -17,6 +17,7 @@ use super::model::{
 };
 use super::pattern::Pattern;
 use super::raw::{RawAction, RawFlow, RawSettings, RawState, RawText};
+use super::check::TemplateSite;
 use super::template::Templates;
 use crate::text::normalize;
 
@@ -128,13 +129,6 @@ pub fn load(files: &[SourceFile]) -> (Option<Dialogues>, Report) {
     report.sort();
     let dialogues = dialogues.filter(|_| !report.has_errors());
     (dialogues, report)
-}
-
-/// A template and where it was written, for the lints that look inside templates.
-#[derive(Debug)]
-pub struct TemplateSite {
-    pub position: Position,
-    pub source_len: usize,
 }
 
 #[derive(Default)]
