@@ -20,16 +20,23 @@ use serde::{Deserialize, Serialize};
 pub struct CalendarEvent {
     /// Stable key: re-importing the same key updates, never duplicates.
     pub key: String,
+    /// What dialogues select it by (`events: { category }`), e.g. `maturita-prima`.
     pub category: String,
+    /// What citizens see in the list.
     pub title: String,
+    /// When it starts (stored in UTC, written in Italian time).
     #[serde(with = "when::required")]
     pub starts_at: DateTime<Utc>,
+    /// When it ends, if it lasts; never before `starts_at`.
     #[serde(default, with = "when::optional")]
     pub ends_at: Option<DateTime<Utc>>,
+    /// Where it happens.
     #[serde(default)]
     pub place: Option<String>,
+    /// More words for the citizen.
     #[serde(default)]
     pub details: Option<String>,
+    /// Where to read the official notice.
     #[serde(default)]
     pub link: Option<String>,
     /// After this the event is no longer shown (default: when it ends).
@@ -60,17 +67,25 @@ impl CalendarEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewsItem {
+    /// Stable key: re-importing the same key updates, never duplicates.
     pub key: String,
+    /// The headline.
     pub title: String,
+    /// The text; the relay trims it to the channel's limit.
     pub body: String,
+    /// Keys of the topics whose subscribers receive it.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// Where to read it all.
     #[serde(default)]
     pub link: Option<String>,
+    /// From when it is shown and sent.
     #[serde(with = "when::required")]
     pub published_at: DateTime<Utc>,
+    /// After this it is no longer shown.
     #[serde(default, with = "when::optional")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Who wrote it, for staff; citizens do not see it.
     #[serde(default)]
     pub author: Option<String>,
 }
@@ -86,11 +101,16 @@ impl NewsItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Faq {
+    /// Stable key: re-importing the same key updates, never duplicates.
     pub key: String,
+    /// The question as citizens would ask it; its words count in the search.
     pub question: String,
+    /// The reply, plain text.
     pub answer: String,
+    /// Words that point to it strongly (each worth more than a question word).
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// The language it is written in (default `it`); a match in the citizen's wins ties.
     #[serde(default = "default_lang")]
     pub lang: String,
 }

@@ -24,10 +24,13 @@ pub const DEMO_CONTENT: &str = include_str!("../../content/demo.yaml");
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentFile {
+    /// Calendar events (`events:`).
     #[serde(default)]
     pub events: Vec<CalendarEvent>,
+    /// News items (`news:`).
     #[serde(default)]
     pub news: Vec<NewsItem>,
+    /// Frequently asked questions (`faqs:`).
     #[serde(default)]
     pub faqs: Vec<Faq>,
 }
@@ -35,9 +38,13 @@ pub struct ContentFile {
 /// A problem in a content file. `line` 0: the whole file; `column` 0: a whole line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ContentError {
+    /// The file as it was named to the reader.
     pub file: String,
+    /// 1-based; 0 for the whole file.
     pub line: u64,
+    /// 1-based; 0 for a whole line (CSV rows).
     pub column: u64,
+    /// What is wrong, naming the field, in plain words.
     pub message: String,
 }
 
@@ -59,6 +66,7 @@ struct Origins {
     faqs: Vec<ItemOrigin>,
 }
 
+/// Where one item starts, and where its checked fields are.
 #[derive(Debug, Default, Clone)]
 struct ItemOrigin {
     line: u64,
@@ -67,6 +75,7 @@ struct ItemOrigin {
 }
 
 impl ItemOrigin {
+    /// Where `field` was written, else where its item starts.
     fn of(&self, field: &'static str) -> (u64, u64) {
         self.fields
             .get(field)

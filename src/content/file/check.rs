@@ -11,11 +11,14 @@ use crate::dialogue::{Action, Dialogues};
 /// topics they declare. An empty set accepts anything.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
+    /// Event categories (or `prefix*` patterns) that `events` actions ask for.
     pub categories: BTreeSet<String>,
+    /// Topic keys the settings declare.
     pub topics: BTreeSet<String>,
 }
 
 impl Vocabulary {
+    /// What the dialogues `d` refer to.
     pub fn of(d: &Dialogues) -> Vocabulary {
         let categories = d
             .states

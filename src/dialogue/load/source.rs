@@ -24,7 +24,9 @@ pub(super) fn is_settings_file(path: &str) -> bool {
 /// One dialogue file's name and bytes, from disk or embedded in the binary.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The name findings show: a path on disk, or `dialogues/…` when bundled.
     pub path: String,
+    /// The contents, not yet checked to be UTF-8.
     pub bytes: Vec<u8>,
 }
 
