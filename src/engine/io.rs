@@ -92,16 +92,16 @@ pub enum Effect {
 pub enum Query {
     /// Upcoming events of a category, soonest first.
     Events {
-        /// A category, or a prefix ending in `*`.
+        /// As the state's `events` action names it.
         category: String,
-        /// At most this many.
+        /// The action's limit.
         limit: usize,
     },
     /// Latest news, of one topic or all, newest first.
     News {
-        /// Only this topic; `None` for all.
+        /// As the state's `news` action names it (`None`: all).
         topic: Option<String>,
-        /// At most this many.
+        /// The action's limit.
         limit: usize,
     },
     /// The best FAQ for a question, if any is good enough.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_saphyr::{Location, Spanned};
 
 use super::Builder;
-use super::names::did_you_mean;
+use super::names::{did_you_mean, did_you_mean_hint};
 use crate::dialogue::check::TemplateSite;
 use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::{Localized, Text};
@@ -149,9 +149,7 @@ impl Builder {
                         Some(v) if !in_scope.contains(&v) => {
                             format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state")
                         }
-                        _ => did_you_mean(&variable, in_scope)
-                            .map(|v| format!("; did you mean `{v}`?"))
-                            .unwrap_or_default(),
+                        _ => did_you_mean_hint(&variable, in_scope),
                     };
                     let known = in_scope.join(", ");
                     self.error(at.clone(), format!("template uses `{variable}`, which is not available here{hint} (available: {known})"));

@@ -117,9 +117,7 @@ impl Builder {
                 names.states_of_flow.get(flow).cloned().unwrap_or_default();
             candidates.extend(names.by_name.keys().cloned());
             candidates.extend(names.flow_starts.keys().cloned());
-            let hint = did_you_mean(wanted, &candidates)
-                .map(|best| format!("; did you mean `{best}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean_hint(wanted, &candidates);
             let position = self.at(file, &target.referenced);
             self.error(position, format!("unknown target `{wanted}`{hint}"));
         }
@@ -146,4 +144,11 @@ pub(super) fn did_you_mean<'a, S: AsRef<str>>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+/// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a finding.
+pub(super) fn did_you_mean_hint<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
+    did_you_mean(wanted, candidates)
+        .map(|best| format!("; did you mean `{best}`?"))
+        .unwrap_or_default()
 }

@@ -7,7 +7,7 @@ use serde_saphyr::Spanned;
 
 use super::Builder;
 use super::compile::ALWAYS_IN_SCOPE;
-use super::names::{Names, did_you_mean};
+use super::names::{Names, did_you_mean_hint};
 use super::source::SETTINGS_FILE;
 use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::{Action, Ask, Button, Flow, Rule, State, StateId};
@@ -162,9 +162,7 @@ impl Builder {
         for (index, action) in raw_actions.value.0.iter().enumerate() {
             let check_topic = |builder: &mut Builder, topic: &str| {
                 if !topics.iter().any(|t| t == topic) {
-                    let hint = did_you_mean(topic, topics)
-                        .map(|t| format!("; did you mean `{t}`?"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean_hint(topic, topics);
                     builder.error(
                         position.clone(),
                         format!(
