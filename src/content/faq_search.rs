@@ -45,6 +45,7 @@ pub fn best_faq<'a>(faqs: &'a [Faq], text: &str, lang: &str) -> Option<&'a Faq> 
         .map(|(_, faq)| faq)
 }
 
+/// How well `words` fit `faq`: 3 for a keyword, 1 for a word of the question.
 fn score(faq: &Faq, words: &[String]) -> u32 {
     let keywords: Vec<String> = faq.keywords.iter().map(|k| normalize(k)).collect();
     let question = normalize(&faq.question);

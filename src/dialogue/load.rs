@@ -71,14 +71,18 @@ struct Builder {
 }
 
 impl Builder {
+    /// Records an error; loading goes on so that one run shows them all.
     fn error(&mut self, position: Position, message: impl Into<String>) {
         self.report.push(Diagnostic::error(position, message));
     }
 
+    /// The position of a parsed value in `file`.
     fn at(&self, file: &Arc<str>, location: &Location) -> Position {
         Position::new(file, location.line(), location.column())
     }
 
+    /// Registers every name, then builds flows, states and settings; `None` after any
+    /// error (the findings are in `report`).
     fn build(
         &mut self,
         settings: Option<(Arc<str>, RawSettings)>,

@@ -36,6 +36,7 @@ pub(super) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
+    /// A turn from `session`, in the bot's default language if the session has none.
     pub(super) fn new(d: &'a Dialogues, session: &Session, answers: &'a Answers) -> Run<'a> {
         let mut session = session.clone();
         if session.lang.is_empty() {
@@ -54,6 +55,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// What the turn produced.
     pub(super) fn finish(self) -> Turn {
         Turn {
             session: self.session,
@@ -65,6 +67,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Routes the input: a command, a button, or free text.
     pub(super) fn handle(&mut self, inbound: &Inbound) -> Step<()> {
         let gone = !self.session.state.is_empty() && self.current().is_none();
         match &inbound.input {
@@ -76,6 +79,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The citizen's state, if the dialogues still have it.
     fn current(&self) -> Option<StateId> {
         self.d.find(&self.session.state)
     }
@@ -98,6 +102,7 @@ impl<'a> Run<'a> {
         self.enter(start)
     }
 
+    /// A global command; unknown commands are not understood.
     fn on_command(&mut self, name: &str, arg: Option<&str>) -> Step<()> {
         let Some(command) = self.d.settings.commands.iter().find(|c| c.name == name) else {
             return self.not_understood();
@@ -110,6 +115,7 @@ impl<'a> Run<'a> {
         self.enter(deep_link.unwrap_or(command.target))
     }
 
+    /// A pressed button, found by its payload.
     fn on_button(&mut self, payload: &str) -> Step<()> {
         let target = parse_payload(payload).and_then(|(state, index)| {
             let id = self.d.find(state)?;
@@ -121,6 +127,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Free text: an `ask` answer, a typed button, a rule, an intent, then the FAQ.
     fn on_text(&mut self, text: &str) -> Step<()> {
         let current = self.current();
         let here = current.unwrap_or(self.d.settings.main);
@@ -189,6 +196,7 @@ impl<'a> Run<'a> {
         self.not_understood()
     }
 
+    /// The "non ho capito" reply, then the question again or the options on offer.
     fn not_understood(&mut self) -> Step<()> {
         self.understood = false;
         let here = self.current().unwrap_or(self.d.settings.main);

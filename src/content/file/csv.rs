@@ -42,6 +42,7 @@ const NEWS_COLUMNS: &[&str] = &[
 /// The columns a FAQ file may have.
 const FAQ_COLUMNS: &[&str] = &["key", "question", "answer", "keywords", "lang"];
 
+/// Reads every row by the kind the header tells; all bad rows are reported at once.
 pub(super) fn from_csv(
     file: &str,
     text: &str,
@@ -159,6 +160,7 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
+    /// The cell of `column`, if the file has it and it is not empty.
     fn optional(&self, column: &str) -> Option<String> {
         let index = self.headers.iter().position(|h| h == column)?;
         self.record
@@ -167,17 +169,20 @@ impl Row<'_> {
             .map(str::to_owned)
     }
 
+    /// The cell of `column`, or the error that it is missing.
     fn required(&self, column: &'static str) -> Result<String, ContentError> {
         self.optional(column)
             .ok_or_else(|| self.problem(column, "is missing"))
     }
 
+    /// The time in `column`, read as staff write times.
     fn when(&self, column: &'static str) -> Result<Option<DateTime<Utc>>, ContentError> {
         self.optional(column)
             .map(|v| parse_when(&v).map_err(|m| self.problem(column, &m)))
             .transpose()
     }
 
+    /// The cell of `column` split at `;` or `|`.
     fn list(&self, column: &str) -> Vec<String> {
         self.optional(column)
             .map(|v| {
@@ -190,10 +195,12 @@ impl Row<'_> {
             .unwrap_or_default()
     }
 
+    /// An error about `column` of this row.
     fn problem(&self, column: &str, message: &str) -> ContentError {
         error(self.file, self.line, 0, format!("`{column}`: {message}"))
     }
 
+    /// The row as a calendar event.
     fn event(&self) -> Result<CalendarEvent, ContentError> {
         Ok(CalendarEvent {
             key: self.required("key")?,
@@ -210,6 +217,7 @@ impl Row<'_> {
         })
     }
 
+    /// The row as a news item.
     fn news(&self) -> Result<NewsItem, ContentError> {
         Ok(NewsItem {
             key: self.required("key")?,
@@ -225,6 +233,7 @@ impl Row<'_> {
         })
     }
 
+    /// The row as a FAQ.
     fn faq(&self) -> Result<Faq, ContentError> {
         Ok(Faq {
             key: self.required("key")?,

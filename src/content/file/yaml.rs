@@ -39,6 +39,7 @@ struct SpannedItem {
     answer: Option<Spanned<serde::de::IgnoredAny>>,
 }
 
+/// Where each item and its checked fields start.
 fn origins_of(items: Vec<Spanned<SpannedItem>>) -> Vec<ItemOrigin> {
     items
         .into_iter()
@@ -68,6 +69,7 @@ fn origins_of(items: Vec<Spanned<SpannedItem>>) -> Vec<ItemOrigin> {
         .collect()
 }
 
+/// Reads the content; a second, lenient read finds positions (none if it fails).
 pub(super) fn from_yaml(file: &str, text: &str) -> Result<(ContentFile, Origins), ContentError> {
     if text.trim().is_empty() {
         return Ok((ContentFile::default(), Origins::default()));

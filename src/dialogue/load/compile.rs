@@ -22,6 +22,7 @@ pub(super) const ALWAYS_IN_SCOPE: [&str; 3] = ["slots", "lang", "topics"];
 pub(super) const NEWS_IN_SCOPE: [&str; 2] = ["news", "lang"];
 
 impl Builder {
+    /// Checks a staff regex; a repeated one is shared, not parsed again.
     pub(super) fn regex(
         &mut self,
         file: &Arc<str>,
@@ -126,6 +127,8 @@ impl Builder {
         }
     }
 
+    /// Compiles one template under `name`; reports syntax errors and variables not in
+    /// `in_scope` at their line in the file, and keeps the site for the lints.
     pub(super) fn compile(
         &mut self,
         name: String,

@@ -25,6 +25,8 @@ const DEFAULT_NEWS: [(&str, &str); 2] = [
 ];
 
 impl Builder {
+    /// Builds the settings, filling in the defaults; commands are checked against
+    /// Telegram's rule for names.
     pub(super) fn build_settings(
         &mut self,
         names: &Names,

@@ -107,6 +107,7 @@ impl Builder {
         }
     }
 
+    /// Parses YAML into `T`; an empty file or a YAML error becomes a finding.
     pub(super) fn parse<T: serde::de::DeserializeOwned>(
         &mut self,
         file: &Arc<str>,

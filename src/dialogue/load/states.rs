@@ -147,6 +147,7 @@ impl Builder {
         }
     }
 
+    /// Builds the `do` actions of a state, checking topics against the settings.
     pub(super) fn build_actions(
         &mut self,
         file: &Arc<str>,
@@ -218,6 +219,7 @@ impl Builder {
         actions
     }
 
+    /// A `match` rule: its regex and its resolved target.
     pub(super) fn rule(
         &mut self,
         names: &Names,
