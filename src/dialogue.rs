@@ -1,7 +1,9 @@
 //! The staff-facing dialogue language: YAML files loaded into a checked graph.
 //!
-//! `load` reads and validates; `check` lints the result; `graph` draws it. Every
-//! finding carries file:line:col. This module does no network or database I/O.
+//! `load` reads and validates (files, names, texts, states, settings, each in its own
+//! file); `check` lints the result; `graph` draws it; `payload` is the one spelling of
+//! a button on the wire. Every finding carries file:line:col. This module does no
+//! network or database I/O, and does not depend on the engine.
 
 mod check;
 mod diagnostic;
