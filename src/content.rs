@@ -1,15 +1,18 @@
-//! Content citizens ask about: calendar events, news, FAQ. The types, the rules of
-//! what is current, and the in-memory FAQ search. `file` reads and checks the content
-//! files staff import (YAML or CSV) and the bundled `content/demo.yaml`.
+//! Content citizens ask about: calendar events, news, FAQ. The types and the rules of
+//! what is current; `faq_search` finds a FAQ in memory; `file` reads and checks the
+//! content files staff import (YAML or CSV) and the bundled `content/demo.yaml`;
+//! `when` reads the times staff write.
 
+mod faq_search;
 mod file;
+mod when;
 
-pub use file::{ContentError, ContentFile, DEMO_CONTENT, Vocabulary, parse_when};
+pub use faq_search::best_faq;
+pub use file::{ContentError, ContentFile, DEMO_CONTENT, Vocabulary};
+pub use when::parse_when;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::text::normalize;
 
 /// A dated event: an exam, a test, a deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,20 +20,27 @@ use crate::text::normalize;
 pub struct CalendarEvent {
     /// Stable key: re-importing the same key updates, never duplicates.
     pub key: String,
+    /// What dialogues select it by (`events: { category }`), e.g. `maturita-prima`.
     pub category: String,
+    /// What citizens see in the list.
     pub title: String,
-    #[serde(with = "file::when")]
+    /// When it starts (stored in UTC, written in Italian time).
+    #[serde(with = "when::required")]
     pub starts_at: DateTime<Utc>,
-    #[serde(default, with = "file::when_opt")]
+    /// When it ends, if it lasts; never before `starts_at`.
+    #[serde(default, with = "when::optional")]
     pub ends_at: Option<DateTime<Utc>>,
+    /// Where it happens.
     #[serde(default)]
     pub place: Option<String>,
+    /// More words for the citizen.
     #[serde(default)]
     pub details: Option<String>,
+    /// Where to read the official notice.
     #[serde(default)]
     pub link: Option<String>,
     /// After this the event is no longer shown (default: when it ends).
-    #[serde(default, with = "file::when_opt")]
+    #[serde(default, with = "when::optional")]
     pub valid_until: Option<DateTime<Utc>>,
 }
 
@@ -57,17 +67,25 @@ impl CalendarEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewsItem {
+    /// Stable key: re-importing the same key updates, never duplicates.
     pub key: String,
+    /// The headline.
     pub title: String,
+    /// The text; the relay trims it to the channel's limit.
     pub body: String,
+    /// Keys of the topics whose subscribers receive it.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// Where to read it all.
     #[serde(default)]
     pub link: Option<String>,
-    #[serde(with = "file::when")]
+    /// From when it is shown and sent.
+    #[serde(with = "when::required")]
     pub published_at: DateTime<Utc>,
-    #[serde(default, with = "file::when_opt")]
+    /// After this it is no longer shown.
+    #[serde(default, with = "when::optional")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Who wrote it, for staff; citizens do not see it.
     #[serde(default)]
     pub author: Option<String>,
 }
@@ -83,11 +101,16 @@ impl NewsItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Faq {
+    /// Stable key: re-importing the same key updates, never duplicates.
     pub key: String,
+    /// The question as citizens would ask it; its words count in the search.
     pub question: String,
+    /// The reply, plain text.
     pub answer: String,
+    /// Words that point to it strongly (each worth more than a question word).
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// The language it is written in (default `it`); a match in the citizen's wins ties.
     #[serde(default = "default_lang")]
     pub lang: String,
 }
@@ -96,118 +119,9 @@ fn default_lang() -> String {
     "it".to_owned()
 }
 
-/// Italian words too common to tell one question from another.
-const STOPWORDS: &[&str] = &[
-    "il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "di", "a", "da", "in", "con", "su",
-    "per", "tra", "fra", "e", "ed", "o", "che", "chi", "come", "dove", "quando", "quale", "quali",
-    "cosa", "del", "dello", "della", "dei", "degli", "delle", "al", "allo", "alla", "ai", "agli",
-    "alle", "dal", "dalla", "nel", "nella", "sul", "sulla", "mi", "ti", "si", "ci", "vi", "non",
-    "e", "sono", "posso", "devo", "puo", "the", "and", "for", "what", "when", "how", "is", "are",
-    "esce", "ciao", "grazie",
-];
-
-/// Minimum score for a FAQ to count as the answer (a keyword is worth 3, a word of the
-/// question 1): one keyword plus one more clue.
-const FAQ_THRESHOLD: u32 = 4;
-
-/// The best FAQ for `text` by keyword overlap, if good enough. The in-memory
-/// counterpart of the Postgres full-text search.
-pub fn best_faq<'a>(faqs: &'a [Faq], text: &str, lang: &str) -> Option<&'a Faq> {
-    let words: Vec<String> = normalize(text)
-        .split(' ')
-        .filter(|w| w.chars().count() >= 3 && !STOPWORDS.contains(w))
-        .map(str::to_owned)
-        .collect();
-    if words.is_empty() {
-        return None;
-    }
-    faqs.iter()
-        .map(|faq| {
-            (
-                score(faq, &words) + u32::from(faq.lang == lang && score(faq, &words) > 0),
-                faq,
-            )
-        })
-        .filter(|(score, _)| *score >= FAQ_THRESHOLD)
-        // On a tie the FAQ written first wins (max_by_key would pick the last).
-        .fold(None, |best: Option<(u32, &Faq)>, (score, faq)| match best {
-            Some((top, _)) if top >= score => best,
-            _ => Some((score, faq)),
-        })
-        .map(|(_, faq)| faq)
-}
-
-fn score(faq: &Faq, words: &[String]) -> u32 {
-    let keywords: Vec<String> = faq.keywords.iter().map(|k| normalize(k)).collect();
-    let question = normalize(&faq.question);
-    let question_words: Vec<&str> = question.split(' ').collect();
-    words
-        .iter()
-        .map(|w| {
-            if keywords.iter().any(|k| same_stem(k, w)) {
-                3
-            } else if question_words.iter().any(|q| same_stem(q, w)) {
-                1
-            } else {
-                0
-            }
-        })
-        .sum()
-}
-
-/// Equal, or sharing the first five letters (iscrizione / iscriversi).
-fn same_stem(a: &str, b: &str) -> bool {
-    a == b || (a.len() >= 5 && b.len() >= 5 && a.chars().take(5).eq(b.chars().take(5)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn faq(key: &str, question: &str, keywords: &[&str]) -> Faq {
-        Faq {
-            key: key.into(),
-            question: question.into(),
-            answer: format!("answer {key}"),
-            keywords: keywords.iter().map(|k| k.to_string()).collect(),
-            lang: "it".into(),
-        }
-    }
-
-    #[test]
-    fn faq_search_finds_the_right_question_and_refuses_nonsense() {
-        let faqs = vec![
-            faq(
-                "medicina",
-                "Quando esce il bando per il test di medicina?",
-                &["medicina", "bando", "test"],
-            ),
-            faq(
-                "portare",
-                "Cosa devo portare alla maturità?",
-                &["portare", "documento", "maturita"],
-            ),
-        ];
-        let hit = best_faq(&faqs, "quando esce il bando di medicina?", "it");
-        assert_eq!(hit.map(|f| f.key.as_str()), Some("medicina"));
-        let hit = best_faq(&faqs, "cosa porto alla maturita", "it");
-        assert_eq!(hit.map(|f| f.key.as_str()), Some("portare"));
-        assert_eq!(best_faq(&faqs, "xyzzy", "it"), None);
-        assert_eq!(best_faq(&faqs, "ciao come stai", "it"), None);
-        assert_eq!(best_faq(&faqs, "", "it"), None);
-    }
-
-    #[test]
-    fn on_a_tie_the_first_faq_wins() {
-        let faqs = vec![
-            faq("a", "Prima?", &["bando", "medicina"]),
-            faq("b", "Seconda?", &["bando", "medicina"]),
-        ];
-        assert_eq!(
-            best_faq(&faqs, "bando medicina", "it").map(|f| f.key.as_str()),
-            Some("a")
-        );
-    }
 
     #[test]
     fn categories_match_exactly_or_by_prefix() {

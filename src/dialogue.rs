@@ -1,7 +1,9 @@
 //! The staff-facing dialogue language: YAML files loaded into a checked graph.
 //!
-//! `load` reads and validates; `check` lints the result; `graph` draws it. Every
-//! finding carries file:line:col. This module does no network or database I/O.
+//! `load` reads and validates (files, names, texts, states, settings, each in its own
+//! file); `check` lints the result; `graph` draws it; `payload` is the one spelling of
+//! a button on the wire. Every finding carries file:line:col. This module does no
+//! network or database I/O, and does not depend on the engine.
 
 mod check;
 mod diagnostic;
@@ -10,6 +12,7 @@ mod live;
 mod load;
 mod model;
 mod pattern;
+mod payload;
 mod raw;
 mod template;
 pub mod watch;
@@ -26,6 +29,7 @@ pub use model::{
     StateId, Text, Topic,
 };
 pub use pattern::Pattern;
+pub use payload::{button_payload, parse_payload};
 pub use template::Templates;
 
 use std::path::Path;
@@ -68,16 +72,4 @@ pub fn load_dir(dir: &Path) -> (Option<Dialogues>, Report) {
         Ok(files) => load(&files),
         Err(report) => (None, report),
     }
-}
-
-/// The payload of a button: its state and position, `flow.state#index`. It fits
-/// Telegram's 64-byte `callback_data` unless names are very long (`check` says so).
-pub fn button_payload(qualified_state: &str, index: usize) -> String {
-    format!("{qualified_state}#{index}")
-}
-
-/// Splits a payload made by `button_payload`.
-pub fn parse_payload(payload: &str) -> Option<(&str, usize)> {
-    let (state, index) = payload.rsplit_once('#')?;
-    Some((state, index.parse().ok()?))
 }

@@ -56,28 +56,36 @@ struct RawTurn {
 /// How one transcript went.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The transcript file.
     pub file: String,
+    /// The test's name, as written in the file.
     pub name: String,
     /// The first difference, if any.
     pub failure: Option<String>,
+    /// Every state the test entered, for coverage.
     pub visited: BTreeSet<StateId>,
 }
 
 /// All transcripts and the coverage they reach.
 #[derive(Debug)]
 pub struct Summary {
+    /// One per transcript, in file order.
     pub outcomes: Vec<Outcome>,
+    /// States entered by at least one transcript.
     pub covered: usize,
+    /// States in the dialogues.
     pub total: usize,
     /// `flow.state` of every state no transcript entered.
     pub uncovered: Vec<String>,
 }
 
 impl Summary {
+    /// Whether there were transcripts and every one passed.
     pub fn passed(&self) -> bool {
         !self.outcomes.is_empty() && self.outcomes.iter().all(|o| o.failure.is_none())
     }
 
+    /// `covered` out of `total`, in percent (0 with no states).
     pub fn coverage_percent(&self) -> f64 {
         if self.total == 0 {
             0.0

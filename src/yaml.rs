@@ -8,8 +8,11 @@ use serde::de::DeserializeOwned;
 /// at 1; 0 when unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
+    /// 1-based; 0 when unknown.
     pub line: u64,
+    /// 1-based; 0 when unknown.
     pub column: u64,
+    /// What is wrong, without a location (callers add `file:line:col`).
     pub message: String,
 }
 

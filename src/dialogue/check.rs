@@ -3,10 +3,9 @@
 
 use std::collections::VecDeque;
 
-use super::diagnostic::{Diagnostic, Report};
-use super::load::TemplateSite;
+use super::diagnostic::{Diagnostic, Position, Report};
 use super::model::{Dialogues, StateId};
-use crate::dialogue::button_payload;
+use super::payload::button_payload;
 
 /// Telegram's longest message.
 pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
@@ -19,8 +18,18 @@ pub const WHATSAPP_LIST_ROWS: usize = 10;
 /// WhatsApp reply-button title length.
 pub const WHATSAPP_BUTTON_TITLE: usize = 20;
 
+/// A compiled template and where it was written: what the lints that look inside
+/// templates need, handed over by `load` so that lints never reach back into loading.
+#[derive(Debug)]
+pub(super) struct TemplateSite {
+    /// Where the template's first line is in its file.
+    pub(super) position: Position,
+    /// The template's length in characters, before rendering.
+    pub(super) source_len: usize,
+}
+
 /// Adds the lint findings for `d` to `report`.
-pub fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
+pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
     let reachable = reachable(d);
     for (index, state) in d.states.iter().enumerate() {
         let at = || state.position.clone();

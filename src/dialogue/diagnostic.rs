@@ -13,19 +13,25 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The dialogues cannot run until it is fixed.
     Error,
+    /// Worth fixing; the dialogues run anyway.
     Warning,
 }
 
 /// A place in a dialogue file; `line` and `column` start at 1 (0 when unknown).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Position {
+    /// The file (or directory) as it was named when loading.
     pub file: Arc<str>,
+    /// 1-based line; 0 for the whole file.
     pub line: u64,
+    /// 1-based column in characters; 0 for the whole line.
     pub column: u64,
 }
 
 impl Position {
+    /// A position at `line`:`column` of `file`.
     pub fn new(file: &Arc<str>, line: u64, column: u64) -> Position {
         Position {
             file: Arc::clone(file),
@@ -43,13 +49,17 @@ impl Position {
 /// One finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
+    /// Whether it stops loading.
     pub severity: Severity,
+    /// Where it was found.
     #[serde(flatten)]
     pub position: Position,
+    /// What is wrong and what to do, in plain words for staff.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// A finding that stops the dialogues from loading.
     pub fn error(position: Position, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -58,6 +68,7 @@ impl Diagnostic {
         }
     }
 
+    /// A finding that lets the dialogues run.
     pub fn warning(position: Position, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -70,6 +81,7 @@ impl Diagnostic {
 /// All findings of one load, with the file texts needed to show them.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Every finding, in the order found (`sort` orders them by place).
     pub diagnostics: Vec<Diagnostic>,
     sources: HashMap<Arc<str>, String>,
 }
@@ -79,14 +91,17 @@ impl Report {
         self.sources.insert(Arc::clone(file), text.to_owned());
     }
 
+    /// Adds a finding.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Whether any finding stops loading.
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
     }
 
+    /// How many findings are of `severity`.
     pub fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()

@@ -8,7 +8,9 @@ use super::model::{Dialogues, State, StateId};
 /// Output syntax of `sportello graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphFormat {
+    /// Mermaid flowchart text, which GitHub and many editors draw.
     Mermaid,
+    /// Graphviz DOT, for `dot -Tsvg`.
     Dot,
 }
 

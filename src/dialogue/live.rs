@@ -35,8 +35,10 @@ pub struct Reloaded {
 /// Why the running version was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum ReloadError {
+    /// Loaded from the binary: nothing on disk to read again.
     #[error("the dialogues are built into the binary; there is no directory to reload")]
     Bundled,
+    /// The new files have errors; the findings say which.
     #[error("the dialogues have {} error(s); the running version is kept", .0.count(Severity::Error))]
     Invalid(Report),
 }
@@ -61,6 +63,7 @@ impl Live {
         self.current.load_full()
     }
 
+    /// The directory reloads read, if the dialogues came from one.
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }

@@ -2,7 +2,6 @@
 //! every regex compiled, every template parsed. Built only by `load`.
 
 use std::collections::HashMap;
-
 use std::sync::Arc;
 
 use super::diagnostic::Position;
@@ -14,6 +13,7 @@ use super::template::Templates;
 pub struct StateId(pub u32);
 
 impl StateId {
+    /// The position in `Dialogues::states`, for indexing.
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -22,9 +22,13 @@ impl StateId {
 /// A checked set of flows plus the bot-wide settings: what the engine runs.
 #[derive(Debug)]
 pub struct Dialogues {
+    /// What `sportello.yaml` declares for the whole bot.
     pub settings: Settings,
+    /// Every flow, in file order; `State::flow` indexes it.
     pub flows: Vec<Flow>,
+    /// Every state of every flow; `StateId` indexes it.
     pub states: Vec<State>,
+    /// Every `say`-like text, compiled, by the names `Localized` holds.
     pub templates: Templates,
     /// `flow.state` → id.
     pub(crate) by_name: HashMap<String, StateId>,
@@ -33,6 +37,7 @@ pub struct Dialogues {
 }
 
 impl Dialogues {
+    /// The state `id` names; ids come from these dialogues, so it always exists.
     pub fn state(&self, id: StateId) -> &State {
         &self.states[id.index()]
     }
@@ -42,10 +47,12 @@ impl Dialogues {
         self.by_name.get(qualified).copied()
     }
 
+    /// The flow named `name`, if there is one (deep links name flows).
     pub fn flow(&self, name: &str) -> Option<&Flow> {
         self.flows.iter().find(|f| f.name == name)
     }
 
+    /// The flow `id` belongs to: its language is the fallback for the state's texts.
     pub fn flow_of(&self, id: StateId) -> &Flow {
         &self.flows[self.state(id).flow]
     }
@@ -54,42 +61,61 @@ impl Dialogues {
 /// Bot-wide settings from `sportello.yaml`.
 #[derive(Debug)]
 pub struct Settings {
+    /// The bot's name, as shown to citizens (default `Sportello`).
     pub bot: String,
+    /// The language of texts written without one, and of new citizens (default `it`).
     pub default_lang: String,
+    /// The languages citizens may choose (default: only `default_lang`).
     pub languages: Vec<String>,
     /// Where `/start` and `/menu` lead; its buttons are offered when a state has none.
     pub main: StateId,
+    /// The news topics citizens may subscribe to.
     pub topics: Vec<Topic>,
+    /// Global commands, usable from any state.
     pub commands: Vec<Command>,
+    /// Rules tried on free text in every state, after the state's own.
     pub intents: Vec<Rule>,
+    /// What the bot says when it does not understand or fails.
     pub fallback: Fallback,
     /// Template names of the message a news item is relayed as (`news` and `lang` in
     /// scope; values HTML-escaped).
     pub news: Localized,
+    /// States entered in one turn before the engine stops a `goto` loop (default 20).
     pub step_limit: usize,
 }
 
+/// A news topic citizens subscribe to.
 #[derive(Debug)]
 pub struct Topic {
+    /// The stable key news items and subscriptions use.
     pub key: String,
+    /// What citizens see, per language.
     pub name: Text,
 }
 
 /// A global command such as `/aiuto`, usable from any state.
 #[derive(Debug)]
 pub struct Command {
+    /// Without the slash, lowercase (Telegram's rule).
     pub name: String,
+    /// Shown in the channel's command menu, per language.
     pub description: Text,
+    /// Where the command leads.
     pub target: StateId,
+    /// Where it was declared, for findings.
     pub position: Position,
 }
 
+/// What the bot does with text it cannot place, and the texts of its failures.
 #[derive(Debug)]
 pub struct Fallback {
+    /// Whether to search the FAQ before saying "non ho capito".
     pub faq: bool,
     /// Template name for a FAQ hit (`faq` in scope).
     pub answer: Option<Localized>,
+    /// Template names of the "non ho capito" reply.
     pub not_understood: Localized,
+    /// Said when a turn fails (a template error, a loop, the store); never the cause.
     pub error: Text,
     /// Said before a conversation whose state no longer exists (the dialogues changed
     /// under it) starts its flow again.
@@ -99,27 +125,42 @@ pub struct Fallback {
 /// A flow: a named set of states with an entry state.
 #[derive(Debug)]
 pub struct Flow {
+    /// The `flow` key: the first half of every `flow.state`.
     pub name: String,
+    /// A human title, for pictures and menus.
     pub title: Option<Text>,
+    /// The language its texts are written in when they name none.
     pub lang: String,
+    /// Where entering the flow (or a deep link to it) leads.
     pub start: StateId,
+    /// The file it was read from.
     pub file: String,
 }
 
 /// One state of a flow.
 #[derive(Debug)]
 pub struct State {
+    /// Index of its flow in `Dialogues::flows`.
     pub flow: usize,
+    /// The name within its flow.
     pub name: String,
     /// `flow.state`
     pub qualified: String,
+    /// Template names of what is said on entering.
     pub say: Option<Localized>,
+    /// Buttons offered, in order; pressing or typing one follows it.
     pub buttons: Vec<Button>,
+    /// Rules tried on free text here, before the global intents.
     pub rules: Vec<Rule>,
+    /// A value to collect from the citizen's next message.
     pub ask: Option<Ask>,
+    /// `do` actions, run on entering, before `say`.
     pub actions: Vec<Action>,
+    /// Where to go next without waiting, when the state does not wait.
     pub goto: Option<StateId>,
+    /// The conversation may stop here (no dead-end error).
     pub end: bool,
+    /// Where the state was written, for findings.
     pub position: Position,
 }
 
@@ -130,55 +171,80 @@ impl State {
     }
 }
 
+/// A button offered in a state.
 #[derive(Debug)]
 pub struct Button {
+    /// What it says, per language.
     pub label: Text,
+    /// Where pressing it leads.
     pub target: StateId,
     /// Every label variant, normalized for comparing with typed text.
     pub typed_forms: Vec<String>,
+    /// Where its label was written, for findings.
     pub position: Position,
 }
 
 /// A regex tried on free text, and where it leads.
 #[derive(Debug)]
 pub struct Rule {
+    /// The regex (shared when staff repeat it).
     pub pattern: Arc<Pattern>,
+    /// Where a match leads.
     pub target: StateId,
 }
 
+/// A typed value to collect: the answer is kept in `slots` under `slot`.
 #[derive(Debug)]
 pub struct Ask {
+    /// The name templates read the answer by (`slots.<slot>`).
     pub slot: String,
+    /// Template names of the question, said after `say`.
     pub prompt: Option<Localized>,
+    /// What a valid answer matches; `None` takes any text.
     pub expect: Option<Arc<Pattern>>,
+    /// Template names said after a wrong answer (default: `say` again).
     pub retry: Option<Localized>,
+    /// Wrong answers before giving up (default 3, at least 1).
     pub max_tries: u8,
+    /// Where giving up leads.
     pub escape: StateId,
 }
 
 /// A `do` action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Upcoming events, soonest first, as `events`.
     Events {
+        /// A category, or a prefix ending in `*`.
         category: String,
+        /// At most this many (default 10).
         limit: usize,
     },
+    /// Latest news, newest first, as `news`.
     News {
+        /// Only this topic; `None` for all.
         topic: Option<String>,
+        /// At most this many (default 5).
         limit: usize,
     },
-    /// `query` is a template name.
+    /// The best FAQ for a rendered question, as `faq`.
     Faq {
+        /// The name of the template that renders the question.
         query: String,
     },
+    /// Follow a topic; the topics followed become `subscriptions`.
     Subscribe {
+        /// A key declared in the settings' topics.
         topic: String,
     },
-    /// `None` removes every topic.
+    /// Stop following a topic; the topics left become `subscriptions`.
     Unsubscribe {
+        /// `None` removes every topic.
         topic: Option<String>,
     },
+    /// The topics followed, as `subscriptions`.
     Subscriptions,
+    /// Delete everything stored about the citizen (the right to erasure), as `erased`.
     Erase,
 }
 
@@ -198,11 +264,13 @@ impl Text {
 pub struct Localized(pub Vec<(String, String)>);
 
 impl Localized {
+    /// The template for `lang`, else for `fallback_lang`, else the first written.
     pub fn template_name(&self, lang: &str, fallback_lang: &str) -> Option<&str> {
         pick(&self.0, lang, fallback_lang).map(String::as_str)
     }
 }
 
+/// The entry for `lang`, else `fallback`, else the first.
 fn pick<'a>(entries: &'a [(String, String)], lang: &str, fallback: &str) -> Option<&'a String> {
     entries
         .iter()

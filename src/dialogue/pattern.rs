@@ -12,6 +12,7 @@ use regex::{Regex, RegexBuilder};
 /// Largest compiled regex; a staff regex is a few hundred bytes.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// A staff regex, checked but compiled only when first matched.
 pub struct Pattern {
     source: String,
     compiled: OnceLock<Option<Regex>>,
@@ -58,6 +59,7 @@ impl Pattern {
             .as_ref()
     }
 
+    /// The regex as staff wrote it.
     pub fn as_str(&self) -> &str {
         &self.source
     }

@@ -13,70 +13,70 @@ use serde_saphyr::Spanned;
 /// A flow file: one flow, a set of named states.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFlow {
-    pub flow: Spanned<String>,
+pub(super) struct RawFlow {
+    pub(super) flow: Spanned<String>,
     #[serde(default)]
-    pub title: Option<Spanned<RawText>>,
+    pub(super) title: Option<Spanned<RawText>>,
     #[serde(default)]
-    pub lang: Option<Spanned<String>>,
-    pub start: Spanned<String>,
-    pub states: Spanned<Entries<Spanned<String>, RawState>>,
+    pub(super) lang: Option<Spanned<String>>,
+    pub(super) start: Spanned<String>,
+    pub(super) states: Spanned<Entries<Spanned<String>, RawState>>,
 }
 
 /// One state of a flow.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawState {
+pub(super) struct RawState {
     #[serde(default)]
-    pub say: Option<Spanned<RawText>>,
+    pub(super) say: Option<Spanned<RawText>>,
     #[serde(default)]
-    pub buttons: Option<Spanned<Vec<RawButton>>>,
+    pub(super) buttons: Option<Spanned<Vec<RawButton>>>,
     #[serde(default, rename = "match")]
-    pub matches: Option<Vec<RawRule>>,
+    pub(super) matches: Option<Vec<RawRule>>,
     #[serde(default)]
-    pub ask: Option<Spanned<RawAsk>>,
+    pub(super) ask: Option<Spanned<RawAsk>>,
     #[serde(default, rename = "do")]
-    pub actions: Option<Spanned<OneOrMany<RawAction>>>,
+    pub(super) actions: Option<Spanned<OneOrMany<RawAction>>>,
     #[serde(default)]
-    pub goto: Option<Spanned<String>>,
+    pub(super) goto: Option<Spanned<String>>,
     #[serde(default)]
-    pub end: Option<bool>,
+    pub(super) end: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawButton {
-    pub label: Spanned<RawText>,
-    pub goto: Spanned<String>,
+pub(super) struct RawButton {
+    pub(super) label: Spanned<RawText>,
+    pub(super) goto: Spanned<String>,
 }
 
 /// A free-text rule: a regex and where it leads.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRule {
-    pub when: Spanned<String>,
-    pub goto: Spanned<String>,
+pub(super) struct RawRule {
+    pub(super) when: Spanned<String>,
+    pub(super) goto: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAsk {
-    pub slot: Spanned<String>,
+pub(super) struct RawAsk {
+    pub(super) slot: Spanned<String>,
     #[serde(default)]
-    pub prompt: Option<Spanned<RawText>>,
+    pub(super) prompt: Option<Spanned<RawText>>,
     #[serde(default)]
-    pub expect: Option<Spanned<String>>,
+    pub(super) expect: Option<Spanned<String>>,
     #[serde(default)]
-    pub retry: Option<Spanned<RawText>>,
+    pub(super) retry: Option<Spanned<RawText>>,
     #[serde(default)]
-    pub max_tries: Option<u8>,
-    pub escape: Spanned<String>,
+    pub(super) max_tries: Option<u8>,
+    pub(super) escape: Spanned<String>,
 }
 
 /// A `do` action, written as a one-key map: `{ events: { category: maturita } }`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum RawAction {
+pub(super) enum RawAction {
     Events {
         category: String,
         #[serde(default)]
@@ -104,50 +104,50 @@ pub enum RawAction {
 /// `sportello.yaml`: settings for the whole bot.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSettings {
+pub(super) struct RawSettings {
     #[serde(default)]
-    pub bot: Option<String>,
+    pub(super) bot: Option<String>,
     #[serde(default)]
-    pub default_lang: Option<Spanned<String>>,
+    pub(super) default_lang: Option<Spanned<String>>,
     #[serde(default)]
-    pub languages: Option<Spanned<Vec<String>>>,
-    pub main: Spanned<String>,
+    pub(super) languages: Option<Spanned<Vec<String>>>,
+    pub(super) main: Spanned<String>,
     #[serde(default)]
-    pub topics: Entries<Spanned<String>, Spanned<RawText>>,
+    pub(super) topics: Entries<Spanned<String>, Spanned<RawText>>,
     #[serde(default)]
-    pub commands: Vec<RawCommand>,
+    pub(super) commands: Vec<RawCommand>,
     #[serde(default)]
-    pub intents: Vec<RawRule>,
-    pub fallback: RawFallback,
+    pub(super) intents: Vec<RawRule>,
+    pub(super) fallback: RawFallback,
     /// The message a news item is relayed as (`news` in scope); a default when unset.
     #[serde(default)]
-    pub news: Option<Spanned<RawText>>,
+    pub(super) news: Option<Spanned<RawText>>,
     #[serde(default)]
-    pub step_limit: Option<usize>,
+    pub(super) step_limit: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCommand {
-    pub command: Spanned<String>,
+pub(super) struct RawCommand {
+    pub(super) command: Spanned<String>,
     #[serde(default)]
-    pub description: Option<Spanned<RawText>>,
-    pub goto: Spanned<String>,
+    pub(super) description: Option<Spanned<RawText>>,
+    pub(super) goto: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFallback {
+pub(super) struct RawFallback {
     #[serde(default)]
-    pub faq: bool,
+    pub(super) faq: bool,
     #[serde(default)]
-    pub answer: Option<Spanned<RawText>>,
-    pub say: Spanned<RawText>,
+    pub(super) answer: Option<Spanned<RawText>>,
+    pub(super) say: Spanned<RawText>,
     #[serde(default)]
-    pub error: Option<Spanned<RawText>>,
+    pub(super) error: Option<Spanned<RawText>>,
     /// Said when a conversation's state went away with a dialogue change.
     #[serde(default)]
-    pub updated: Option<Spanned<RawText>>,
+    pub(super) updated: Option<Spanned<RawText>>,
 }
 
 /// A text that is either the same for everyone or written per language.
@@ -155,7 +155,7 @@ pub struct RawFallback {
 /// Per-language entries keep their own location, so a template error points at the
 /// right line; a plain text takes the location of the `Spanned` around it.
 #[derive(Debug)]
-pub enum RawText {
+pub(super) enum RawText {
     Plain(String),
     /// A bare `yes`, `42` or `1.10`: YAML reads it as a bool or number; the loader takes
     /// the text exactly as written from the file.
@@ -210,7 +210,7 @@ impl<'de> Deserialize<'de> for RawText {
 /// A YAML mapping kept in file order (serde's maps lose it, and the order of states
 /// is the order staff see in `graph` and diagnostics).
 #[derive(Debug)]
-pub struct Entries<K, V>(pub Vec<(K, V)>);
+pub(super) struct Entries<K, V>(pub(super) Vec<(K, V)>);
 
 impl<K, V> Default for Entries<K, V> {
     fn default() -> Self {
@@ -244,7 +244,7 @@ impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Entries
 
 /// `do:` takes one action or a list of them.
 #[derive(Debug)]
-pub struct OneOrMany<T>(pub Vec<T>);
+pub(super) struct OneOrMany<T>(pub(super) Vec<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -39,6 +39,7 @@ impl Default for Templates {
 }
 
 impl Templates {
+    /// An empty set with HTML auto-escaping, the fuel limit and the date filters.
     pub fn new() -> Templates {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);

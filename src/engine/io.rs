@@ -14,6 +14,7 @@ use crate::text::clean;
 pub struct Inbound {
     /// When it arrived: the engine's only clock.
     pub at: DateTime<Utc>,
+    /// What the citizen did.
     pub input: Input,
 }
 
@@ -25,7 +26,12 @@ pub enum Input {
     /// A pressed button, by its payload (`flow.state#index`).
     Button(String),
     /// `/name arg`, name lowercased without the `@bot` suffix.
-    Command { name: String, arg: Option<String> },
+    Command {
+        /// The command without the slash, e.g. `start`.
+        name: String,
+        /// The rest of the line, trimmed; `None` when empty.
+        arg: Option<String>,
+    },
 }
 
 impl Input {
@@ -49,25 +55,32 @@ impl Input {
 /// One message to the citizen: text (Telegram-style HTML) and optional buttons.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outbound {
+    /// The message, in the HTML subset Telegram accepts; channels convert it.
     pub text: String,
+    /// Buttons under the message, in order; empty for none.
     pub buttons: Vec<OutButton>,
 }
 
 /// A button as sent: what it says and the payload that comes back when pressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutButton {
+    /// What the button says, in the citizen's language.
     pub label: String,
+    /// What comes back when pressed: `flow.state#index`.
     pub payload: String,
 }
 
 /// A change the conversation must make in the store after the turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// Follow a topic.
     Subscribe {
+        /// A topic key the settings declare.
         topic: String,
     },
-    /// `None`: every topic.
+    /// Stop following a topic.
     Unsubscribe {
+        /// `None`: every topic.
         topic: Option<String>,
     },
     /// Delete everything stored about the citizen, the session included.
@@ -78,11 +91,26 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Query {
     /// Upcoming events of a category, soonest first.
-    Events { category: String, limit: usize },
+    Events {
+        /// As the state's `events` action names it.
+        category: String,
+        /// The action's limit.
+        limit: usize,
+    },
     /// Latest news, of one topic or all, newest first.
-    News { topic: Option<String>, limit: usize },
+    News {
+        /// As the state's `news` action names it (`None`: all).
+        topic: Option<String>,
+        /// The action's limit.
+        limit: usize,
+    },
     /// The best FAQ for a question, if any is good enough.
-    Faq { text: String, lang: String },
+    Faq {
+        /// The question as the citizen wrote it (or a state rendered it).
+        text: String,
+        /// The citizen's language, preferred on a tie.
+        lang: String,
+    },
     /// The topics the citizen follows.
     Subscriptions,
     /// Delete everything stored about the citizen now, and say what went.
@@ -92,20 +120,30 @@ pub enum Query {
 /// The answer to a `Query`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
+    /// For `Query::Events`.
     Events(Vec<CalendarEvent>),
+    /// For `Query::News`.
     News(Vec<NewsItem>),
+    /// For `Query::Faq`: `None` when no FAQ is good enough.
     Faq(Option<Faq>),
+    /// For `Query::Subscriptions`: topic keys.
     Subscriptions(Vec<String>),
+    /// For `Query::Erase`.
     Erased(ErasureReceipt),
 }
 
 /// What the right to erasure deleted, and when.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ErasureReceipt {
+    /// When the deletion ran.
     pub at: DateTime<Utc>,
+    /// Sessions deleted.
     pub sessions: u64,
+    /// Topic subscriptions deleted.
     pub subscriptions: u64,
+    /// Transcript lines deleted.
     pub transcripts: u64,
+    /// Outbox deliveries deleted.
     pub deliveries: u64,
 }
 
@@ -121,10 +159,12 @@ impl ErasureReceipt {
 pub struct Answers(HashMap<Query, Answer>);
 
 impl Answers {
+    /// Records the answer to `query`, replacing an earlier one.
     pub fn insert(&mut self, query: Query, answer: Answer) {
         self.0.insert(query, answer);
     }
 
+    /// The answer to `query`, if it was fetched.
     pub fn get(&self, query: &Query) -> Option<&Answer> {
         self.0.get(query)
     }

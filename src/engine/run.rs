@@ -1,22 +1,27 @@
 //! One turn through the dialogue graph: what the citizen sent decides the target, then
-//! states are entered (actions, `say`) until one waits for input.
+//! states are entered (actions, `say`) until one waits for input. `actions` runs a
+//! state's `do`; `reply` renders what the citizen sees.
+
+mod actions;
+mod reply;
 
 use std::collections::BTreeMap;
 
 use minijinja::Value;
 
 use super::Turn;
-use super::io::{Answer, Answers, Effect, Inbound, Input, OutButton, Outbound, Query};
+use super::io::{Answer, Answers, Effect, Inbound, Input, Outbound, Query};
 use super::session::Session;
-use crate::dialogue::{Action, Dialogues, Localized, State, StateId};
-use crate::dialogue::{button_payload, parse_payload};
+use crate::dialogue::{Dialogues, State, StateId, parse_payload};
 use crate::text::{clean, normalize};
 
 /// The engine stopped because it needs data; the caller fetches it and runs again.
-pub(super) struct NeedData(pub Query);
+pub(super) struct NeedData(pub(super) Query);
 
+/// A step of the turn: its value, or the stop to fetch data.
 type Step<T> = Result<T, NeedData>;
 
+/// A turn in progress: the session as it changes, and what the turn has produced.
 pub(super) struct Run<'a> {
     d: &'a Dialogues,
     answers: &'a Answers,
@@ -31,6 +36,7 @@ pub(super) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
+    /// A turn from `session`, in the bot's default language if the session has none.
     pub(super) fn new(d: &'a Dialogues, session: &Session, answers: &'a Answers) -> Run<'a> {
         let mut session = session.clone();
         if session.lang.is_empty() {
@@ -49,6 +55,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// What the turn produced.
     pub(super) fn finish(self) -> Turn {
         Turn {
             session: self.session,
@@ -60,6 +67,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Routes the input: a command, a button, or free text.
     pub(super) fn handle(&mut self, inbound: &Inbound) -> Step<()> {
         let gone = !self.session.state.is_empty() && self.current().is_none();
         match &inbound.input {
@@ -71,6 +79,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The citizen's state, if the dialogues still have it.
     fn current(&self) -> Option<StateId> {
         self.d.find(&self.session.state)
     }
@@ -93,6 +102,7 @@ impl<'a> Run<'a> {
         self.enter(start)
     }
 
+    /// A global command; unknown commands are not understood.
     fn on_command(&mut self, name: &str, arg: Option<&str>) -> Step<()> {
         let Some(command) = self.d.settings.commands.iter().find(|c| c.name == name) else {
             return self.not_understood();
@@ -105,6 +115,7 @@ impl<'a> Run<'a> {
         self.enter(deep_link.unwrap_or(command.target))
     }
 
+    /// A pressed button, found by its payload.
     fn on_button(&mut self, payload: &str) -> Step<()> {
         let target = parse_payload(payload).and_then(|(state, index)| {
             let id = self.d.find(state)?;
@@ -116,6 +127,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Free text: an `ask` answer, a typed button, a rule, an intent, then the FAQ.
     fn on_text(&mut self, text: &str) -> Step<()> {
         let current = self.current();
         let here = current.unwrap_or(self.d.settings.main);
@@ -184,6 +196,7 @@ impl<'a> Run<'a> {
         self.not_understood()
     }
 
+    /// The "non ho capito" reply, then the question again or the options on offer.
     fn not_understood(&mut self) -> Step<()> {
         self.understood = false;
         let here = self.current().unwrap_or(self.d.settings.main);
@@ -242,185 +255,6 @@ impl<'a> Run<'a> {
             next = if state.end { None } else { state.goto };
         }
         Ok(())
-    }
-
-    fn run_actions(&mut self, state: &State) -> Step<BTreeMap<&'static str, Value>> {
-        let mut values = BTreeMap::new();
-        for action in &state.actions {
-            match action {
-                Action::Events { category, limit } => {
-                    let query = Query::Events {
-                        category: category.clone(),
-                        limit: *limit,
-                    };
-                    if let Answer::Events(events) = self.fetch(query)? {
-                        values.insert("events", Value::from_serialize(events));
-                    }
-                }
-                Action::News { topic, limit } => {
-                    let query = Query::News {
-                        topic: topic.clone(),
-                        limit: *limit,
-                    };
-                    if let Answer::News(news) = self.fetch(query)? {
-                        values.insert("news", Value::from_serialize(news));
-                    }
-                }
-                Action::Faq { query } => {
-                    let context = self.context(state, BTreeMap::new());
-                    let text = self.d.templates.render(query, &context).unwrap_or_default();
-                    let text = html_escape::decode_html_entities(&text).into_owned();
-                    let query = Query::Faq {
-                        text,
-                        lang: self.session.lang.clone(),
-                    };
-                    if let Answer::Faq(faq) = self.fetch(query)? {
-                        values.insert("faq", Value::from_serialize(faq));
-                    }
-                }
-                Action::Subscribe { topic } => {
-                    let mut topics = self.subscriptions()?;
-                    if !topics.contains(topic) {
-                        topics.push(topic.clone());
-                    }
-                    self.effects.push(Effect::Subscribe {
-                        topic: topic.clone(),
-                    });
-                    values.insert("subscriptions", Value::from_serialize(&topics));
-                    self.subscriptions = Some(topics);
-                }
-                Action::Unsubscribe { topic } => {
-                    let mut topics = self.subscriptions()?;
-                    topics.retain(|t| topic.as_ref().is_some_and(|only| only != t));
-                    self.effects.push(Effect::Unsubscribe {
-                        topic: topic.clone(),
-                    });
-                    values.insert("subscriptions", Value::from_serialize(&topics));
-                    self.subscriptions = Some(topics);
-                }
-                Action::Subscriptions => {
-                    let topics = self.subscriptions()?;
-                    values.insert("subscriptions", Value::from_serialize(&topics));
-                }
-                Action::Erase => {
-                    if let Answer::Erased(receipt) = self.fetch(Query::Erase)? {
-                        values.insert("erased", Value::from_serialize(receipt));
-                    }
-                    self.effects.push(Effect::Erase);
-                    self.session.slots.clear();
-                    self.subscriptions = Some(Vec::new());
-                }
-            }
-        }
-        Ok(values)
-    }
-
-    fn subscriptions(&mut self) -> Step<Vec<String>> {
-        if let Some(topics) = &self.subscriptions {
-            return Ok(topics.clone());
-        }
-        match self.fetch(Query::Subscriptions)? {
-            Answer::Subscriptions(topics) => Ok(topics.clone()),
-            _ => Ok(Vec::new()),
-        }
-    }
-
-    fn fetch(&self, query: Query) -> Step<&'a Answer> {
-        self.answers.get(&query).ok_or(NeedData(query))
-    }
-
-    fn context(&self, state: &State, mut values: BTreeMap<&'static str, Value>) -> Value {
-        let lang = &self.session.lang;
-        let flow_lang = &self.d.flows[state.flow].lang;
-        let topics: BTreeMap<&str, &str> = self
-            .d
-            .settings
-            .topics
-            .iter()
-            .map(|t| (t.key.as_str(), t.name.get(lang, flow_lang)))
-            .collect();
-        values.insert("slots", Value::from_serialize(&self.session.slots));
-        values.insert("lang", Value::from(lang.as_str()));
-        values.insert("topics", Value::from_serialize(&topics));
-        Value::from_serialize(&values)
-    }
-
-    /// Renders a template into a new message; a render failure becomes the bot's
-    /// error text and a recorded problem, never a panic.
-    fn say(&mut self, text: &Localized, at: StateId, context: &Value) {
-        let flow_lang = &self.d.flow_of(at).lang;
-        let rendered = text
-            .template_name(&self.session.lang, flow_lang)
-            .map(|name| {
-                self.d
-                    .templates
-                    .render(name, context)
-                    .map_err(|e| (name, e))
-            });
-        let text = match rendered {
-            Some(Ok(text)) => text,
-            Some(Err((name, err))) => {
-                self.problems.push(format!("template {name}: {err}"));
-                self.error_text(at)
-            }
-            None => return,
-        };
-        if !text.trim().is_empty() {
-            self.replies.push(Outbound {
-                text,
-                buttons: Vec::new(),
-            });
-        }
-    }
-
-    fn error_text(&self, at: StateId) -> String {
-        let flow_lang = &self.d.flow_of(at).lang;
-        let text = self
-            .d
-            .settings
-            .fallback
-            .error
-            .get(&self.session.lang, flow_lang);
-        html_escape::encode_text(text).into_owned()
-    }
-
-    /// The buttons on offer at `here`: its own, or the main menu's when it has none.
-    fn options_of(&self, here: StateId) -> (StateId, usize) {
-        let count = self.d.state(here).buttons.len();
-        if count > 0 {
-            (here, count)
-        } else {
-            (
-                self.d.settings.main,
-                self.d.state(self.d.settings.main).buttons.len(),
-            )
-        }
-    }
-
-    /// Puts the options of `here` on the last message (or a bare one).
-    fn attach_options(&mut self, here: StateId) {
-        let (owner, _) = self.options_of(here);
-        let state = self.d.state(owner);
-        let flow_lang = &self.d.flow_of(owner).lang;
-        let buttons: Vec<OutButton> = state
-            .buttons
-            .iter()
-            .enumerate()
-            .map(|(index, button)| OutButton {
-                label: button.label.get(&self.session.lang, flow_lang).to_owned(),
-                payload: button_payload(&state.qualified, index),
-            })
-            .collect();
-        if buttons.is_empty() {
-            return;
-        }
-        match self.replies.last_mut() {
-            Some(last) if last.buttons.is_empty() => last.buttons = buttons,
-            _ => self.replies.push(Outbound {
-                text: String::new(),
-                buttons,
-            }),
-        }
     }
 }
 

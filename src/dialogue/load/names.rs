@@ -1,0 +1,154 @@
+//! State names: every state gets its id before any target is resolved, so that a
+//! target may point forward; unknown names get the closest known one as a hint.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::Builder;
+use crate::dialogue::diagnostic::Position;
+use crate::dialogue::model::StateId;
+use crate::dialogue::raw::RawFlow;
+
+/// Names registered before targets are resolved.
+pub(super) struct Names {
+    /// Every `flow.state`, with its id.
+    pub(super) by_name: HashMap<String, StateId>,
+    /// Each flow's start state (`None` when the start names no state).
+    pub(super) flow_starts: HashMap<String, Option<StateId>>,
+    /// The bare state names of each flow, for hints.
+    pub(super) states_of_flow: HashMap<String, Vec<String>>,
+}
+
+impl Builder {
+    /// Gives every state its id, and reports duplicate or malformed names.
+    pub(super) fn register(&mut self, flows: &[(Arc<str>, RawFlow)]) -> Names {
+        let mut names = Names {
+            by_name: HashMap::new(),
+            flow_starts: HashMap::new(),
+            states_of_flow: HashMap::new(),
+        };
+        let mut flow_files: HashMap<String, Position> = HashMap::new();
+        let mut next = 0u32;
+        for (file, raw) in flows {
+            let flow = &raw.flow.value;
+            let position = self.at(file, &raw.flow.referenced);
+            if !is_name(flow) {
+                self.error(
+                    position.clone(),
+                    format!(
+                        "flow name `{flow}` must use only lowercase letters, digits, `_` and `-`"
+                    ),
+                );
+            }
+            if let Some(first) = flow_files.get(flow) {
+                let message = format!(
+                    "flow `{flow}` is already defined at {}:{}",
+                    first.file, first.line
+                );
+                self.error(position, message);
+                continue;
+            }
+            flow_files.insert(flow.clone(), position);
+            let mut seen = HashSet::new();
+            let mut state_names = Vec::new();
+            for (state, _) in &raw.states.value.0 {
+                let position = self.at(file, &state.referenced);
+                if !is_name(&state.value) {
+                    self.error(
+                        position.clone(),
+                        format!(
+                            "state name `{}` must use only lowercase letters, digits, `_` and `-`",
+                            state.value
+                        ),
+                    );
+                }
+                if !seen.insert(state.value.clone()) {
+                    self.error(
+                        position,
+                        format!("state `{}` is defined twice in flow `{flow}`", state.value),
+                    );
+                    continue;
+                }
+                names
+                    .by_name
+                    .insert(format!("{flow}.{}", state.value), StateId(next));
+                state_names.push(state.value.clone());
+                next += 1;
+            }
+            if raw.states.value.0.is_empty() {
+                self.error(
+                    self.at(file, &raw.states.referenced),
+                    format!("flow `{flow}` has no states"),
+                );
+            }
+            let start = names
+                .by_name
+                .get(&format!("{flow}.{}", raw.start.value))
+                .copied();
+            names.flow_starts.insert(flow.clone(), start);
+            names.states_of_flow.insert(flow.clone(), state_names);
+        }
+        names
+    }
+
+    /// Resolves `state`, `flow.state` or `flow` seen from `flow`; reports an unknown
+    /// target with the closest known name.
+    pub(super) fn resolve(
+        &mut self,
+        names: &Names,
+        flow: &str,
+        target: &Spanned<String>,
+        file: &Arc<str>,
+    ) -> Option<StateId> {
+        let wanted = target.value.trim();
+        let found = if wanted.contains('.') {
+            names.by_name.get(wanted).copied()
+        } else {
+            names
+                .by_name
+                .get(&format!("{flow}.{wanted}"))
+                .copied()
+                .or_else(|| names.flow_starts.get(wanted).copied().flatten())
+        };
+        if found.is_none() {
+            let mut candidates: Vec<String> =
+                names.states_of_flow.get(flow).cloned().unwrap_or_default();
+            candidates.extend(names.by_name.keys().cloned());
+            candidates.extend(names.flow_starts.keys().cloned());
+            let hint = did_you_mean_hint(wanted, &candidates);
+            let position = self.at(file, &target.referenced);
+            self.error(position, format!("unknown target `{wanted}`{hint}"));
+        }
+        found
+    }
+}
+
+/// Whether `name` is a valid flow or state name.
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// The closest candidate, if it is close enough to be a likely typo.
+pub(super) fn did_you_mean<'a, S: AsRef<str>>(
+    wanted: &str,
+    candidates: &'a [S],
+) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(wanted, c.as_ref()), c.as_ref()))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a finding.
+pub(super) fn did_you_mean_hint<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
+    did_you_mean(wanted, candidates)
+        .map(|best| format!("; did you mean `{best}`?"))
+        .unwrap_or_default()
+}

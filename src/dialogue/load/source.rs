@@ -1,0 +1,144 @@
+//! Reading dialogue files: listing a directory, refusing oversized or non-UTF-8
+//! files, parsing YAML with locations, and the version that names a set of files.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::Builder;
+use crate::dialogue::diagnostic::{Diagnostic, Position, Report};
+
+/// Larger files are refused unread: a dialogue file is a few kilobytes.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// The settings file every dialogue directory has.
+pub const SETTINGS_FILE: &str = "sportello.yaml";
+
+/// Whether `path` names the settings file (either extension).
+pub(super) fn is_settings_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .is_some_and(|n| n == SETTINGS_FILE || n == "sportello.yml")
+}
+
+/// One dialogue file's name and bytes, from disk or embedded in the binary.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name findings show: a path on disk, or `dialogues/…` when bundled.
+    pub path: String,
+    /// The contents, not yet checked to be UTF-8.
+    pub bytes: Vec<u8>,
+}
+
+/// Lists the `.yaml`/`.yml` files of `dir` (not its subdirectories), sorted by name.
+pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, Report> {
+    let shown: Arc<str> = Arc::from(dir.display().to_string());
+    let fail = |message: String| {
+        let mut report = Report::default();
+        report.push(Diagnostic::error(Position::whole(&shown), message));
+        report
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|err| fail(format!("cannot read the dialogue directory: {err}")))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| fail(format!("cannot list the directory: {err}")))?;
+        let path = entry.path();
+        let is_yaml = path
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml");
+        if !is_yaml || !path.is_file() {
+            continue;
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let bytes = if size > MAX_FILE_BYTES as u64 {
+            // Keep it out of memory; `load` reports it by its size.
+            vec![0; MAX_FILE_BYTES + 1]
+        } else {
+            std::fs::read(&path)
+                .map_err(|err| fail(format!("cannot read {}: {err}", path.display())))?
+        };
+        files.push(SourceFile {
+            path: path.display().to_string(),
+            bytes,
+        });
+    }
+    if files.is_empty() {
+        return Err(fail(
+            "no dialogue files (*.yaml) here; a dialogue directory needs sportello.yaml and one file per flow"
+                .to_owned(),
+        ));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+impl Builder {
+    /// The file as text, or an error naming the size or the first bad byte.
+    pub(super) fn text_of(&mut self, file: &Arc<str>, bytes: &[u8]) -> Option<String> {
+        if bytes.len() > MAX_FILE_BYTES {
+            self.error(
+                Position::whole(file),
+                format!(
+                    "file is larger than {} KiB; split it into flows",
+                    MAX_FILE_BYTES / 1024
+                ),
+            );
+            return None;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                self.report.add_source(file, text);
+                self.sources.insert(Arc::clone(file), text.to_owned());
+                Some(text.to_owned())
+            }
+            Err(err) => {
+                let good = &bytes[..err.valid_up_to()];
+                let line = good.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let column =
+                    String::from_utf8_lossy(&good[line_start..]).chars().count() as u64 + 1;
+                self.error(
+                    Position::new(file, line, column),
+                    "the file is not UTF-8 text; save it as UTF-8",
+                );
+                None
+            }
+        }
+    }
+
+    /// Parses YAML into `T`; an empty file or a YAML error becomes a finding.
+    pub(super) fn parse<T: serde::de::DeserializeOwned>(
+        &mut self,
+        file: &Arc<str>,
+        text: &str,
+    ) -> Option<T> {
+        if text.trim().is_empty() {
+            self.error(Position::whole(file), "the file is empty");
+            return None;
+        }
+        match crate::yaml::from_str::<T>(text) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                let message = format!("YAML: {}", err.message);
+                self.error(Position::new(file, err.line, err.column), message);
+                None
+            }
+        }
+    }
+}
+
+/// A short hash of the files' names and bytes: a new version whenever any file changes.
+pub(super) fn version_of(files: &[SourceFile]) -> String {
+    let mut hasher = Sha256::new();
+    for file in files {
+        let name = Path::new(&file.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        hasher.update(name.unwrap_or_default().as_bytes());
+        hasher.update([0]);
+        hasher.update(&file.bytes);
+    }
+    let digest = hasher.finalize();
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,251 @@
+//! Flows and their states: buttons, rules, `ask`, actions and `goto`, every target
+//! resolved and every text compiled.
+
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::Builder;
+use super::compile::ALWAYS_IN_SCOPE;
+use super::names::{Names, did_you_mean_hint};
+use super::source::SETTINGS_FILE;
+use crate::dialogue::diagnostic::Position;
+use crate::dialogue::model::{Action, Ask, Button, Flow, Rule, State, StateId};
+use crate::dialogue::raw::{RawAction, RawFlow, RawState};
+use crate::text::normalize;
+
+impl Builder {
+    /// Builds every flow and its states, in file order (state ids follow that order).
+    pub(super) fn build_flows(
+        &mut self,
+        names: &Names,
+        flows: &[(Arc<str>, RawFlow)],
+        default_lang: &str,
+        topic_keys: &[String],
+    ) -> (Vec<Flow>, Vec<State>) {
+        let mut built_flows = Vec::new();
+        let mut states = Vec::new();
+        for (file, raw) in flows {
+            let flow_lang = raw
+                .lang
+                .as_ref()
+                .map_or(default_lang.to_owned(), |l| l.value.clone());
+            let flow_index = built_flows.len();
+            let start = self.resolve(names, &raw.flow.value, &raw.start, file);
+            for (state_name, raw_state) in &raw.states.value.0 {
+                let position = self.at(file, &state_name.referenced);
+                let state = self.build_state(
+                    names,
+                    (file, &raw.flow.value, flow_index, &flow_lang),
+                    &state_name.value,
+                    raw_state,
+                    position,
+                    topic_keys,
+                );
+                states.push(state);
+            }
+            built_flows.push(Flow {
+                name: raw.flow.value.clone(),
+                title: raw
+                    .title
+                    .as_ref()
+                    .map(|t| self.plain_text(file, t, &flow_lang)),
+                lang: flow_lang,
+                start: start.unwrap_or(StateId(0)),
+                file: file.to_string(),
+            });
+        }
+        (built_flows, states)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn build_state(
+        &mut self,
+        names: &Names,
+        (file, flow, flow_index, flow_lang): (&Arc<str>, &str, usize, &str),
+        name: &str,
+        raw: &RawState,
+        position: Position,
+        topics: &[String],
+    ) -> State {
+        let qualified = format!("{flow}.{name}");
+        let actions = self.build_actions(file, &qualified, raw, topics);
+        let mut in_scope: Vec<&str> = ALWAYS_IN_SCOPE.to_vec();
+        in_scope.extend(actions.iter().filter_map(provides));
+
+        let say = raw
+            .say
+            .as_ref()
+            .map(|say| self.template(file, &format!("{qualified}#say"), say, flow_lang, &in_scope));
+
+        let mut buttons = Vec::new();
+        if let Some(raw_buttons) = &raw.buttons {
+            for raw_button in &raw_buttons.value {
+                let label = self.plain_text(file, &raw_button.label, flow_lang);
+                let typed_forms = label.0.iter().map(|(_, l)| normalize(l)).collect();
+                let target = self.resolve(names, flow, &raw_button.goto, file);
+                buttons.push(Button {
+                    label,
+                    target: target.unwrap_or(StateId(0)),
+                    typed_forms,
+                    position: self.at(file, &raw_button.label.referenced),
+                });
+            }
+        }
+        let rules = raw
+            .matches
+            .iter()
+            .flatten()
+            .filter_map(|rule| self.rule(names, flow, file, &rule.when, &rule.goto))
+            .collect();
+        let ask = raw.ask.as_ref().map(|ask| {
+            let ask_scope = in_scope.clone();
+            let raw_ask = &ask.value;
+            Ask {
+                slot: raw_ask.slot.value.clone(),
+                prompt: raw_ask.prompt.as_ref().map(|p| {
+                    self.template(
+                        file,
+                        &format!("{qualified}#prompt"),
+                        p,
+                        flow_lang,
+                        &ask_scope,
+                    )
+                }),
+                expect: raw_ask.expect.as_ref().and_then(|e| self.regex(file, e)),
+                retry: raw_ask.retry.as_ref().map(|r| {
+                    self.template(
+                        file,
+                        &format!("{qualified}#retry"),
+                        r,
+                        flow_lang,
+                        &ask_scope,
+                    )
+                }),
+                max_tries: raw_ask.max_tries.unwrap_or(3).max(1),
+                escape: self
+                    .resolve(names, flow, &raw_ask.escape, file)
+                    .unwrap_or(StateId(0)),
+            }
+        });
+        let goto = raw
+            .goto
+            .as_ref()
+            .and_then(|target| self.resolve(names, flow, target, file));
+        State {
+            flow: flow_index,
+            name: name.to_owned(),
+            qualified,
+            say,
+            buttons,
+            rules,
+            ask,
+            actions,
+            goto,
+            end: raw.end.unwrap_or(false),
+            position,
+        }
+    }
+
+    /// Builds the `do` actions of a state, checking topics against the settings.
+    pub(super) fn build_actions(
+        &mut self,
+        file: &Arc<str>,
+        qualified: &str,
+        raw: &RawState,
+        topics: &[String],
+    ) -> Vec<Action> {
+        let Some(raw_actions) = &raw.actions else {
+            return Vec::new();
+        };
+        let position = self.at(file, &raw_actions.referenced);
+        let mut actions = Vec::new();
+        for (index, action) in raw_actions.value.0.iter().enumerate() {
+            let check_topic = |builder: &mut Builder, topic: &str| {
+                if !topics.iter().any(|t| t == topic) {
+                    let hint = did_you_mean_hint(topic, topics);
+                    builder.error(
+                        position.clone(),
+                        format!(
+                            "unknown topic `{topic}`{hint} (topics are declared in {SETTINGS_FILE})"
+                        ),
+                    );
+                }
+            };
+            let built = match action {
+                RawAction::Events { category, limit } => Action::Events {
+                    category: category.clone(),
+                    limit: limit.unwrap_or(10),
+                },
+                RawAction::News { topic, limit } => {
+                    if let Some(topic) = topic {
+                        check_topic(self, topic);
+                    }
+                    Action::News {
+                        topic: topic.clone(),
+                        limit: limit.unwrap_or(5),
+                    }
+                }
+                RawAction::Faq { query } => {
+                    let name = format!("{qualified}#faq{index}");
+                    self.compile(
+                        name.clone(),
+                        query.clone(),
+                        position.clone(),
+                        &ALWAYS_IN_SCOPE,
+                    );
+                    Action::Faq { query: name }
+                }
+                RawAction::Subscribe { topic } => {
+                    check_topic(self, topic);
+                    Action::Subscribe {
+                        topic: topic.clone(),
+                    }
+                }
+                RawAction::Unsubscribe { topic } if topic == "all" => {
+                    Action::Unsubscribe { topic: None }
+                }
+                RawAction::Unsubscribe { topic } => {
+                    check_topic(self, topic);
+                    Action::Unsubscribe {
+                        topic: Some(topic.clone()),
+                    }
+                }
+                RawAction::Subscriptions {} => Action::Subscriptions,
+                RawAction::Erase {} => Action::Erase,
+            };
+            actions.push(built);
+        }
+        actions
+    }
+
+    /// A `match` rule: its regex and its resolved target.
+    pub(super) fn rule(
+        &mut self,
+        names: &Names,
+        flow: &str,
+        file: &Arc<str>,
+        when: &Spanned<String>,
+        goto: &Spanned<String>,
+    ) -> Option<Rule> {
+        let regex = self.regex(file, when);
+        let target = self.resolve(names, flow, goto, file);
+        Some(Rule {
+            pattern: regex?,
+            target: target?,
+        })
+    }
+}
+
+/// The variable an action puts in the template's scope.
+pub(super) fn provides(action: &Action) -> Option<&'static str> {
+    match action {
+        Action::Events { .. } => Some("events"),
+        Action::News { .. } => Some("news"),
+        Action::Faq { .. } => Some("faq"),
+        Action::Subscribe { .. } | Action::Unsubscribe { .. } | Action::Subscriptions => {
+            Some("subscriptions")
+        }
+        Action::Erase => Some("erased"),
+    }
+}

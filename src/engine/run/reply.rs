@@ -1,0 +1,113 @@
+//! What the citizen sees: templates rendered in the turn's context, the error text,
+//! and the buttons on offer attached to the last message.
+
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+
+use super::Run;
+use crate::dialogue::{Localized, State, StateId, button_payload};
+use crate::engine::io::{OutButton, Outbound};
+
+impl Run<'_> {
+    /// The template context at `state`: `values` from actions plus slots, language
+    /// and topic names.
+    pub(super) fn context(
+        &self,
+        state: &State,
+        mut values: BTreeMap<&'static str, Value>,
+    ) -> Value {
+        let lang = &self.session.lang;
+        let flow_lang = &self.d.flows[state.flow].lang;
+        let topics: BTreeMap<&str, &str> = self
+            .d
+            .settings
+            .topics
+            .iter()
+            .map(|t| (t.key.as_str(), t.name.get(lang, flow_lang)))
+            .collect();
+        values.insert("slots", Value::from_serialize(&self.session.slots));
+        values.insert("lang", Value::from(lang.as_str()));
+        values.insert("topics", Value::from_serialize(&topics));
+        Value::from_serialize(&values)
+    }
+
+    /// Renders a template into a new message; a render failure becomes the bot's
+    /// error text and a recorded problem, never a panic.
+    pub(super) fn say(&mut self, text: &Localized, at: StateId, context: &Value) {
+        let flow_lang = &self.d.flow_of(at).lang;
+        let rendered = text
+            .template_name(&self.session.lang, flow_lang)
+            .map(|name| {
+                self.d
+                    .templates
+                    .render(name, context)
+                    .map_err(|e| (name, e))
+            });
+        let text = match rendered {
+            Some(Ok(text)) => text,
+            Some(Err((name, err))) => {
+                self.problems.push(format!("template {name}: {err}"));
+                self.error_text(at)
+            }
+            None => return,
+        };
+        if !text.trim().is_empty() {
+            self.replies.push(Outbound {
+                text,
+                buttons: Vec::new(),
+            });
+        }
+    }
+
+    /// The bot's error text, escaped, in the citizen's language.
+    pub(super) fn error_text(&self, at: StateId) -> String {
+        let flow_lang = &self.d.flow_of(at).lang;
+        let text = self
+            .d
+            .settings
+            .fallback
+            .error
+            .get(&self.session.lang, flow_lang);
+        html_escape::encode_text(text).into_owned()
+    }
+
+    /// The buttons on offer at `here`: its own, or the main menu's when it has none.
+    pub(super) fn options_of(&self, here: StateId) -> (StateId, usize) {
+        let count = self.d.state(here).buttons.len();
+        if count > 0 {
+            (here, count)
+        } else {
+            (
+                self.d.settings.main,
+                self.d.state(self.d.settings.main).buttons.len(),
+            )
+        }
+    }
+
+    /// Puts the options of `here` on the last message (or a bare one).
+    pub(super) fn attach_options(&mut self, here: StateId) {
+        let (owner, _) = self.options_of(here);
+        let state = self.d.state(owner);
+        let flow_lang = &self.d.flow_of(owner).lang;
+        let buttons: Vec<OutButton> = state
+            .buttons
+            .iter()
+            .enumerate()
+            .map(|(index, button)| OutButton {
+                label: button.label.get(&self.session.lang, flow_lang).to_owned(),
+                payload: button_payload(&state.qualified, index),
+            })
+            .collect();
+        if buttons.is_empty() {
+            return;
+        }
+        match self.replies.last_mut() {
+            Some(last) if last.buttons.is_empty() => last.buttons = buttons,
+            _ => self.replies.push(Outbound {
+                text: String::new(),
+                buttons,
+            }),
+        }
+    }
+}
