@@ -28,10 +28,13 @@ const MAX_CONFLICTS: u32 = 16;
 /// A turn that could not be completed. Nothing of it was saved.
 #[derive(Debug, thiserror::Error)]
 pub enum TurnError {
+    /// The store failed (the database is down, say).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A state chain asked for data without end.
     #[error("the dialogues asked for more than {MAX_FETCHES} pieces of data in one turn")]
     TooManyFetches,
+    /// Other turns of the chat kept saving first.
     #[error("the chat kept changing under this turn ({MAX_CONFLICTS} tries)")]
     Contended,
 }
@@ -61,6 +64,8 @@ pub struct Conversation<C, S> {
 }
 
 impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
+    /// Conversations on `dialogues` (fixed, or live for reloads), reading `content`
+    /// and keeping citizens in `citizens`.
     pub fn new(dialogues: impl Into<Live>, content: C, citizens: S) -> Self {
         Conversation {
             dialogues: dialogues.into(),
@@ -86,6 +91,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         &self.dialogues
     }
 
+    /// The citizen store, for commands that read or erase what it holds.
     pub fn citizens(&self) -> &S {
         &self.citizens
     }

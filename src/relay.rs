@@ -60,14 +60,19 @@ pub use worker::{Worker, WorkerConfig};
 /// What went wrong in the relay. Messages are for staff and operators, never citizens.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
+    /// The outbox query failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// No news item has this key or id.
     #[error("no news item `{0}`")]
     NotFound(String),
+    /// The item expired before it was published.
     #[error("news item `{0}` has expired; it is not sent")]
     Expired(String),
+    /// The dialogues' news template cannot render the item.
     #[error("news template: {0}")]
     Template(String),
+    /// A sender could not be set up from the settings.
     #[error("relay settings: {0}")]
     Config(String),
 }

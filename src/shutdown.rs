@@ -23,6 +23,7 @@ pub fn channel() -> (Trigger, Shutdown) {
 }
 
 impl Trigger {
+    /// Tells everything watching to stop.
     pub fn fire(&self) {
         self.fired.send_replace(true);
     }

@@ -92,8 +92,10 @@ pub fn render(replies: &[Outbound]) -> String {
 /// The console could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    /// Reading or writing the terminal failed.
     #[error("terminal: {0}")]
     Io(#[from] std::io::Error),
+    /// A turn failed (the offline stores never should).
     #[error(transparent)]
     Turn(#[from] TurnError),
 }

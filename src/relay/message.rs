@@ -13,7 +13,7 @@ use crate::dialogue::{Dialogues, TELEGRAM_TEXT_LIMIT};
 use crate::text::html_to_plain;
 
 /// The key of the text used for a language the dialogues do not have.
-pub const DEFAULT_LANG_KEY: &str = "*";
+pub(crate) const DEFAULT_LANG_KEY: &str = "*";
 
 /// The rendered message of one news item, per language.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,7 +29,7 @@ use crate::sender::{Delivery, Retry, RetryPolicy, SendError, Sender};
 /// Consecutive rate limits (429s) for one message before it goes back to the queue.
 const ROUNDS_AFTER_429: u32 = 20;
 /// The channel workers listen on.
-pub const NOTIFY_CHANNEL: &str = "sportello_outbox";
+pub(crate) const NOTIFY_CHANNEL: &str = "sportello_outbox";
 
 /// How a worker works. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
@@ -101,6 +101,7 @@ fn default_name() -> String {
 }
 
 impl<S: for<'a> Sender<Delivery<'a>>> Worker<S> {
+    /// A worker sending the outbox rows of `sender`'s channel, from `pool`.
     pub fn new(pool: PgPool, sender: S, config: WorkerConfig) -> Worker<S> {
         let name = config.name.clone().unwrap_or_else(default_name);
         Worker {

@@ -11,7 +11,9 @@ use crate::engine::Input;
 pub enum Event {
     /// A citizen turn in `chat`.
     Turn {
+        /// The chat to answer in.
         chat: i64,
+        /// What the citizen typed or pressed.
         input: Input,
         /// The citizen's language from their client (`it`, `en`, …).
         lang: Option<String>,
@@ -19,7 +21,12 @@ pub enum Event {
         callback: Option<String>,
     },
     /// The citizen blocked the bot (true) or allowed it again (false).
-    Blocked { chat: i64, blocked: bool },
+    Blocked {
+        /// The private chat whose status changed.
+        chat: i64,
+        /// True when the bot can no longer write there.
+        blocked: bool,
+    },
     /// Nothing to do.
     Ignore,
 }
