@@ -1,6 +1,8 @@
-//! Storage behind traits: the citizen aggregate (session, subscriptions, transcript)
-//! and the content citizens ask about. `mem` keeps everything in memory (the offline
-//! `chat`, `test` and engine tests); `pg` is the PostgreSQL store.
+//! Storage behind traits: the citizen aggregate (session, subscriptions, transcript),
+//! the content citizens ask about, and what the channels remember of the wire (WhatsApp
+//! message ids, contacts and deliveries; Telegram's update watermark). `mem` keeps
+//! everything in memory (the offline `chat`, `test` and engine tests); `pg` is the
+//! PostgreSQL store, and all the SQL lives there.
 //!
 //! Callers own ordering: a store never decides what a turn means.
 
@@ -10,7 +12,7 @@ pub mod pg;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::content::{CalendarEvent, Faq, NewsItem};
 pub use crate::engine::ErasureReceipt;
@@ -159,4 +161,134 @@ pub trait ContentSource: Send + Sync {
         text: &str,
         lang: &str,
     ) -> impl Future<Output = Result<Option<Faq>, StoreError>> + Send;
+}
+
+/// A button as shown on WhatsApp, kept so a typed title finds its button again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuEntry {
+    /// What WhatsApp showed (maybe shortened).
+    pub title: String,
+    /// The dialogue's label.
+    pub label: String,
+    /// The engine's button id.
+    pub payload: String,
+}
+
+/// A citizen who wrote to the WhatsApp business number, and when they last did
+/// (the 24-hour customer-service window opens there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The citizen's WhatsApp id (phone-based).
+    pub wa_id: String,
+    /// When their latest message was sent; never moves back.
+    pub last_inbound_at: DateTime<Utc>,
+}
+
+/// A WhatsApp delivery record: a message the Graph API accepted and the latest status
+/// Meta reported for it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Delivery {
+    /// The id the Graph API returned (`wamid.…`).
+    pub wamid: String,
+    /// `text`, `interactive` or `template`.
+    pub kind: String,
+    /// `accepted`, `sent`, `delivered`, `read` or `failed`.
+    pub status: String,
+    /// Meta's error code, when the message failed.
+    pub error_code: Option<i32>,
+    /// Meta's error title, when the message failed.
+    pub error_title: Option<String>,
+}
+
+/// What the WhatsApp channel remembers of the wire: message ids already taken,
+/// contacts with their last inbound time and last menu, and delivery statuses of
+/// what was sent. Sessions and subscriptions are not here: they are the citizen's.
+/// Everything here is kept for [`WHATSAPP_RETENTION_DAYS`].
+pub trait WhatsAppRecords: Send + Sync {
+    /// Records `wamid` as taken; true the first time only.
+    fn first_time(&self, wamid: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Notes an inbound message sent at `at` (the window never moves back) and
+    /// returns the menu last shown to the citizen.
+    fn touch_contact(
+        &self,
+        wa_id: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<MenuEntry>, StoreError>> + Send;
+
+    /// Remembers the buttons just shown to a citizen who wrote (a citizen who never
+    /// wrote is left alone).
+    fn save_menu(
+        &self,
+        wa_id: &str,
+        menu: &[MenuEntry],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The contact, if the citizen ever wrote (within the retention period).
+    fn contact(
+        &self,
+        wa_id: &str,
+    ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+
+    /// Records a message the Graph API accepted (`kind`: text, interactive,
+    /// template). An empty `wamid` records nothing; a known one is left as it is.
+    fn record_sent(
+        &self,
+        wamid: &str,
+        wa_id: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Applies a status webhook: statuses only move forward (accepted < sent <
+    /// delivered < read); `failed` is final. Unknown statuses are ignored. `error` is
+    /// Meta's code and title.
+    fn record_status(
+        &self,
+        wamid: &str,
+        wa_id: &str,
+        status: &str,
+        error: Option<&(i64, String)>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The delivery record of `wamid`.
+    fn delivery(
+        &self,
+        wamid: &str,
+    ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
+
+    /// Deletes seen ids, deliveries and contacts older than `days`; returns the
+    /// records deleted.
+    fn purge(&self, days: u32) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// How long WhatsApp seen ids, deliveries and inactive contacts are kept.
+pub const WHATSAPP_RETENTION_DAYS: u32 = 30;
+
+/// The order delivery statuses move in; `failed` is final and outside it.
+const DELIVERY_PROGRESS: [&str; 4] = ["accepted", "sent", "delivered", "read"];
+
+/// Whether a delivery at status `current` takes `next` (the rule both stores keep).
+fn status_moves(current: &str, next: &str) -> bool {
+    let rank = |s: &str| DELIVERY_PROGRESS.iter().position(|x| *x == s);
+    current != "failed" && (next == "failed" || rank(next) > rank(current))
+}
+
+/// The statuses a webhook may report; others are ignored.
+fn known_status(status: &str) -> bool {
+    matches!(status, "sent" | "delivered" | "read" | "failed")
+}
+
+/// What the Telegram channel remembers across restarts: the highest update id taken per bot.
+pub trait UpdateLog: Send + Sync {
+    /// The highest update id recorded for `bot_id`, if any.
+    fn last_update_id(
+        &self,
+        bot_id: i64,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+    /// Records `update_id` as taken; the stored value never moves back (GREATEST).
+    fn record_update_id(
+        &self,
+        bot_id: i64,
+        update_id: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

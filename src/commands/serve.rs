@@ -96,7 +96,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )));
         let whatsapp = match &whatsapp_config {
             Some(config) => {
-                let whatsapp = WhatsApp::new(config, conversation.clone(), store.pool().clone())?;
+                let whatsapp = WhatsApp::new(config, conversation.clone(), store.clone())?;
                 routes = routes.merge(whatsapp.router());
                 tracing::info!("WhatsApp: webhook at /whatsapp/webhook");
                 Some((whatsapp.spawn_retention(), whatsapp))

@@ -20,12 +20,11 @@
 //! It does not pace or retry: wrap it in [`Paced`](super::Paced) with a pace of its
 //! own ([`whatsapp_limits`]), never Telegram's, so neither channel waits for the other.
 
-use sqlx::PgPool;
-
 use super::RelayError;
 use super::sender::{Delivery, SendError, Sender};
 use crate::channel::telegram::Limits;
 use crate::channel::whatsapp::{self, NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
+use crate::store::pg::PgStore;
 use crate::text::html_to_plain;
 
 /// The Cloud API's default throughput for a business number (messages per second).
@@ -58,9 +57,9 @@ pub struct WhatsAppSender {
 
 impl WhatsAppSender {
     /// A sender for `config`, reading the 24-hour window from and recording deliveries
-    /// (`whatsapp_deliveries`) in `pool`.
-    pub fn new(config: &WhatsAppConfig, pool: PgPool) -> Result<WhatsAppSender, RelayError> {
-        let news = NewsSender::new(config, pool).map_err(|e| RelayError::Config(e.to_string()))?;
+    /// (`whatsapp_deliveries`) in `store`.
+    pub fn new(config: &WhatsAppConfig, store: PgStore) -> Result<WhatsAppSender, RelayError> {
+        let news = NewsSender::new(config, store).map_err(|e| RelayError::Config(e.to_string()))?;
         Ok(WhatsAppSender {
             news,
             templates: config.news_templates.clone(),

@@ -7,6 +7,7 @@ mod citizens;
 mod content;
 mod content_cache;
 mod turn_batch;
+mod whatsapp;
 
 use std::time::Duration;
 
