@@ -84,7 +84,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         };
 
         let mut routes = ops::router(OpsState {
-            pool: store.pool().clone(),
+            store: store.clone(),
             dialogues: live.clone(),
             metrics: Some(metrics),
         })

@@ -6,6 +6,7 @@
 mod citizens;
 mod content;
 mod content_cache;
+mod stats;
 mod turn_batch;
 mod whatsapp;
 
@@ -25,6 +26,7 @@ use turn_batch::TurnBatcher;
 pub use citizens::CitizenExport;
 pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
+pub use stats::SubscriberGroup;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
