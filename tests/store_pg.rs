@@ -10,7 +10,7 @@ use sportello::content::{ContentFile, Vocabulary};
 use sportello::conversation::Conversation;
 use sportello::engine::{Inbound, Input, Session};
 use sportello::store::pg::PgStore;
-use sportello::store::{ChatKey, CitizenStore, Committed, ContentSource, TurnRecord};
+use sportello::store::{ChatKey, CitizenStore, Committed, ContentSource, TurnRecord, UpdateLog};
 use sqlx::PgPool;
 
 fn conversation(pool: &PgPool) -> Conversation<PgStore, PgStore> {
@@ -501,4 +501,29 @@ async fn erasing_a_whatsapp_citizen_removes_their_channel_records_and_deliveries
         left, 2,
         "only the other citizen's contact and the Telegram row remain"
     );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn the_telegram_watermark_survives_a_restart_and_never_moves_back(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let last = |store: PgStore, bot: i64| async move {
+        match store.last_update_id(bot).await {
+            Ok(last) => last,
+            Err(err) => panic!("last_update_id: {err}"),
+        }
+    };
+    assert_eq!(last(store.clone(), 7).await, None);
+    for (bot, update) in [(7, 100), (7, 90), (8, 5), (7, 101)] {
+        if let Err(err) = store.record_update_id(bot, update).await {
+            panic!("record_update_id: {err}");
+        }
+    }
+    // A new process: same database, nothing in memory.
+    let restarted = PgStore::from_pool(pool.clone());
+    assert_eq!(last(restarted.clone(), 7).await, Some(101));
+    assert_eq!(last(restarted.clone(), 8).await, Some(5));
+    if let Err(err) = restarted.record_update_id(7, 3).await {
+        panic!("record_update_id: {err}");
+    }
+    assert_eq!(last(restarted, 7).await, Some(101), "never moves back");
 }

@@ -7,6 +7,7 @@ mod citizens;
 mod content;
 mod content_cache;
 mod stats;
+mod telegram;
 mod turn_batch;
 mod whatsapp;
 
