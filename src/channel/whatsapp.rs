@@ -32,7 +32,6 @@ mod webhook;
 mod window;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use tokio::sync::Semaphore;
@@ -56,9 +55,6 @@ use crate::conversation::Conversation;
 use crate::store::pg::PgStore;
 use crate::store::{CitizenStore, ContentSource};
 use service::Service;
-
-/// How often old seen ids, deliveries and contacts are deleted.
-const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 
 /// The channel could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -113,22 +109,5 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
     /// server stopped taking requests, before exiting).
     pub async fn drain(&self) {
         self.service.drain().await;
-    }
-
-    /// Deletes seen ids, deliveries and contacts older than [`RETENTION_DAYS`] now
-    /// and every hour, until aborted.
-    pub fn spawn_retention(&self) -> tokio::task::JoinHandle<()> {
-        let records = self.service.records.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
-            loop {
-                ticks.tick().await;
-                match records.purge(RETENTION_DAYS).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(deleted = n, "WhatsApp records past retention deleted"),
-                    Err(err) => tracing::warn!("WhatsApp retention: {err}"),
-                }
-            }
-        })
     }
 }

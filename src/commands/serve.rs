@@ -50,6 +50,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let metrics = ops::install_metrics()?;
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
+        // Every time-limited record (transcripts, WhatsApp ids, deliveries, contacts).
         let retention = store.spawn_retention(args.transcripts.retention_days);
         let live = Live::new(dialogues, dialogue_dir(args.dialogues.as_deref()));
         let conversation = Conversation::new(live.clone(), store.clone(), store.clone())
@@ -99,7 +100,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 let whatsapp = WhatsApp::new(config, conversation.clone(), store.clone())?;
                 routes = routes.merge(whatsapp.router());
                 tracing::info!("WhatsApp: webhook at /whatsapp/webhook");
-                Some((whatsapp.spawn_retention(), whatsapp))
+                Some(whatsapp)
             }
             None => None,
         };
@@ -125,9 +126,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         if let Ok(Err(err)) = http.await {
             tracing::warn!("HTTP listener: {err}");
         }
-        if let Some((retention, whatsapp)) = whatsapp {
+        if let Some(whatsapp) = whatsapp {
             whatsapp.drain().await;
-            retention.abort();
         }
         for relay in std::iter::once(relay).chain(whatsapp_relay) {
             match relay.await {

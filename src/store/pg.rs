@@ -6,6 +6,7 @@
 mod citizens;
 mod content;
 mod content_cache;
+mod retention;
 mod stats;
 mod telegram;
 mod turn_batch;
@@ -27,13 +28,12 @@ use turn_batch::TurnBatcher;
 pub use citizens::CitizenExport;
 pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
+pub use retention::Purged;
 pub use stats::SubscriberGroup;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
-/// How often transcripts past their retention are deleted while a bot runs.
-const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 /// How long to wait for the database before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A pooled connection idle this long is pinged before use.
@@ -108,24 +108,6 @@ impl PgStore {
 
     fn turn_batcher(&self) -> &TurnBatcher {
         self.turns.get_or_init(|| TurnBatcher::start(&self.pool))
-    }
-
-    /// Deletes transcripts older than `days` now and every hour, until aborted.
-    pub fn spawn_retention(&self, days: u32) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
-            loop {
-                ticks.tick().await;
-                match store.purge_transcripts(days).await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(deleted = n, days, "transcripts past retention deleted")
-                    }
-                    Err(err) => tracing::warn!("transcript retention: {err}"),
-                }
-            }
-        })
     }
 }
 
