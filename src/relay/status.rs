@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use sqlx::PgExecutor;
 
+use crate::store::pg::outbox::{NewsCounts, news_counts};
+
 use super::RelayError;
 
 /// Window over which the current rate is measured.
@@ -44,33 +46,25 @@ impl NewsStatus {
 
 /// The status of the news item `news` (key or numeric id).
 pub async fn news_status(ex: impl PgExecutor<'_>, news: &str) -> Result<NewsStatus, RelayError> {
-    let row: Option<(i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT n.id, n.key, \
-           count(*) FILTER (WHERE o.status IN ('queued', 'sending')), \
-           count(*) FILTER (WHERE o.status = 'sent'), \
-           count(*) FILTER (WHERE o.status = 'failed'), \
-           count(*) FILTER (WHERE o.status = 'blocked'), \
-           count(*) FILTER (WHERE o.status = 'sent' \
-                              AND o.updated_at > now() - make_interval(secs => $2)) \
-         FROM news n LEFT JOIN outbox o ON o.news_id = n.id \
-         WHERE n.key = $1 OR n.id::text = $1 \
-         GROUP BY n.id, n.key ORDER BY n.key = $1 DESC LIMIT 1",
-    )
-    .bind(news)
-    .bind(RATE_WINDOW_SECONDS)
-    .fetch_optional(ex)
-    .await?;
-    let (news_id, key, queued, sent, failed, blocked, recent) =
-        row.ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
-    let count = |n: i64| n.max(0) as u64;
+    let NewsCounts {
+        news_id,
+        key,
+        queued,
+        sent,
+        failed,
+        blocked,
+        recent,
+    } = news_counts(ex, news, RATE_WINDOW_SECONDS)
+        .await?
+        .ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
     let status = NewsStatus {
         news_id,
         key,
-        queued: count(queued),
-        sent: count(sent),
-        failed: count(failed),
-        blocked: count(blocked),
-        rate: recent.max(0) as f64 / RATE_WINDOW_SECONDS,
+        queued,
+        sent,
+        failed,
+        blocked,
+        rate: recent as f64 / RATE_WINDOW_SECONDS,
     };
     metrics::gauge!("sportello_relay_news_queued").set(status.queued as f64);
     metrics::gauge!("sportello_relay_rate").set(status.rate);

@@ -6,6 +6,7 @@
 mod citizens;
 mod content;
 mod content_cache;
+pub mod outbox;
 mod retention;
 mod stats;
 mod telegram;
