@@ -55,6 +55,7 @@ pub fn install_metrics() -> Result<PrometheusHandle, MetricsError> {
 pub struct OpsState {
     /// The database `/readyz` pings and `/metrics` reads the outbox depth from.
     pub store: PgStore,
+    /// The running dialogues, whose version health names.
     pub dialogues: Live,
     /// `None` when no recorder is installed (`/metrics` then answers 404).
     pub metrics: Option<PrometheusHandle>,

@@ -22,11 +22,14 @@ use crate::engine::{Effect, Session};
 /// (Telegram ids need 52 bits; WhatsApp uses phone-based ids).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChatKey {
+    /// `telegram`, `whatsapp` or `console`.
     pub channel: String,
+    /// The chat's id on that channel.
     pub chat: String,
 }
 
 impl ChatKey {
+    /// The key of `chat` on `channel`.
     pub fn new(channel: impl Into<String>, chat: impl Into<String>) -> ChatKey {
         ChatKey {
             channel: channel.into(),
@@ -41,13 +44,16 @@ impl ChatKey {
 // report prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A query failed or the database could not be reached.
     #[error("database: {0}")]
     Database(sqlx::Error),
+    /// The migrations could not be applied.
     #[error("database schema: {0}")]
     Migrate(sqlx::migrate::MigrateError),
     /// One failure met by several callers at once (a batch of turns).
     #[error("{0}")]
     Shared(std::sync::Arc<StoreError>),
+    /// The store stopped taking work (the process is ending).
     #[error("the store is shutting down")]
     Stopped,
 }
@@ -67,7 +73,9 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 /// A session as stored, with the version it was saved at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSession {
+    /// The session.
     pub session: Session,
+    /// Grows by one on every save; a commit names the version it loaded.
     pub version: i64,
 }
 
@@ -76,10 +84,13 @@ pub struct StoredSession {
 pub struct TurnRecord<'a> {
     /// The version loaded; `None` for a conversation that had no session.
     pub expected_version: Option<i64>,
+    /// The session after the turn.
     pub session: &'a Session,
     /// Which dialogues wrote the session.
     pub dialogue_version: &'a str,
+    /// What the turn asked of the store (subscribe, unsubscribe, erase).
     pub effects: &'a [Effect],
+    /// The lines to append to the transcript (empty when transcripts are off).
     pub transcript: &'a [TranscriptLine],
 }
 
@@ -88,7 +99,9 @@ pub struct TurnRecord<'a> {
 pub struct TranscriptLine {
     /// `in` (from the citizen) or `out`.
     pub direction: &'static str,
+    /// The dialogue state the line was said in.
     pub state: String,
+    /// What was said.
     pub body: String,
     /// False for a citizen text the bot did not understand: staff review these.
     pub understood: bool,
@@ -97,6 +110,7 @@ pub struct TranscriptLine {
 /// How a turn's commit went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Committed {
+    /// Everything was saved.
     Saved,
     /// Another turn of the same chat saved first: run the turn again on its session.
     Conflict,
@@ -104,6 +118,7 @@ pub enum Committed {
 
 /// The citizen aggregate: session, subscriptions, transcript.
 pub trait CitizenStore: Send + Sync {
+    /// The citizen's session and its version, `None` for a new conversation.
     fn load(
         &self,
         key: &ChatKey,

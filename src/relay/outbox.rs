@@ -2,4 +2,5 @@
 //! the rows they deal in. The SQL lives in the store ([`crate::store::pg::outbox`]);
 //! the relay names it here.
 
-pub use crate::store::pg::outbox::{Claimed, Outcome, claim, deactivate, migrate, record, renew};
+pub use crate::store::pg::outbox::{Claimed, Outcome};
+pub(super) use crate::store::pg::outbox::{claim, deactivate, migrate, record, renew};

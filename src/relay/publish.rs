@@ -15,7 +15,7 @@ use crate::dialogue::Dialogues;
 use crate::store::pg::{find_news, outbox};
 
 /// Subscribers inserted per transaction.
-pub const DEFAULT_CHUNK: i64 = 20_000;
+pub(crate) const DEFAULT_CHUNK: i64 = 20_000;
 
 /// The subscriber channels the relay has a sender for, in publishing order.
 pub const SUBSCRIBER_CHANNELS: [&str; 2] = ["telegram", "whatsapp"];
@@ -52,7 +52,9 @@ impl Default for PublishOptions {
 /// What publishing added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
+    /// The news item's id.
     pub news_id: i64,
+    /// The news item's key.
     pub key: String,
     /// Subscriber deliveries added now, all channels (0 when published before).
     pub subscribers: u64,

@@ -14,18 +14,24 @@ const RATE_WINDOW_SECONDS: f64 = 10.0;
 /// Deliveries of one news item, by status.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewsStatus {
+    /// The news item's id.
     pub news_id: i64,
+    /// The news item's key.
     pub key: String,
     /// Waiting or being sent.
     pub queued: u64,
+    /// Delivered.
     pub sent: u64,
+    /// Given up on (refused, or out of attempts).
     pub failed: u64,
+    /// The recipient blocked the bot or is gone.
     pub blocked: u64,
     /// Messages delivered per second over the last ten seconds.
     pub rate: f64,
 }
 
 impl NewsStatus {
+    /// Every delivery of the item, whatever its status.
     pub fn total(&self) -> u64 {
         self.queued + self.sent + self.failed + self.blocked
     }

@@ -14,7 +14,8 @@ use super::{
 use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem, best_faq, category_matches};
 use crate::engine::Effect;
 
-/// Sessions, subscriptions and transcripts in memory; cheap to clone (shared).
+/// Sessions, subscriptions, transcripts, WhatsApp records and the Telegram update
+/// watermark in memory; cheap to clone (shared).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     inner: Arc<Mutex<Citizens>>,
@@ -48,6 +49,7 @@ struct MemContact {
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
     }
@@ -313,6 +315,7 @@ pub struct MemoryContent {
 }
 
 impl MemoryContent {
+    /// Serves the events, news and FAQ of `content`.
     pub fn new(content: ContentFile) -> MemoryContent {
         MemoryContent {
             content: Arc::new(content),

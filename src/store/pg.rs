@@ -1,7 +1,10 @@
 //! The PostgreSQL store (sqlx, runtime-checked queries, embedded migrations).
 //!
 //! `citizens` holds sessions, subscribers and transcripts; `content` the calendar,
-//! news and FAQ with Italian full-text search. Longer SQL lives in `queries/*.sql`.
+//! news and FAQ with Italian full-text search; `whatsapp` the WhatsApp channel's
+//! records; `telegram` the update watermark; `outbox` the relay's queries; `stats`
+//! counts for staff and operators; `retention` the one task deleting expired records.
+//! Longer SQL lives in `queries/*.sql`.
 
 mod citizens;
 mod content;
@@ -103,6 +106,8 @@ impl PgStore {
         Ok(())
     }
 
+    /// The connection pool, for queries that take an executor (the relay's outbox,
+    /// benchmarks, tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -11,8 +11,11 @@ use sqlx::{FromRow, PgExecutor};
 /// A row a worker holds: where it goes and what it says.
 #[derive(Debug, Clone, FromRow)]
 pub struct Claimed {
+    /// The outbox row's id.
     pub id: i64,
+    /// The channel it goes out on (`telegram`, `whatsapp`).
     pub channel: String,
+    /// The chat id, channel name or wa_id it goes to.
     pub recipient: String,
     /// The recipient's language (the subscriber's; the default for channels).
     pub lang: String,
@@ -20,11 +23,13 @@ pub struct Claimed {
     pub text: Option<String>,
     /// The news item's title and link, as staff wrote them (not HTML).
     pub title: Option<String>,
+    /// The news item's link, if any.
     pub link: Option<String>,
     /// The news item's topics, those the recipient follows first.
     pub topics: Vec<String>,
     /// Attempts made before this claim.
     pub attempts: i32,
+    /// Attempts after which a retried row fails.
     pub max_attempts: i32,
     /// The news item expired since publishing: not sent.
     pub expired: bool,
@@ -37,13 +42,22 @@ pub enum Outcome {
     Sent {
         /// The channel's id of the message (Telegram's number, WhatsApp's `wamid.…`).
         message_id: String,
+        /// The supergroup's id, when Telegram moved the group there.
         migrated_to: Option<String>,
     },
     /// Try again after `delay` (counts as an attempt; fails at `max_attempts`).
-    Retry { delay: Duration, error: String },
+    Retry {
+        /// How long the row waits before it is due again.
+        delay: Duration,
+        /// Why this attempt failed.
+        error: String,
+    },
     /// Back to the queue after `delay` without counting an attempt (a 429 that kept
     /// coming, or a worker stopping before it sent the row).
-    Release { delay: Duration },
+    Release {
+        /// How long the row waits before it is due again.
+        delay: Duration,
+    },
     /// Will never go: recorded as failed with the reason.
     Failed(String),
     /// The recipient blocked the bot or is gone: the row is `blocked` and the
