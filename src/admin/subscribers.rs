@@ -64,25 +64,15 @@ impl SubscriberCounts {
                 status,
                 count,
             } = group;
-            match topic {
-                None => {
-                    counts.total.add(&status, count);
-                    counts
-                        .channels
-                        .entry(channel)
-                        .or_default()
-                        .add(&status, count);
-                }
+            let (all, per_channel) = match topic {
+                None => (&mut counts.total, &mut counts.channels),
                 Some(topic) => {
                     let entry = counts.topics.entry(topic).or_default();
-                    entry.all.add(&status, count);
-                    entry
-                        .channels
-                        .entry(channel)
-                        .or_default()
-                        .add(&status, count);
+                    (&mut entry.all, &mut entry.channels)
                 }
-            }
+            };
+            all.add(&status, count);
+            per_channel.entry(channel).or_default().add(&status, count);
         }
         Ok(counts)
     }

@@ -286,32 +286,52 @@ pub async fn fan_out_chunk(
     })
 }
 
-/// The deliveries of one news item, by status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewsCounts {
-    /// The item's id.
+/// Deliveries of one news item, by status.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewsStatus {
+    /// The news item's id.
     pub news_id: i64,
-    /// The item's key.
+    /// The news item's key.
     pub key: String,
     /// Waiting or being sent.
     pub queued: u64,
     /// Delivered.
     pub sent: u64,
-    /// Given up on.
+    /// Given up on (refused, or out of attempts).
     pub failed: u64,
     /// The recipient blocked the bot or is gone.
     pub blocked: u64,
-    /// Sent within the last `recent` seconds asked for.
-    pub recent: u64,
+    /// Messages delivered per second over the rate window asked for.
+    pub rate: f64,
 }
 
-/// The delivery counts of the news item `news` (its key, or its numeric id), with the
-/// deliveries sent within the last `recent_secs`; `None` when there is no such item.
-pub async fn news_counts(
+impl NewsStatus {
+    /// Every delivery of the item, whatever its status.
+    pub fn total(&self) -> u64 {
+        self.queued + self.sent + self.failed + self.blocked
+    }
+
+    /// Finished deliveries (sent, failed or blocked).
+    pub fn done(&self) -> u64 {
+        self.sent + self.failed + self.blocked
+    }
+
+    /// Time to send the rest at the current rate; `None` when nothing moves.
+    pub fn eta(&self) -> Option<Duration> {
+        if self.queued == 0 {
+            return Some(Duration::ZERO);
+        }
+        (self.rate > 0.0).then(|| Duration::from_secs_f64(self.queued as f64 / self.rate))
+    }
+}
+
+/// The deliveries of the news item `news` (its key, or its numeric id) by status, and
+/// the rate over the last `rate_window_secs` (> 0); `None` when there is no such item.
+pub async fn news_status(
     ex: impl PgExecutor<'_>,
     news: &str,
-    recent_secs: f64,
-) -> Result<Option<NewsCounts>, sqlx::Error> {
+    rate_window_secs: f64,
+) -> Result<Option<NewsStatus>, sqlx::Error> {
     let row: Option<(i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT n.id, n.key, \
            count(*) FILTER (WHERE o.status IN ('queued', 'sending')), \
@@ -325,19 +345,19 @@ pub async fn news_counts(
          GROUP BY n.id, n.key ORDER BY n.key = $1 DESC LIMIT 1",
     )
     .bind(news)
-    .bind(recent_secs)
+    .bind(rate_window_secs)
     .fetch_optional(ex)
     .await?;
     let count = |n: i64| n.max(0) as u64;
     Ok(row.map(
-        |(news_id, key, queued, sent, failed, blocked, recent)| NewsCounts {
+        |(news_id, key, queued, sent, failed, blocked, recent)| NewsStatus {
             news_id,
             key,
             queued: count(queued),
             sent: count(sent),
             failed: count(failed),
             blocked: count(blocked),
-            recent: count(recent),
+            rate: count(recent) as f64 / rate_window_secs,
         },
     ))
 }
