@@ -47,9 +47,7 @@ pub use signature::{SIGNATURE_HEADER, sign, verify};
 pub use webhook::WEBHOOK_PATH;
 pub use window::{WINDOW, within_window};
 
-pub use crate::store::{
-    Contact, Delivery, WHATSAPP_RETENTION_DAYS as RETENTION_DAYS, WhatsAppRecords,
-};
+pub use crate::store::{Contact, Delivery, WHATSAPP_RETENTION_DAYS as RETENTION_DAYS};
 
 use crate::conversation::Conversation;
 use crate::store::pg::PgStore;
