@@ -21,9 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
-use sqlx::PgPool;
 
 use crate::dialogue::Live;
+use crate::store::pg::PgStore;
 
 /// How long readiness waits for the database.
 const DATABASE_CHECK: Duration = Duration::from_secs(2);
@@ -53,7 +53,9 @@ pub fn install_metrics() -> Result<PrometheusHandle, MetricsError> {
 /// What the endpoints look at.
 #[derive(Clone)]
 pub struct OpsState {
-    pub pool: PgPool,
+    /// The database `/readyz` pings and `/metrics` reads the outbox depth from.
+    pub store: PgStore,
+    /// The running dialogues, whose version health names.
     pub dialogues: Live,
     /// `None` when no recorder is installed (`/metrics` then answers 404).
     pub metrics: Option<PrometheusHandle>,
@@ -74,12 +76,8 @@ async fn healthz(State(state): State<Arc<OpsState>>) -> Response {
 }
 
 async fn readyz(State(state): State<Arc<OpsState>>) -> Response {
-    let database = tokio::time::timeout(
-        DATABASE_CHECK,
-        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool),
-    )
-    .await;
-    let database_ok = matches!(database, Ok(Ok(1)));
+    let database = tokio::time::timeout(DATABASE_CHECK, state.store.ping()).await;
+    let database_ok = matches!(database, Ok(Ok(())));
     let dialogues = state.dialogues.get();
     let dialogues_ok = !dialogues.states.is_empty();
     let status = if database_ok && dialogues_ok {
@@ -100,14 +98,7 @@ async fn metrics_text(State(state): State<Arc<OpsState>>) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     // Read at each scrape: a gauge kept by the workers would go stale across processes.
-    let depth = tokio::time::timeout(
-        DATABASE_CHECK,
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')",
-        )
-        .fetch_one(&state.pool),
-    )
-    .await;
+    let depth = tokio::time::timeout(DATABASE_CHECK, state.store.outbox_depth()).await;
     if let Ok(Ok(depth)) = depth {
         metrics::gauge!("sportello_outbox_depth").set(depth as f64);
     }

@@ -1,6 +1,8 @@
-//! Storage behind traits: the citizen aggregate (session, subscriptions, transcript)
-//! and the content citizens ask about. `mem` keeps everything in memory (the offline
-//! `chat`, `test` and engine tests); `pg` is the PostgreSQL store.
+//! Storage behind traits: the citizen aggregate (session, subscriptions, transcript),
+//! the content citizens ask about, and what the channels remember of the wire (WhatsApp
+//! message ids, contacts and deliveries; Telegram's update watermark). `mem` keeps
+//! everything in memory (the offline `chat`, `test` and engine tests); `pg` is the
+//! PostgreSQL store, and all the SQL lives there.
 //!
 //! Callers own ordering: a store never decides what a turn means.
 
@@ -10,7 +12,7 @@ pub mod pg;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::content::{CalendarEvent, Faq, NewsItem};
 pub use crate::engine::ErasureReceipt;
@@ -20,11 +22,14 @@ use crate::engine::{Effect, Session};
 /// (Telegram ids need 52 bits; WhatsApp uses phone-based ids).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChatKey {
+    /// `telegram`, `whatsapp` or `console`.
     pub channel: String,
+    /// The chat's id on that channel.
     pub chat: String,
 }
 
 impl ChatKey {
+    /// The key of `chat` on `channel`.
     pub fn new(channel: impl Into<String>, chat: impl Into<String>) -> ChatKey {
         ChatKey {
             channel: channel.into(),
@@ -39,13 +44,16 @@ impl ChatKey {
 // report prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A query failed or the database could not be reached.
     #[error("database: {0}")]
     Database(sqlx::Error),
+    /// The migrations could not be applied.
     #[error("database schema: {0}")]
     Migrate(sqlx::migrate::MigrateError),
     /// One failure met by several callers at once (a batch of turns).
     #[error("{0}")]
     Shared(std::sync::Arc<StoreError>),
+    /// The store stopped taking work (the process is ending).
     #[error("the store is shutting down")]
     Stopped,
 }
@@ -65,7 +73,9 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 /// A session as stored, with the version it was saved at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSession {
+    /// The session.
     pub session: Session,
+    /// Grows by one on every save; a commit names the version it loaded.
     pub version: i64,
 }
 
@@ -74,10 +84,13 @@ pub struct StoredSession {
 pub struct TurnRecord<'a> {
     /// The version loaded; `None` for a conversation that had no session.
     pub expected_version: Option<i64>,
+    /// The session after the turn.
     pub session: &'a Session,
     /// Which dialogues wrote the session.
     pub dialogue_version: &'a str,
+    /// What the turn asked of the store (subscribe, unsubscribe, erase).
     pub effects: &'a [Effect],
+    /// The lines to append to the transcript (empty when transcripts are off).
     pub transcript: &'a [TranscriptLine],
 }
 
@@ -86,7 +99,9 @@ pub struct TurnRecord<'a> {
 pub struct TranscriptLine {
     /// `in` (from the citizen) or `out`.
     pub direction: &'static str,
+    /// The dialogue state the line was said in.
     pub state: String,
+    /// What was said.
     pub body: String,
     /// False for a citizen text the bot did not understand: staff review these.
     pub understood: bool,
@@ -95,6 +110,7 @@ pub struct TranscriptLine {
 /// How a turn's commit went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Committed {
+    /// Everything was saved.
     Saved,
     /// Another turn of the same chat saved first: run the turn again on its session.
     Conflict,
@@ -102,6 +118,7 @@ pub enum Committed {
 
 /// The citizen aggregate: session, subscriptions, transcript.
 pub trait CitizenStore: Send + Sync {
+    /// The citizen's session and its version, `None` for a new conversation.
     fn load(
         &self,
         key: &ChatKey,
@@ -159,4 +176,134 @@ pub trait ContentSource: Send + Sync {
         text: &str,
         lang: &str,
     ) -> impl Future<Output = Result<Option<Faq>, StoreError>> + Send;
+}
+
+/// A button as shown on WhatsApp, kept so a typed title finds its button again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuEntry {
+    /// What WhatsApp showed (maybe shortened).
+    pub title: String,
+    /// The dialogue's label.
+    pub label: String,
+    /// The engine's button id.
+    pub payload: String,
+}
+
+/// A citizen who wrote to the WhatsApp business number, and when they last did
+/// (the 24-hour customer-service window opens there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The citizen's WhatsApp id (phone-based).
+    pub wa_id: String,
+    /// When their latest message was sent; never moves back.
+    pub last_inbound_at: DateTime<Utc>,
+}
+
+/// A WhatsApp delivery record: a message the Graph API accepted and the latest status
+/// Meta reported for it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Delivery {
+    /// The id the Graph API returned (`wamid.…`).
+    pub wamid: String,
+    /// `text`, `interactive` or `template`.
+    pub kind: String,
+    /// `accepted`, `sent`, `delivered`, `read` or `failed`.
+    pub status: String,
+    /// Meta's error code, when the message failed.
+    pub error_code: Option<i32>,
+    /// Meta's error title, when the message failed.
+    pub error_title: Option<String>,
+}
+
+/// What the WhatsApp channel remembers of the wire: message ids already taken,
+/// contacts with their last inbound time and last menu, and delivery statuses of
+/// what was sent. Sessions and subscriptions are not here: they are the citizen's.
+/// Everything here is kept for [`WHATSAPP_RETENTION_DAYS`].
+pub trait WhatsAppRecords: Send + Sync {
+    /// Records `wamid` as taken; true the first time only.
+    fn first_time(&self, wamid: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Notes an inbound message sent at `at` (the window never moves back) and
+    /// returns the menu last shown to the citizen.
+    fn touch_contact(
+        &self,
+        wa_id: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<MenuEntry>, StoreError>> + Send;
+
+    /// Remembers the buttons just shown to a citizen who wrote (a citizen who never
+    /// wrote is left alone).
+    fn save_menu(
+        &self,
+        wa_id: &str,
+        menu: &[MenuEntry],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The contact, if the citizen ever wrote (within the retention period).
+    fn contact(
+        &self,
+        wa_id: &str,
+    ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+
+    /// Records a message the Graph API accepted (`kind`: text, interactive,
+    /// template). An empty `wamid` records nothing; a known one is left as it is.
+    fn record_sent(
+        &self,
+        wamid: &str,
+        wa_id: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Applies a status webhook: statuses only move forward (accepted < sent <
+    /// delivered < read); `failed` is final. Unknown statuses are ignored. `error` is
+    /// Meta's code and title.
+    fn record_status(
+        &self,
+        wamid: &str,
+        wa_id: &str,
+        status: &str,
+        error: Option<&(i64, String)>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The delivery record of `wamid`.
+    fn delivery(
+        &self,
+        wamid: &str,
+    ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
+
+    /// Deletes seen ids, deliveries and contacts older than `days`; returns the
+    /// records deleted.
+    fn purge(&self, days: u32) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// How long WhatsApp seen ids, deliveries and inactive contacts are kept.
+pub const WHATSAPP_RETENTION_DAYS: u32 = 30;
+
+/// The order delivery statuses move in; `failed` is final and outside it.
+const DELIVERY_PROGRESS: [&str; 4] = ["accepted", "sent", "delivered", "read"];
+
+/// Whether a delivery at status `current` takes `next` (the rule both stores keep).
+fn status_moves(current: &str, next: &str) -> bool {
+    let rank = |s: &str| DELIVERY_PROGRESS.iter().position(|x| *x == s);
+    current != "failed" && (next == "failed" || rank(next) > rank(current))
+}
+
+/// The statuses a webhook may report; others are ignored.
+fn known_status(status: &str) -> bool {
+    matches!(status, "sent" | "delivered" | "read" | "failed")
+}
+
+/// What the Telegram channel remembers across restarts: the highest update id taken per bot.
+pub trait UpdateLog: Send + Sync {
+    /// The highest update id recorded for `bot_id`, if any.
+    fn last_update_id(
+        &self,
+        bot_id: i64,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+    /// Records `update_id` as taken; the stored value never moves back (GREATEST).
+    fn record_update_id(
+        &self,
+        bot_id: i64,
+        update_id: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use sportello::dialogue::Live;
 use sportello::ops::{self, OpsState};
+use sportello::store::pg::PgStore;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::{TcpListener, TcpStream};
@@ -94,7 +95,7 @@ async fn readiness_follows_the_database_and_health_names_the_dialogues(pool: PgP
     let dialogues = common::load(&common::fixture("basic"));
     let version = dialogues.version.clone();
     let router = ops::router(OpsState {
-        pool: proxied,
+        store: PgStore::from_pool(proxied),
         dialogues: Live::from(dialogues),
         metrics: None,
     });

@@ -66,7 +66,7 @@ fn telegram(fake: &FakeTelegram) -> Paced<TelegramSender> {
 }
 
 fn whatsapp(pool: &PgPool, fake: &FakeWhatsApp) -> Paced<WhatsAppSender> {
-    match WhatsAppSender::new(&wa_config(fake), pool.clone()) {
+    match WhatsAppSender::new(&wa_config(fake), PgStore::from_pool(pool.clone())) {
         Ok(s) => Paced::new(s, Arc::new(Pace::new(whatsapp_limits(1_000)))),
         Err(err) => panic!("{err}"),
     }
@@ -267,8 +267,8 @@ async fn a_mixed_broadcast_reaches_everyone_once_on_their_own_channel(pool: PgPo
     let (_, _, wamid, _) = row(&pool, &key, OUTSIDE).await;
     assert_eq!(wamid.as_deref(), Some(outside[0].wamid.as_str()));
     let store = PgStore::from_pool(pool.clone());
-    let conversation = Conversation::new(dialogues(), store.clone(), store);
-    let channel = match WhatsApp::new(&wa_config(&wa), conversation, pool.clone()) {
+    let conversation = Conversation::new(dialogues(), store.clone(), store.clone());
+    let channel = match WhatsApp::new(&wa_config(&wa), conversation, store) {
         Ok(channel) => channel,
         Err(err) => panic!("{err}"),
     };

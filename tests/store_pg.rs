@@ -10,7 +10,9 @@ use sportello::content::{ContentFile, Vocabulary};
 use sportello::conversation::Conversation;
 use sportello::engine::{Inbound, Input, Session};
 use sportello::store::pg::PgStore;
-use sportello::store::{ChatKey, CitizenStore, Committed, ContentSource, TurnRecord};
+use sportello::store::{
+    ChatKey, CitizenStore, Committed, ContentSource, TurnRecord, UpdateLog, WhatsAppRecords,
+};
 use sqlx::PgPool;
 
 fn conversation(pool: &PgPool) -> Conversation<PgStore, PgStore> {
@@ -501,4 +503,81 @@ async fn erasing_a_whatsapp_citizen_removes_their_channel_records_and_deliveries
         left, 2,
         "only the other citizen's contact and the Telegram row remain"
     );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn the_telegram_watermark_survives_a_restart_and_never_moves_back(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let last = |store: PgStore, bot: i64| async move {
+        match store.last_update_id(bot).await {
+            Ok(last) => last,
+            Err(err) => panic!("last_update_id: {err}"),
+        }
+    };
+    assert_eq!(last(store.clone(), 7).await, None);
+    for (bot, update) in [(7, 100), (7, 90), (8, 5), (7, 101)] {
+        if let Err(err) = store.record_update_id(bot, update).await {
+            panic!("record_update_id: {err}");
+        }
+    }
+    // A new process: same database, nothing in memory.
+    let restarted = PgStore::from_pool(pool.clone());
+    assert_eq!(last(restarted.clone(), 7).await, Some(101));
+    assert_eq!(last(restarted.clone(), 8).await, Some(5));
+    if let Err(err) = restarted.record_update_id(7, 3).await {
+        panic!("record_update_id: {err}");
+    }
+    assert_eq!(last(restarted, 7).await, Some(101), "never moves back");
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn one_retention_pass_deletes_every_expired_record_and_nothing_newer(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    for sql in [
+        // Past retention: transcripts after 90 days, WhatsApp records after 30.
+        "INSERT INTO transcripts (channel, chat, direction, state, body, at) \
+         VALUES ('telegram', '1', 'in', 'menu', 'old', now() - interval '91 days')",
+        "INSERT INTO whatsapp_seen (wamid, seen_at) VALUES ('wamid.old', now() - interval '31 days')",
+        "INSERT INTO whatsapp_deliveries (wamid, wa_id, created_at) \
+         VALUES ('wamid.old', '39', now() - interval '31 days')",
+        "INSERT INTO whatsapp_contacts (wa_id, last_inbound_at) VALUES ('39', now() - interval '31 days')",
+        // Within retention.
+        "INSERT INTO transcripts (channel, chat, direction, state, body, at) \
+         VALUES ('telegram', '1', 'in', 'menu', 'recent', now() - interval '45 days')",
+        "INSERT INTO whatsapp_seen (wamid, seen_at) VALUES ('wamid.new', now() - interval '29 days')",
+        "INSERT INTO whatsapp_deliveries (wamid, wa_id) VALUES ('wamid.new', '40')",
+        "INSERT INTO whatsapp_contacts (wa_id, last_inbound_at) VALUES ('40', now())",
+    ] {
+        if let Err(err) = sqlx::query(sql).execute(&pool).await {
+            panic!("{sql}: {err}");
+        }
+    }
+    let purged = match store.purge_expired(90).await {
+        Ok(purged) => purged,
+        Err(err) => panic!("purge_expired: {err}"),
+    };
+    assert_eq!((purged.transcripts, purged.whatsapp), (1, 3));
+    let contact = |wa_id: &'static str| {
+        let store = store.clone();
+        async move {
+            match store.contact(wa_id).await {
+                Ok(contact) => contact,
+                Err(err) => panic!("contact: {err}"),
+            }
+        }
+    };
+    assert!(contact("39").await.is_none());
+    assert!(contact("40").await.is_some());
+    let delivered = store.delivery("wamid.new").await;
+    assert!(matches!(delivered, Ok(Some(_))), "{delivered:?}");
+    let taken_again = store.first_time("wamid.old").await;
+    assert!(
+        matches!(taken_again, Ok(true)),
+        "an expired id is forgotten"
+    );
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM transcripts")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or_default();
+    assert_eq!(left, 1);
 }

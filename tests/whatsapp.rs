@@ -18,6 +18,7 @@ use sportello::channel::whatsapp::{self, WhatsApp, WhatsAppConfig};
 use sportello::content::ContentFile;
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues};
+use sportello::store::WhatsAppRecords;
 use sportello::store::pg::PgStore;
 use sqlx::PgPool;
 use tower::ServiceExt;
@@ -54,8 +55,8 @@ async fn channel(pool: &PgPool, fake: &FakeWhatsApp, dialogues: Arc<Dialogues>) 
     if let Err(err) = store.import(&demo).await {
         panic!("demo content: {err}");
     }
-    let conversation = Conversation::new(dialogues, store.clone(), store);
-    match WhatsApp::new(&config(fake), conversation, pool.clone()) {
+    let conversation = Conversation::new(dialogues, store.clone(), store.clone());
+    match WhatsApp::new(&config(fake), conversation, store) {
         Ok(channel) => channel,
         Err(err) => panic!("{err}"),
     }
@@ -367,7 +368,11 @@ async fn statuses_move_delivery_records_forward_only(pool: PgPool) {
         post(&router, &status(s)).await;
     }
     channel.drain().await;
-    let record = whatsapp::delivery(&pool, &wamid).await.ok().flatten();
+    let record = PgStore::from_pool(pool.clone())
+        .delivery(&wamid)
+        .await
+        .ok()
+        .flatten();
     assert_eq!(
         record.map(|d| d.status).as_deref(),
         Some("read"),
@@ -380,7 +385,8 @@ async fn statuses_move_delivery_records_forward_only(pool: PgPool) {
     );
     post(&router, &failed).await;
     channel.drain().await;
-    let record = whatsapp::delivery(&pool, "wamid.NEWS1")
+    let record = PgStore::from_pool(pool.clone())
+        .delivery("wamid.NEWS1")
         .await
         .ok()
         .flatten();

@@ -34,14 +34,24 @@ pub struct AdminTokens {
 /// Why `SPORTELLO_ADMIN_TOKENS` was refused. Never contains a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokensError {
+    /// A token too short to resist guessing.
     #[error(
         "admin token {position} is too short ({length} characters); use at least {MIN_TOKEN_LEN}, e.g. `openssl rand -hex 32`"
     )]
-    TooShort { position: usize, length: usize },
+    TooShort {
+        /// The token's place in the list, from 1.
+        position: usize,
+        /// Its length in characters.
+        length: usize,
+    },
+    /// A token with a character that would not survive the list's parsing.
     #[error(
         "admin token {position} has a character other than printable ASCII (spaces and commas included)"
     )]
-    BadCharacter { position: usize },
+    BadCharacter {
+        /// The token's place in the list, from 1.
+        position: usize,
+    },
 }
 
 impl AdminTokens {

@@ -43,20 +43,32 @@ pub enum ApiError {
     Invalid(String),
     /// 422: a news topic the dialogues do not declare.
     #[error("unknown topic `{topic}`; the dialogues declare: {}", .known.join(", "))]
-    UnknownTopic { topic: String, known: Vec<String> },
+    UnknownTopic {
+        /// The topic asked for.
+        topic: String,
+        /// The topics the dialogues declare.
+        known: Vec<String>,
+    },
     /// 422: the dialogue files have errors; the running version (named) is kept.
     #[error(
         "the dialogues have {} error(s); the running version {running_version} is kept",
         .findings.iter().filter(|d| d.severity == Severity::Error).count()
     )]
     Dialogues {
+        /// The version that keeps running.
         running_version: String,
+        /// Every error and warning found, with file, line and column.
         findings: Vec<Diagnostic>,
     },
     /// A request axum's extractors refused (malformed JSON, wrong content type, a bad
     /// query string), with their status and message.
     #[error("{message}")]
-    Rejected { status: StatusCode, message: String },
+    Rejected {
+        /// The status the extractor chose (400, 415, 422…).
+        status: StatusCode,
+        /// The extractor's explanation.
+        message: String,
+    },
     /// 500: logged at warn with these details; the client reads only "internal error".
     #[error("internal error")]
     Internal(String),

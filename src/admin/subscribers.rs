@@ -9,11 +9,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::AdminState;
 use super::error::ApiError;
 use crate::content::Vocabulary;
+use crate::store::StoreError;
+use crate::store::pg::{PgStore, SubscriberGroup};
 
 pub(super) fn routes() -> Router<AdminState> {
     Router::new().route("/admin/subscribers", get(counts))
@@ -27,8 +28,7 @@ struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, status: &str, n: i64) {
-        let n = n.max(0) as u64;
+    fn add(&mut self, status: &str, n: u64) {
         match status {
             "blocked" => self.blocked += n,
             _ => self.active += n,
@@ -54,29 +54,25 @@ struct SubscriberCounts {
 }
 
 impl SubscriberCounts {
-    /// Counts from the `subscribers` table (two grouped scans).
-    async fn fetch(pool: &PgPool) -> Result<SubscriberCounts, sqlx::Error> {
+    /// Counts from the store's subscriber groups.
+    async fn fetch(store: &PgStore) -> Result<SubscriberCounts, StoreError> {
         let mut counts = SubscriberCounts::default();
-        let per_channel: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT channel, status, count(*) FROM subscribers GROUP BY channel, status",
-        )
-        .fetch_all(pool)
-        .await?;
-        for (channel, status, n) in per_channel {
-            counts.total.add(&status, n);
-            counts.channels.entry(channel).or_default().add(&status, n);
-        }
-        let per_topic: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT t.topic, s.channel, s.status, count(*) \
-             FROM subscribers s CROSS JOIN LATERAL unnest(s.topics) AS t(topic) \
-             GROUP BY t.topic, s.channel, s.status",
-        )
-        .fetch_all(pool)
-        .await?;
-        for (topic, channel, status, n) in per_topic {
-            let entry = counts.topics.entry(topic).or_default();
-            entry.all.add(&status, n);
-            entry.channels.entry(channel).or_default().add(&status, n);
+        for group in store.subscriber_groups().await? {
+            let SubscriberGroup {
+                topic,
+                channel,
+                status,
+                count,
+            } = group;
+            let (all, per_channel) = match topic {
+                None => (&mut counts.total, &mut counts.channels),
+                Some(topic) => {
+                    let entry = counts.topics.entry(topic).or_default();
+                    (&mut entry.all, &mut entry.channels)
+                }
+            };
+            all.add(&status, count);
+            per_channel.entry(channel).or_default().add(&status, count);
         }
         Ok(counts)
     }
@@ -84,7 +80,7 @@ impl SubscriberCounts {
 
 /// `GET /admin/subscribers`: counts per channel and per topic, active and blocked.
 async fn counts(State(state): State<AdminState>) -> Result<Json<SubscriberCounts>, ApiError> {
-    let mut counts = SubscriberCounts::fetch(state.store.pool())
+    let mut counts = SubscriberCounts::fetch(&state.store)
         .await
         .map_err(|err| ApiError::Internal(format!("subscriber counts: {err}")))?;
     for topic in Vocabulary::of(&state.live.get()).topics {

@@ -25,40 +25,36 @@ mod config;
 mod dispatch;
 mod inbound;
 mod limits;
-mod records;
 mod render;
 mod sender;
 mod service;
 mod signature;
 mod webhook;
+mod window;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use sqlx::PgPool;
 use tokio::sync::Semaphore;
 
 pub use api::{GraphClient, PAIR_BACKOFF, SendError, THROUGHPUT_BACKOFF, classify};
 pub use config::{DEFAULT_API_URL, NewsTemplates, Template, WhatsAppConfig};
 pub use inbound::{Event, MessageKind, events};
 pub use limits::{DEFAULT_WHATSAPP_RATE, MAX_WHATSAPP_RATE, WhatsAppLimits};
-pub use records::{
-    Contact, Delivery, RETENTION_DAYS, WINDOW, contact, delivery, purge, within_window,
-};
 pub use render::{
     MenuEntry, Rendered, Row, WaMessage, render, shorten, shorten_unique, to_whatsapp,
 };
 pub use sender::{Delivered, NewsMessage, NewsSender, Via};
 pub use signature::{SIGNATURE_HEADER, sign, verify};
 pub use webhook::WEBHOOK_PATH;
+pub use window::{WINDOW, within_window};
+
+pub use crate::store::{Contact, Delivery, WHATSAPP_RETENTION_DAYS as RETENTION_DAYS};
 
 use crate::conversation::Conversation;
+use crate::store::pg::PgStore;
 use crate::store::{CitizenStore, ContentSource};
 use service::Service;
-
-/// How often old seen ids, deliveries and contacts are deleted.
-const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 
 /// The channel could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -82,17 +78,17 @@ impl<C, S> Clone for WhatsApp<C, S> {
 
 impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
     /// The channel for `config`, running turns on `conversation` and keeping its own
-    /// records (seen ids, contacts, deliveries) in `pool` (migrated by `PgStore`).
+    /// records (seen ids, contacts, deliveries) in `records`.
     pub fn new(
         config: &WhatsAppConfig,
         conversation: Conversation<C, S>,
-        pool: PgPool,
+        records: PgStore,
     ) -> Result<WhatsApp<C, S>, WhatsAppError> {
         config.validate()?;
         let service = Service {
             conversation,
             client: GraphClient::new(config)?,
-            pool,
+            records,
             phone_number_id: config.phone_number_id.clone(),
             app_secret: config.app_secret.clone(),
             verify_token: config.verify_token.clone(),
@@ -113,22 +109,5 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
     /// server stopped taking requests, before exiting).
     pub async fn drain(&self) {
         self.service.drain().await;
-    }
-
-    /// Deletes seen ids, deliveries and contacts older than [`RETENTION_DAYS`] now
-    /// and every hour, until aborted.
-    pub fn spawn_retention(&self) -> tokio::task::JoinHandle<()> {
-        let pool = self.service.pool.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
-            loop {
-                ticks.tick().await;
-                match purge(&pool, RETENTION_DAYS).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(deleted = n, "WhatsApp records past retention deleted"),
-                    Err(err) => tracing::warn!("WhatsApp retention: {err}"),
-                }
-            }
-        })
     }
 }

@@ -47,6 +47,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let metrics = ops::install_metrics()?;
     runtime()?.block_on(async {
         let store = PgStore::connect(&args.db.database_url).await?;
+        // Every time-limited record (transcripts, WhatsApp ids, deliveries, contacts).
         let retention = store.spawn_retention(args.transcripts.retention_days);
         let live = Live::new(dialogues, dialogue_dir(args.dialogues.as_deref()));
         let conversation = Conversation::new(live.clone(), store.clone(), store.clone())
@@ -81,7 +82,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         };
 
         let mut routes = ops::router(OpsState {
-            pool: store.pool().clone(),
+            store: store.clone(),
             dialogues: live.clone(),
             metrics: Some(metrics),
         })
@@ -93,10 +94,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )));
         let whatsapp = match &whatsapp_config {
             Some(config) => {
-                let whatsapp = WhatsApp::new(config, conversation.clone(), store.pool().clone())?;
+                let whatsapp = WhatsApp::new(config, conversation.clone(), store.clone())?;
                 routes = routes.merge(whatsapp.router());
                 tracing::info!("WhatsApp: webhook at /whatsapp/webhook");
-                Some((whatsapp.spawn_retention(), whatsapp))
+                Some(whatsapp)
             }
             None => None,
         };
@@ -123,9 +124,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 telegram.stop().await;
             }
         }
-        if let Some((retention, whatsapp)) = whatsapp {
+        if let Some(whatsapp) = whatsapp {
             whatsapp.drain().await;
-            retention.abort();
         }
         for relay in std::iter::once(relay).chain(whatsapp_relay) {
             match relay.await {

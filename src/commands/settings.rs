@@ -72,7 +72,7 @@ pub(super) fn whatsapp_worker(
     rate: u32,
     relay: &RelaySettings,
 ) -> anyhow::Result<Worker<Paced<WhatsAppSender>>> {
-    let sender = WhatsAppSender::new(config, store.pool().clone())?;
+    let sender = WhatsAppSender::new(config, store.clone())?;
     let pace = Arc::new(Pace::new(whatsapp_limits(rate)));
     Ok(Worker::new(
         store.pool().clone(),

@@ -12,10 +12,10 @@ use sqlx::PgPool;
 use super::RelayError;
 use super::message::render_news;
 use crate::dialogue::Dialogues;
-use crate::store::pg::find_news;
+use crate::store::pg::{find_news, outbox};
 
 /// Subscribers inserted per transaction.
-pub const DEFAULT_CHUNK: i64 = 20_000;
+pub(crate) const DEFAULT_CHUNK: i64 = 20_000;
 
 /// The subscriber channels the relay has a sender for, in publishing order.
 pub const SUBSCRIBER_CHANNELS: [&str; 2] = ["telegram", "whatsapp"];
@@ -52,7 +52,9 @@ impl Default for PublishOptions {
 /// What publishing added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
+    /// The news item's id.
     pub news_id: i64,
+    /// The news item's key.
     pub key: String,
     /// Subscriber deliveries added now, all channels (0 when published before).
     pub subscribers: u64,
@@ -80,26 +82,16 @@ pub async fn publish(
     }
     let messages = render_news(dialogues, &item)?;
     let default_lang = &dialogues.settings.default_lang;
-    sqlx::query(
-        "UPDATE news SET rendered = $2, relayed_at = coalesce(relayed_at, now()) WHERE id = $1",
+    outbox::save_rendered(pool, id, messages.to_json()).await?;
+    let channels = outbox::enqueue_recipients(
+        pool,
+        id,
+        BROADCAST_CHANNEL,
+        &options.broadcast_to,
+        default_lang,
+        options.at,
     )
-    .bind(id)
-    .bind(messages.to_json())
-    .execute(pool)
     .await?;
-    let channels = sqlx::query(
-        "INSERT INTO outbox (news_id, channel, recipient, lang, not_before) \
-         SELECT $1, $2, r, $4, coalesce($5, now()) FROM unnest($3::text[]) AS r \
-         ON CONFLICT ON CONSTRAINT outbox_delivery_key DO NOTHING",
-    )
-    .bind(id)
-    .bind(BROADCAST_CHANNEL)
-    .bind(&options.broadcast_to)
-    .bind(default_lang)
-    .bind(options.at)
-    .execute(pool)
-    .await?
-    .rows_affected();
     let mut per_channel = Vec::with_capacity(options.channels.len());
     for channel in &options.channels {
         if per_channel.iter().any(|(c, _)| c == channel) {
@@ -128,22 +120,15 @@ async fn fan_out(
     topics: &[String],
     options: &PublishOptions,
 ) -> Result<u64, RelayError> {
+    let chunk = options.chunk.max(1);
     let mut added = 0;
     let mut after = String::new();
     loop {
-        let (inserted, seen, last): (i64, i64, Option<String>) =
-            sqlx::query_as(include_str!("queries/fan_out.sql"))
-                .bind(news_id)
-                .bind(channel)
-                .bind(topics)
-                .bind(&after)
-                .bind(options.chunk.max(1))
-                .bind(options.at)
-                .fetch_one(pool)
-                .await?;
-        added += inserted.max(0) as u64;
-        match last {
-            Some(last) if seen >= options.chunk.max(1) => after = last,
+        let done = outbox::fan_out_chunk(pool, news_id, channel, topics, &after, chunk, options.at)
+            .await?;
+        added += done.inserted;
+        match done.last {
+            Some(last) if done.seen >= chunk.unsigned_abs() => after = last,
             _ => return Ok(added),
         }
     }

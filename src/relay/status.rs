@@ -1,77 +1,19 @@
 //! A news item's progress: deliveries by status, the current rate and an ETA.
 
-use std::time::Duration;
-
 use sqlx::PgExecutor;
 
 use super::RelayError;
+use crate::store::pg::outbox;
+pub use crate::store::pg::outbox::NewsStatus;
 
 /// Window over which the current rate is measured.
 const RATE_WINDOW_SECONDS: f64 = 10.0;
 
-/// Deliveries of one news item, by status.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NewsStatus {
-    pub news_id: i64,
-    pub key: String,
-    /// Waiting or being sent.
-    pub queued: u64,
-    pub sent: u64,
-    pub failed: u64,
-    pub blocked: u64,
-    /// Messages delivered per second over the last ten seconds.
-    pub rate: f64,
-}
-
-impl NewsStatus {
-    pub fn total(&self) -> u64 {
-        self.queued + self.sent + self.failed + self.blocked
-    }
-
-    /// Finished deliveries (sent, failed or blocked).
-    pub fn done(&self) -> u64 {
-        self.sent + self.failed + self.blocked
-    }
-
-    /// Time to send the rest at the current rate; `None` when nothing moves.
-    pub fn eta(&self) -> Option<Duration> {
-        if self.queued == 0 {
-            return Some(Duration::ZERO);
-        }
-        (self.rate > 0.0).then(|| Duration::from_secs_f64(self.queued as f64 / self.rate))
-    }
-}
-
 /// The status of the news item `news` (key or numeric id).
 pub async fn news_status(ex: impl PgExecutor<'_>, news: &str) -> Result<NewsStatus, RelayError> {
-    let row: Option<(i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT n.id, n.key, \
-           count(*) FILTER (WHERE o.status IN ('queued', 'sending')), \
-           count(*) FILTER (WHERE o.status = 'sent'), \
-           count(*) FILTER (WHERE o.status = 'failed'), \
-           count(*) FILTER (WHERE o.status = 'blocked'), \
-           count(*) FILTER (WHERE o.status = 'sent' \
-                              AND o.updated_at > now() - make_interval(secs => $2)) \
-         FROM news n LEFT JOIN outbox o ON o.news_id = n.id \
-         WHERE n.key = $1 OR n.id::text = $1 \
-         GROUP BY n.id, n.key ORDER BY n.key = $1 DESC LIMIT 1",
-    )
-    .bind(news)
-    .bind(RATE_WINDOW_SECONDS)
-    .fetch_optional(ex)
-    .await?;
-    let (news_id, key, queued, sent, failed, blocked, recent) =
-        row.ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
-    let count = |n: i64| n.max(0) as u64;
-    let status = NewsStatus {
-        news_id,
-        key,
-        queued: count(queued),
-        sent: count(sent),
-        failed: count(failed),
-        blocked: count(blocked),
-        rate: recent.max(0) as f64 / RATE_WINDOW_SECONDS,
-    };
+    let status = outbox::news_status(ex, news, RATE_WINDOW_SECONDS)
+        .await?
+        .ok_or_else(|| RelayError::NotFound(news.to_owned()))?;
     metrics::gauge!("sportello_relay_news_queued").set(status.queued as f64);
     metrics::gauge!("sportello_relay_rate").set(status.rate);
     Ok(status)

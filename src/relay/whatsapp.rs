@@ -21,13 +21,12 @@
 //! its own ([`whatsapp_limits`]), never Telegram's, so neither channel waits for the
 //! other.
 
-use sqlx::PgPool;
-
 use super::RelayError;
 pub use crate::channel::whatsapp::DEFAULT_WHATSAPP_RATE;
 use crate::channel::whatsapp::WhatsAppLimits;
 use crate::channel::whatsapp::{self, NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
 use crate::sender::{Delivery, SendError, Sender};
+use crate::store::pg::PgStore;
 use crate::text::html_to_plain;
 
 /// Graph error: the access token is invalid or expired.
@@ -52,9 +51,9 @@ pub struct WhatsAppSender {
 
 impl WhatsAppSender {
     /// A sender for `config`, reading the 24-hour window from and recording deliveries
-    /// (`whatsapp_deliveries`) in `pool`.
-    pub fn new(config: &WhatsAppConfig, pool: PgPool) -> Result<WhatsAppSender, RelayError> {
-        let news = NewsSender::new(config, pool).map_err(|e| RelayError::Config(e.to_string()))?;
+    /// (`whatsapp_deliveries`) in `store`.
+    pub fn new(config: &WhatsAppConfig, store: PgStore) -> Result<WhatsAppSender, RelayError> {
+        let news = NewsSender::new(config, store).map_err(|e| RelayError::Config(e.to_string()))?;
         Ok(WhatsAppSender {
             news,
             templates: config.news_templates.clone(),

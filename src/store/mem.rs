@@ -1,6 +1,8 @@
 //! In-memory stores: the offline `chat`, `sportello test`, and engine tests.
 //! Everything is lost when the process ends.
 
+mod whatsapp;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -8,12 +10,14 @@ use chrono::{DateTime, Utc};
 
 use super::{
     ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, StoreError, StoredSession,
-    TranscriptLine, TurnRecord,
+    TranscriptLine, TurnRecord, UpdateLog,
 };
 use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem, best_faq, category_matches};
 use crate::engine::Effect;
+use whatsapp::WhatsApp;
 
-/// Sessions, subscriptions and transcripts in memory; cheap to clone (shared).
+/// Sessions, subscriptions, transcripts, WhatsApp records and the Telegram update
+/// watermark in memory; cheap to clone (shared).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     inner: Arc<Mutex<Citizens>>,
@@ -25,9 +29,13 @@ struct Citizens {
     topics: HashMap<ChatKey, BTreeSet<String>>,
     blocked: BTreeSet<ChatKey>,
     transcripts: HashMap<ChatKey, Vec<TranscriptLine>>,
+    whatsapp: WhatsApp,
+    /// The highest Telegram update id taken, per bot.
+    updates: HashMap<i64, i64>,
 }
 
 impl MemoryStore {
+    /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
     }
@@ -53,13 +61,20 @@ impl MemoryStore {
 impl Citizens {
     fn erase(&mut self, key: &ChatKey) -> ErasureReceipt {
         self.blocked.remove(key);
-        ErasureReceipt {
+        let mut receipt = ErasureReceipt {
             at: Utc::now(),
             sessions: u64::from(self.sessions.remove(key).is_some()),
             subscriptions: u64::from(self.topics.remove(key).is_some_and(|t| !t.is_empty())),
             transcripts: self.transcripts.remove(key).map_or(0, |t| t.len() as u64),
             deliveries: 0,
+        };
+        if key.channel == "whatsapp" {
+            // As in PostgreSQL: the contact counts with the session.
+            let (contacts, deliveries) = self.whatsapp.erase(&key.chat);
+            receipt.sessions += contacts;
+            receipt.deliveries = deliveries;
         }
+        receipt
     }
 }
 
@@ -148,6 +163,19 @@ impl MemoryStore {
     }
 }
 
+impl UpdateLog for MemoryStore {
+    async fn last_update_id(&self, bot_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self.lock().updates.get(&bot_id).copied())
+    }
+
+    async fn record_update_id(&self, bot_id: i64, update_id: i64) -> Result<(), StoreError> {
+        let mut citizens = self.lock();
+        let last = citizens.updates.entry(bot_id).or_insert(update_id);
+        *last = (*last).max(update_id);
+        Ok(())
+    }
+}
+
 /// Content served from a `ContentFile` in memory.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryContent {
@@ -155,6 +183,7 @@ pub struct MemoryContent {
 }
 
 impl MemoryContent {
+    /// Serves the events, news and FAQ of `content`.
     pub fn new(content: ContentFile) -> MemoryContent {
         MemoryContent {
             content: Arc::new(content),
@@ -201,5 +230,27 @@ impl ContentSource for MemoryContent {
 
     async fn search_faq(&self, text: &str, lang: &str) -> Result<Option<Faq>, StoreError> {
         Ok(best_faq(&self.content.faqs, text, lang).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok<T>(result: Result<T, StoreError>) -> T {
+        result.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test]
+    async fn the_update_watermark_never_moves_back() {
+        let store = MemoryStore::new();
+        assert_eq!(ok(store.last_update_id(7).await), None);
+        ok(store.record_update_id(7, 100).await);
+        ok(store.record_update_id(7, 90).await);
+        ok(store.record_update_id(8, 5).await);
+        assert_eq!(ok(store.last_update_id(7).await), Some(100));
+        ok(store.record_update_id(7, 101).await);
+        assert_eq!(ok(store.last_update_id(7).await), Some(101));
+        assert_eq!(ok(store.last_update_id(8).await), Some(5));
     }
 }

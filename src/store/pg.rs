@@ -1,12 +1,20 @@
 //! The PostgreSQL store (sqlx, runtime-checked queries, embedded migrations).
 //!
 //! `citizens` holds sessions, subscribers and transcripts; `content` the calendar,
-//! news and FAQ with Italian full-text search. Longer SQL lives in `queries/*.sql`.
+//! news and FAQ with Italian full-text search; `whatsapp` the WhatsApp channel's
+//! records; `telegram` the update watermark; `outbox` the relay's queries; `stats`
+//! counts for staff and operators; `retention` the one task deleting expired records.
+//! Longer SQL lives in `queries/*.sql`.
 
 mod citizens;
 mod content;
 mod content_cache;
+pub mod outbox;
+mod retention;
+mod stats;
+mod telegram;
 mod turn_batch;
+mod whatsapp;
 
 use std::time::Duration;
 
@@ -24,12 +32,12 @@ use turn_batch::TurnBatcher;
 pub use citizens::CitizenExport;
 pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
+pub use retention::Purged;
+pub use stats::SubscriberGroup;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
-/// How often transcripts past their retention are deleted while a bot runs.
-const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
 /// How long to wait for the database before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A pooled connection idle this long is pinged before use.
@@ -98,30 +106,14 @@ impl PgStore {
         Ok(())
     }
 
+    /// The connection pool, for queries that take an executor (the relay's outbox,
+    /// benchmarks, tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 
     fn turn_batcher(&self) -> &TurnBatcher {
         self.turns.get_or_init(|| TurnBatcher::start(&self.pool))
-    }
-
-    /// Deletes transcripts older than `days` now and every hour, until aborted.
-    pub fn spawn_retention(&self, days: u32) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
-            loop {
-                ticks.tick().await;
-                match store.purge_transcripts(days).await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(deleted = n, days, "transcripts past retention deleted")
-                    }
-                    Err(err) => tracing::warn!("transcript retention: {err}"),
-                }
-            }
-        })
     }
 }
 

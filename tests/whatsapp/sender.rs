@@ -6,7 +6,8 @@ use super::*;
 use sportello::channel::whatsapp::{Delivered, NewsMessage, NewsSender, SendError, Via};
 
 fn sender(pool: &PgPool, fake: &FakeWhatsApp) -> NewsSender {
-    NewsSender::new(&config(fake), pool.clone()).unwrap_or_else(|e| panic!("{e}"))
+    NewsSender::new(&config(fake), PgStore::from_pool(pool.clone()))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn news<'a>(params: &'a [String]) -> NewsMessage<'a> {
@@ -59,7 +60,8 @@ async fn news_goes_as_text_inside_the_window_and_as_a_template_outside(pool: PgP
     let sent = fake.sent_to(CITIZEN);
     let last = &sent[sent.len() - 1];
     assert_eq!(last.text, "📰 *Prima prova*\n\nIl 16 giugno alle 8:30.");
-    let within = whatsapp::contact(&pool, CITIZEN)
+    let within = PgStore::from_pool(pool.clone())
+        .contact(CITIZEN)
         .await
         .ok()
         .flatten()
@@ -87,7 +89,11 @@ async fn news_goes_as_text_inside_the_window_and_as_a_template_outside(pool: PgP
         "{fallback:?}"
     );
     let record = match fallback {
-        Ok(d) => whatsapp::delivery(&pool, &d.wamid).await.ok().flatten(),
+        Ok(d) => PgStore::from_pool(pool.clone())
+            .delivery(&d.wamid)
+            .await
+            .ok()
+            .flatten(),
         Err(_) => None,
     };
     assert_eq!(record.map(|d| d.kind).as_deref(), Some("template"));

@@ -16,10 +16,10 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use crate::dialogue::{WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS, WHATSAPP_LIST_ROWS};
 use crate::engine::{OutButton, Outbound};
+pub use crate::store::MenuEntry;
 use crate::text::html_to_plain;
 use crate::text::split;
 
@@ -57,17 +57,6 @@ pub struct Row {
     pub id: String,
     pub title: String,
     pub description: Option<String>,
-}
-
-/// A button as shown, kept so a typed title finds its button again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MenuEntry {
-    /// What WhatsApp showed (maybe shortened).
-    pub title: String,
-    /// The dialogue's label.
-    pub label: String,
-    /// The engine's button id.
-    pub payload: String,
 }
 
 /// One turn rendered: the messages in order, and the buttons offered last (if any).

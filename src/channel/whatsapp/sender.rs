@@ -8,13 +8,13 @@
 //! (`retry_after`), for the relay to reschedule its outbox row.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
 use super::WhatsAppError;
 use super::api::{GraphClient, SendError};
 use super::config::{NewsTemplates, WhatsAppConfig};
-use super::records;
 use super::render::{TEXT_LIMIT, WaMessage, to_whatsapp};
+use crate::store::WhatsAppRecords;
+use crate::store::pg::PgStore;
 use crate::text::split;
 
 /// One news message for one citizen.
@@ -47,16 +47,16 @@ pub struct Delivered {
 #[derive(Debug, Clone)]
 pub struct NewsSender {
     client: GraphClient,
-    pool: PgPool,
+    records: PgStore,
     templates: NewsTemplates,
 }
 
 impl NewsSender {
-    /// A sender for `config`, reading contacts and recording deliveries in `pool`.
-    pub fn new(config: &WhatsAppConfig, pool: PgPool) -> Result<NewsSender, WhatsAppError> {
+    /// A sender for `config`, reading contacts and recording deliveries in `records`.
+    pub fn new(config: &WhatsAppConfig, records: PgStore) -> Result<NewsSender, WhatsAppError> {
         Ok(NewsSender {
             client: GraphClient::new(config)?,
-            pool,
+            records,
             templates: config.news_templates.clone(),
         })
     }
@@ -70,12 +70,13 @@ impl NewsSender {
         news: &NewsMessage<'_>,
         now: DateTime<Utc>,
     ) -> Result<Delivered, SendError> {
-        let contact =
-            records::contact(&self.pool, wa_id)
-                .await
-                .map_err(|e| SendError::Retryable {
-                    reason: e.to_string(),
-                })?;
+        let contact = self
+            .records
+            .contact(wa_id)
+            .await
+            .map_err(|e| SendError::Retryable {
+                reason: e.to_string(),
+            })?;
         if contact.is_some_and(|c| c.within_window(now)) {
             match self.send_text(wa_id, news.html).await {
                 Ok(wamid) => {
@@ -124,7 +125,7 @@ impl NewsSender {
     }
 
     async fn record(&self, wamid: &str, wa_id: &str, kind: &str) {
-        if let Err(err) = records::record_sent(&self.pool, wamid, wa_id, kind).await {
+        if let Err(err) = self.records.record_sent(wamid, wa_id, kind).await {
             tracing::warn!("WhatsApp delivery not recorded: {err}");
         }
     }

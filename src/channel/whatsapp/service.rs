@@ -6,19 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::api::{GraphClient, SendError};
 use super::dispatch::Queues;
 use super::inbound::{Event, MessageKind};
-use super::records;
 use super::render::{MenuEntry, WaMessage, render};
 use crate::channel::log_id;
 use crate::conversation::Conversation;
 use crate::engine::{Inbound, Input, Outbound};
-use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::store::pg::PgStore;
+use crate::store::{ChatKey, CitizenStore, ContentSource, WhatsAppRecords};
 use crate::text::normalize;
 
 /// Attempts for one reply when Meta asks to slow down or fails for a while.
@@ -33,7 +32,7 @@ const UNSUPPORTED_EN: &str = "For now I can only read text messages and buttons 
 pub(super) struct Service<C, S> {
     pub(super) conversation: Conversation<C, S>,
     pub(super) client: GraphClient,
-    pub(super) pool: PgPool,
+    pub(super) records: PgStore,
     pub(super) phone_number_id: String,
     pub(super) app_secret: String,
     pub(super) verify_token: String,
@@ -51,9 +50,10 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Service<C, S> {
                 status,
                 error,
             } => {
-                if let Err(err) =
-                    records::record_status(&self.pool, &wamid, &wa_id, &status, error.as_ref())
-                        .await
+                if let Err(err) = self
+                    .records
+                    .record_status(&wamid, &wa_id, &status, error.as_ref())
+                    .await
                 {
                     tracing::warn!("WhatsApp status not recorded: {err}");
                 }
@@ -86,7 +86,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Service<C, S> {
         lang: Option<String>,
         kind: MessageKind,
     ) {
-        match records::first_time(&self.pool, wamid).await {
+        match self.records.first_time(wamid).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::debug!("duplicate WhatsApp message dropped");
@@ -99,7 +99,9 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Service<C, S> {
         }
         let now = Utc::now();
         let at = sent_at.map_or(now, |t| t.min(now));
-        let menu = records::touch_contact(&self.pool, wa_id, at)
+        let menu = self
+            .records
+            .touch_contact(wa_id, at)
             .await
             .unwrap_or_else(|err| {
                 tracing::warn!("cannot record WhatsApp contact: {err}");
@@ -160,7 +162,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Service<C, S> {
             }
         }
         if let Some(menu) = rendered.menu
-            && let Err(err) = records::save_menu(&self.pool, wa_id, &menu).await
+            && let Err(err) = self.records.save_menu(wa_id, &menu).await
         {
             tracing::warn!("cannot remember the WhatsApp menu: {err}");
         }
@@ -205,7 +207,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Service<C, S> {
         for attempt in 1..=SEND_ATTEMPTS {
             match self.client.send(wa_id, message).await {
                 Ok(wamid) => {
-                    if let Err(err) = records::record_sent(&self.pool, &wamid, wa_id, kind).await {
+                    if let Err(err) = self.records.record_sent(&wamid, wa_id, kind).await {
                         tracing::warn!("WhatsApp delivery not recorded: {err}");
                     }
                     return true;

@@ -258,11 +258,17 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
 /// Everything stored about one citizen (the right of access).
 #[derive(Debug, Serialize)]
 pub struct CitizenExport {
+    /// The citizen's channel.
     pub channel: String,
+    /// The citizen's chat id on it.
     pub chat: String,
+    /// When the export was taken (database time).
     pub exported_at: DateTime<Utc>,
+    /// The conversation's session row, if any.
     pub session: Option<serde_json::Value>,
+    /// The subscription row (topics, language, status), if any.
     pub subscriber: Option<serde_json::Value>,
+    /// Every transcript line kept, oldest first.
     pub transcript: Vec<serde_json::Value>,
     /// News deliveries (the outbox) and, on WhatsApp, the Cloud API's delivery records.
     pub deliveries: Vec<serde_json::Value>,

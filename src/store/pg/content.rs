@@ -223,8 +223,11 @@ impl ContentSource for PgStore {
 /// How an import went: per kind, rows added, changed and already identical.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
+    /// Rows that were new.
     pub added: u64,
+    /// Rows that existed and changed.
     pub changed: u64,
+    /// Rows already as the file has them.
     pub unchanged: u64,
 }
 
@@ -241,11 +244,17 @@ impl ImportSummary {
 /// A news item written by staff from the command line.
 #[derive(Debug, Clone)]
 pub struct NewNews {
+    /// The headline.
     pub title: String,
+    /// The text, as staff wrote it.
     pub body: String,
+    /// The topics whose subscribers get it.
     pub topics: Vec<String>,
+    /// A link to the full story, if any.
     pub link: Option<String>,
+    /// When it stops being current (not shown, not sent), if ever.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Who wrote it, for the record.
     pub author: Option<String>,
 }
 

@@ -1,0 +1,62 @@
+//! Retention: every time-limited record deleted by one task. Transcripts are kept for
+//! the operator's `SPORTELLO_RETENTION_DAYS`; the WhatsApp channel's seen ids,
+//! deliveries and inactive contacts for [`WHATSAPP_RETENTION_DAYS`] (30).
+
+use std::time::Duration;
+
+use super::PgStore;
+use crate::store::{StoreError, WHATSAPP_RETENTION_DAYS, WhatsAppRecords};
+
+/// How often records past their retention are deleted while a process runs.
+const RETENTION_PERIOD: Duration = Duration::from_secs(3600);
+
+/// What one pass of retention deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Transcript lines.
+    pub transcripts: u64,
+    /// WhatsApp seen ids, deliveries and contacts.
+    pub whatsapp: u64,
+}
+
+impl PgStore {
+    /// Deletes transcripts older than `transcript_days` and WhatsApp records older
+    /// than [`WHATSAPP_RETENTION_DAYS`], once.
+    pub async fn purge_expired(&self, transcript_days: u32) -> Result<Purged, StoreError> {
+        Ok(Purged {
+            transcripts: self.purge_transcripts(transcript_days).await?,
+            whatsapp: self.purge(WHATSAPP_RETENTION_DAYS).await?,
+        })
+    }
+
+    /// Runs [`purge_expired`](PgStore::purge_expired) now and every hour, until
+    /// aborted; failures are logged and tried again at the next hour.
+    pub fn spawn_retention(&self, transcript_days: u32) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(RETENTION_PERIOD);
+            loop {
+                ticks.tick().await;
+                match store.purge_expired(transcript_days).await {
+                    Ok(purged) => {
+                        if purged.transcripts > 0 {
+                            tracing::info!(
+                                deleted = purged.transcripts,
+                                days = transcript_days,
+                                "transcripts past retention deleted"
+                            );
+                        }
+                        if purged.whatsapp > 0 {
+                            tracing::info!(
+                                deleted = purged.whatsapp,
+                                days = WHATSAPP_RETENTION_DAYS,
+                                "WhatsApp records past retention deleted"
+                            );
+                        }
+                    }
+                    Err(err) => tracing::warn!("retention: {err}"),
+                }
+            }
+        })
+    }
+}
