@@ -182,9 +182,9 @@ impl RetryPolicy {
     };
 }
 
-/// A sender that acts on classified errors: rate limits and transient failures are
-/// retried (up to the policy's attempts), refused markup is sent once more as plain
-/// text; everything else is returned at once.
+/// A sender that acts on classified errors: rate limits, a recipient's own limit and
+/// transient failures are retried (up to the policy's attempts), refused markup is sent
+/// once more as plain text; everything else is returned at once.
 #[derive(Debug)]
 pub struct Retry<S> {
     inner: S,
@@ -227,6 +227,11 @@ impl<M: Message, S: Sender<M>> Sender<M> for Retry<S> {
                 },
                 // The pace was frozen by `Paced`: the next attempt waits it out.
                 SendError::RetryAfter(_) if attempt < self.policy.attempts => attempt += 1,
+                // Only this recipient must wait (WhatsApp's pair rate limit).
+                SendError::Deferred(after) if attempt < self.policy.attempts => {
+                    tokio::time::sleep(after.min(self.policy.max_pause)).await;
+                    attempt += 1;
+                }
                 SendError::Transient(reason) if attempt < self.policy.attempts => {
                     tracing::debug!(attempt, "not sent yet: {reason}");
                     let pause = self.policy.backoff * attempt;

@@ -21,7 +21,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
 
 /// What a channel does with the messages of one chat.
@@ -86,6 +86,8 @@ struct Shared<K, T, H> {
     tasks: TaskTracker,
     closed: AtomicBool,
     dropped_at_shutdown: AtomicUsize,
+    /// Signalled when the last chat with work retires.
+    idle: Notify,
 }
 
 impl<K, T, H> Shared<K, T, H> {
@@ -138,6 +140,7 @@ where
                 tasks: TaskTracker::new(),
                 closed: AtomicBool::new(false),
                 dropped_at_shutdown: AtomicUsize::new(0),
+                idle: Notify::new(),
             }),
         }
     }
@@ -207,6 +210,9 @@ where
                 let next = chats.get_mut(&chat).and_then(|c| c.waiting.pop_front());
                 if next.is_none() {
                     chats.remove(&chat);
+                    if chats.is_empty() {
+                        shared.idle.notify_waiters();
+                    }
                 }
                 next
             };
@@ -227,6 +233,20 @@ where
     /// Chats with a worker now.
     pub fn active_chats(&self) -> usize {
         self.shared.chats().len()
+    }
+
+    /// Waits until every message pushed so far has been handled (for tests, and for
+    /// callers that must not drop what they took).
+    pub async fn idle(&self) {
+        loop {
+            let notified = self.shared.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.shared.chats().is_empty() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Takes no more messages, lets the turns in flight finish, drops what was only
@@ -349,6 +369,18 @@ mod tests {
             assert_eq!(of_chat, (0..50).collect::<Vec<_>>(), "chat {chat} in order");
         }
         assert_eq!(ordered.active_chats(), 0, "no worker left for idle chats");
+    }
+
+    #[tokio::test]
+    async fn idle_waits_for_everything_pushed() {
+        let recorder = Arc::new(Recorder::default());
+        let ordered = Ordered::new(Arc::clone(&recorder), bounds(2, 100, 1_000));
+        for n in 0..30 {
+            ordered.push(n % 3, n).await;
+        }
+        ordered.idle().await;
+        assert_eq!(recorder.handled.lock().unwrap().len(), 30);
+        assert_eq!(ordered.shutdown().await.dropped, 0);
     }
 
     #[tokio::test]

@@ -22,20 +22,18 @@
 
 mod api;
 mod config;
-mod dispatch;
 mod inbound;
 mod limits;
 mod render;
 mod sender;
-mod service;
 mod signature;
+mod turns;
 mod webhook;
 mod window;
 
 use std::sync::Arc;
 
 use axum::Router;
-use tokio::sync::Semaphore;
 
 pub use api::{GraphClient, PAIR_BACKOFF, SendError, THROUGHPUT_BACKOFF, classify};
 pub use config::{DEFAULT_API_URL, NewsTemplates, Template, WhatsAppConfig};
@@ -51,10 +49,16 @@ pub use window::{WINDOW, within_window};
 
 pub use crate::store::{Contact, Delivery, WHATSAPP_RETENTION_DAYS as RETENTION_DAYS};
 
+use crate::channel::ordered::{Bounds, Ordered};
 use crate::conversation::Conversation;
+use crate::sender::{Pace, Paced, Retry, RetryPolicy};
 use crate::store::pg::PgStore;
 use crate::store::{CitizenStore, ContentSource};
-use service::Service;
+use turns::Turns;
+use webhook::Webhook;
+
+/// The sender stack replies go through.
+type ReplySender = Retry<Paced<GraphClient>>;
 
 /// The channel could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -63,51 +67,78 @@ pub enum WhatsAppError {
     Config(String),
 }
 
-/// The running channel: its webhook router and the workers behind it. Cheap to clone.
+/// The running channel: its webhook router and the dispatch behind it. Cheap to clone.
 pub struct WhatsApp<C, S> {
-    service: Arc<Service<C, S>>,
+    webhook: Arc<Webhook<C, S>>,
 }
 
 impl<C, S> Clone for WhatsApp<C, S> {
     fn clone(&self) -> Self {
         WhatsApp {
-            service: Arc::clone(&self.service),
+            webhook: Arc::clone(&self.webhook),
         }
     }
 }
 
 impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
     /// The channel for `config`, running turns on `conversation` and keeping its own
-    /// records (seen ids, contacts, deliveries) in `records`.
+    /// records (seen ids, contacts, deliveries) in `records`; replies keep the default
+    /// limits ([`WhatsAppLimits::default`]) on a pace of their own.
     pub fn new(
         config: &WhatsAppConfig,
         conversation: Conversation<C, S>,
         records: PgStore,
     ) -> Result<WhatsApp<C, S>, WhatsAppError> {
+        let pace = Arc::new(Pace::new(WhatsAppLimits::default()));
+        WhatsApp::with_pace(config, conversation, records, pace)
+    }
+
+    /// Like [`new`](Self::new), with replies waiting for `pace`, which the WhatsApp
+    /// news relay shares so the number's limits hold for everything it sends.
+    pub fn with_pace(
+        config: &WhatsAppConfig,
+        conversation: Conversation<C, S>,
+        records: PgStore,
+        pace: Arc<Pace>,
+    ) -> Result<WhatsApp<C, S>, WhatsAppError> {
         config.validate()?;
-        let service = Service {
+        let sender = Retry::new(
+            Paced::new(GraphClient::new(config)?, pace),
+            RetryPolicy::REPLY,
+        );
+        let turns = Turns {
             conversation,
-            client: GraphClient::new(config)?,
+            sender: Arc::new(sender),
             records,
+        };
+        let webhook = Webhook {
+            dispatch: Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight)),
             phone_number_id: config.phone_number_id.clone(),
             app_secret: config.app_secret.clone(),
             verify_token: config.verify_token.clone(),
-            in_flight: Semaphore::new(config.max_in_flight.max(1)),
-            queues: Default::default(),
         };
         Ok(WhatsApp {
-            service: Arc::new(service),
+            webhook: Arc::new(webhook),
         })
     }
 
     /// `GET`/`POST /whatsapp/webhook`, to merge into the HTTP listener's router.
     pub fn router(&self) -> Router {
-        webhook::router(Arc::clone(&self.service))
+        webhook::router(Arc::clone(&self.webhook))
     }
 
-    /// Waits until every event taken so far has been handled (call after the HTTP
-    /// server stopped taking requests, before exiting).
+    /// Waits until every event taken so far has been handled.
     pub async fn drain(&self) {
-        self.service.drain().await;
+        self.webhook.dispatch.idle().await;
+    }
+
+    /// Takes no more events, lets the turns in flight finish and drops what was only
+    /// queued (logged as a count): for shutdown, after the HTTP server stopped.
+    pub async fn stop(&self) {
+        let drained = self.webhook.dispatch.shutdown().await;
+        tracing::info!(
+            dropped = drained.dropped,
+            "WhatsApp channel stopped (queued events not started were dropped)"
+        );
     }
 }

@@ -13,7 +13,9 @@ use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
 use super::runtime;
-use super::settings::{telegram_limits, telegram_worker, whatsapp_config, whatsapp_worker};
+use super::settings::{
+    telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
+};
 use super::staff::load_or_report;
 use crate::{ChannelArgs, Database, RelayArgs};
 /// How often `--wait` looks at the progress.
@@ -122,7 +124,12 @@ pub fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         let telegram = telegram_worker(&store, &args.telegram, &args.relay, pace)?;
         let whatsapp = whatsapp
             .map(|config| {
-                whatsapp_worker(&store, &config, args.whatsapp.whatsapp_rate, &args.relay)
+                whatsapp_worker(
+                    &store,
+                    &config,
+                    &args.relay,
+                    whatsapp_pace(args.whatsapp.whatsapp_rate),
+                )
             })
             .transpose()?;
         let (trigger, stop) = shutdown::channel();

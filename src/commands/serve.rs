@@ -22,7 +22,9 @@ use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
 use super::runtime;
-use super::settings::{telegram_limits, telegram_worker, whatsapp_config, whatsapp_worker};
+use super::settings::{
+    telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
+};
 use super::staff::{dialogue_dir, load_or_report};
 use crate::ServeArgs;
 
@@ -69,11 +71,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let stop = stop.clone();
             async move { relay.run(stop.wait()).await }
         });
-        // WhatsApp news at a pace of its own: neither channel waits for the other.
+        // WhatsApp replies and news share a pace of their own: neither channel waits
+        // for the other.
+        let whatsapp_pace = whatsapp_pace(args.whatsapp.whatsapp_rate);
         let whatsapp_relay = match &whatsapp_config {
             Some(config) => {
                 let worker =
-                    whatsapp_worker(&store, config, args.whatsapp.whatsapp_rate, &args.relay)?;
+                    whatsapp_worker(&store, config, &args.relay, Arc::clone(&whatsapp_pace))?;
                 tracing::info!(rate = args.whatsapp.whatsapp_rate, "WhatsApp: relay worker");
                 let stop = stop.clone();
                 Some(tokio::spawn(async move { worker.run(stop.wait()).await }))
@@ -94,7 +98,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )));
         let whatsapp = match &whatsapp_config {
             Some(config) => {
-                let whatsapp = WhatsApp::new(config, conversation.clone(), store.clone())?;
+                let whatsapp = WhatsApp::with_pace(
+                    config,
+                    conversation.clone(),
+                    store.clone(),
+                    Arc::clone(&whatsapp_pace),
+                )?;
                 routes = routes.merge(whatsapp.router());
                 tracing::info!("WhatsApp: webhook at /whatsapp/webhook");
                 Some(whatsapp)
@@ -125,7 +134,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if let Some(whatsapp) = whatsapp {
-            whatsapp.drain().await;
+            whatsapp.stop().await;
         }
         for relay in std::iter::once(relay).chain(whatsapp_relay) {
             match relay.await {

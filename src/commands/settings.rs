@@ -15,6 +15,11 @@ use sportello::store::pg::PgStore;
 
 use crate::{RelaySettings, TelegramArgs, WhatsAppArgs};
 
+/// The pace of everything sent on WhatsApp at `rate` messages per second.
+pub(super) fn whatsapp_pace(rate: u32) -> Arc<Pace> {
+    Arc::new(Pace::new(whatsapp_limits(rate)))
+}
+
 /// Telegram's free broadcast rate (messages per second).
 const FREE_RATE: u32 = 30;
 /// How long one send to Telegram may take before it counts as a timeout.
@@ -64,16 +69,14 @@ pub(super) fn telegram_worker(
     ))
 }
 
-/// The outbox worker for WhatsApp, sending at `rate` messages per second on a pace
-/// of its own (never Telegram's).
+/// The outbox worker for WhatsApp, sending at WhatsApp's `pace` (never Telegram's).
 pub(super) fn whatsapp_worker(
     store: &PgStore,
     config: &WhatsAppConfig,
-    rate: u32,
     relay: &RelaySettings,
+    pace: Arc<Pace>,
 ) -> anyhow::Result<Worker<Paced<WhatsAppSender>>> {
     let sender = WhatsAppSender::new(config, store.clone())?;
-    let pace = Arc::new(Pace::new(whatsapp_limits(rate)));
     Ok(Worker::new(
         store.pool().clone(),
         Paced::new(sender, pace),

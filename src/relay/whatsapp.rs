@@ -24,15 +24,11 @@
 use super::RelayError;
 pub use crate::channel::whatsapp::DEFAULT_WHATSAPP_RATE;
 use crate::channel::whatsapp::WhatsAppLimits;
-use crate::channel::whatsapp::{self, NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
+use crate::channel::whatsapp::{NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
 use crate::sender::{Delivery, SendError, Sender};
 use crate::store::pg::PgStore;
 use crate::text::html_to_plain;
 
-/// Graph error: the access token is invalid or expired.
-const INVALID_TOKEN: i64 = 190;
-/// Graph error: too many messages to one citizen.
-const PAIR_RATE_LIMIT: i64 = 131_056;
 /// The link parameter of an item without a link (Meta refuses empty parameters).
 const NO_LINK: &str = "—";
 
@@ -89,29 +85,6 @@ fn params(delivery: &Delivery<'_>) -> Vec<String> {
     vec![title, link.to_owned()]
 }
 
-/// What the worker does about a Cloud API error.
-fn classify(err: whatsapp::SendError) -> SendError {
-    use whatsapp::SendError as Wa;
-    match err {
-        Wa::RateLimited {
-            code: PAIR_RATE_LIMIT,
-            retry_after,
-        } => SendError::Deferred(retry_after),
-        Wa::RateLimited { retry_after, .. } => SendError::RetryAfter(retry_after),
-        Wa::Retryable { reason } => SendError::Transient(reason),
-        Wa::Permanent {
-            code: INVALID_TOKEN,
-            reason,
-        } => SendError::Transient(format!("Graph error {INVALID_TOKEN}: {reason}")),
-        Wa::Permanent { code, reason } => {
-            SendError::Permanent(format!("Graph error {code}: {reason}"))
-        }
-        err @ (Wa::NoTemplate { .. } | Wa::OutsideWindow { .. }) => {
-            SendError::Permanent(err.to_string())
-        }
-    }
-}
-
 impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
     fn channel(&self) -> &str {
         "whatsapp"
@@ -128,59 +101,13 @@ impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
             .deliver(recipient, &message, chrono::Utc::now())
             .await
             .map(|delivered| delivered.wamid)
-            .map_err(classify)
+            .map_err(SendError::from)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::channel::whatsapp::SendError as Wa;
-
-    #[test]
-    fn cloud_api_errors_become_what_the_worker_does() {
-        let after = Duration::from_secs(5);
-        assert_eq!(
-            classify(Wa::RateLimited {
-                code: 130_429,
-                retry_after: after
-            }),
-            SendError::RetryAfter(after)
-        );
-        assert_eq!(
-            classify(Wa::RateLimited {
-                code: PAIR_RATE_LIMIT,
-                retry_after: after
-            }),
-            SendError::Deferred(after)
-        );
-        assert_eq!(
-            classify(Wa::Permanent {
-                code: 131_026,
-                reason: "Message undeliverable".into()
-            }),
-            SendError::Permanent("Graph error 131026: Message undeliverable".into())
-        );
-        assert!(matches!(
-            classify(Wa::Permanent {
-                code: INVALID_TOKEN,
-                reason: "expired".into()
-            }),
-            SendError::Transient(_)
-        ));
-        assert!(matches!(
-            classify(Wa::NoTemplate { topic: "concorsi".into() }),
-            SendError::Permanent(r) if r.contains("no template") && r.contains("concorsi")
-        ));
-        assert!(matches!(
-            classify(Wa::Retryable {
-                reason: "HTTP 503".into()
-            }),
-            SendError::Transient(_)
-        ));
-    }
 
     #[test]
     fn template_parameters_are_the_title_and_the_link() {

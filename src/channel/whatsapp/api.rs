@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use crate::sender::{self, Message, Sender};
 use serde_json::{Value, json};
 
 use super::WhatsAppError;
@@ -247,9 +248,106 @@ fn flatten(param: &str) -> String {
     shorten(&line, PARAM_LIMIT)
 }
 
+/// Graph error: the access token is invalid or expired.
+const INVALID_TOKEN: i64 = 190;
+/// Graph error: too many messages to one citizen.
+const PAIR_RATE_LIMIT: i64 = 131_056;
+
+/// A Cloud API error as the sender stack acts on it: a throughput limit pauses
+/// WhatsApp, a pair rate limit defers that citizen only, an expired token is an
+/// operator's mistake worth retrying, other refusals are final.
+impl From<SendError> for sender::SendError {
+    fn from(err: SendError) -> sender::SendError {
+        use SendError as Wa;
+        match err {
+        Wa::RateLimited {
+            code: PAIR_RATE_LIMIT,
+            retry_after,
+        } => Self::Deferred(retry_after),
+        Wa::RateLimited { retry_after, .. } => Self::RetryAfter(retry_after),
+        Wa::Retryable { reason } => Self::Transient(reason),
+        Wa::Permanent {
+            code: INVALID_TOKEN,
+            reason,
+        } => Self::Transient(format!("Graph error {INVALID_TOKEN}: {reason}")),
+        Wa::Permanent { code, reason } => {
+            Self::Permanent(format!("Graph error {code}: {reason}"))
+        }
+        err @ (Wa::NoTemplate { .. } | Wa::OutsideWindow { .. }) => {
+            Self::Permanent(err.to_string())
+        }
+    }
+    }
+}
+
+impl Message for WaMessage {
+    fn without_markup(&self) -> Option<Self> {
+        None
+    }
+}
+
+/// Replies to citizens: the text, buttons or list as rendered.
+impl Sender<WaMessage> for GraphClient {
+    fn channel(&self) -> &str {
+        "whatsapp"
+    }
+
+    async fn send(&self, to: &str, message: &WaMessage) -> Result<String, sender::SendError> {
+        GraphClient::send(self, to, message).await.map_err(Into::into)
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sender;
+
+    use SendError as Wa;
+
+    #[test]
+    fn cloud_api_errors_become_what_the_worker_does() {
+        let after = Duration::from_secs(5);
+        assert_eq!(
+            sender::SendError::from(Wa::RateLimited {
+                code: 130_429,
+                retry_after: after
+            }),
+            sender::SendError::RetryAfter(after)
+        );
+        assert_eq!(
+            sender::SendError::from(Wa::RateLimited {
+                code: PAIR_RATE_LIMIT,
+                retry_after: after
+            }),
+            sender::SendError::Deferred(after)
+        );
+        assert_eq!(
+            sender::SendError::from(Wa::Permanent {
+                code: 131_026,
+                reason: "Message undeliverable".into()
+            }),
+            sender::SendError::Permanent("Graph error 131026: Message undeliverable".into())
+        );
+        assert!(matches!(
+            sender::SendError::from(Wa::Permanent {
+                code: INVALID_TOKEN,
+                reason: "expired".into()
+            }),
+            sender::SendError::Transient(_)
+        ));
+        assert!(matches!(
+            sender::SendError::from(Wa::NoTemplate { topic: "concorsi".into() }),
+            sender::SendError::Permanent(r) if r.contains("no template") && r.contains("concorsi")
+        ));
+        assert!(matches!(
+            sender::SendError::from(Wa::Retryable {
+                reason: "HTTP 503".into()
+            }),
+            sender::SendError::Transient(_)
+        ));
+    }
+
 
     fn graph(code: i64) -> Vec<u8> {
         json!({ "error": { "message": "(#x) Something", "type": "OAuthException", "code": code,

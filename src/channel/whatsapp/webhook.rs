@@ -1,7 +1,7 @@
 //! `/whatsapp/webhook`: `GET` answers Meta's subscription handshake, `POST` takes
 //! signed event bodies. A POST is checked against `X-Hub-Signature-256` on its raw
-//! bytes before anything is parsed (401 otherwise), queued per citizen, and answered
-//! 200 at once; the turns run afterwards.
+//! bytes before anything is parsed (401 otherwise), handed to the ordered dispatch
+//! per citizen, and answered 200; the turns run afterwards.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,15 +13,24 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::inbound::events;
-use super::service::Service;
+use super::inbound::{Event, events};
 use super::signature::{SIGNATURE_HEADER, verify};
+use super::turns::Turns;
+use crate::channel::ordered::Ordered;
 use crate::store::{CitizenStore, ContentSource};
 
 /// The path Meta is configured to call.
 pub const WEBHOOK_PATH: &str = "/whatsapp/webhook";
 
-pub(super) fn router<C, S>(service: Arc<Service<C, S>>) -> Router
+/// What the webhook needs: the secrets it checks, and the dispatch it feeds.
+pub(super) struct Webhook<C, S> {
+    pub(super) dispatch: Ordered<String, Event, Turns<C, S>>,
+    pub(super) phone_number_id: String,
+    pub(super) app_secret: String,
+    pub(super) verify_token: String,
+}
+
+pub(super) fn router<C, S>(service: Arc<Webhook<C, S>>) -> Router
 where
     C: ContentSource + 'static,
     S: CitizenStore + 'static,
@@ -34,7 +43,7 @@ where
 /// `hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` → the challenge as plain
 /// text when the token is ours; 403 otherwise.
 async fn handshake<C, S>(
-    State(service): State<Arc<Service<C, S>>>,
+    State(service): State<Arc<Webhook<C, S>>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response
 where
@@ -68,7 +77,7 @@ where
 }
 
 async fn receive<C, S>(
-    State(service): State<Arc<Service<C, S>>>,
+    State(service): State<Arc<Webhook<C, S>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode
@@ -92,7 +101,11 @@ where
         }
     };
     for event in events {
-        service.enqueue(event);
+        if matches!(event, Event::Message { .. }) {
+            metrics::counter!("sportello_updates_total", "channel" => "whatsapp").increment(1);
+        }
+        let wa_id = event.wa_id().to_owned();
+        service.dispatch.push(wa_id, event).await;
     }
     StatusCode::OK
 }
