@@ -89,10 +89,15 @@ fn main() {
         println!("RSS after the first chat     {started:>7.1} MB");
         if let (Some((peak, done)), Some((_, idle))) = (busy, idle) {
             println!("RSS when all were answered   {done:>7.1} MB");
-            println!("RSS after {:>2} s idle          {idle:>7.1} MB", IDLE.as_secs());
+            println!(
+                "RSS after {:>2} s idle          {idle:>7.1} MB",
+                IDLE.as_secs()
+            );
             println!("peak RSS                     {peak:>7.1} MB");
         }
-        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
         let _ = child.wait();
     });
 }

@@ -1,4 +1,4 @@
-//! The Telegram channel end to end: the real teloxide client against the fake Bot API
+//! The Telegram channel end to end: the bot's Bot API client against the fake Bot API
 //! on loopback, with sessions and content in a real PostgreSQL.
 
 mod common;
@@ -449,4 +449,85 @@ async fn sparse_emulator_updates_still_get_answers(pool: PgPool) {
     );
     assert_eq!(fake.calls_of("answerCallbackQuery").len(), 1);
     bot.stop().await;
+}
+
+/// `/start` from private chat `chat` as update `id`.
+fn start_update(id: u32, chat: i64) -> serde_json::Value {
+    let mut update = message_update(common::fake_telegram::private_chat(chat), chat, "/start");
+    update["update_id"] = json!(id);
+    update
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn an_update_taken_before_a_restart_is_not_answered_again(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let bot = serve(config(&fake), &store);
+    fake.push_update(start_update(40, 71));
+    fake.wait_for(71, 1).await;
+    bot.stop().await;
+
+    // Telegram offers it again (as it does when no later poll confirmed it), with a new
+    // one behind it, to the next start.
+    fake.push_update(start_update(40, 71));
+    fake.push_update(start_update(41, 72));
+    let bot = serve(config(&fake), &store);
+    fake.wait_for(72, 1).await;
+    bot.stop().await;
+    assert_eq!(
+        fake.sent_to(71).len(),
+        1,
+        "answered once across the restart"
+    );
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_webhook_redelivery_after_a_restart_is_answered_once(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let client = reqwest::Client::new();
+    let mut answered_by = Vec::new();
+    for run in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
+        let mut config = config(&fake);
+        config.webhook_url = Some(reqwest::Url::parse(&hook).unwrap_or_else(|e| panic!("{e}")));
+        config.webhook_secret = Some("s3cret-token".into());
+        config.listen = format!("127.0.0.1:{port}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bot = serve(config, &store);
+        fake.wait_for_calls("setWebhook", run + 1).await;
+        let mut status = None;
+        for _ in 0..50 {
+            let post = client
+                .post(&hook)
+                .header("X-Telegram-Bot-Api-Secret-Token", "s3cret-token")
+                .json(&start_update(90, 81))
+                .send()
+                .await;
+            match post {
+                Ok(response) => {
+                    status = Some(response.status().as_u16());
+                    break;
+                }
+                // The listener may need a moment to bind.
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        assert_eq!(status, Some(200), "run {run}");
+        if run == 0 {
+            fake.wait_for(81, 1).await;
+        }
+        bot.stop().await;
+        answered_by.push(fake.sent_to(81).len());
+    }
+    assert_eq!(
+        answered_by,
+        [1, 1],
+        "the second start did not answer it again"
+    );
 }

@@ -399,3 +399,19 @@ async fn statuses_move_delivery_records_forward_only(pool: PgPool) {
         ))
     );
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_reply_that_fails_does_not_stop_the_rest_of_the_turn(pool: PgPool) {
+    let fake = FakeWhatsApp::start().await;
+    // A welcome of two text messages (it is longer than 4,096 characters).
+    let channel = channel(&pool, &fake, common::load(&common::fixture("long"))).await;
+    // The first is refused for good (131026: message undeliverable).
+    fake.inject([(400, 131_026)]);
+    post(&channel.router(), &text("wamid.LONG", "/start")).await;
+    channel.drain().await;
+    let sent = fake.sent_to(CITIZEN);
+    assert_eq!(sent.len(), 1, "the second part still went: {sent:?}");
+    assert!(sent[0].text.ends_with("Grazie."), "{}", sent[0].text);
+    let refused = fake.requests().iter().filter(|r| r.status == 400).count();
+    assert_eq!(refused, 1, "a refusal is not retried");
+}

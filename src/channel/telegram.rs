@@ -34,7 +34,7 @@ use crate::conversation::Conversation;
 use crate::dialogue::Dialogues;
 pub use crate::sender::Pace;
 use crate::sender::{Paced, Retry, RetryPolicy};
-use crate::store::{CitizenStore, ContentSource};
+use crate::store::{CitizenStore, ContentSource, UpdateLog};
 use intake::Intake;
 use turns::Turns;
 
@@ -84,10 +84,12 @@ pub async fn run<C, S>(
 ) -> Result<(), TelegramError>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + 'static,
+    S: CitizenStore + UpdateLog + Clone + 'static,
 {
     let pace = Arc::new(Pace::new(config.limits));
-    let channel = TelegramChannel::start(&config, conversation, pace).await?;
+    // The citizens' store also keeps the channel's update watermark.
+    let log = conversation.citizens().clone();
+    let channel = TelegramChannel::start(&config, conversation, log, pace).await?;
     match &config.webhook_url {
         None => channel.poll(shutdown).await,
         Some(url) => {
@@ -109,23 +111,25 @@ where
 type ReplySender = Retry<Paced<BotApi>>;
 
 /// The Telegram channel, connected: the Bot API, the intake and the dispatch behind it.
-pub struct TelegramChannel<C, S> {
-    intake: Arc<Intake<Turns<C, S>>>,
+pub struct TelegramChannel<C, S, L> {
+    intake: Arc<Intake<Turns<C, S>, L>>,
 }
 
-impl<C, S> TelegramChannel<C, S>
+impl<C, S, L> TelegramChannel<C, S, L>
 where
     C: ContentSource + 'static,
     S: CitizenStore + 'static,
+    L: UpdateLog + 'static,
 {
     /// Publishes the dialogues' commands and learns the bot's username. Replies wait for
     /// `pace`, which other senders (the news relay) share so the limits hold for the
-    /// bot as a whole.
+    /// bot as a whole; `log` keeps the highest update id taken, across restarts.
     pub async fn start(
         config: &TelegramConfig,
         conversation: Conversation<C, S>,
+        log: L,
         pace: Arc<Pace>,
-    ) -> Result<TelegramChannel<C, S>, TelegramError> {
+    ) -> Result<TelegramChannel<C, S, L>, TelegramError> {
         let api = BotApi::new(&config.token, config.api_url.as_ref(), CALL_TIMEOUT, false)?;
         publish_commands(&api, &conversation.dialogues()).await;
         let username = match api.username().await {
@@ -139,7 +143,7 @@ where
         let turns = Turns::new(conversation, sender, api.clone());
         let dispatch = Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight));
         Ok(TelegramChannel {
-            intake: Arc::new(Intake::new(api, username, dispatch)),
+            intake: Arc::new(Intake::new(api, username, dispatch, log).await),
         })
     }
 

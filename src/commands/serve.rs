@@ -111,7 +111,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             None => None,
         };
 
-        let telegram = TelegramChannel::start(&telegram_config, conversation, pace).await?;
+        let telegram =
+            TelegramChannel::start(&telegram_config, conversation, store.clone(), pace).await?;
         match &telegram_config.webhook_url {
             None => {
                 let http = serve_http(&args, routes, stop.clone()).await?;

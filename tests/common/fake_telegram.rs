@@ -1,4 +1,4 @@
-//! A fake Telegram Bot API on loopback, for the real teloxide client to talk to.
+//! A fake Telegram Bot API on loopback, for the bot's real client to talk to.
 //!
 //! It speaks the HTTP protocol (`POST /bot<token>/<Method>`, JSON in, `{ok, result}`
 //! out), long-polls `getUpdates` with offsets, records every call with its time,

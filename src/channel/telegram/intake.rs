@@ -1,6 +1,10 @@
 //! Updates in: long polling or the webhook, each update read on its own, redeliveries
 //! dropped, then classified and handed to the ordered dispatch.
 //!
+//! Redeliveries: the last update ids are remembered in memory, and the highest id
+//! taken is kept in the store ([`UpdateLog`]) so a restart neither answers again what
+//! it took before nor, when polling, asks Telegram for it.
+//!
 //! An update that cannot be read (say a lone UTF-16 surrogate in a text, which no JSON
 //! parser accepts as a string) is skipped: the offset moves past it, it is counted in
 //! `sportello_updates_unreadable_total` and logged by its id only. Nothing from an
@@ -24,6 +28,7 @@ use super::api::{BotApi, RawUpdate};
 use super::inbound::{Event, classify};
 use crate::channel::ordered::{Handler, Ordered, Pushed};
 use crate::sender::SendError;
+use crate::store::UpdateLog;
 
 /// Update ids remembered to drop redeliveries.
 const RECENT_UPDATES: usize = 10_000;
@@ -35,12 +40,16 @@ const MAX_POLL_PAUSE: Duration = Duration::from_secs(30);
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 /// The intake of one bot, in front of its dispatch.
-pub(super) struct Intake<H> {
+pub(super) struct Intake<H, L> {
     api: BotApi,
     /// The bot's @username (empty if unknown), for telling group messages meant for it.
     username: String,
     dispatch: Ordered<i64, Event, H>,
     recent: Mutex<RecentUpdates>,
+    log: L,
+    /// The highest update id taken before this start: anything up to it is a
+    /// redelivery.
+    taken_before: Option<i64>,
 }
 
 /// Only the id of an update, read without looking at the rest.
@@ -49,13 +58,39 @@ struct UpdateId {
     update_id: i64,
 }
 
-impl<H: Handler<i64, Event>> Intake<H> {
-    pub(super) fn new(api: BotApi, username: String, dispatch: Ordered<i64, Event, H>) -> Self {
+impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
+    /// The intake of the bot behind `api`, reading from `log` what it took before.
+    pub(super) async fn new(
+        api: BotApi,
+        username: String,
+        dispatch: Ordered<i64, Event, H>,
+        log: L,
+    ) -> Self {
+        let taken_before = match log.last_update_id(api.bot_id()).await {
+            Ok(last) => last,
+            Err(err) => {
+                tracing::warn!("cannot read the last Telegram update taken: {err}");
+                None
+            }
+        };
         Intake {
             api,
             username,
             dispatch,
             recent: Mutex::new(RecentUpdates::default()),
+            log,
+            taken_before,
+        }
+    }
+
+    /// Remembers `update_id` as taken, across restarts.
+    async fn remember(&self, update_id: i64) {
+        if let Err(err) = self
+            .log
+            .record_update_id(self.api.bot_id(), update_id)
+            .await
+        {
+            tracing::warn!("cannot record the last Telegram update taken: {err}");
         }
     }
 
@@ -69,7 +104,7 @@ impl<H: Handler<i64, Event>> Intake<H> {
         if let Err(err) = self.api.delete_webhook().await {
             tracing::warn!("deleteWebhook: {err}");
         }
-        let mut offset: i64 = 0;
+        let mut offset: i64 = self.taken_before.map_or(0, |id| id + 1);
         let mut failures: u32 = 0;
         tokio::pin!(shutdown);
         loop {
@@ -80,10 +115,14 @@ impl<H: Handler<i64, Event>> Intake<H> {
             match batch {
                 Ok(updates) => {
                     failures = 0;
+                    let before = offset;
                     for raw in updates {
                         if let Some(id) = self.take(&raw).await {
                             offset = offset.max(id + 1);
                         }
+                    }
+                    if offset > before {
+                        self.remember(offset - 1).await;
                     }
                 }
                 Err(err) => {
@@ -118,7 +157,7 @@ impl<H: Handler<i64, Event>> Intake<H> {
             secret,
         });
         Ok(axum::Router::new()
-            .route(&path, post(webhook_update::<H>))
+            .route(&path, post(webhook_update::<H, L>))
             .with_state(state))
     }
 
@@ -149,6 +188,10 @@ impl<H: Handler<i64, Event>> Intake<H> {
             }
         };
         let id = i64::from(update.id.0);
+        if self.taken_before.is_some_and(|before| id <= before) {
+            tracing::debug!(update = id, "update taken before a restart dropped");
+            return Some(id);
+        }
         let first_time = self
             .recent
             .lock()
@@ -171,15 +214,15 @@ impl<H: Handler<i64, Event>> Intake<H> {
     }
 }
 
-struct Webhook<H> {
-    intake: Arc<Intake<H>>,
+struct Webhook<H, L> {
+    intake: Arc<Intake<H, L>>,
     secret: String,
 }
 
 /// One webhook call: refused with 401 without the secret; else read and taken (an
 /// unreadable update is still answered 200, or Telegram would send it forever).
-async fn webhook_update<H: Handler<i64, Event>>(
-    State(hook): State<Arc<Webhook<H>>>,
+async fn webhook_update<H: Handler<i64, Event>, L: UpdateLog + 'static>(
+    State(hook): State<Arc<Webhook<H, L>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
@@ -195,7 +238,9 @@ async fn webhook_update<H: Handler<i64, Event>>(
         .and_then(|text| RawValueOwned::from_string(text.to_owned()).ok());
     match raw {
         Some(raw) => {
-            hook.intake.take(&raw).await;
+            if let Some(id) = hook.intake.take(&raw).await {
+                hook.intake.remember(id).await;
+            }
         }
         None => {
             metrics::counter!("sportello_updates_unreadable_total").increment(1);

@@ -260,23 +260,23 @@ impl From<SendError> for sender::SendError {
     fn from(err: SendError) -> sender::SendError {
         use SendError as Wa;
         match err {
-        Wa::RateLimited {
-            code: PAIR_RATE_LIMIT,
-            retry_after,
-        } => Self::Deferred(retry_after),
-        Wa::RateLimited { retry_after, .. } => Self::RetryAfter(retry_after),
-        Wa::Retryable { reason } => Self::Transient(reason),
-        Wa::Permanent {
-            code: INVALID_TOKEN,
-            reason,
-        } => Self::Transient(format!("Graph error {INVALID_TOKEN}: {reason}")),
-        Wa::Permanent { code, reason } => {
-            Self::Permanent(format!("Graph error {code}: {reason}"))
+            Wa::RateLimited {
+                code: PAIR_RATE_LIMIT,
+                retry_after,
+            } => Self::Deferred(retry_after),
+            Wa::RateLimited { retry_after, .. } => Self::RetryAfter(retry_after),
+            Wa::Retryable { reason } => Self::Transient(reason),
+            Wa::Permanent {
+                code: INVALID_TOKEN,
+                reason,
+            } => Self::Transient(format!("Graph error {INVALID_TOKEN}: {reason}")),
+            Wa::Permanent { code, reason } => {
+                Self::Permanent(format!("Graph error {code}: {reason}"))
+            }
+            err @ (Wa::NoTemplate { .. } | Wa::OutsideWindow { .. }) => {
+                Self::Permanent(err.to_string())
+            }
         }
-        err @ (Wa::NoTemplate { .. } | Wa::OutsideWindow { .. }) => {
-            Self::Permanent(err.to_string())
-        }
-    }
     }
 }
 
@@ -293,10 +293,11 @@ impl Sender<WaMessage> for GraphClient {
     }
 
     async fn send(&self, to: &str, message: &WaMessage) -> Result<String, sender::SendError> {
-        GraphClient::send(self, to, message).await.map_err(Into::into)
+        GraphClient::send(self, to, message)
+            .await
+            .map_err(Into::into)
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -347,7 +348,6 @@ mod tests {
             sender::SendError::Transient(_)
         ));
     }
-
 
     fn graph(code: i64) -> Vec<u8> {
         json!({ "error": { "message": "(#x) Something", "type": "OAuthException", "code": code,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::ReplySender;
 use super::inbound::{Event, MessageKind};
 use super::render::{MenuEntry, WaMessage, render};
-use super::ReplySender;
 use crate::channel::ordered::Handler;
 use crate::conversation::Conversation;
 use crate::engine::{Inbound, Input};
@@ -117,7 +117,10 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
                     at: now,
                     input: typed_title(input, &menu),
                 };
-                let reply = self.conversation.reply(&key, &inbound, lang.as_deref()).await;
+                let reply = self
+                    .conversation
+                    .reply(&key, &inbound, lang.as_deref())
+                    .await;
                 let rendered = render(&reply.replies, &reply.lang);
                 self.send_all(wa_id, &rendered.messages).await;
                 if let Some(menu) = rendered.menu
