@@ -19,6 +19,9 @@
 //! - [`text`]: text helpers every layer shares (normalizing, HTML to plain, splitting).
 //! - [`yaml`]: reading staff-written YAML with locations.
 
+// Every public item says what it is for; nothing is public that no one outside reaches.
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod admin;
 pub mod channel;
 pub mod content;

@@ -63,6 +63,7 @@ type ReplySender = Retry<Paced<GraphClient>>;
 /// The channel could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum WhatsAppError {
+    /// A setting is missing or wrong (named in the message).
     #[error("WhatsApp configuration: {0}")]
     Config(String),
 }

@@ -29,7 +29,7 @@ pub const THROUGHPUT_BACKOFF: Duration = Duration::from_secs(5);
 /// Back-off after the pair rate limit (131056): too many messages to one citizen.
 pub const PAIR_BACKOFF: Duration = Duration::from_secs(10);
 /// Suggested delay before retrying a 5xx or a network failure.
-pub const RETRY_BACKOFF: Duration = Duration::from_secs(2);
+pub(crate) const RETRY_BACKOFF: Duration = Duration::from_secs(2);
 /// Characters in one template body parameter.
 const PARAM_LIMIT: usize = 1024;
 
@@ -38,19 +38,38 @@ const PARAM_LIMIT: usize = 1024;
 pub enum SendError {
     /// The citizen last wrote more than 24 hours ago: only a template may be sent.
     #[error("outside the 24-hour window (Graph error {code}); send a template instead")]
-    OutsideWindow { code: i64 },
+    OutsideWindow {
+        /// Meta's error code (131047).
+        code: i64,
+    },
     /// Too many messages: try again after `retry_after`.
     #[error("rate limited (Graph error {code}); retry in {retry_after:?}")]
-    RateLimited { code: i64, retry_after: Duration },
+    RateLimited {
+        /// Meta's error code (130429, 131056, …).
+        code: i64,
+        /// How long to wait before the same message again.
+        retry_after: Duration,
+    },
     /// Refused for good (bad number, template not approved, expired token…).
     #[error("refused (Graph error {code}): {reason}")]
-    Permanent { code: i64, reason: String },
+    Permanent {
+        /// Meta's error code.
+        code: i64,
+        /// Meta's message, for operators.
+        reason: String,
+    },
     /// Meta or the network failed; the same request may succeed later.
     #[error("temporary failure: {reason}")]
-    Retryable { reason: String },
+    Retryable {
+        /// What failed, for operators.
+        reason: String,
+    },
     /// Outside the window, and no template is configured for the topic.
     #[error("outside the 24-hour window and no template is configured for topic {topic:?}")]
-    NoTemplate { topic: String },
+    NoTemplate {
+        /// The topic that needs a template in `WHATSAPP_NEWS_TEMPLATES`.
+        topic: String,
+    },
 }
 
 impl SendError {
@@ -81,6 +100,7 @@ impl std::fmt::Debug for GraphClient {
 }
 
 impl GraphClient {
+    /// A client for the business number of `config`.
     pub fn new(config: &WhatsAppConfig) -> Result<GraphClient, WhatsAppError> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
@@ -183,7 +203,7 @@ pub fn classify(status: u16, body: &[u8]) -> SendError {
 }
 
 /// The Cloud API body for `message` to `to`.
-pub fn message_json(to: &str, message: &WaMessage) -> Value {
+pub(crate) fn message_json(to: &str, message: &WaMessage) -> Value {
     let content = match message {
         WaMessage::Text(body) => json!({
             "type": "text",
@@ -221,7 +241,7 @@ pub fn message_json(to: &str, message: &WaMessage) -> Value {
 }
 
 /// The Cloud API body for a template message.
-pub fn template_json(to: &str, template: &Template, params: &[String]) -> Value {
+pub(crate) fn template_json(to: &str, template: &Template, params: &[String]) -> Value {
     let mut body = json!({
         "name": template.name,
         "language": { "code": template.lang }

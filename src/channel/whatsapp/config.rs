@@ -98,7 +98,9 @@ impl fmt::Debug for WhatsAppConfig {
 /// An approved message template: its name and language code (`it`, `en_US`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
+    /// The template's name as approved by Meta.
     pub name: String,
+    /// Its language code.
     pub lang: String,
 }
 
@@ -112,6 +114,7 @@ impl NewsTemplates {
         self.0.get(topic)
     }
 
+    /// Whether no topic has a template.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

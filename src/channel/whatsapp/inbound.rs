@@ -13,19 +13,26 @@ use crate::engine::Input;
 pub enum Event {
     /// A citizen wrote or pressed something.
     Message {
+        /// Meta's id of the message, for telling redeliveries.
         wamid: String,
+        /// The citizen (their phone-based id).
         wa_id: String,
         /// When the citizen sent it (the 24-hour window starts there).
         sent_at: Option<DateTime<Utc>>,
         /// The contact's language when Meta gives one (it usually does not).
         lang: Option<String>,
+        /// What the citizen sent.
         kind: MessageKind,
     },
     /// What became of a message we sent.
     Status {
+        /// The id of the message we sent.
         wamid: String,
+        /// Its recipient.
         wa_id: String,
+        /// `sent`, `delivered`, `read` or `failed`.
         status: String,
+        /// Meta's error code and title, for a failed message.
         error: Option<(i64, String)>,
     },
 }

@@ -24,29 +24,35 @@ use crate::text::html_to_plain;
 use crate::text::split;
 
 /// Characters in one text message.
-pub const TEXT_LIMIT: usize = 4096;
+pub(crate) const TEXT_LIMIT: usize = 4096;
 /// Characters in the body of an interactive message.
-pub const BODY_LIMIT: usize = 1024;
+pub(crate) const BODY_LIMIT: usize = 1024;
 /// Characters in a list row's title.
-pub const ROW_TITLE: usize = 24;
+pub(crate) const ROW_TITLE: usize = 24;
 /// Characters in a list row's description.
-pub const ROW_DESCRIPTION: usize = 72;
+pub(crate) const ROW_DESCRIPTION: usize = 72;
 /// Characters in a list row's id (reply button ids may have 256).
-pub const ID_LIMIT: usize = 200;
+pub(crate) const ID_LIMIT: usize = 200;
 
 /// A message ready to send (the recipient is added by the client).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaMessage {
+    /// Plain text (WhatsApp's own `*bold*` and `_italic_`).
     Text(String),
     /// Reply buttons: (id, title).
     Buttons {
+        /// The text above the buttons.
         body: String,
+        /// (id, title) of each button, at most three.
         buttons: Vec<(String, String)>,
     },
     /// A single-section list behind a button labelled `button`.
     List {
+        /// The text above the list's button.
         body: String,
+        /// The label of the button that opens the list.
         button: String,
+        /// The rows, at most ten.
         rows: Vec<Row>,
     },
 }
@@ -54,15 +60,20 @@ pub enum WaMessage {
 /// One row of a list message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// The id sent back when the row is chosen (the engine's button payload).
     pub id: String,
+    /// The row's title, shortened to fit.
     pub title: String,
+    /// The full label (up to 72 characters) when the title had to be shortened.
     pub description: Option<String>,
 }
 
 /// One turn rendered: the messages in order, and the buttons offered last (if any).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rendered {
+    /// The messages, in order.
     pub messages: Vec<WaMessage>,
+    /// The buttons shown last, remembered so a typed title finds its button.
     pub menu: Option<Vec<MenuEntry>>,
 }
 

@@ -31,7 +31,9 @@ pub struct NewsMessage<'a> {
 /// How a message went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
+    /// Free text, inside the 24-hour window.
     Text,
+    /// The topic's approved template, outside it.
     Template,
 }
 
@@ -40,6 +42,7 @@ pub enum Via {
 pub struct Delivered {
     /// The id of the (last) message sent; status webhooks report on it.
     pub wamid: String,
+    /// Whether it went as text or as a template.
     pub via: Via,
 }
 
