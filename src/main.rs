@@ -3,11 +3,6 @@
 
 mod commands;
 
-/// mimalloc gives freed memory back to the system soon after a burst (glibc's malloc
-/// keeps it), so `serve`'s memory falls back once the chats of a peak go quiet.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 

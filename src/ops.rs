@@ -50,6 +50,22 @@ pub fn install_metrics() -> Result<PrometheusHandle, MetricsError> {
         .map_err(|e| MetricsError(e.to_string()))
 }
 
+/// How often the recorder folds recorded histogram samples into its buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the recorder's raw histogram samples into buckets every few seconds. Without
+/// it (`install_recorder` does not do it), every turn's sample is kept until the next
+/// scrape: a process nobody scrapes grows without bound.
+pub fn spawn_metrics_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(UPKEEP_EVERY);
+        loop {
+            ticks.tick().await;
+            handle.run_upkeep();
+        }
+    })
+}
+
 /// What the endpoints look at.
 #[derive(Clone)]
 pub struct OpsState {

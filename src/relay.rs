@@ -34,11 +34,13 @@
 //!
 //! Messages leave through the one sender stack ([`crate::sender`]): the Telegram Bot
 //! API client ([`TelegramSender`]) and the WhatsApp sender, each `Paced`.
-//! - `worker`: the loop that claims, sends and records.
+//! - `worker`: the loop that claims, sends and records; `deliver`: one row's send and
+//!   what becomes of it (the retry policy).
 //! - `status`: a news item's progress.
 //!
 //! The relay never runs a conversation and never reads sessions.
 
+mod deliver;
 mod message;
 mod outbox;
 mod publish;

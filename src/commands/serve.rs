@@ -48,6 +48,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let metrics = ops::install_metrics()?;
     runtime()?.block_on(async {
+        let upkeep = ops::spawn_metrics_upkeep(metrics.clone());
         let store = PgStore::connect(&args.db.database_url).await?;
         // Every time-limited record (transcripts, WhatsApp ids, deliveries, contacts).
         let retention = store.spawn_retention(args.transcripts.retention_days);
@@ -145,6 +146,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         retention.abort();
+        upkeep.abort();
         hangup.abort();
         if let Some(watcher) = watcher {
             let _ = watcher.await;
