@@ -76,6 +76,23 @@ fn serve(config: TelegramConfig, store: &PgStore) -> Running {
     }
 }
 
+/// Webhook mode on a free loopback port with the secret `s3cret-token`; the config and
+/// the webhook's URL.
+fn webhook_config(fake: &FakeTelegram) -> (TelegramConfig, String) {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        probe.local_addr().map(|a| a.port()).unwrap_or_default()
+    };
+    let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
+    let mut config = config(fake);
+    config.webhook_url = Some(reqwest::Url::parse(&hook).unwrap_or_else(|e| panic!("{e}")));
+    config.webhook_secret = Some("s3cret-token".into());
+    config.listen = format!("127.0.0.1:{port}")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (config, hook)
+}
+
 fn texts(sent: &[common::fake_telegram::Sent]) -> String {
     sent.iter()
         .map(|s| s.text.as_str())
@@ -326,17 +343,7 @@ async fn blocking_the_bot_marks_the_subscriber(pool: PgPool) {
 async fn webhook_mode_checks_the_secret(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-        probe.local_addr().map(|a| a.port()).unwrap_or_default()
-    };
-    let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
-    let mut config = config(&fake);
-    config.webhook_url = Some(reqwest::Url::parse(&hook).unwrap_or_else(|e| panic!("{e}")));
-    config.webhook_secret = Some("s3cret-token".into());
-    config.listen = format!("127.0.0.1:{port}")
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (config, hook) = webhook_config(&fake);
     let bot = serve(config, &store);
 
     let registered = fake.wait_for_calls("setWebhook", 1).await;
@@ -488,17 +495,7 @@ async fn a_webhook_redelivery_after_a_restart_is_answered_once(pool: PgPool) {
     let client = reqwest::Client::new();
     let mut answered_by = Vec::new();
     for run in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
-        let mut config = config(&fake);
-        config.webhook_url = Some(reqwest::Url::parse(&hook).unwrap_or_else(|e| panic!("{e}")));
-        config.webhook_secret = Some("s3cret-token".into());
-        config.listen = format!("127.0.0.1:{port}")
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (config, hook) = webhook_config(&fake);
         let bot = serve(config, &store);
         fake.wait_for_calls("setWebhook", run + 1).await;
         let mut status = None;
