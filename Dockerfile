@@ -2,6 +2,9 @@
 # the pinned toolchain (rust-version in Cargo.toml) and the committed Cargo.lock.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# jemalloc (the allocator) is built from C with make.
+RUN apt-get update && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN cargo build --release --locked
 

@@ -3,6 +3,12 @@
 
 mod commands;
 
+/// jemalloc hands memory freed after a burst back to the system (its background thread
+/// purges pages unused for 5 s: `.cargo/config.toml` sets it at build time); glibc's
+/// malloc keeps most of it.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -93,3 +93,4 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<i64, Event> 
         self.send_all(&key, render(&[busy])).await;
     }
 }
+
