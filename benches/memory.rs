@@ -18,8 +18,8 @@ mod support;
 
 use fake_telegram::FakeTelegram;
 
-/// How long the bot is left idle before the last reading.
-const IDLE: Duration = Duration::from_secs(40);
+/// How long the bot is left idle before each later reading.
+const IDLE: [Duration; 2] = [Duration::from_secs(40), Duration::from_secs(60)];
 
 /// (peak, current) resident set of `pid`, in MB.
 fn rss(pid: u32) -> Option<(f64, f64)> {
@@ -79,20 +79,27 @@ fn main() {
         }
         let elapsed = began.elapsed();
         let busy = rss(pid);
-        tokio::time::sleep(IDLE).await;
-        let idle = rss(pid);
+        let mut idle = Vec::new();
+        for pause in IDLE {
+            tokio::time::sleep(pause).await;
+            idle.push(rss(pid).map_or(0.0, |(_, now)| now));
+        }
         println!(
             "{chats} distinct chats, one /start each: answered in {:.1} s ({:.0} replies/s)",
             elapsed.as_secs_f64(),
             chats as f64 / elapsed.as_secs_f64()
         );
         println!("RSS after the first chat     {started:>7.1} MB");
-        if let (Some((peak, done)), Some((_, idle))) = (busy, idle) {
+        if let Some((peak, done)) = busy {
             println!("RSS when all were answered   {done:>7.1} MB");
-            println!(
-                "RSS after {:>2} s idle          {idle:>7.1} MB",
-                IDLE.as_secs()
-            );
+            let mut idle_for = Duration::ZERO;
+            for (pause, rss) in IDLE.iter().zip(idle) {
+                idle_for += *pause;
+                println!(
+                    "RSS after {:>3} s idle         {rss:>7.1} MB",
+                    idle_for.as_secs()
+                );
+            }
             println!("peak RSS                     {peak:>7.1} MB");
         }
         let _ = Command::new("kill")

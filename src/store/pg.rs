@@ -44,6 +44,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 /// Connections kept open; a turn holds one for a few milliseconds.
 const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+/// How long an unused pooled connection stays open.
+const IDLE_CONNECTION: Duration = Duration::from_secs(30);
 
 /// Sessions, subscribers, transcripts and content in PostgreSQL. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -72,6 +74,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(DEFAULT_MAX_CONNECTIONS)
             .acquire_timeout(CONNECT_TIMEOUT)
+            // Connections opened for a burst close once it has passed, with their
+            // buffers; the next burst opens them again in milliseconds.
+            .idle_timeout(IDLE_CONNECTION)
             // A ping before every query would double the round trips of a turn; only a
             // connection idle long enough to have been dropped is checked first.
             .test_before_acquire(false)

@@ -41,12 +41,14 @@ pub fn load(dir: &Path) -> Arc<Dialogues> {
 
 pub fn basic_content() -> ContentFile {
     let path = fixture("basic-content.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    ContentFile::parse("content.yaml", &text, &Default::default()).unwrap_or_default()
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    ContentFile::parse("content.yaml", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{path:?}: {e:?}"))
 }
 
 pub fn at(text: &str) -> DateTime<Utc> {
-    text.parse().unwrap_or_default()
+    text.parse()
+        .unwrap_or_else(|e| panic!("{text} is not a time: {e}"))
 }
 
 /// A citizen talking to the fixture bot, in January 2027 unless moved.

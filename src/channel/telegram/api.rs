@@ -107,6 +107,8 @@ impl BotApi {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .pool_max_idle_per_host(256)
+            // Connections opened for a burst close once it has passed.
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| ApiSetupError::Client(e.to_string()))?;
         Ok(BotApi {

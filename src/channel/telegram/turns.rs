@@ -93,4 +93,3 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<i64, Event> 
         self.send_all(&key, render(&[busy])).await;
     }
 }
-
