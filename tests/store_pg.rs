@@ -247,7 +247,7 @@ async fn a_failing_import_writes_nothing(pool: PgPool) {
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
 async fn faq_search_uses_italian_full_text_with_a_threshold(pool: PgPool) {
     let store = PgStore::from_pool(pool);
-    let demo = ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e}"));
+    let demo = ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e:?}"));
     import(&store, &demo).await;
     import(&store, &basic_content()).await;
     let hit = store

@@ -51,7 +51,7 @@ fn config(fake: &FakeTelegram) -> TelegramConfig {
 
 async fn store(pool: &PgPool) -> PgStore {
     let store = PgStore::from_pool(pool.clone());
-    let demo = ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e}"));
+    let demo = ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e:?}"));
     if let Err(err) = store.import(&demo).await {
         panic!("demo content: {err}");
     }
