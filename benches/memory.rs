@@ -4,7 +4,8 @@
 //! chats have been idle a while. Asserts nothing.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench memory`
-//! (`MEMORY_CHATS=20000` for a shorter run).
+//! (`MEMORY_CHATS=20000` for a shorter run; `MEMORY_STDERR=1` shows serve's own log, e.g.
+//! with `_RJEM_MALLOC_CONF=stats_print:true` for jemalloc's statistics at exit).
 //!
 //! Replies go at Telegram's highest allowed rate (1,000/s with paid broadcasts), so
 //! 100,000 chats take about two minutes.
@@ -50,7 +51,11 @@ fn main() {
             .env("SPORTELLO_WATCH", "off")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("MEMORY_STDERR").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
         {
             Ok(child) => child,
