@@ -158,9 +158,9 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         }
     }
 
-    /// "One moment": for a chat that sent more than its queue holds, in its language.
-    pub async fn busy_reply(&self, key: &ChatKey) -> Outbound {
-        let text = match self.language(key, None).await.as_str() {
+    /// "One moment" in `lang`: for a chat that sent more than its queue holds.
+    pub fn busy_reply(&self, lang: &str) -> Outbound {
+        let text = match lang {
             "it" => BUSY_IT,
             _ => BUSY_EN,
         };

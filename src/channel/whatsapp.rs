@@ -109,7 +109,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
         );
         let turns = Turns {
             conversation,
-            sender: Arc::new(sender),
+            sender,
             records,
         };
         let webhook = Webhook {

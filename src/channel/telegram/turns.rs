@@ -89,7 +89,8 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<i64, Event> 
     async fn overflow(&self, chat: &i64) {
         let key = key(*chat);
         tracing::info!(chat = %log_id(&key.chat), "chat sends faster than it is answered; excess dropped");
-        let busy = self.conversation.busy_reply(&key).await;
+        let lang = self.conversation.language(&key, None).await;
+        let busy = self.conversation.busy_reply(&lang);
         self.send_all(&key, render(&[busy])).await;
     }
 }

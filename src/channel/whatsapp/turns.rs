@@ -3,8 +3,6 @@
 //! "text only" reply), the replies rendered and sent through the sender stack, the
 //! menu remembered. Statuses update delivery records.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 
 use super::ReplySender;
@@ -25,7 +23,7 @@ const UNSUPPORTED_EN: &str = "For now I can only read text messages and buttons 
 /// What the WhatsApp channel does with one citizen's events.
 pub(super) struct Turns<C, S> {
     pub(super) conversation: Conversation<C, S>,
-    pub(super) sender: Arc<ReplySender>,
+    pub(super) sender: ReplySender,
     pub(super) records: PgStore,
 }
 
@@ -62,8 +60,8 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<String, Even
     async fn overflow(&self, wa_id: &String) {
         tracing::info!(chat = %log_id(wa_id), "citizen writes faster than they are answered; excess dropped");
         let key = ChatKey::new("whatsapp", wa_id.as_str());
-        let busy = self.conversation.busy_reply(&key).await;
         let lang = self.conversation.language(&key, None).await;
+        let busy = self.conversation.busy_reply(&lang);
         self.send_all(wa_id, &render(&[busy], &lang).messages).await;
     }
 }

@@ -17,6 +17,7 @@ use super::inbound::{Event, events};
 use super::signature::{SIGNATURE_HEADER, verify};
 use super::turns::Turns;
 use crate::channel::ordered::Ordered;
+use crate::channel::secrets_match;
 use crate::store::{CitizenStore, ContentSource};
 
 /// The path Meta is configured to call.
@@ -59,7 +60,7 @@ where
     match challenge {
         Some(challenge)
             if mode == Some("subscribe")
-                && same(token.as_bytes(), service.verify_token.as_bytes()) =>
+                && secrets_match(token.as_bytes(), service.verify_token.as_bytes()) =>
         {
             tracing::info!("WhatsApp webhook subscription verified");
             (
@@ -108,19 +109,4 @@ where
         service.dispatch.push(wa_id, event).await;
     }
     StatusCode::OK
-}
-
-/// Compares secrets without stopping at the first difference.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(super::same(b"token", b"token"));
-        assert!(!super::same(b"token", b"tokex"));
-        assert!(!super::same(b"token", b"token2"));
-    }
 }
