@@ -362,21 +362,7 @@ async fn a_dialogue_edit_is_live_without_a_restart_and_a_broken_one_changes_noth
         assert!(metrics.contains(name), "{name} missing:\n{metrics}");
     }
 
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status();
-    assert!(killed.is_ok_and(|s| s.success()));
-    let mut exited = None;
-    for _ in 0..150 {
-        if let Ok(Some(status)) = child.try_wait() {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        exited.is_some_and(|s| s.success()),
-        "serve did not stop cleanly"
-    );
+    stop(child).await;
 }
 
 #[sqlx::test(migrations = false)]

@@ -93,6 +93,23 @@ fn webhook_config(fake: &FakeTelegram) -> (TelegramConfig, String) {
     (config, hook)
 }
 
+/// POSTs `update` to the webhook at `hook` (with `secret` in Telegram's header),
+/// waiting for the listener to bind; the HTTP status.
+async fn post_update(hook: &str, secret: Option<&str>, update: &serde_json::Value) -> Option<u16> {
+    let client = reqwest::Client::new();
+    for _ in 0..50 {
+        let mut request = client.post(hook).json(update);
+        if let Some(secret) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        match request.send().await {
+            Ok(response) => return Some(response.status().as_u16()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    None
+}
+
 fn texts(sent: &[common::fake_telegram::Sent]) -> String {
     sent.iter()
         .map(|s| s.text.as_str())
@@ -350,48 +367,16 @@ async fn webhook_mode_checks_the_secret(pool: PgPool) {
     assert_eq!(registered[0].body["url"], hook);
     assert_eq!(registered[0].body["secret_token"], "s3cret-token");
 
-    let client = reqwest::Client::new();
     let update = json!({ "update_id": 1, "message": {
         "message_id": 1, "date": 1_800_000_000, "chat": { "id": 21, "type": "private", "first_name": "C" },
         "from": { "id": 21, "is_bot": false, "first_name": "C" }, "text": "/start" } });
-    let post = |secret: Option<&'static str>| {
-        let mut request = client.post(&hook).json(&update);
-        if let Some(secret) = secret {
-            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
-        }
-        request.send()
-    };
-    let mut status = None;
-    for _ in 0..50 {
-        // The listener may need a moment to bind.
-        match post(None).await {
-            Ok(response) => {
-                status = Some(response.status().as_u16());
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
+    let post = |secret| post_update(&hook, secret, &update);
+    let status = post(None).await;
     assert_eq!(status, Some(401), "no secret");
-    assert_eq!(
-        post(Some("wrong")).await.map(|r| r.status().as_u16()).ok(),
-        Some(401)
-    );
-    assert_eq!(
-        post(Some("s3cret-token"))
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
+    assert_eq!(post(Some("wrong")).await, Some(401));
+    assert_eq!(post(Some("s3cret-token")).await, Some(200));
     // A webhook retry of the same update.
-    assert_eq!(
-        post(Some("s3cret-token"))
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
+    assert_eq!(post(Some("s3cret-token")).await, Some(200));
     let sent = fake.wait_for(21, 1).await;
     assert!(sent[0].text.contains("sportello digitale"));
     bot.stop().await;
@@ -492,29 +477,12 @@ async fn an_update_taken_before_a_restart_is_not_answered_again(pool: PgPool) {
 async fn a_webhook_redelivery_after_a_restart_is_answered_once(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
-    let client = reqwest::Client::new();
     let mut answered_by = Vec::new();
     for run in 0..2 {
         let (config, hook) = webhook_config(&fake);
         let bot = serve(config, &store);
         fake.wait_for_calls("setWebhook", run + 1).await;
-        let mut status = None;
-        for _ in 0..50 {
-            let post = client
-                .post(&hook)
-                .header("X-Telegram-Bot-Api-Secret-Token", "s3cret-token")
-                .json(&start_update(90, 81))
-                .send()
-                .await;
-            match post {
-                Ok(response) => {
-                    status = Some(response.status().as_u16());
-                    break;
-                }
-                // The listener may need a moment to bind.
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
+        let status = post_update(&hook, Some("s3cret-token"), &start_update(90, 81)).await;
         assert_eq!(status, Some(200), "run {run}");
         if run == 0 {
             fake.wait_for(81, 1).await;
