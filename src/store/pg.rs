@@ -11,22 +11,22 @@ mod content;
 mod content_cache;
 pub mod outbox;
 mod retention;
+mod session_cache;
 mod stats;
 mod telegram;
 mod turn_batch;
 mod whatsapp;
 
-use std::time::Duration;
-
-use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use super::{ChatKey, StoreError, StoredSession};
+use super::StoreError;
 use content_cache::ContentCache;
+use session_cache::SessionCache;
 use turn_batch::TurnBatcher;
 
 pub use citizens::CitizenExport;
@@ -122,34 +122,3 @@ impl PgStore {
     }
 }
 
-/// Sessions cached in this process; bounded by dropping everything when full.
-#[derive(Debug, Default)]
-struct SessionCache {
-    entries: Mutex<HashMap<ChatKey, StoredSession>>,
-}
-
-/// Cached sessions before the cache starts over (a few hundred bytes each).
-const CACHED_SESSIONS: usize = 100_000;
-
-impl SessionCache {
-    fn lock(&self) -> MutexGuard<'_, HashMap<ChatKey, StoredSession>> {
-        // Each operation is a single insert, get or remove: never half-done.
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn get(&self, key: &ChatKey) -> Option<StoredSession> {
-        self.lock().get(key).cloned()
-    }
-
-    fn put(&self, key: &ChatKey, stored: StoredSession) {
-        let mut entries = self.lock();
-        if entries.len() >= CACHED_SESSIONS && !entries.contains_key(key) {
-            entries.clear();
-        }
-        entries.insert(key.clone(), stored);
-    }
-
-    fn forget(&self, key: &ChatKey) {
-        self.lock().remove(key);
-    }
-}
