@@ -79,13 +79,14 @@ fn bench_step(d: &Dialogues, name: &str, input: Input) {
     let at: DateTime<Utc> = "2027-01-15T08:00:00Z".parse().unwrap_or_default();
     let inbound = Inbound { at, input };
     let answers = Answers::default();
+    let faqs = sportello::understand::FaqIndex::empty(&d.understanding.analyzer);
     for _ in 0..10_000 {
-        black_box(engine::step(d, &session, &inbound, &answers));
+        black_box(engine::step(d, &faqs, &session, &inbound, &answers));
     }
     let mut samples = Vec::with_capacity(100_000);
     for _ in 0..100_000 {
         let start = Instant::now();
-        let step = engine::step(black_box(d), &session, &inbound, &answers);
+        let step = engine::step(black_box(d), &faqs, &session, &inbound, &answers);
         samples.push(start.elapsed());
         if !matches!(step, Step::Done(_)) {
             println!("unexpected fetch");

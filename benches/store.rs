@@ -3,15 +3,13 @@
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench store`
 //! Creates a scratch database next to the one named, and drops it afterwards.
 //! - session load + save at 1,000 turns/s from many concurrent chats (goal: p99 ≤ 5 ms)
-//! - FAQ search over 5,000 generated FAQs (goal: p99 ≤ 5 ms)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sportello::content::{ContentFile, Faq};
 use sportello::engine::Session;
 use sportello::store::pg::PgStore;
-use sportello::store::{ChatKey, CitizenStore, ContentSource, TranscriptLine, TurnRecord};
+use sportello::store::{ChatKey, CitizenStore, TranscriptLine, TurnRecord};
 use tokio::sync::Mutex;
 
 mod support;
@@ -20,101 +18,7 @@ use support::{ms, percentile};
 const TURNS_PER_SECOND: u64 = 1_000;
 const SECONDS: u64 = 5;
 const CHATS: usize = 500;
-const FAQS: usize = 5_000;
-const SEARCHES: usize = 2_000;
 
-/// A deterministic pseudo-random sequence (no extra dependency for a benchmark).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % below
-    }
-}
-
-const WORDS: &[&str] = &[
-    "esame",
-    "prova",
-    "scritta",
-    "orale",
-    "calendario",
-    "iscrizione",
-    "bando",
-    "scadenza",
-    "domanda",
-    "borsa",
-    "studio",
-    "università",
-    "ateneo",
-    "laurea",
-    "docente",
-    "concorso",
-    "graduatoria",
-    "punteggio",
-    "crediti",
-    "diploma",
-    "certificato",
-    "libretto",
-    "tassa",
-    "contributo",
-    "rimborso",
-    "alloggio",
-    "mensa",
-    "trasporto",
-    "disabilità",
-    "tutor",
-    "erasmus",
-    "tirocinio",
-    "stage",
-    "orientamento",
-    "segreteria",
-    "sportello",
-    "modulo",
-    "ricorso",
-    "trasferimento",
-    "rinuncia",
-    "immatricolazione",
-    "frequenza",
-    "assenza",
-    "voto",
-    "media",
-    "lode",
-    "commissione",
-    "presidente",
-    "registro",
-    "pagella",
-];
-
-/// FAQs written with `vocabulary`: the smaller it is, the more FAQs each word matches.
-fn generated_faqs(rng: &mut Lcg, vocabulary: &[String]) -> Vec<Faq> {
-    (0..FAQS)
-        .map(|i| {
-            let pick = |rng: &mut Lcg, n: usize| {
-                (0..n)
-                    .map(|_| vocabulary[rng.next(vocabulary.len())].as_str())
-                    .collect::<Vec<_>>()
-            };
-            let question = format!(
-                "Come funziona {} per {} {}?",
-                pick(rng, 1)[0],
-                pick(rng, 2).join(" "),
-                i
-            );
-            let answer = format!("Risposta dimostrativa: {}.", pick(rng, 20).join(" "));
-            Faq {
-                key: format!("faq-{i}"),
-                question,
-                answer,
-                keywords: pick(rng, 4).into_iter().map(str::to_owned).collect(),
-                lang: "it".into(),
-            }
-        })
-        .collect()
-}
 
 async fn bench_sessions(store: &PgStore) {
     // One unmeasured second first: the pool opens its connections, as in a running bot.
@@ -182,75 +86,11 @@ async fn run_turns(store: &PgStore, total: u64) -> (Vec<Duration>, Duration) {
     (samples, elapsed)
 }
 
-/// The 50 domain words plus 2,000 made-up ones (syllable pairs).
-fn wide_vocabulary() -> Vec<String> {
-    const SYLLABLES: &[&str] = &[
-        "ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "zo", "bri",
-        "cla", "dro", "fra", "gli", "pre", "sto", "tra", "vel", "zan", "mor", "pel", "sil", "tor",
-        "ven", "zur", "lam", "nob", "qui", "res", "sul", "tim", "ulm", "vor", "zep", "ard", "bel",
-        "cor", "del", "fer", "gar",
-    ];
-    let mut words: Vec<String> = WORDS.iter().map(|w| (*w).to_owned()).collect();
-    'outer: for a in SYLLABLES {
-        for b in SYLLABLES {
-            for c in ["ra", "to", "ne"] {
-                if words.len() >= 2_050 {
-                    break 'outer;
-                }
-                words.push(format!("{a}{b}{c}"));
-            }
-        }
-    }
-    words
-}
-
-async fn bench_faq(store: &PgStore, name: &str, vocabulary: &[String]) {
-    let _ = sqlx::query("TRUNCATE faqs").execute(store.pool()).await;
-    let mut rng = Lcg(42);
-    let mut faqs = generated_faqs(&mut rng, vocabulary);
-    faqs.extend(ContentFile::demo().unwrap_or_default().faqs);
-    let content = ContentFile {
-        faqs,
-        ..ContentFile::default()
-    };
-    if let Err(err) = store.import(&content).await {
-        println!("cannot import FAQs: {err}");
-        return;
-    }
-    let _ = sqlx::query("ANALYZE faqs").execute(store.pool()).await;
-    let mut samples = Vec::with_capacity(SEARCHES);
-    let mut hits = 0;
-    for i in 0..SEARCHES {
-        let question = if i % 4 == 0 {
-            "quando esce il bando di medicina?".to_owned()
-        } else {
-            let mut word = || vocabulary[rng.next(vocabulary.len())].clone();
-            format!("{} {} {}", word(), word(), word())
-        };
-        let began = Instant::now();
-        if let Ok(Some(_)) = store.search_faq(&question, "it").await {
-            hits += 1;
-        }
-        samples.push(began.elapsed());
-    }
-    samples.sort();
-    println!(
-        "FAQ search, {} FAQs, {name}, {SEARCHES} questions ({hits} answered): p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
-        content.faqs.len(),
-        ms(percentile(&samples, 0.5)),
-        ms(percentile(&samples, 0.99)),
-        ms(percentile(&samples, 1.0)),
-    );
-}
-
 fn main() {
     support::on_scratch_database("store", |scratch_url| async move {
         match PgStore::connect(&scratch_url).await {
             Ok(store) => {
                 bench_sessions(&store).await;
-                let narrow: Vec<String> = WORDS.iter().map(|w| (*w).to_owned()).collect();
-                bench_faq(&store, "2,050-word vocabulary", &wide_vocabulary()).await;
-                bench_faq(&store, "worst case: all from the same 50 words", &narrow).await;
                 store.pool().close().await;
             }
             Err(err) => println!("cannot connect: {err}"),

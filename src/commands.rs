@@ -7,6 +7,7 @@ mod relay;
 mod serve;
 mod settings;
 mod staff;
+mod understanding;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             content,
         } => staff::test(dir, dialogues, content.as_deref()),
         Command::Graph { dir, format } => staff::graph(dir.as_deref(), format),
+        Command::Eval {
+            file,
+            dialogues,
+            content,
+            lang,
+            min_accuracy,
+            max_confident_wrong,
+        } => understanding::eval(
+            &file,
+            understanding::Options {
+                dialogues,
+                content,
+                lang,
+                min_accuracy,
+                max_confident_wrong,
+            },
+        ),
+        Command::Explain {
+            message,
+            dialogues,
+            content,
+        } => understanding::explain(&message, dialogues.as_deref(), content.as_deref()),
         Command::Migrate(db) => data::migrate(&db),
         Command::Content(command) => data::content(command),
         Command::News(command) => data::news(command),

@@ -3,11 +3,9 @@
 //! content files staff import (YAML or CSV) and the bundled `content/demo.yaml`;
 //! `when` reads the times staff write.
 
-mod faq_search;
 mod file;
 mod when;
 
-pub use faq_search::best_faq;
 pub use file::{ContentError, ContentFile, DEMO_CONTENT, Vocabulary};
 pub use when::parse_when;
 
@@ -110,9 +108,12 @@ pub struct Faq {
     /// Words that point to it strongly (each worth more than a question word).
     #[serde(default)]
     pub keywords: Vec<String>,
-    /// The language it is written in (default `it`); a match in the citizen's wins ties.
+    /// The language it is written in (default `it`).
     #[serde(default = "default_lang")]
     pub lang: String,
+    /// Other ways citizens ask it, as staff wrote them.
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 fn default_lang() -> String {

@@ -8,6 +8,8 @@
 //! citizens who blocked the bot, transcripts. Channels call [`Conversation::reply`]
 //! and render what comes back; they never reach the store themselves.
 
+mod faq_cache;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -19,6 +21,7 @@ use crate::store::{
     ChatKey, CitizenStore, Committed, ContentSource, StoreError, TranscriptLine, TurnRecord,
 };
 use crate::text::log_id;
+use crate::understand::FaqIndex;
 
 /// Fetch rounds one turn may take; each action needs at most one.
 const MAX_FETCHES: usize = 32;
@@ -61,6 +64,8 @@ pub struct Conversation<C, S> {
     citizens: S,
     /// Whether to keep transcripts.
     transcripts: bool,
+    /// The FAQs, indexed for the engine.
+    faqs: Arc<faq_cache::FaqCache>,
 }
 
 impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
@@ -72,6 +77,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             content,
             citizens,
             transcripts: true,
+            faqs: Arc::default(),
         }
     }
 
@@ -187,6 +193,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
         let dialogues = self.dialogues.get();
+        let faqs = self.faqs.index(&dialogues, &self.content).await?;
         let began = std::time::Instant::now();
         for attempt in 0..MAX_CONFLICTS {
             let stored = self.citizens.load(key).await?;
@@ -195,7 +202,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                 Some(stored) => stored.session,
                 None => new_session(&dialogues, lang),
             };
-            let turn = self.step(&dialogues, key, &session, inbound).await?;
+            let turn = self.step(&dialogues, &faqs, key, &session, inbound).await?;
             for problem in &turn.problems {
                 tracing::warn!(version = %dialogues.version, "dialogue problem: {problem}");
             }
@@ -238,13 +245,14 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
     async fn step(
         &self,
         dialogues: &Dialogues,
+        faqs: &FaqIndex,
         key: &ChatKey,
         session: &Session,
         inbound: &Inbound,
     ) -> Result<Turn, TurnError> {
         let mut answers = Answers::default();
         for _ in 0..MAX_FETCHES {
-            match engine::step(dialogues, session, inbound, &answers) {
+            match engine::step(dialogues, faqs, session, inbound, &answers) {
                 Step::Done(turn) => return Ok(turn),
                 Step::Fetch(query) => {
                     let answer = self.fetch(key, &query, inbound).await?;
@@ -272,7 +280,6 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                     .latest_news(topic.as_deref(), inbound.at, *limit)
                     .await?,
             ),
-            Query::Faq { text, lang } => Answer::Faq(self.content.search_faq(text, lang).await?),
             Query::Subscriptions => Answer::Subscriptions(self.citizens.topics(key).await?),
             // The citizen asked to be forgotten: done at once, so the reply can say what went.
             Query::Erase => Answer::Erased(self.citizens.erase(key).await?),

@@ -15,6 +15,7 @@ mod pattern;
 mod payload;
 mod raw;
 mod template;
+mod understanding;
 pub mod watch;
 
 pub use check::{
@@ -25,8 +26,8 @@ pub use diagnostic::{Diagnostic, Position, Report, Severity};
 pub use live::{Live, ReloadError, Reloaded};
 pub use load::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, load, read_dir};
 pub use model::{
-    Action, Ask, Button, Command, Dialogues, Fallback, Flow, Localized, Rule, Settings, State,
-    StateId, Text, Topic,
+    Action, Ask, Button, Command, Dialogues, Example, Fallback, Flow, Intent, Localized, Rule,
+    Settings, State, StateId, Text, Topic, Understanding,
 };
 pub use pattern::Pattern;
 pub use payload::{button_payload, parse_payload};

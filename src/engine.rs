@@ -1,4 +1,4 @@
-//! The pure dialogue engine: (dialogues, session, inbound, answers) → turn.
+//! The pure dialogue engine: (dialogues, FAQs, session, inbound, answers) → turn.
 //!
 //! No I/O, no clock, no teloxide, no sqlx. When a state needs data (events, news, FAQ,
 //! subscriptions) `step` returns `Step::Fetch`; the caller fetches it, adds it to the
@@ -13,6 +13,7 @@ pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton,
 pub use session::Session;
 
 use crate::dialogue::{Dialogues, StateId};
+use crate::understand::FaqIndex;
 
 /// The result of one turn.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,28 @@ pub struct Turn {
     pub understood: bool,
     /// Template failures and loops met, for the operator's log (never shown as such).
     pub problems: Vec<String>,
+    /// What the turn made of the citizen's message (for `eval`, `explain`, tests).
+    pub outcome: Outcome,
+}
+
+/// What a turn made of the citizen's message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Outcome {
+    /// Nothing to tell (a turn with no input of note).
+    #[default]
+    Nothing,
+    /// It led into this state (the first one entered).
+    Entered(StateId),
+    /// It was answered by the FAQ with this key.
+    Faq(String),
+    /// Close candidates were offered (`flow.state` or `faq:key`).
+    DidYouMean(Vec<String>),
+    /// Thanks, answered kindly.
+    Thanks,
+    /// A goodbye, answered kindly.
+    Bye,
+    /// Not understood: the fallback.
+    NotUnderstood,
 }
 
 /// What `step` needs next.
@@ -41,8 +64,14 @@ pub enum Step {
 }
 
 /// Runs one turn.
-pub fn step(d: &Dialogues, session: &Session, inbound: &Inbound, answers: &Answers) -> Step {
-    let mut run = run::Run::new(d, session, answers);
+pub fn step(
+    d: &Dialogues,
+    faqs: &FaqIndex,
+    session: &Session,
+    inbound: &Inbound,
+    answers: &Answers,
+) -> Step {
+    let mut run = run::Run::new(d, faqs, session, answers);
     match run.handle(inbound) {
         Ok(()) => Step::Done(run.finish()),
         Err(run::NeedData(query)) => Step::Fetch(query),

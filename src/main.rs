@@ -55,6 +55,39 @@ enum Command {
         #[arg(long)]
         content: Option<PathBuf>,
     },
+    /// Measure how well the bot understands a set of citizen messages (a TSV file:
+    /// message, target); exits 1 below --min-accuracy or above --max-confident-wrong.
+    Eval {
+        /// The set (`message<TAB>flow.state|faq:KEY|fallback`).
+        file: PathBuf,
+        /// Dialogue directory (default: ./dialogues, else the bundled dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+        /// A content file to use instead of the bundled demo content.
+        #[arg(long)]
+        content: Option<PathBuf>,
+        /// The language of the citizens' sessions (default: the bot's).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Lowest share of right answers allowed, in percent.
+        #[arg(long)]
+        min_accuracy: Option<f64>,
+        /// Most off-topic messages allowed a confident answer.
+        #[arg(long)]
+        max_confident_wrong: Option<usize>,
+    },
+    /// Show how the bot reads one message: corrections, synonyms, the words that
+    /// weigh, the best candidates and the decision.
+    Explain {
+        /// The message, as a citizen would write it.
+        message: String,
+        /// Dialogue directory (default: ./dialogues, else the bundled dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+        /// A content file to use instead of the bundled demo content.
+        #[arg(long)]
+        content: Option<PathBuf>,
+    },
     /// Print the flows as a diagram.
     Graph {
         /// Dialogue directory (default: ./dialogues, else the bundled dialogues).

@@ -170,12 +170,18 @@ pub trait ContentSource: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<NewsItem>, StoreError>> + Send;
 
-    /// The best FAQ for `text`, or `None` when nothing matches well enough.
-    fn search_faq(
-        &self,
-        text: &str,
-        lang: &str,
-    ) -> impl Future<Output = Result<Option<Faq>, StoreError>> + Send;
+    /// Every FAQ, for the in-memory matcher; the version changes whenever one does
+    /// (here or in another process), so callers rebuild their index only then.
+    fn faqs(&self) -> impl Future<Output = Result<FaqList, StoreError>> + Send;
+}
+
+/// Every FAQ, and a fingerprint of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaqList {
+    /// Changes whenever a FAQ is added, changed or removed.
+    pub version: String,
+    /// The FAQs, by key.
+    pub faqs: std::sync::Arc<Vec<Faq>>,
 }
 
 /// A button as shown on WhatsApp, kept so a typed title finds its button again.

@@ -271,7 +271,7 @@ fn the_engine_is_a_pure_function_that_asks_for_data() {
         input: Input::from_text("/start maturita"),
     };
     let mut answers = Answers::default();
-    let Step::Fetch(query) = engine::step(&d, &session, &inbound, &answers) else {
+    let Step::Fetch(query) = engine::step(&d, &no_faqs(&d), &session, &inbound, &answers) else {
         panic!("the dates state needs events first")
     };
     assert_eq!(
@@ -282,8 +282,8 @@ fn the_engine_is_a_pure_function_that_asks_for_data() {
         }
     );
     answers.insert(query, engine::Answer::Events(basic_content().events));
-    let first = engine::step(&d, &session, &inbound, &answers);
-    let second = engine::step(&d, &session, &inbound, &answers);
+    let first = engine::step(&d, &no_faqs(&d), &session, &inbound, &answers);
+    let second = engine::step(&d, &no_faqs(&d), &session, &inbound, &answers);
     assert_eq!(first, second, "same inputs, same turn");
     let Step::Done(turn) = first else {
         panic!("all data given")
@@ -299,7 +299,7 @@ fn a_long_goto_chain_stops_at_the_step_limit() {
         at: at("2027-01-15T08:00:00Z"),
         input: Input::from_text("/start"),
     };
-    let Step::Done(turn) = engine::step(&d, &session, &inbound, &Answers::default()) else {
+    let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default()) else {
         panic!("no data needed")
     };
     assert_eq!(turn.visited.len(), 3, "step_limit: 3");
@@ -322,9 +322,14 @@ fn a_template_failing_at_runtime_says_the_error_text() {
         at: at("2027-01-15T08:00:00Z"),
         input: Input::from_text("data"),
     };
-    let Step::Done(turn) = engine::step(&d, &session, &inbound, &Answers::default()) else {
+    let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default()) else {
         panic!("no data needed")
     };
     assert!(common::said(&turn).contains("Qualcosa è andato storto."));
     assert!(turn.problems.iter().any(|p| p.contains("main.bad_date")));
+}
+
+/// No FAQs: the engine tests here are about states and data.
+fn no_faqs(d: &sportello::dialogue::Dialogues) -> sportello::understand::FaqIndex {
+    sportello::understand::FaqIndex::empty(&d.understanding.analyzer)
 }

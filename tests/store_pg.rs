@@ -245,26 +245,27 @@ async fn a_failing_import_writes_nothing(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
-async fn faq_search_uses_italian_full_text_with_a_threshold(pool: PgPool) {
-    let store = PgStore::from_pool(pool);
-    let demo = ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e:?}"));
-    import(&store, &demo).await;
-    import(&store, &basic_content()).await;
-    let hit = store
-        .search_faq("quando esce il bando di medicina?", "it")
-        .await
-        .ok()
-        .flatten();
-    assert!(
-        hit.is_some_and(|f| f.question.to_lowercase().contains("medicina")),
-        "the medicine FAQ"
-    );
-    for nonsense in ["xyzzy", "ciao come stai", "", "?!", "il la di"] {
-        let hit = store.search_faq(nonsense, "it").await.ok().flatten();
-        assert!(
-            hit.is_none(),
-            "{nonsense:?} must not match anything, got {hit:?}"
-        );
+async fn faqs_come_with_their_examples_and_a_version_that_follows_changes(pool: PgPool) {
+    use sportello::store::ContentSource;
+    let store = PgStore::from_pool(pool.clone());
+    let mut content = basic_content();
+    content.faqs[0].examples = vec!["quando esce il bando?".into(), "bando medicina".into()];
+    import(&store, &content).await;
+    let first = store.faqs().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.faqs.len(), content.faqs.len());
+    let stored = first.faqs.iter().find(|f| f.key == content.faqs[0].key);
+    assert_eq!(stored.map(|f| &f.examples), Some(&content.faqs[0].examples));
+    let again = store.faqs().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.version, first.version, "nothing changed");
+
+    // Another replica, and a change imported here: both see the new version.
+    let replica = PgStore::from_pool(pool);
+    content.faqs[0].answer = "Nuova risposta.".into();
+    import(&store, &content).await;
+    for store in [&store, &replica] {
+        let now = store.faqs().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(now.version, first.version);
+        assert!(now.faqs.iter().any(|f| f.answer == "Nuova risposta."));
     }
 }
 

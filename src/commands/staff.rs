@@ -159,7 +159,7 @@ pub fn vocabulary(dir: Option<&Path>) -> anyhow::Result<Vocabulary> {
     Ok(Vocabulary::of(&dialogues))
 }
 
-fn content_file(path: Option<&Path>) -> anyhow::Result<ContentFile> {
+pub fn content_file(path: Option<&Path>) -> anyhow::Result<ContentFile> {
     let content = match path {
         None => ContentFile::demo(),
         Some(path) => ContentFile::read(path, &Vocabulary::default()),

@@ -56,7 +56,11 @@ fn edges(d: &Dialogues) -> Vec<Edge> {
             });
         }
         for rule in &state.rules {
-            let label = format!("≈ {}", rule.pattern.as_str());
+            let label = match (&rule.pattern, rule.examples.first()) {
+                (Some(pattern), _) => format!("≈ {}", pattern.as_str()),
+                (None, Some(example)) => format!("«{}»", example.text),
+                (None, None) => String::new(),
+            };
             edges.push(Edge {
                 from,
                 to: rule.target,

@@ -120,7 +120,9 @@ impl Builder {
         if states.len() != names.by_name.len() || self.report.has_errors() {
             return None;
         }
+        let understanding = super::understanding::build(&settings, &built_flows, &states);
         Some(Dialogues {
+            understanding,
             settings,
             flows: built_flows,
             states,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::diagnostic::Position;
 use super::pattern::Pattern;
 use super::template::Templates;
+use crate::understand::{Analyzer, Index};
 
 /// Index of a state in `Dialogues::states`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,6 +35,28 @@ pub struct Dialogues {
     pub(crate) by_name: HashMap<String, StateId>,
     /// A short hash of every file's text: which version of the dialogues wrote a session.
     pub version: String,
+    /// The example sentences of rules, intents, buttons and flow titles, indexed.
+    pub understanding: Understanding,
+}
+
+/// How the dialogues read free text: the analyzer (languages, synonyms) and the
+/// examples of every rule, intent, button label and flow title.
+#[derive(Debug)]
+pub struct Understanding {
+    /// Reads messages (and the FAQs' examples, so both are read alike).
+    pub analyzer: Arc<Analyzer>,
+    /// Examples → where they lead.
+    pub index: Index<Intent>,
+}
+
+/// Where examples lead, and where they count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Intent {
+    /// `None`: in every state (an intent, a flow title); else only in that state (its
+    /// `match` rules and button labels).
+    pub scope: Option<StateId>,
+    /// The state entered.
+    pub target: StateId,
 }
 
 impl Dialogues {
@@ -75,6 +98,8 @@ pub struct Settings {
     pub commands: Vec<Command>,
     /// Rules tried on free text in every state, after the state's own.
     pub intents: Vec<Rule>,
+    /// Staff's synonyms (`qnd: quando`), on top of the defaults.
+    pub synonyms: Vec<(String, String)>,
     /// What the bot says when it does not understand or fails.
     pub fallback: Fallback,
     /// Template names of the message a news item is relayed as (`news` and `lang` in
@@ -120,6 +145,20 @@ pub struct Fallback {
     /// Said before a conversation whose state no longer exists (the dialogues changed
     /// under it) starts its flow again.
     pub updated: Text,
+    /// Asked over close candidates («Intendevi…?»).
+    pub did_you_mean: Text,
+    /// The button refusing them all («Nessuna di queste»).
+    pub none_of_these: Text,
+    /// Said on the second miss in a row, before `contacts`.
+    pub again: Text,
+    /// The state entered on the second miss in a row, if any.
+    pub contacts: Option<StateId>,
+    /// Said when a typed number has no button (`{n}` is how many there are).
+    pub out_of_range: Text,
+    /// The answer to thanks.
+    pub thanks: Text,
+    /// The answer to a goodbye.
+    pub bye: Text,
 }
 
 /// A flow: a named set of states with an entry state.
@@ -184,13 +223,27 @@ pub struct Button {
     pub position: Position,
 }
 
-/// A regex tried on free text, and where it leads.
+/// A way free text leads somewhere: example sentences ranked by `understand`, and/or
+/// a regex that matches outright.
 #[derive(Debug)]
 pub struct Rule {
-    /// The regex (shared when staff repeat it).
-    pub pattern: Arc<Pattern>,
+    /// The regex, for power users (shared when staff repeat it).
+    pub pattern: Option<Arc<Pattern>>,
+    /// Sentences citizens would send, as staff wrote them.
+    pub examples: Vec<Example>,
     /// Where a match leads.
     pub target: StateId,
+}
+
+/// An example sentence of a rule or intent.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The language it is written in.
+    pub lang: String,
+    /// The sentence.
+    pub text: String,
+    /// Where staff wrote it.
+    pub position: Position,
 }
 
 /// A typed value to collect: the answer is kept in `slots` under `slot`.

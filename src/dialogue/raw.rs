@@ -50,12 +50,54 @@ pub(super) struct RawButton {
     pub(super) goto: Spanned<String>,
 }
 
-/// A free-text rule: a regex and where it leads.
+/// A free-text rule: example sentences and/or a regex, and where they lead.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRule {
-    pub(super) when: Spanned<String>,
+    #[serde(default)]
+    pub(super) when: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) examples: Option<Spanned<RawExamples>>,
     pub(super) goto: Spanned<String>,
+}
+
+/// Example sentences: a list in the flow's language, or a list per language.
+#[derive(Debug)]
+pub(super) enum RawExamples {
+    List(Vec<Spanned<String>>),
+    ByLang(Vec<(Spanned<String>, Vec<Spanned<String>>)>),
+}
+
+impl<'de> Deserialize<'de> for RawExamples {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ExamplesVisitor;
+
+        impl<'de> Visitor<'de> for ExamplesVisitor {
+            type Value = RawExamples;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of example sentences, or one per language such as { it: [...], en: [...] }")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(RawExamples::List(items))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut by_lang = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    by_lang.push(entry);
+                }
+                Ok(RawExamples::ByLang(by_lang))
+            }
+        }
+
+        deserializer.deserialize_any(ExamplesVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +160,9 @@ pub(super) struct RawSettings {
     pub(super) commands: Vec<RawCommand>,
     #[serde(default)]
     pub(super) intents: Vec<RawRule>,
+    /// Other ways citizens write a word or phrase: `qnd: quando`.
+    #[serde(default)]
+    pub(super) synonyms: Entries<Spanned<String>, Spanned<String>>,
     pub(super) fallback: RawFallback,
     /// The message a news item is relayed as (`news` in scope); a default when unset.
     #[serde(default)]
@@ -148,6 +193,27 @@ pub(super) struct RawFallback {
     /// Said when a conversation's state went away with a dialogue change.
     #[serde(default)]
     pub(super) updated: Option<Spanned<RawText>>,
+    /// Asked over the close candidates of a message («Intendevi…?»).
+    #[serde(default)]
+    pub(super) did_you_mean: Option<Spanned<RawText>>,
+    /// The button that refuses them all.
+    #[serde(default)]
+    pub(super) none_of_these: Option<Spanned<RawText>>,
+    /// Said on the second miss in a row, before `contacts`.
+    #[serde(default)]
+    pub(super) again: Option<Spanned<RawText>>,
+    /// The state offered on the second miss in a row (contacts, a person).
+    #[serde(default)]
+    pub(super) contacts: Option<Spanned<String>>,
+    /// Said when a typed number has no button (`{n}`: how many there are).
+    #[serde(default)]
+    pub(super) out_of_range: Option<Spanned<RawText>>,
+    /// The answer to thanks.
+    #[serde(default)]
+    pub(super) thanks: Option<Spanned<RawText>>,
+    /// The answer to a goodbye.
+    #[serde(default)]
+    pub(super) bye: Option<Spanned<RawText>>,
 }
 
 /// A text that is either the same for everyone or written per language.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::content::{CalendarEvent, Faq, NewsItem};
+use crate::content::{CalendarEvent, NewsItem};
 use crate::text::clean;
 
 /// One normalized message from a citizen, on any channel.
@@ -104,13 +104,6 @@ pub enum Query {
         /// The action's limit.
         limit: usize,
     },
-    /// The best FAQ for a question, if any is good enough.
-    Faq {
-        /// The question as the citizen wrote it (or a state rendered it).
-        text: String,
-        /// The citizen's language, preferred on a tie.
-        lang: String,
-    },
     /// The topics the citizen follows.
     Subscriptions,
     /// Delete everything stored about the citizen now, and say what went.
@@ -124,8 +117,6 @@ pub enum Answer {
     Events(Vec<CalendarEvent>),
     /// For `Query::News`.
     News(Vec<NewsItem>),
-    /// For `Query::Faq`: `None` when no FAQ is good enough.
-    Faq(Option<Faq>),
     /// For `Query::Subscriptions`: topic keys.
     Subscriptions(Vec<String>),
     /// For `Query::Erase`.

@@ -4,16 +4,16 @@
 
 mod actions;
 mod reply;
+mod understand;
 
 use std::collections::BTreeMap;
 
-use minijinja::Value;
-
-use super::Turn;
-use super::io::{Answer, Answers, Effect, Inbound, Input, Outbound, Query};
+use super::io::{Answers, Effect, Inbound, Input, Outbound, Query};
 use super::session::Session;
+use super::{Outcome, Turn};
 use crate::dialogue::{Dialogues, State, StateId, parse_payload};
 use crate::text::{clean, normalize};
+use crate::understand::FaqIndex;
 
 /// The engine stopped because it needs data; the caller fetches it and runs again.
 pub(super) struct NeedData(pub(super) Query);
@@ -24,6 +24,7 @@ type Step<T> = Result<T, NeedData>;
 /// A turn in progress: the session as it changes, and what the turn has produced.
 pub(super) struct Run<'a> {
     d: &'a Dialogues,
+    faqs: &'a FaqIndex,
     answers: &'a Answers,
     session: Session,
     replies: Vec<Outbound>,
@@ -33,17 +34,24 @@ pub(super) struct Run<'a> {
     understood: bool,
     /// The citizen's topics as changed by this turn's actions.
     subscriptions: Option<Vec<String>>,
+    outcome: Outcome,
 }
 
 impl<'a> Run<'a> {
     /// A turn from `session`, in the bot's default language if the session has none.
-    pub(super) fn new(d: &'a Dialogues, session: &Session, answers: &'a Answers) -> Run<'a> {
+    pub(super) fn new(
+        d: &'a Dialogues,
+        faqs: &'a FaqIndex,
+        session: &Session,
+        answers: &'a Answers,
+    ) -> Run<'a> {
         let mut session = session.clone();
         if session.lang.is_empty() {
             session.lang = d.settings.default_lang.clone();
         }
         Run {
             d,
+            faqs,
             answers,
             session,
             replies: Vec::new(),
@@ -52,6 +60,7 @@ impl<'a> Run<'a> {
             problems: Vec::new(),
             understood: true,
             subscriptions: None,
+            outcome: Outcome::Nothing,
         }
     }
 
@@ -64,6 +73,7 @@ impl<'a> Run<'a> {
             visited: self.visited,
             understood: self.understood,
             problems: self.problems,
+            outcome: self.outcome,
         }
     }
 
@@ -117,6 +127,9 @@ impl<'a> Run<'a> {
 
     /// A pressed button, found by its payload.
     fn on_button(&mut self, payload: &str) -> Step<()> {
+        if let Some(step) = self.on_choice(payload) {
+            return step;
+        }
         let target = parse_payload(payload).and_then(|(state, index)| {
             let id = self.d.find(state)?;
             self.d.state(id).buttons.get(index).map(|b| b.target)
@@ -127,7 +140,8 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Free text: an `ask` answer, a typed button, a rule, an intent, then the FAQ.
+    /// Free text: an `ask` answer, a typed button or choice, a small word, a regex
+    /// rule, then what the examples say it means (intents, rules, FAQs together).
     fn on_text(&mut self, text: &str) -> Step<()> {
         let current = self.current();
         let here = current.unwrap_or(self.d.settings.main);
@@ -144,6 +158,7 @@ impl<'a> Run<'a> {
             if ask.expect.as_ref().is_none_or(|p| p.is_match(text)) {
                 self.session.slots.insert(ask.slot.clone(), text.to_owned());
                 self.session.tries = 0;
+                self.session.misses = 0;
                 return match state.goto {
                     Some(next) => self.enter(next),
                     None => Ok(()),
@@ -160,46 +175,87 @@ impl<'a> Run<'a> {
             }
             return Ok(());
         }
-        let (options_state, _) = self.options_of(here);
+        // A number typed after «Intendevi…?» picks that choice.
+        let offered = std::mem::take(&mut self.session.offered);
+        if let Ok(number) = typed.parse::<usize>()
+            && let Some(id) = number.checked_sub(1).and_then(|i| offered.get(i))
+        {
+            return self.choose(here, id);
+        }
+        let (options_state, count) = self.options_of(here);
         if let Some(target) = typed_button(self.d.state(options_state), &typed) {
             return self.enter(target);
         }
+        if typed.parse::<usize>().is_ok() && count > 0 {
+            return self.out_of_range(here, count);
+        }
+        if let Some(step) = self.small_words(here, &typed) {
+            return step;
+        }
         let rules = state.rules.iter().chain(&self.d.settings.intents);
-        if let Some(rule) = rules.into_iter().find(|r| r.pattern.is_match(text)) {
+        if let Some(rule) = rules
+            .into_iter()
+            .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(text)))
+        {
+            self.session.misses = 0;
             return self.enter(rule.target);
         }
-        if self.d.settings.fallback.faq {
-            let query = Query::Faq {
-                text: text.to_owned(),
-                lang: self.session.lang.clone(),
-            };
-            if let Answer::Faq(Some(faq)) = self.fetch(query)? {
-                if let Some(answer) = &self.d.settings.fallback.answer {
-                    let mut values = BTreeMap::new();
-                    values.insert("faq", Value::from_serialize(faq));
-                    let context = self.context(state, values);
-                    self.say(answer, here, &context);
-                } else {
-                    self.replies.push(Outbound {
-                        text: html_escape::encode_text(&faq.answer).into_owned(),
-                        buttons: Vec::new(),
-                    });
-                }
-                self.attach_options(here);
-                return Ok(());
-            }
+        if self.understand(here, text)? {
+            return Ok(());
         }
         if current.is_none() {
             // A first message we cannot place: greet with the main menu.
-            return self.enter(self.d.settings.main);
+            self.understood = false;
+            self.enter(self.d.settings.main)?;
+            self.outcome = Outcome::NotUnderstood;
+            return Ok(());
         }
         self.not_understood()
+    }
+
+    /// A number with no button behind it: say which numbers there are.
+    fn out_of_range(&mut self, here: StateId, count: usize) -> Step<()> {
+        self.understood = false;
+        self.outcome = Outcome::NotUnderstood;
+        let flow_lang = &self.d.flow_of(here).lang;
+        let text = self
+            .d
+            .settings
+            .fallback
+            .out_of_range
+            .get(&self.session.lang, flow_lang)
+            .replace("{n}", &count.to_string());
+        self.replies.push(Outbound {
+            text: html_escape::encode_text(&text).into_owned(),
+            buttons: Vec::new(),
+        });
+        self.attach_options(here);
+        Ok(())
     }
 
     /// The "non ho capito" reply, then the question again or the options on offer.
     fn not_understood(&mut self) -> Step<()> {
         self.understood = false;
+        self.outcome = Outcome::NotUnderstood;
+        self.session.misses = self.session.misses.saturating_add(1);
         let here = self.current().unwrap_or(self.d.settings.main);
+        // The second miss in a row: the way to a person, not the same words again.
+        if self.session.misses >= 2
+            && let Some(contacts) = self.d.settings.fallback.contacts
+            && contacts != here
+        {
+            let flow_lang = &self.d.flow_of(here).lang;
+            let again = self.d.settings.fallback.again.get(&self.session.lang, flow_lang);
+            self.replies.push(Outbound {
+                text: html_escape::encode_text(again).into_owned(),
+                buttons: Vec::new(),
+            });
+            let misses = self.session.misses;
+            self.enter(contacts)?;
+            self.session.misses = misses;
+            self.outcome = Outcome::NotUnderstood;
+            return Ok(());
+        }
         let state = self.d.state(here);
         let context = self.context(state, BTreeMap::new());
         let fallback = &self.d.settings.fallback.not_understood;
@@ -237,6 +293,10 @@ impl<'a> Run<'a> {
             let state = self.d.state(id);
             self.session.state = state.qualified.clone();
             self.session.tries = 0;
+            if self.visited.is_empty() && self.outcome == Outcome::Nothing {
+                self.outcome = Outcome::Entered(id);
+                self.session.misses = 0;
+            }
             self.visited.push(id);
             let values = self.run_actions(state)?;
             let context = self.context(state, values);

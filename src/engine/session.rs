@@ -18,6 +18,16 @@ pub struct Session {
     /// The citizen's language (`it`, `en`, …); empty means the bot's default.
     #[serde(default)]
     pub lang: String,
+    /// Messages not understood in a row (the fallback escalates on the second).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub misses: u8,
+    /// The choices of the last «Intendevi…?», so a typed number picks one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<String>,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 impl Session {

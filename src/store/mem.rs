@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 
 use super::{
-    ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, StoreError, StoredSession,
-    TranscriptLine, TurnRecord, UpdateLog,
+    ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, FaqList, StoreError,
+    StoredSession, TranscriptLine, TurnRecord, UpdateLog,
 };
-use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem, best_faq, category_matches};
+use crate::content::{CalendarEvent, ContentFile, NewsItem, category_matches};
 use crate::engine::Effect;
 use whatsapp::WhatsApp;
 
@@ -180,13 +180,19 @@ impl UpdateLog for MemoryStore {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryContent {
     content: Arc<ContentFile>,
+    faqs: FaqList,
 }
 
 impl MemoryContent {
     /// Serves the events, news and FAQ of `content`.
     pub fn new(content: ContentFile) -> MemoryContent {
+        let faqs = FaqList {
+            version: format!("{}", content.faqs.len()),
+            faqs: Arc::new(content.faqs.clone()),
+        };
         MemoryContent {
             content: Arc::new(content),
+            faqs,
         }
     }
 }
@@ -228,8 +234,9 @@ impl ContentSource for MemoryContent {
         Ok(news)
     }
 
-    async fn search_faq(&self, text: &str, lang: &str) -> Result<Option<Faq>, StoreError> {
-        Ok(best_faq(&self.content.faqs, text, lang).cloned())
+    async fn faqs(&self) -> Result<FaqList, StoreError> {
+        // The demo content never changes while the process runs.
+        Ok(self.faqs.clone())
     }
 }
 

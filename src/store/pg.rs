@@ -122,3 +122,22 @@ impl PgStore {
     }
 }
 
+
+/// What a session remembers besides its state and slots, stored as one JSON column
+/// (`sessions.context`) so the batched save stays one array per column.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct SessionContext<'a> {
+    #[serde(default)]
+    misses: u8,
+    #[serde(default)]
+    offered: std::borrow::Cow<'a, [String]>,
+}
+
+impl<'a> SessionContext<'a> {
+    fn of(session: &'a crate::engine::Session) -> SessionContext<'a> {
+        SessionContext {
+            misses: session.misses,
+            offered: std::borrow::Cow::Borrowed(&session.offered),
+        }
+    }
+}

@@ -40,7 +40,7 @@ const NEWS_COLUMNS: &[&str] = &[
     "author",
 ];
 /// The columns a FAQ file may have.
-const FAQ_COLUMNS: &[&str] = &["key", "question", "answer", "keywords", "lang"];
+const FAQ_COLUMNS: &[&str] = &["key", "question", "answer", "keywords", "lang", "examples"];
 
 /// Reads every row by the kind the header tells; all bad rows are reported at once.
 pub(super) fn from_csv(
@@ -241,6 +241,7 @@ impl Row<'_> {
             answer: self.required("answer")?,
             keywords: self.list("keywords"),
             lang: self.optional("lang").unwrap_or_else(|| "it".to_owned()),
+            examples: self.list("examples"),
         })
     }
 }

@@ -8,7 +8,10 @@ use super::Builder;
 use super::compile::{ALWAYS_IN_SCOPE, NEWS_IN_SCOPE};
 use super::names::Names;
 use crate::dialogue::model::{Command, Fallback, Localized, Settings, StateId, Text, Topic};
-use crate::dialogue::raw::RawSettings;
+use crate::dialogue::diagnostic::Diagnostic;
+use crate::dialogue::raw::{RawSettings, RawText};
+use serde_saphyr::Spanned;
+use crate::text::normalize;
 
 /// States entered in one turn before the engine stops a loop, unless settings say.
 const DEFAULT_STEP_LIMIT: usize = 20;
@@ -78,7 +81,7 @@ impl Builder {
         let intents = raw
             .intents
             .iter()
-            .filter_map(|rule| self.rule(names, "", file, &rule.when, &rule.goto))
+            .filter_map(|rule| self.rule(names, "", file, &default_lang, rule))
             .collect();
         let fallback = Fallback {
             faq: raw.fallback.faq,
@@ -122,6 +125,17 @@ impl Builder {
                 },
                 |u| self.plain_text(file, u, &default_lang),
             ),
+            did_you_mean: self.text_or(file, &raw.fallback.did_you_mean, &default_lang, DID_YOU_MEAN),
+            none_of_these: self.text_or(file, &raw.fallback.none_of_these, &default_lang, NONE_OF_THESE),
+            again: self.text_or(file, &raw.fallback.again, &default_lang, AGAIN),
+            contacts: raw
+                .fallback
+                .contacts
+                .as_ref()
+                .and_then(|c| self.resolve(names, "", c, file)),
+            out_of_range: self.text_or(file, &raw.fallback.out_of_range, &default_lang, OUT_OF_RANGE),
+            thanks: self.text_or(file, &raw.fallback.thanks, &default_lang, THANKS),
+            bye: self.text_or(file, &raw.fallback.bye, &default_lang, BYE),
         };
         let news = match &raw.news {
             Some(text) => self.template(file, "@news", text, &default_lang, &NEWS_IN_SCOPE),
@@ -141,9 +155,31 @@ impl Builder {
                 Localized(names)
             }
         };
-        let languages = raw
+        let mut languages = raw
             .languages
             .map_or_else(|| vec![default_lang.clone()], |l| l.value);
+        // The default language reads messages first.
+        languages.retain(|l| *l != default_lang);
+        languages.insert(0, default_lang.clone());
+        let mut synonyms: Vec<(String, String)> = Vec::new();
+        for (from, to) in &raw.synonyms.0 {
+            let position = self.at(file, &from.referenced);
+            if normalize(&from.value).is_empty() || normalize(&to.value).is_empty() {
+                self.error(
+                    position,
+                    format!("the synonym «{}: {}» needs words on both sides", from.value, to.value),
+                );
+            } else if synonyms.iter().any(|(f, _)| normalize(f) == normalize(&from.value)) {
+                self.report.push(Diagnostic::warning(
+                    position,
+                    format!("the synonym «{}» is written twice: the last one counts", from.value),
+                ));
+                synonyms.retain(|(f, _)| normalize(f) != normalize(&from.value));
+                synonyms.push((from.value.clone(), to.value.clone()));
+            } else {
+                synonyms.push((from.value.clone(), to.value.clone()));
+            }
+        }
         Some(Settings {
             bot: raw.bot.unwrap_or_else(|| "Sportello".to_owned()),
             default_lang,
@@ -152,9 +188,53 @@ impl Builder {
             topics,
             commands,
             intents,
+            synonyms,
             fallback,
             news,
             step_limit: raw.step_limit.unwrap_or(DEFAULT_STEP_LIMIT).max(1),
         })
+    }
+}
+
+const DID_YOU_MEAN: &[(&str, &str)] = &[
+    ("it", "Intendevi una di queste?"),
+    ("en", "Did you mean one of these?"),
+];
+const NONE_OF_THESE: &[(&str, &str)] = &[("it", "Nessuna di queste"), ("en", "None of these")];
+const AGAIN: &[(&str, &str)] = &[
+    ("it", "Non riesco a capire la domanda, scusa. Puoi chiedere a una persona dell'ufficio:"),
+    ("en", "Sorry, I cannot work out the question. You can ask a person at the office:"),
+];
+const OUT_OF_RANGE: &[(&str, &str)] = &[
+    ("it", "Scrivi un numero da 1 a {n}, oppure premi un pulsante."),
+    ("en", "Type a number from 1 to {n}, or press a button."),
+];
+const THANKS: &[(&str, &str)] = &[
+    ("it", "Prego! Se ti serve altro, scrivimi pure."),
+    ("en", "You're welcome! Write again whenever you need."),
+];
+const BYE: &[(&str, &str)] = &[
+    ("it", "Ciao, a presto! Scrivimi quando vuoi."),
+    ("en", "Bye, see you soon! Write whenever you like."),
+];
+
+impl Builder {
+    /// Staff's text, or the built-in one in every language it has.
+    fn text_or(
+        &mut self,
+        file: &Arc<str>,
+        raw: &Option<Spanned<RawText>>,
+        default_lang: &str,
+        builtin: &[(&str, &str)],
+    ) -> Text {
+        match raw {
+            Some(text) => self.plain_text(file, text, default_lang),
+            None => Text(
+                builtin
+                    .iter()
+                    .map(|(lang, text)| ((*lang).to_owned(), (*text).to_owned()))
+                    .collect(),
+            ),
+        }
     }
 }

@@ -9,9 +9,9 @@ use super::Builder;
 use super::compile::ALWAYS_IN_SCOPE;
 use super::names::{Names, did_you_mean_hint};
 use super::source::SETTINGS_FILE;
-use crate::dialogue::diagnostic::Position;
-use crate::dialogue::model::{Action, Ask, Button, Flow, Rule, State, StateId};
-use crate::dialogue::raw::{RawAction, RawFlow, RawState};
+use crate::dialogue::diagnostic::{Diagnostic, Position};
+use crate::dialogue::model::{Action, Ask, Button, Example, Flow, Rule, State, StateId};
+use crate::dialogue::raw::{RawAction, RawExamples, RawFlow, RawRule, RawState};
 use crate::text::normalize;
 
 impl Builder {
@@ -96,7 +96,7 @@ impl Builder {
             .matches
             .iter()
             .flatten()
-            .filter_map(|rule| self.rule(names, flow, file, &rule.when, &rule.goto))
+            .filter_map(|rule| self.rule(names, flow, file, flow_lang, rule))
             .collect();
         let ask = raw.ask.as_ref().map(|ask| {
             let ask_scope = in_scope.clone();
@@ -219,21 +219,79 @@ impl Builder {
         actions
     }
 
-    /// A `match` rule: its regex and its resolved target.
+    /// A `match` rule or an intent: its examples and/or regex, and its target.
     pub(super) fn rule(
         &mut self,
         names: &Names,
         flow: &str,
         file: &Arc<str>,
-        when: &Spanned<String>,
-        goto: &Spanned<String>,
+        lang: &str,
+        raw: &RawRule,
     ) -> Option<Rule> {
-        let regex = self.regex(file, when);
-        let target = self.resolve(names, flow, goto, file);
+        let pattern = match &raw.when {
+            Some(when) => Some(self.regex(file, when)?),
+            None => None,
+        };
+        let examples = raw
+            .examples
+            .as_ref()
+            .map(|e| self.examples(file, lang, e))
+            .unwrap_or_default();
+        if pattern.is_none() && examples.is_empty() {
+            let position = self.at(file, &raw.goto.referenced);
+            self.error(
+                position,
+                "this rule has neither `examples` nor `when`: write a few sentences citizens would send, e.g. examples: [\"quando è la prima prova?\"]",
+            );
+            return None;
+        }
+        let target = self.resolve(names, flow, &raw.goto, file)?;
         Some(Rule {
-            pattern: regex?,
-            target: target?,
+            pattern,
+            examples,
+            target,
         })
+    }
+
+    /// Example sentences, each with its language and place; empty and repeated ones
+    /// are reported (a repeat is a warning: it changes nothing).
+    fn examples(&mut self, file: &Arc<str>, lang: &str, raw: &Spanned<RawExamples>) -> Vec<Example> {
+        let mut lists: Vec<(String, &Vec<Spanned<String>>)> = Vec::new();
+        match &raw.value {
+            RawExamples::List(list) => lists.push((lang.to_owned(), list)),
+            RawExamples::ByLang(by_lang) => {
+                for (lang, list) in by_lang {
+                    lists.push((lang.value.clone(), list));
+                }
+            }
+        }
+        let mut examples: Vec<Example> = Vec::new();
+        for (lang, list) in lists {
+            for text in list {
+                let position = self.at(file, &text.referenced);
+                let typed = normalize(&text.value);
+                if typed.is_empty() {
+                    self.error(
+                        position,
+                        "this example has no words: write a sentence a citizen would send",
+                    );
+                    continue;
+                }
+                if examples.iter().any(|e| e.lang == lang && normalize(&e.text) == typed) {
+                    self.report.push(Diagnostic::warning(
+                        position,
+                        format!("the example «{}» is written twice here", text.value),
+                    ));
+                    continue;
+                }
+                examples.push(Example {
+                    lang: lang.clone(),
+                    text: text.value.clone(),
+                    position,
+                });
+            }
+        }
+        examples
     }
 }
 

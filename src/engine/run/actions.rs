@@ -37,13 +37,7 @@ impl<'a> Run<'a> {
                     let context = self.context(state, BTreeMap::new());
                     let text = self.d.templates.render(query, &context).unwrap_or_default();
                     let text = html_escape::decode_html_entities(&text).into_owned();
-                    let query = Query::Faq {
-                        text,
-                        lang: self.session.lang.clone(),
-                    };
-                    if let Answer::Faq(faq) = self.fetch(query)? {
-                        values.insert("faq", Value::from_serialize(faq));
-                    }
+                    values.insert("faq", Value::from_serialize(self.best_faq(&text)));
                 }
                 Action::Subscribe { topic } => {
                     let mut topics = self.subscriptions()?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection};
 
-use super::PgStore;
+use super::{PgStore, SessionContext};
 use crate::engine::{Effect, Session};
 use crate::store::{
     ChatKey, CitizenStore, Committed, ErasureReceipt, StoreError, StoredSession, TurnRecord,
@@ -19,6 +19,7 @@ struct SessionRow {
     tries: i16,
     lang: String,
     version: i64,
+    context: sqlx::types::Json<SessionContext<'static>>,
 }
 
 impl CitizenStore for PgStore {
@@ -27,7 +28,7 @@ impl CitizenStore for PgStore {
             return Ok(Some(cached));
         }
         let row = sqlx::query_as::<_, SessionRow>(
-            "SELECT state, slots, tries, lang, version FROM sessions WHERE channel = $1 AND chat = $2",
+            "SELECT state, slots, tries, lang, version, context FROM sessions WHERE channel = $1 AND chat = $2",
         )
         .bind(&key.channel)
         .bind(&key.chat)
@@ -39,6 +40,8 @@ impl CitizenStore for PgStore {
                 slots: row.slots.0,
                 tries: u8::try_from(row.tries).unwrap_or(u8::MAX),
                 lang: row.lang,
+                misses: row.context.0.misses,
+                offered: row.context.0.offered.into_owned(),
             },
             version: row.version,
         }))
@@ -175,11 +178,12 @@ async fn save_session(
     let session = record.session;
     let slots = sqlx::types::Json(&session.slots);
     let tries = i16::from(session.tries);
+    let context = sqlx::types::Json(SessionContext::of(session));
     let result = match record.expected_version {
         None => {
             sqlx::query(
-                "INSERT INTO sessions (channel, chat, state, slots, tries, lang, dialogue_version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel, chat) DO NOTHING",
+                "INSERT INTO sessions (channel, chat, state, slots, tries, lang, dialogue_version, context) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (channel, chat) DO NOTHING",
             )
             .bind(&key.channel)
             .bind(&key.chat)
@@ -188,13 +192,14 @@ async fn save_session(
             .bind(tries)
             .bind(&session.lang)
             .bind(record.dialogue_version)
+            .bind(&context)
             .execute(&mut *tx)
             .await?
         }
         Some(version) => {
             sqlx::query(
                 "UPDATE sessions SET state = $3, slots = $4, tries = $5, lang = $6, dialogue_version = $7, \
-                 version = version + 1, updated_at = now() \
+                 context = $9, version = version + 1, updated_at = now() \
                  WHERE channel = $1 AND chat = $2 AND version = $8",
             )
             .bind(&key.channel)
@@ -205,6 +210,7 @@ async fn save_session(
             .bind(&session.lang)
             .bind(record.dialogue_version)
             .bind(version)
+            .bind(&context)
             .execute(&mut *tx)
             .await?
         }

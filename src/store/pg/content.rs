@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
+use std::sync::Arc;
+
 use super::PgStore;
 use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem};
 use crate::engine::{Answer, Query};
-use crate::store::{ContentSource, StoreError};
+use crate::store::{ContentSource, FaqList, StoreError};
 
 #[derive(FromRow)]
 struct EventRow {
@@ -72,6 +74,7 @@ struct FaqRow {
     answer: String,
     keywords: Vec<String>,
     lang: String,
+    examples: Vec<String>,
 }
 
 impl From<FaqRow> for Faq {
@@ -82,6 +85,7 @@ impl From<FaqRow> for Faq {
             answer: r.answer,
             keywords: r.keywords,
             lang: r.lang,
+            examples: r.examples,
         }
     }
 }
@@ -199,24 +203,31 @@ impl ContentSource for PgStore {
         Ok(news)
     }
 
-    async fn search_faq(&self, text: &str, lang: &str) -> Result<Option<Faq>, StoreError> {
-        let query = Query::Faq {
-            text: text.to_owned(),
-            lang: lang.to_owned(),
-        };
-        // A FAQ has no expiry: any moment will do.
-        let now = DateTime::<Utc>::MIN_UTC;
-        if let Some(Answer::Faq(faq)) = self.content.get(&query, now) {
-            return Ok(faq);
+    async fn faqs(&self) -> Result<FaqList, StoreError> {
+        if let Some(list) = self.content.recent_faqs() {
+            return Ok(list);
         }
-        let row = sqlx::query_as::<_, FaqRow>(include_str!("../queries/search_faq.sql"))
-            .bind(text)
-            .bind(lang)
-            .fetch_optional(&self.pool)
-            .await?;
-        let faq = row.map(Faq::from);
-        self.content.put(query, now, Answer::Faq(faq.clone()));
-        Ok(faq)
+        // Checked by a fingerprint, so a replica reads the whole list only when it
+        // changed (an import here or elsewhere), within `CONTENT_TTL`.
+        let version: String = sqlx::query_scalar(
+            "SELECT count(*)::text || '/' || coalesce(max(updated_at)::text, '') FROM faqs",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if let Some(list) = self.content.faqs_at(&version) {
+            return Ok(list);
+        }
+        let rows = sqlx::query_as::<_, FaqRow>(
+            "SELECT key, question, answer, keywords, lang, examples FROM faqs ORDER BY key",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let list = FaqList {
+            version,
+            faqs: Arc::new(rows.into_iter().map(Faq::from).collect()),
+        };
+        self.content.put_faqs(list.clone());
+        Ok(list)
     }
 }
 
@@ -302,6 +313,7 @@ impl PgStore {
                     .bind(&f.answer)
                     .bind(&f.keywords)
                     .bind(&f.lang)
+                    .bind(&f.examples)
                     .fetch_optional(&mut *tx)
                     .await?;
             summary.count(inserted);
@@ -328,7 +340,7 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await?;
         let faqs = sqlx::query_as::<_, FaqRow>(
-            "SELECT key, question, answer, keywords, lang FROM faqs ORDER BY key",
+            "SELECT key, question, answer, keywords, lang, examples FROM faqs ORDER BY key",
         )
         .fetch_all(&self.pool)
         .await?;

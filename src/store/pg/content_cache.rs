@@ -14,15 +14,18 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::engine::{Answer, Query};
+use crate::store::FaqList;
 
 /// How long an answer is reused at most.
 pub const CONTENT_TTL: Duration = Duration::from_secs(10);
-/// Answers kept before the cache starts over (FAQ questions are free text).
+/// Answers kept before the cache starts over.
 const CACHED_ANSWERS: usize = 10_000;
 
 #[derive(Debug, Default)]
 pub(super) struct ContentCache {
     entries: Mutex<HashMap<Query, Cached>>,
+    /// The FAQ list and when its fingerprint was last checked.
+    faqs: Mutex<Option<(Instant, FaqList)>>,
 }
 
 #[derive(Debug)]
@@ -51,6 +54,32 @@ impl ContentCache {
         fresh.then(|| cached.answer.clone())
     }
 
+    fn faq_lock(&self) -> MutexGuard<'_, Option<(Instant, FaqList)>> {
+        self.faqs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The FAQ list, if its fingerprint was checked within `CONTENT_TTL`.
+    pub(super) fn recent_faqs(&self) -> Option<FaqList> {
+        let faqs = self.faq_lock();
+        let (checked, list) = faqs.as_ref()?;
+        (checked.elapsed() < CONTENT_TTL).then(|| list.clone())
+    }
+
+    /// The FAQ list if it is still at `version` (now checked again).
+    pub(super) fn faqs_at(&self, version: &str) -> Option<FaqList> {
+        let mut faqs = self.faq_lock();
+        let (checked, list) = faqs.as_mut()?;
+        if list.version != version {
+            return None;
+        }
+        *checked = Instant::now();
+        Some(list.clone())
+    }
+
+    pub(super) fn put_faqs(&self, list: FaqList) {
+        *self.faq_lock() = Some((Instant::now(), list));
+    }
+
     pub(super) fn put(&self, query: Query, now: DateTime<Utc>, answer: Answer) {
         let valid_until = first_expiry(&answer);
         let mut entries = self.lock();
@@ -71,6 +100,7 @@ impl ContentCache {
     /// Content changed: forget every answer.
     pub(super) fn clear(&self) {
         self.lock().clear();
+        *self.faq_lock() = None;
     }
 }
 
@@ -138,11 +168,11 @@ mod tests {
         let cache = ContentCache::default();
         let now = at("2027-01-01T00:00:00Z");
         for i in 0..=CACHED_ANSWERS {
-            let query = Query::Faq {
-                text: format!("domanda {i}"),
-                lang: "it".into(),
+            let query = Query::Events {
+                category: format!("categoria-{i}"),
+                limit: 5,
             };
-            cache.put(query, now, Answer::Faq(None));
+            cache.put(query, now, Answer::Events(Vec::new()));
         }
         assert!(cache.lock().len() <= CACHED_ANSWERS);
     }

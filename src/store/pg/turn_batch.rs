@@ -13,6 +13,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::SessionContext;
 use crate::engine::Session;
 use crate::store::{ChatKey, Committed, StoreError, TranscriptLine, TurnRecord};
 
@@ -158,6 +159,7 @@ async fn save_turns(pool: &PgPool, batch: &[PendingTurn]) -> Result<Vec<usize>, 
         turns.lang.push(turn.session.lang.as_str());
         turns.dialogue_version.push(turn.dialogue_version.as_str());
         turns.expected_version.push(turn.expected_version);
+        turns.context.push(sqlx::types::Json(SessionContext::of(&turn.session)));
         for line in &turn.transcript {
             lines.position.push(position);
             lines.direction.push(line.direction);
@@ -181,6 +183,7 @@ async fn save_turns(pool: &PgPool, batch: &[PendingTurn]) -> Result<Vec<usize>, 
         .bind(lines.state)
         .bind(lines.body)
         .bind(lines.understood)
+        .bind(turns.context)
         .fetch_all(pool)
         .await?;
     Ok(saved
@@ -201,6 +204,7 @@ struct TurnColumns<'a> {
     lang: Vec<&'a str>,
     dialogue_version: Vec<&'a str>,
     expected_version: Vec<Option<i64>>,
+    context: Vec<sqlx::types::Json<SessionContext<'a>>>,
 }
 
 /// The batch's transcript lines as one array per column.

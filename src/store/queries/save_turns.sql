@@ -5,7 +5,7 @@
 -- subscription or an erasure, which go through a durable transaction instead.
 -- Each chat appears at most once per call.
 -- $1..$9 one element per turn: its position, channel, chat, state, slots, tries, lang,
--- dialogue version, and the version loaded (NULL: no session yet).
+-- dialogue version, and the version loaded (NULL: no session yet); $15 its context.
 -- $10..$14 one element per transcript line: the turn's position, direction, state,
 -- body, understood.
 -- Returns the positions of the turns saved; the others lost a race with another turn
@@ -15,18 +15,18 @@ WITH quick AS (
 ), turns AS (
     SELECT *
     FROM UNNEST($1::int4[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int2[],
-                $7::text[], $8::text[], $9::int8[])
-         AS t(ord, channel, chat, state, slots, tries, lang, dialogue_version, expected)
+                $7::text[], $8::text[], $9::int8[], $15::jsonb[])
+         AS t(ord, channel, chat, state, slots, tries, lang, dialogue_version, expected, context)
 ), updated AS (
     UPDATE sessions s
-    SET state = t.state, slots = t.slots, tries = t.tries, lang = t.lang,
+    SET state = t.state, slots = t.slots, tries = t.tries, lang = t.lang, context = t.context,
         dialogue_version = t.dialogue_version, version = s.version + 1, updated_at = now()
     FROM turns t
     WHERE s.channel = t.channel AND s.chat = t.chat AND s.version = t.expected
     RETURNING t.ord
 ), created AS (
-    INSERT INTO sessions (channel, chat, state, slots, tries, lang, dialogue_version)
-    SELECT channel, chat, state, slots, tries, lang, dialogue_version
+    INSERT INTO sessions (channel, chat, state, slots, tries, lang, dialogue_version, context)
+    SELECT channel, chat, state, slots, tries, lang, dialogue_version, context
     FROM turns
     WHERE expected IS NULL
     ON CONFLICT (channel, chat) DO NOTHING

@@ -1,0 +1,53 @@
+//! The dialogues' examples, indexed for `understand`: every `match` rule and button
+//! label where it is offered, every intent and flow title everywhere.
+
+use std::sync::Arc;
+
+use super::model::{Flow, Intent, Settings, State, StateId, Understanding};
+use crate::understand::{Analyzer, Index, Written};
+
+/// Indexes the examples of `states` and `settings`.
+pub(crate) fn build(settings: &Settings, flows: &[Flow], states: &[State]) -> Understanding {
+    let analyzer = Arc::new(Analyzer::new(
+        &settings.languages,
+        settings
+            .synonyms
+            .iter()
+            .map(|(from, to)| (from.as_str(), to.as_str())),
+    ));
+    let mut written = Vec::new();
+    let mut add = |scope: Option<StateId>, target: StateId, lang: &str, text: &str| {
+        written.push(Written {
+            candidate: Intent { scope, target },
+            lang: lang.to_owned(),
+            text: text.to_owned(),
+        });
+    };
+    for (i, state) in states.iter().enumerate() {
+        let here = Some(StateId(i as u32));
+        for rule in &state.rules {
+            for example in &rule.examples {
+                add(here, rule.target, &example.lang, &example.text);
+            }
+        }
+        for button in &state.buttons {
+            for (lang, label) in &button.label.0 {
+                add(here, button.target, lang, label);
+            }
+        }
+    }
+    for rule in &settings.intents {
+        for example in &rule.examples {
+            add(None, rule.target, &example.lang, &example.text);
+        }
+    }
+    for flow in flows {
+        for (lang, title) in flow.title.iter().flat_map(|t| &t.0) {
+            add(None, flow.start, lang, title);
+        }
+    }
+    Understanding {
+        index: Index::build(&analyzer, written),
+        analyzer,
+    }
+}

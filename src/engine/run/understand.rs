@@ -1,0 +1,334 @@
+//! Free text that is not an answer, a typed button or a regex: what the citizen most
+//! likely means, from the examples of the state's rules and buttons, the intents,
+//! flow titles and the FAQs, ranked together; plus the small words every service
+//! understands (yes, no, back, thanks, bye) and «Intendevi…?» when two are close.
+
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+
+use super::{Run, Step};
+use crate::content::Faq;
+use crate::dialogue::{Intent, StateId};
+use crate::engine::Outcome;
+use crate::engine::io::{OutButton, Outbound};
+use crate::understand::{Decision, Message, decide, sentences};
+
+/// What a message may lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// Enter this state.
+    State(StateId),
+    /// Answer the FAQ at this position of the FAQ index.
+    Faq(usize),
+}
+
+/// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
+const CHOICE: &str = "?";
+const NONE_OF_THESE: &str = "?-";
+
+/// Words that say yes, and no, in the bot's languages (as `normalize` writes them).
+const YES: &[&str] = &[
+    "si", "ok", "okay", "certo", "va bene", "vabbene", "confermo", "conferma", "esatto",
+    "giusto", "yes", "yep", "yeah", "sure", "y", "si grazie", "si certo", "si si", "procedi",
+];
+const NO: &[&str] = &[
+    "no", "annulla", "no grazie", "lascia perdere", "lascia stare", "non voglio", "nope",
+    "no thanks", "cancel", "no no",
+];
+const BACK: &[&str] = &["indietro", "torna indietro", "back", "go back", "torna"];
+const THANKS: &[&str] = &[
+    "grazie", "grazie mille", "grazie tante", "grazie ancora", "grz", "thx", "thanks",
+    "thank you", "thanks a lot", "ty", "ok grazie", "perfetto grazie", "grazie ciao",
+    "molto gentile", "gentilissimi",
+];
+const BYE: &[&str] = &[
+    "ciao ciao", "a presto", "arrivederci", "bye", "goodbye", "bye bye", "buona giornata",
+    "buonanotte", "buona serata", "alla prossima", "see you",
+];
+
+impl Run<'_> {
+    /// The built-in small words: back, yes/no at a state offering them, thanks, bye.
+    pub(super) fn small_words(&mut self, here: StateId, typed: &str) -> Option<Step<()>> {
+        let state = self.d.state(here);
+        if BACK.contains(&typed) {
+            let back = button_starting(state, &["indietro", "back", "torna"])
+                .or_else(|| button_containing(state, &["indietro", "back"]));
+            let flow_start = self.d.flows[state.flow].start;
+            let target = back.unwrap_or(if flow_start == here {
+                self.d.settings.main
+            } else {
+                flow_start
+            });
+            return Some(self.enter(target));
+        }
+        if YES.contains(&typed)
+            && let Some(target) = button_starting(state, &["si", "yes", "ok", "conferma"])
+        {
+            return Some(self.enter(target));
+        }
+        if NO.contains(&typed)
+            && let Some(target) = button_starting(state, &["no", "annulla", "cancel"])
+        {
+            return Some(self.enter(target));
+        }
+        let said = if THANKS.contains(&typed) {
+            (&self.d.settings.fallback.thanks, Outcome::Thanks)
+        } else if BYE.contains(&typed) {
+            (&self.d.settings.fallback.bye, Outcome::Bye)
+        } else {
+            return None;
+        };
+        let (text, outcome) = said;
+        let flow_lang = &self.d.flow_of(here).lang;
+        let text = html_escape::encode_text(text.get(&self.session.lang, flow_lang)).into_owned();
+        self.replies.push(Outbound {
+            text,
+            buttons: Vec::new(),
+        });
+        self.outcome = outcome;
+        self.session.misses = 0;
+        Some(Ok(()))
+    }
+
+    /// Ranks `text` against every example in scope at `here` (its rules and the
+    /// buttons on offer, the intents, the FAQs); long messages are judged by each
+    /// sentence too, and the best reading wins.
+    pub(super) fn understand(&mut self, here: StateId, text: &str) -> Step<bool> {
+        let (options, _) = self.options_of(here);
+        let mut best = self.ranking(here, options, text);
+        let parts = sentences(text);
+        if parts.len() > 1 {
+            for part in parts {
+                let ranked = self.ranking(here, options, part);
+                if top(&ranked) > top(&best) {
+                    best = ranked;
+                }
+            }
+        }
+        match decide(&best) {
+            Decision::Clear(choice) => self.take(here, choice).map(|()| true),
+            Decision::Close(choices) => {
+                self.did_you_mean(here, &choices, text);
+                Ok(true)
+            }
+            Decision::Unsure => Ok(false),
+        }
+    }
+
+    /// The candidates for `text`, best first, one score per choice.
+    fn ranking(&self, here: StateId, options: StateId, text: &str) -> Vec<(Choice, f32)> {
+        let understanding = &self.d.understanding;
+        let spellings = [understanding.index.spelling(), self.faqs.index().spelling()];
+        let message: Message = understanding.analyzer.read(text, &spellings);
+        if message.is_empty() {
+            return Vec::new();
+        }
+        let in_scope = |intent: &Intent| {
+            intent.scope.is_none_or(|scope| scope == here || scope == options)
+        };
+        let mut ranked: Vec<(Choice, f32)> = Vec::new();
+        let mut add = |choice: Choice, score: f32| match ranked.iter_mut().find(|(c, _)| *c == choice) {
+            Some((_, best)) => *best = best.max(score),
+            None => ranked.push((choice, score)),
+        };
+        for scored in understanding.index.rank(&message) {
+            if in_scope(scored.candidate) {
+                // The state's own words come first when they score the same.
+                let local = if scored.candidate.scope.is_some() { 1.02 } else { 1.0 };
+                add(Choice::State(scored.candidate.target), (scored.score * local).min(1.0));
+            }
+        }
+        for scored in self.faqs.index().rank(&message) {
+            add(Choice::Faq(*scored.candidate), scored.score);
+        }
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked
+    }
+
+    /// The FAQ that best answers `text`, if one is plausible (the `faq` action: the
+    /// citizen asked a question, so the best plausible answer beats none).
+    pub(super) fn best_faq(&self, text: &str) -> Option<&Faq> {
+        let understanding = &self.d.understanding;
+        let spellings = [understanding.index.spelling(), self.faqs.index().spelling()];
+        let message = understanding.analyzer.read(text, &spellings);
+        let ranked: Vec<(usize, f32)> = self
+            .faqs
+            .index()
+            .rank(&message)
+            .into_iter()
+            .map(|s| (*s.candidate, s.score))
+            .collect();
+        match decide(&ranked) {
+            Decision::Clear(position) => self.faqs.get(position),
+            Decision::Close(close) => close.first().and_then(|p| self.faqs.get(*p)),
+            Decision::Unsure => None,
+        }
+    }
+
+    /// Goes where `choice` leads.
+    pub(super) fn take(&mut self, here: StateId, choice: Choice) -> Step<()> {
+        self.session.misses = 0;
+        match choice {
+            Choice::State(target) => self.enter(target),
+            Choice::Faq(position) => {
+                if let Some(faq) = self.faqs.get(position) {
+                    self.answer_faq(here, faq);
+                    self.outcome = Outcome::Faq(faq.key.clone());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A FAQ's answer, through the dialogues' template when they have one.
+    pub(super) fn answer_faq(&mut self, here: StateId, faq: &Faq) {
+        let state = self.d.state(here);
+        if let Some(answer) = &self.d.settings.fallback.answer {
+            let mut values = BTreeMap::new();
+            values.insert("faq", Value::from_serialize(faq));
+            let context = self.context(state, values);
+            self.say(answer, here, &context);
+        } else {
+            self.replies.push(Outbound {
+                text: html_escape::encode_text(&faq.answer).into_owned(),
+                buttons: Vec::new(),
+            });
+        }
+        self.attach_options(here);
+    }
+
+    /// «Intendevi…?» with the close candidates and «Nessuna di queste».
+    fn did_you_mean(&mut self, here: StateId, choices: &[Choice], text: &str) {
+        let lang = self.session.lang.clone();
+        let flow_lang = self.d.flow_of(here).lang.clone();
+        let fallback = &self.d.settings.fallback;
+        let mut buttons: Vec<OutButton> = Vec::new();
+        let mut offered = Vec::new();
+        for choice in choices {
+            let Some((label, id)) = self.describe(*choice, text, &lang, &flow_lang) else {
+                continue;
+            };
+            buttons.push(OutButton {
+                label,
+                payload: format!("{CHOICE}{id}"),
+            });
+            offered.push(id);
+        }
+        buttons.push(OutButton {
+            label: fallback.none_of_these.get(&lang, &flow_lang).to_owned(),
+            payload: NONE_OF_THESE.to_owned(),
+        });
+        self.replies.push(Outbound {
+            text: html_escape::encode_text(fallback.did_you_mean.get(&lang, &flow_lang)).into_owned(),
+            buttons,
+        });
+        self.session.offered = offered;
+        self.outcome = Outcome::DidYouMean(self.session.offered.clone());
+    }
+
+    /// A choice's button label (its best example for this message, or the FAQ's
+    /// question) and its id (`flow.state` or `faq:key`).
+    fn describe(&self, choice: Choice, text: &str, lang: &str, flow_lang: &str) -> Option<(String, String)> {
+        match choice {
+            Choice::Faq(position) => {
+                let faq = self.faqs.get(position)?;
+                Some((short_label(&faq.question), format!("faq:{}", faq.key)))
+            }
+            Choice::State(target) => {
+                let state = self.d.state(target);
+                let flow = &self.d.flows[state.flow];
+                // A flow's own title names its start best; else the example closest to
+                // what the citizen wrote.
+                let label = match &flow.title {
+                    Some(title) if flow.start == target => title.get(lang, flow_lang).to_owned(),
+                    _ => self.best_example(target, text)?,
+                };
+                Some((short_label(&label), state.qualified.clone()))
+            }
+        }
+    }
+
+    fn best_example(&self, target: StateId, text: &str) -> Option<String> {
+        let understanding = &self.d.understanding;
+        let spellings = [understanding.index.spelling()];
+        let message = understanding.analyzer.read(text, &spellings);
+        understanding
+            .index
+            .rank(&message)
+            .into_iter()
+            .find(|s| s.candidate.target == target)
+            .map(|s| s.example.to_owned())
+    }
+
+    /// A pressed «Intendevi…?» button (or its number typed): `None` when `payload`
+    /// is not one.
+    pub(super) fn on_choice(&mut self, payload: &str) -> Option<Step<()>> {
+        let id = payload.strip_prefix(CHOICE)?;
+        let here = self.current().unwrap_or(self.d.settings.main);
+        self.session.offered.clear();
+        if payload == NONE_OF_THESE {
+            return Some(self.not_understood());
+        }
+        Some(self.choose(here, id))
+    }
+
+    /// The choice named `id` (`faq:key` or `flow.state`).
+    pub(super) fn choose(&mut self, here: StateId, id: &str) -> Step<()> {
+        self.session.offered.clear();
+        let choice = match id.strip_prefix("faq:") {
+            Some(key) => self.faqs.find(key).map(|(position, _)| Choice::Faq(position)),
+            None => self.d.find(id).map(Choice::State),
+        };
+        match choice {
+            Some(choice) => self.take(here, choice),
+            // Gone with a reload of the dialogues or the content.
+            None => self.not_understood(),
+        }
+    }
+}
+
+fn top(ranked: &[(Choice, f32)]) -> f32 {
+    ranked.first().map_or(0.0, |(_, s)| *s)
+}
+
+/// A button label of reasonable length, first letter capitalized.
+fn short_label(text: &str) -> String {
+    let text = text.trim();
+    let mut label: String = text.chars().take(60).collect();
+    if text.chars().count() > 60 {
+        label.push('…');
+    }
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => label,
+    }
+}
+
+/// The target of a button whose label (emoji and punctuation aside) starts with one
+/// of `words`.
+fn button_starting(state: &crate::dialogue::State, words: &[&str]) -> Option<StateId> {
+    state
+        .buttons
+        .iter()
+        .find(|b| {
+            b.typed_forms.iter().any(|form| {
+                let first = form.split(' ').next().unwrap_or_default();
+                words.contains(&first)
+            })
+        })
+        .map(|b| b.target)
+}
+
+fn button_containing(state: &crate::dialogue::State, words: &[&str]) -> Option<StateId> {
+    state
+        .buttons
+        .iter()
+        .find(|b| {
+            b.typed_forms
+                .iter()
+                .any(|form| form.split(' ').any(|w| words.contains(&w)))
+        })
+        .map(|b| b.target)
+}

@@ -1,0 +1,46 @@
+//! From a ranking to a decision: a clear winner, a few close candidates to offer
+//! («Intendevi…?»), or nothing good enough (the fallback).
+
+/// A score at or above which the best candidate may be taken without asking.
+const CONFIDENT: f32 = 0.60;
+/// How far ahead of the next candidate a confident one must be.
+const MARGIN: f32 = 0.08;
+/// The lowest score a candidate needs to be offered at all.
+const PLAUSIBLE: f32 = 0.42;
+/// Candidates offered at most in «Intendevi…?».
+const MAX_OFFERED: usize = 3;
+
+/// What to do with a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision<T> {
+    /// One candidate, clearly.
+    Clear(T),
+    /// Two or three candidates close to each other: ask which.
+    Close(Vec<T>),
+    /// Nothing fits well enough.
+    Unsure,
+}
+
+/// Decides on `ranked` (best first; one entry per candidate).
+pub fn decide<T: Clone>(ranked: &[(T, f32)]) -> Decision<T> {
+    let Some((best, top)) = ranked.first() else {
+        return Decision::Unsure;
+    };
+    let next = ranked.get(1).map_or(0.0, |(_, s)| *s);
+    if *top >= CONFIDENT && top - next >= MARGIN {
+        return Decision::Clear(best.clone());
+    }
+    if *top < PLAUSIBLE {
+        return Decision::Unsure;
+    }
+    let close: Vec<T> = ranked
+        .iter()
+        .take(MAX_OFFERED)
+        .filter(|(_, s)| *s >= PLAUSIBLE && top - s < 0.15)
+        .map(|(c, _)| c.clone())
+        .collect();
+    if close.len() == 1 && *top >= CONFIDENT {
+        return Decision::Clear(best.clone());
+    }
+    Decision::Close(close)
+}

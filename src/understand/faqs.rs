@@ -1,0 +1,69 @@
+//! The FAQs of the content store, indexed like the dialogues' examples: each by its
+//! question, its examples and its keywords. Rebuilt when the content changes.
+
+use super::{Analyzer, Index, Written};
+use crate::content::Faq;
+
+/// The FAQs and their index.
+#[derive(Debug)]
+pub struct FaqIndex {
+    faqs: Vec<Faq>,
+    index: Index<usize>,
+}
+
+impl FaqIndex {
+    /// Indexes `faqs` as `analyzer` reads messages.
+    pub fn build(analyzer: &Analyzer, faqs: Vec<Faq>) -> FaqIndex {
+        let mut written = Vec::new();
+        for (i, faq) in faqs.iter().enumerate() {
+            let mut add = |text: &str| {
+                written.push(Written {
+                    candidate: i,
+                    lang: faq.lang.clone(),
+                    text: text.to_owned(),
+                });
+            };
+            add(&faq.question);
+            for example in &faq.examples {
+                add(example);
+            }
+            if !faq.keywords.is_empty() {
+                add(&faq.keywords.join(" "));
+            }
+        }
+        FaqIndex {
+            index: Index::build(analyzer, written),
+            faqs,
+        }
+    }
+
+    /// No FAQs at all.
+    pub fn empty(analyzer: &Analyzer) -> FaqIndex {
+        FaqIndex::build(analyzer, Vec::new())
+    }
+
+    /// The index, for ranking.
+    pub fn index(&self) -> &Index<usize> {
+        &self.index
+    }
+
+    /// The FAQ at `position` in the index.
+    pub fn get(&self, position: usize) -> Option<&Faq> {
+        self.faqs.get(position)
+    }
+
+    /// The FAQ whose key is `key`.
+    pub fn find(&self, key: &str) -> Option<(usize, &Faq)> {
+        self.faqs.iter().enumerate().find(|(_, f)| f.key == key)
+    }
+
+    /// How many FAQs it holds.
+    pub fn len(&self) -> usize {
+        self.faqs.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.faqs.is_empty()
+    }
+}

@@ -1,0 +1,290 @@
+//! Example sentences, indexed: for every stem, the examples that hold it and how
+//! informative it is (rare across the candidates: heavy; shared by many: light), plus
+//! the words they are written with, for correcting typos.
+
+use std::collections::{HashMap, HashSet};
+
+use symspell::{AsciiStringStrategy, SymSpell, SymSpellBuilder, Verbosity};
+
+use super::Analyzer;
+use super::message::Message;
+
+/// How much a corrected word counts towards a match, against one typed right.
+const CORRECTED_WEIGHT: f32 = 0.8;
+/// How much covering the citizen's words matters against covering the example's:
+/// a message whose every word an example explains is that example's, even when the
+/// example says more.
+const MESSAGE_COVERAGE: f32 = 0.6;
+
+/// The words examples are written with, for telling a typo from a word we know.
+pub struct Spelling {
+    known: HashSet<Box<str>>,
+    fuzzy: Option<SymSpell<AsciiStringStrategy>>,
+}
+
+impl std::fmt::Debug for Spelling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spelling").field("known", &self.known.len()).finish()
+    }
+}
+
+impl Spelling {
+    fn new(counts: HashMap<String, i64>) -> Spelling {
+        let fuzzy = SymSpellBuilder::default()
+            .max_dictionary_edit_distance(2)
+            .prefix_length(7)
+            .count_threshold(1)
+            .build()
+            .ok()
+            .map(|mut fuzzy: SymSpell<AsciiStringStrategy>| {
+                for (word, count) in &counts {
+                    // Short words have too many neighbours to correct towards.
+                    if word.len() >= 4 && word.is_ascii() {
+                        fuzzy.load_dictionary_line(&format!("{word} {count}"), 0, 1, " ");
+                    }
+                }
+                fuzzy
+            });
+        Spelling {
+            known: counts.into_keys().map(String::into_boxed_str).collect(),
+            fuzzy,
+        }
+    }
+
+    /// Whether `word` is written in some example (or is a stopword or synonym).
+    pub fn knows(&self, word: &str) -> bool {
+        self.known.contains(word)
+    }
+
+    /// The closest known word to `word` within the distance its length allows (one
+    /// edit from 4 letters, two from 8), with the distance; the most used on a tie.
+    pub fn closest(&self, word: &str) -> Option<(String, i64, i64)> {
+        let len = word.chars().count();
+        let distance = match len {
+            0..4 => return None,
+            4..8 => 1,
+            _ => 2,
+        };
+        if !word.is_ascii() || word.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let fuzzy = self.fuzzy.as_ref()?;
+        fuzzy
+            .lookup(word, Verbosity::Closest, distance)
+            .into_iter()
+            .filter(|s| s.distance > 0)
+            .max_by_key(|s| (std::cmp::Reverse(s.distance), s.count))
+            .map(|s| (s.term, s.distance, s.count))
+    }
+}
+
+/// A stem's weight and the examples that hold it.
+#[derive(Debug)]
+struct Term {
+    weight: f32,
+    examples: Vec<u32>,
+}
+
+/// One example sentence.
+#[derive(Debug)]
+struct Example {
+    candidate: u32,
+    lang: u8,
+    /// The sum of its stems' weights.
+    weight: f32,
+    text: Box<str>,
+}
+
+/// A candidate's score for a message, with the example that scored it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored<'a, T> {
+    /// What the examples lead to.
+    pub candidate: &'a T,
+    /// From 0 (nothing in common) to 1 (the message is the example).
+    pub score: f32,
+    /// The example that scored best.
+    pub example: &'a str,
+}
+
+/// Example sentences of many candidates (intents, rules, FAQs), ready to rank.
+pub struct Index<T> {
+    candidates: Vec<T>,
+    examples: Vec<Example>,
+    /// Per language (the analyzer's order): stem → term.
+    terms: Vec<HashMap<Box<str>, Term>>,
+    /// The weight of a stem no example holds: as rare as can be.
+    unknown_weight: f32,
+    spelling: Spelling,
+}
+
+impl<T> std::fmt::Debug for Index<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("candidates", &self.candidates.len())
+            .field("examples", &self.examples.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An example as written: its candidate, its language and its text.
+#[derive(Debug, Clone)]
+pub struct Written<T> {
+    /// What it leads to; equal candidates are one candidate.
+    pub candidate: T,
+    /// The language it is written in (one of the analyzer's; else the first).
+    pub lang: String,
+    /// The sentence.
+    pub text: String,
+}
+
+impl<T: PartialEq> Index<T> {
+    /// Indexes `written` as `analyzer` reads messages.
+    pub fn build(analyzer: &Analyzer, written: impl IntoIterator<Item = Written<T>>) -> Index<T> {
+        let mut candidates: Vec<T> = Vec::new();
+        let mut examples = Vec::new();
+        let mut stems_of: Vec<Vec<Box<str>>> = Vec::new();
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for w in written {
+            let candidate = match candidates.iter().position(|c| *c == w.candidate) {
+                Some(i) => i,
+                None => {
+                    candidates.push(w.candidate);
+                    candidates.len() - 1
+                }
+            };
+            let lang = analyzer.language_index(&w.lang);
+            let words = super::words::words(&w.text);
+            for word in &words {
+                *counts.entry(word.clone()).or_default() += 1;
+            }
+            let (words, _) = analyzer.synonyms.apply(&words);
+            let mut stems: Vec<Box<str>> = words
+                .iter()
+                .filter_map(|word| analyzer.stem(lang, word))
+                .map(String::into_boxed_str)
+                .collect();
+            stems.sort();
+            stems.dedup();
+            examples.push(Example {
+                candidate: candidate as u32,
+                lang: lang as u8,
+                weight: 0.0,
+                text: w.text.into_boxed_str(),
+            });
+            stems_of.push(stems);
+        }
+        for word in analyzer.vocabulary() {
+            counts.entry(word.to_owned()).or_insert(1);
+        }
+        // A stem's weight follows how many candidates hold it, not examples: twenty
+        // phrasings of one intent do not make its words common.
+        let mut terms: Vec<HashMap<Box<str>, Term>> =
+            (0..analyzer.languages.len()).map(|_| HashMap::new()).collect();
+        let mut holders: HashMap<(u8, &str), Vec<u32>> = HashMap::new();
+        for (i, stems) in stems_of.iter().enumerate() {
+            let example = &examples[i];
+            for stem in stems {
+                let entry = holders.entry((example.lang, stem)).or_default();
+                if !entry.contains(&example.candidate) {
+                    entry.push(example.candidate);
+                }
+            }
+        }
+        let n = candidates.len() as f32;
+        let weight_of = |held_by: usize| (1.0 + (n + 1.0) / (held_by as f32 + 0.5)).ln();
+        for (i, stems) in stems_of.iter().enumerate() {
+            let lang = examples[i].lang;
+            let mut total = 0.0;
+            for stem in stems {
+                let held_by = holders.get(&(lang, &**stem)).map_or(1, Vec::len);
+                let term = terms[lang as usize]
+                    .entry(stem.clone())
+                    .or_insert_with(|| Term {
+                        weight: weight_of(held_by),
+                        examples: Vec::new(),
+                    });
+                term.examples.push(i as u32);
+                total += term.weight;
+            }
+            examples[i].weight = total;
+        }
+        Index {
+            candidates,
+            examples,
+            terms,
+            unknown_weight: weight_of(0),
+            spelling: Spelling::new(counts),
+        }
+    }
+
+    /// The words this index knows, for correcting messages.
+    pub fn spelling(&self) -> &Spelling {
+        &self.spelling
+    }
+
+    /// How many candidates and examples it holds.
+    pub fn len(&self) -> (usize, usize) {
+        (self.candidates.len(), self.examples.len())
+    }
+
+    /// Whether it holds no example at all.
+    pub fn is_empty(&self) -> bool {
+        self.examples.is_empty()
+    }
+
+    /// Every candidate that shares a stem with `message`, best first, each scored by
+    /// its best example.
+    pub fn rank<'a>(&'a self, message: &Message) -> Vec<Scored<'a, T>> {
+        let mut matched: HashMap<u32, f32> = HashMap::new();
+        let mut message_weight = vec![0.0f32; self.terms.len()];
+        for (lang, stems) in message.stems.iter().enumerate().take(self.terms.len()) {
+            for stem in stems {
+                let term = self.terms[lang].get(stem.text.as_str());
+                message_weight[lang] += term.map_or(self.unknown_weight, |t| t.weight);
+                let Some(term) = term else { continue };
+                let counted = if stem.corrected {
+                    term.weight * CORRECTED_WEIGHT
+                } else {
+                    term.weight
+                };
+                for &example in &term.examples {
+                    *matched.entry(example).or_default() += counted;
+                }
+            }
+        }
+        let mut best: HashMap<u32, (f32, u32)> = HashMap::new();
+        for (example_id, m) in matched {
+            let example = &self.examples[example_id as usize];
+            let of_message = message_weight[example.lang as usize];
+            if of_message <= 0.0 || example.weight <= 0.0 {
+                continue;
+            }
+            let score = (m / of_message).min(1.0).powf(MESSAGE_COVERAGE)
+                * (m / example.weight).min(1.0).powf(1.0 - MESSAGE_COVERAGE);
+            let entry = best.entry(example.candidate).or_insert((0.0, example_id));
+            // On a tie the example written first wins, whatever the map's order.
+            if score > entry.0 || (score == entry.0 && example_id < entry.1) {
+                *entry = (score, example_id);
+            }
+        }
+        let mut ranked: Vec<Scored<'a, T>> = best
+            .into_iter()
+            .map(|(candidate, (score, example))| Scored {
+                candidate: &self.candidates[candidate as usize],
+                score,
+                example: &self.examples[example as usize].text,
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.example.cmp(b.example)));
+        ranked
+    }
+
+    /// The weight of `stem` in language `lang`, and whether any example holds it
+    /// (the words that mattered, for `explain`).
+    pub fn weight(&self, lang: usize, stem: &str) -> (f32, bool) {
+        match self.terms.get(lang).and_then(|terms| terms.get(stem)) {
+            Some(term) => (term.weight, true),
+            None => (self.unknown_weight, false),
+        }
+    }
+}

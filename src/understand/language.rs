@@ -1,0 +1,103 @@
+//! What differs by language: the Snowball stemmer and the words too common to tell
+//! one question from another.
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Italian words that carry no topic. Question words that do ("quando", "dove",
+/// "quanto", "come") are kept: "quando" tells a date from a procedure.
+const ITALIAN_STOPWORDS: &[&str] = &[
+    "il", "lo", "la", "i", "gli", "le", "l", "un", "uno", "una", "di", "d", "a", "da", "in",
+    "con", "su", "per", "tra", "fra", "e", "ed", "o", "che", "chi", "del", "dello", "della",
+    "dei", "degli", "delle", "al", "allo", "alla", "ai", "agli", "alle", "dal", "dallo",
+    "dalla", "dai", "dagli", "dalle", "nel", "nello", "nella", "nei", "negli", "nelle", "sul",
+    "sullo", "sulla", "sui", "sugli", "sulle", "mi", "ti", "si", "ci", "vi", "me", "te", "se",
+    "ne", "lo", "io", "tu", "lui", "lei", "noi", "voi", "loro", "mio", "mia", "miei", "tuo",
+    "tua", "suo", "sua", "c", "e", "sono", "sei", "siamo", "era", "ho", "hai", "ha", "abbiamo",
+    "hanno", "essere", "avere", "sta", "sto", "questo", "questa", "quello", "quella", "ma",
+    "pero", "anche", "gia", "poi", "allora", "quindi", "tipo", "cioe", "ok", "scusa", "scusate",
+    "salve", "buongiorno", "buonasera", "raga", "ragazzi", "per", "favore", "piacere",
+    "vorrei", "volevo", "sapere", "chiedere", "domanda", "info", "informazioni", "qualcuno",
+    "sa", "dirmi", "mi", "potete", "puoi", "potresti", "non", "piu", "molto", "tanto", "tutto",
+    "tutti", "ancora", "solo", "ecco", "qui", "li", "la", "cosi", "be", "beh", "boh", "mah",
+    "ah", "oh", "eh", "uh", "ao", "ehi", "hey", "mo", "nn",
+];
+
+/// English words that carry no topic; as in Italian, question words stay.
+const ENGLISH_STOPWORDS: &[&str] = &[
+    "the", "a", "an", "of", "to", "in", "on", "at", "for", "from", "by", "with", "and", "or",
+    "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "i", "you", "he",
+    "she", "it", "we", "they", "me", "my", "your", "our", "their", "this", "that", "these",
+    "those", "there", "here", "please", "pls", "hi", "hello", "hey", "can", "could", "would",
+    "should", "will", "shall", "may", "might", "must", "about", "some", "any", "tell", "know",
+    "want", "like", "need", "just", "so", "then", "also", "get", "have", "has", "had", "s",
+    "t", "im", "dont", "not", "no", "thanks", "ok", "okay", "sir", "madam", "dear",
+];
+
+/// One language the bot understands.
+pub struct Language {
+    /// Its code, as the dialogues name it (`it`, `en`).
+    pub code: String,
+    stemmer: Option<Stemmer>,
+    stopwords: &'static [&'static str],
+}
+
+impl std::fmt::Debug for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Language").field(&self.code).finish()
+    }
+}
+
+impl Language {
+    /// The language `code`; one without a stemmer keeps words whole.
+    pub fn new(code: &str) -> Language {
+        let (algorithm, stopwords) = match code {
+            "it" => (Some(Algorithm::Italian), ITALIAN_STOPWORDS),
+            "en" => (Some(Algorithm::English), ENGLISH_STOPWORDS),
+            "fr" => (Some(Algorithm::French), &[][..]),
+            "de" => (Some(Algorithm::German), &[][..]),
+            "es" => (Some(Algorithm::Spanish), &[][..]),
+            _ => (None, &[][..]),
+        };
+        Language {
+            code: code.to_owned(),
+            stemmer: algorithm.map(Stemmer::create),
+            stopwords,
+        }
+    }
+
+    /// Whether `word` carries no topic in this language.
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.contains(&word)
+    }
+
+    /// The stem of `word` ("iscrizione", "iscrizioni" → "iscrizion").
+    pub fn stem(&self, word: &str) -> String {
+        match &self.stemmer {
+            Some(stemmer) => stemmer.stem(word).into_owned(),
+            None => word.to_owned(),
+        }
+    }
+
+    /// Every stopword, for the spelling vocabulary (a stopword is never a typo).
+    pub fn stopwords(&self) -> &'static [&'static str] {
+        self.stopwords
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_join_the_forms_of_a_word() {
+        let it = Language::new("it");
+        assert_eq!(it.stem("iscrizione"), it.stem("iscrizioni"));
+        assert_eq!(it.stem("maturita"), it.stem("maturita"));
+        assert!(it.is_stopword("della"));
+        assert!(!it.is_stopword("quando"));
+        let en = Language::new("en");
+        assert_eq!(en.stem("tests"), en.stem("test"));
+        let unknown = Language::new("xx");
+        assert_eq!(unknown.stem("parole"), "parole");
+    }
+}

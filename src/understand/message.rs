@@ -1,0 +1,86 @@
+//! A citizen's message as the indexes read it: its words with typos corrected and
+//! synonyms replaced, then its stems in every language the bot speaks.
+
+use super::Analyzer;
+use super::index::Spelling;
+use super::words::words;
+
+/// A stem of the message, and whether it comes from a corrected word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stem {
+    /// The stem.
+    pub text: String,
+    /// True when the citizen typed something else and the spelling fixed it.
+    pub corrected: bool,
+}
+
+/// A message, read.
+#[derive(Debug, Clone, Default)]
+pub struct Message {
+    /// The words after corrections and synonyms.
+    pub words: Vec<String>,
+    /// Typos fixed, as "qunado → quando".
+    pub corrections: Vec<String>,
+    /// Synonyms applied, as "qnd → quando".
+    pub synonyms: Vec<String>,
+    /// Per language (the analyzer's order), its informative stems, each once.
+    pub stems: Vec<Vec<Stem>>,
+}
+
+impl Message {
+    /// Reads `text` with the words `spellings` know.
+    pub fn read(analyzer: &Analyzer, text: &str, spellings: &[&Spelling]) -> Message {
+        let mut corrections = Vec::new();
+        let mut corrected = Vec::new();
+        let typed: Vec<String> = words(text)
+            .into_iter()
+            .map(|word| {
+                if analyzer.knows(&word) || spellings.iter().any(|s| s.knows(&word)) {
+                    return word;
+                }
+                let best = spellings
+                    .iter()
+                    .filter_map(|s| s.closest(&word))
+                    .min_by_key(|(_, distance, count)| (*distance, std::cmp::Reverse(*count)));
+                match best {
+                    Some((fixed, _, _)) => {
+                        corrections.push(format!("{word} → {fixed}"));
+                        corrected.push(fixed.clone());
+                        fixed
+                    }
+                    None => word,
+                }
+            })
+            .collect();
+        let (words, synonyms) = analyzer.synonyms.apply(&typed);
+        let stems = (0..analyzer.languages.len())
+            .map(|lang| {
+                let mut stems: Vec<Stem> = Vec::new();
+                for word in &words {
+                    let Some(text) = analyzer.stem(lang, word) else {
+                        continue;
+                    };
+                    if stems.iter().any(|s| s.text == text) {
+                        continue;
+                    }
+                    stems.push(Stem {
+                        text,
+                        corrected: corrected.contains(word),
+                    });
+                }
+                stems
+            })
+            .collect();
+        Message {
+            words,
+            corrections,
+            synonyms,
+            stems,
+        }
+    }
+
+    /// Whether nothing informative is left (only stopwords, emoji, punctuation).
+    pub fn is_empty(&self) -> bool {
+        self.stems.iter().all(Vec::is_empty)
+    }
+}

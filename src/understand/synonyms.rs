@@ -1,0 +1,172 @@
+//! Other ways of writing the same thing: abbreviations, slang, regional forms and a few
+//! English words, each replaced by the words the examples use. Staff add their own in
+//! `sportello.yaml` (`synonyms: { qnd: quando }`); theirs win over these defaults.
+
+use std::collections::HashMap;
+
+use super::words::words;
+
+/// How students and parents write, and what they mean (written as they would type it;
+/// both sides are read like a message: lowercase, no accents).
+pub const DEFAULT_SYNONYMS: &[(&str, &str)] = &[
+    // Abbreviations of chat.
+    ("qnd", "quando"),
+    ("qndo", "quando"),
+    ("qd", "quando"),
+    ("quann", "quando"),
+    ("quanno", "quando"),
+    ("xke", "perche"),
+    ("xche", "perche"),
+    ("pk", "perche"),
+    ("cm", "come"),
+    ("cmq", "comunque"),
+    ("dv", "dove"),
+    ("ke", "che"),
+    ("k", "che"),
+    ("x", "per"),
+    ("tt", "tutto"),
+    ("nn", "non"),
+    ("prof", "professore"),
+    ("mate", "matematica"),
+    ("ita", "italiano"),
+    ("info", "informazioni"),
+    ("uni", "universita"),
+    ("univ", "universita"),
+    ("medi", "medicina"),
+    ("odonto", "odontoiatria"),
+    ("vet", "veterinaria"),
+    ("archi", "architettura"),
+    ("sms", "messaggi"),
+    ("msg", "messaggi"),
+    // The exam's own slang.
+    ("maturo", "maturita"),
+    ("esame di stato", "maturita"),
+    ("scritto", "prova scritta"),
+    ("scritti", "prove scritte"),
+    ("tema", "prima prova"),
+    ("orale", "orali colloquio"),
+    ("colloqui", "orali colloquio"),
+    ("colloquio", "orali colloquio"),
+    ("tabellone", "risultati"),
+    ("voti", "risultati voto"),
+    ("esiti", "risultati"),
+    ("esito", "risultati"),
+    ("vocabolario", "dizionario"),
+    ("calcolatrice", "calcolatrice strumenti"),
+    ("numero chiuso", "ammissione"),
+    ("test d ingresso", "test ammissione"),
+    ("test di ingresso", "test ammissione"),
+    ("sto male", "malato"),
+    ("stare male", "malato"),
+    ("ammalato", "malato"),
+    ("febbre", "malato"),
+    ("influenza", "malato"),
+    ("disiscrivermi", "annullare iscrizione"),
+    ("disiscrivere", "annullare iscrizione"),
+    ("disiscriviti", "annullare iscrizione"),
+    ("operatore", "persona"),
+    ("umano", "persona"),
+    ("parlare con qualcuno", "parlare persona"),
+    ("newsletter", "notizie"),
+    ("news", "notizie"),
+    ("novita", "notizie"),
+    ("aggiornamenti", "notizie"),
+    ("avvisi", "notizie"),
+    // English words the Italian examples know.
+    ("medicine", "medicina"),
+    ("medical", "medicina"),
+    ("exam", "esame"),
+    ("human", "persona"),
+    ("operator", "persona"),
+    ("agent", "persona"),
+    ("someone", "persona"),
+    ("somebody", "persona"),
+];
+
+/// Replacements, keyed by the words they replace; longest phrase first.
+#[derive(Debug, Default, Clone)]
+pub struct Synonyms {
+    by_first_word: HashMap<String, Vec<(Vec<String>, Vec<String>)>>,
+}
+
+impl Synonyms {
+    /// The defaults, then `staff`'s (which replace a default with the same key).
+    pub fn new<'a>(staff: impl IntoIterator<Item = (&'a str, &'a str)>) -> Synonyms {
+        let mut synonyms = Synonyms::default();
+        for (from, to) in DEFAULT_SYNONYMS.iter().copied().chain(staff) {
+            synonyms.insert(from, to);
+        }
+        synonyms
+    }
+
+    fn insert(&mut self, from: &str, to: &str) {
+        let from = words(from);
+        let to = words(to);
+        let Some(first) = from.first() else { return };
+        let entries = self.by_first_word.entry(first.clone()).or_default();
+        entries.retain(|(f, _)| *f != from);
+        entries.push((from, to));
+        entries.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
+    }
+
+    /// Every word a replacement is keyed on or leads to (never taken for a typo).
+    pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
+        self.by_first_word
+            .values()
+            .flatten()
+            .flat_map(|(from, to)| from.iter().chain(to))
+            .map(String::as_str)
+    }
+
+    /// `words` with every replacement made, and which were made ("qnd → quando").
+    pub fn apply(&self, words: &[String]) -> (Vec<String>, Vec<String>) {
+        let mut out = Vec::with_capacity(words.len());
+        let mut applied = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let found = self.by_first_word.get(&words[i]).and_then(|entries| {
+                entries
+                    .iter()
+                    .find(|(from, _)| words[i..].starts_with(from))
+            });
+            match found {
+                Some((from, to)) => {
+                    applied.push(format!("{} → {}", from.join(" "), to.join(" ")));
+                    out.extend(to.iter().cloned());
+                    i += from.len();
+                }
+                None => {
+                    out.push(words[i].clone());
+                    i += 1;
+                }
+            }
+        }
+        (out, applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn abbreviations_and_phrases_are_replaced_longest_first() {
+        let synonyms = Synonyms::new([("sto male", "malato")]);
+        let (out, applied) = synonyms.apply(&owned(&["qnd", "c", "e", "lo", "scritto", "d", "mate"]));
+        assert_eq!(out, owned(&["quando", "c", "e", "lo", "prova", "scritta", "d", "matematica"]));
+        assert_eq!(applied.len(), 3);
+        let (out, _) = synonyms.apply(&owned(&["se", "sto", "male", "domani"]));
+        assert_eq!(out, owned(&["se", "malato", "domani"]));
+    }
+
+    #[test]
+    fn staff_synonyms_replace_the_defaults() {
+        let synonyms = Synonyms::new([("mate", "maturita")]);
+        let (out, _) = synonyms.apply(&owned(&["mate"]));
+        assert_eq!(out, owned(&["maturita"]));
+    }
+}

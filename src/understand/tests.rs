@@ -1,0 +1,116 @@
+use super::*;
+
+fn analyzer() -> Analyzer {
+    Analyzer::new(&["it".to_owned(), "en".to_owned()], [])
+}
+
+fn index(analyzer: &Analyzer, examples: &[(&'static str, &str, &str)]) -> Index<&'static str> {
+    Index::build(
+        analyzer,
+        examples.iter().map(|(candidate, lang, text)| Written {
+            candidate: *candidate,
+            lang: (*lang).to_owned(),
+            text: (*text).to_owned(),
+        }),
+    )
+}
+
+fn examples() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![
+        ("prima", "it", "quando è la prima prova"),
+        ("prima", "it", "data del tema di italiano"),
+        ("prima", "en", "when is the first written test"),
+        ("seconda", "it", "quando è la seconda prova"),
+        ("seconda", "it", "seconda prova scritta di matematica"),
+        ("portare", "it", "cosa devo portare alle prove"),
+        ("portare", "it", "posso portare il dizionario alla seconda prova"),
+        ("portare", "it", "si può usare la calcolatrice"),
+        ("malato", "it", "cosa succede se sono malato il giorno della prova"),
+        ("costo", "it", "quanto costa iscriversi al test di ammissione"),
+        ("medicina", "it", "quando è il test di medicina"),
+        ("medicina", "en", "when is the medicine admission test"),
+    ]
+}
+
+fn best(index: &Index<&'static str>, analyzer: &Analyzer, text: &str) -> Decision<&'static str> {
+    let message = analyzer.read(text, &[index.spelling()]);
+    let ranked: Vec<(&'static str, f32)> = index
+        .rank(&message)
+        .into_iter()
+        .map(|s| (*s.candidate, s.score))
+        .collect();
+    decide(&ranked)
+}
+
+#[test]
+fn citizens_are_understood_in_their_own_words() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &examples());
+    for (text, want) in [
+        ("qnd c'è la prima prova???", "prima"),
+        ("QUANDO E LA PRIMA PROVA", "prima"),
+        ("qunado è la seconda prova", "seconda"),
+        ("lo scritto d mate", "seconda"),
+        ("posso portare il vocabolario di latino alla seconda prova?", "portare"),
+        ("se sto male il giorno della prima prova?", "malato"),
+        ("when is the first test", "prima"),
+        ("quanto costa il test di ammissione", "costo"),
+        ("test di medicna quando", "medicina"),
+    ] {
+        assert_eq!(best(&index, &analyzer, text), Decision::Clear(want), "{text}");
+    }
+}
+
+#[test]
+fn off_topic_messages_get_no_confident_answer() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &examples());
+    for text in [
+        "quanto costa rinnovare la patente di guida",
+        "asdfghjkl",
+        "😂😂😂",
+        "42",
+        "che tempo fa a roma domani",
+        "",
+    ] {
+        let decision = best(&index, &analyzer, text);
+        assert!(
+            !matches!(decision, Decision::Clear(_)),
+            "{text}: {decision:?}"
+        );
+    }
+}
+
+#[test]
+fn close_candidates_are_offered_not_guessed() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &examples());
+    let decision = best(&index, &analyzer, "prova");
+    assert!(matches!(decision, Decision::Close(ref c) if c.len() >= 2), "{decision:?}");
+}
+
+#[test]
+fn hostile_text_is_read_without_fault() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &examples());
+    let long = "medicina ".repeat(2_000);
+    for text in [
+        long.as_str(),
+        "\u{200f}\u{202e}مرحبا\u{200b}",
+        "\0\0\0",
+        "<b>{{ slots.x }}</b>{% if %}",
+        "ǅ ﬁ ℌ",
+    ] {
+        let message = analyzer.read(text, &[index.spelling()]);
+        let _ranked = index.rank(&message);
+    }
+}
+
+#[test]
+fn corrections_and_synonyms_are_reported() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &examples());
+    let message = analyzer.read("qnd è la secnda prova", &[index.spelling()]);
+    assert_eq!(message.corrections, ["secnda → seconda"]);
+    assert_eq!(message.synonyms, ["qnd → quando"]);
+}
