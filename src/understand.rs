@@ -11,6 +11,7 @@
 //! that shares one word with the service scores low. Pure and in memory.
 
 mod decide;
+mod detect;
 mod faqs;
 mod index;
 mod language;
@@ -21,6 +22,7 @@ mod words;
 use std::collections::HashSet;
 
 pub use decide::{Decision, decide};
+pub use detect::language_of;
 pub use faqs::FaqIndex;
 pub use index::{Index, Scored, Spelling, Written};
 pub use language::Language;
@@ -77,7 +79,12 @@ impl Analyzer {
     /// (a stopword, a lone letter).
     pub fn stem(&self, lang: usize, word: &str) -> Option<String> {
         let language = self.languages.get(lang)?;
-        if language.is_stopword(word) || (word.chars().count() < 2 && !word.chars().all(|c| c.is_ascii_digit())) {
+        // Numbers rarely tell one question from another ("100 e lode", "ho 34
+        // crediti"); a lone letter never does.
+        if language.is_stopword(word)
+            || word.chars().count() < 2
+            || word.chars().all(|c| c.is_ascii_digit())
+        {
             return None;
         }
         Some(language.stem(word))

@@ -2,11 +2,15 @@
 //! («Intendevi…?»), or nothing good enough (the fallback).
 
 /// A score at or above which the best candidate may be taken without asking.
-const CONFIDENT: f32 = 0.60;
+const CONFIDENT: f32 = 0.55;
 /// How far ahead of the next candidate a confident one must be.
 const MARGIN: f32 = 0.08;
+/// A score at which the best candidate is taken even with another close behind.
+const CERTAIN: f32 = 0.78;
 /// The lowest score a candidate needs to be offered at all.
 const PLAUSIBLE: f32 = 0.42;
+/// The score at which a candidate with no other close to it is taken.
+const ALONE: f32 = 0.48;
 /// Candidates offered at most in «Intendevi…?».
 const MAX_OFFERED: usize = 3;
 
@@ -27,7 +31,7 @@ pub fn decide<T: Clone>(ranked: &[(T, f32)]) -> Decision<T> {
         return Decision::Unsure;
     };
     let next = ranked.get(1).map_or(0.0, |(_, s)| *s);
-    if *top >= CONFIDENT && top - next >= MARGIN {
+    if *top >= CERTAIN || (*top >= CONFIDENT && top - next >= MARGIN) {
         return Decision::Clear(best.clone());
     }
     if *top < PLAUSIBLE {
@@ -39,7 +43,8 @@ pub fn decide<T: Clone>(ranked: &[(T, f32)]) -> Decision<T> {
         .filter(|(_, s)| *s >= PLAUSIBLE && top - s < 0.15)
         .map(|(c, _)| c.clone())
         .collect();
-    if close.len() == 1 && *top >= CONFIDENT {
+    // Only one plausible candidate, well ahead of the rest: take it.
+    if close.len() == 1 && *top >= ALONE && top - next >= MARGIN {
         return Decision::Clear(best.clone());
     }
     Decision::Close(close)

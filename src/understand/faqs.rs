@@ -16,10 +16,15 @@ impl FaqIndex {
     pub fn build(analyzer: &Analyzer, faqs: Vec<Faq>) -> FaqIndex {
         let mut written = Vec::new();
         for (i, faq) in faqs.iter().enumerate() {
+            let languages: Vec<String> =
+                analyzer.languages().iter().map(|l| l.code.clone()).collect();
             let mut add = |text: &str| {
+                // Staff may write a FAQ's examples in several languages; each is read
+                // in its own.
+                let lang = super::language_of(text, &languages).unwrap_or_else(|| faq.lang.clone());
                 written.push(Written {
                     candidate: i,
-                    lang: faq.lang.clone(),
+                    lang,
                     text: text.to_owned(),
                 });
             };

@@ -42,6 +42,16 @@ const THANKS: &[&str] = &[
     "thank you", "thanks a lot", "ty", "ok grazie", "perfetto grazie", "grazie ciao",
     "molto gentile", "gentilissimi",
 ];
+/// Words that thank, and phrases that take leave, within a longer message ("grazie
+/// mille sei un grande"): small talk when nothing else in it is understood.
+const THANKS_WORDS: &[&str] = &[
+    "grazie", "ringrazio", "ringraziamo", "thanks", "thank", "thx", "tnx", "grz", "gentilissimo",
+    "gentilissima", "gentilissimi", "gentile",
+];
+const BYE_PHRASES: &[&str] = &[
+    "ciao ciao", "a presto", "arrivederci", "bye", "buona giornata", "buona serata",
+    "buonanotte", "ci sentiamo", "alla prossima", "see you", "a dopo",
+];
 const BYE: &[&str] = &[
     "ciao ciao", "a presto", "arrivederci", "bye", "goodbye", "bye bye", "buona giornata",
     "buonanotte", "buona serata", "alla prossima", "see you",
@@ -72,14 +82,33 @@ impl Run<'_> {
         {
             return Some(self.enter(target));
         }
-        let said = if THANKS.contains(&typed) {
-            (&self.d.settings.fallback.thanks, Outcome::Thanks)
+        if THANKS.contains(&typed) {
+            Some(self.small_talk(here, Outcome::Thanks))
         } else if BYE.contains(&typed) {
-            (&self.d.settings.fallback.bye, Outcome::Bye)
+            Some(self.small_talk(here, Outcome::Bye))
         } else {
-            return None;
+            None
+        }
+    }
+
+    /// Thanks or a goodbye somewhere in a message nothing else in is understood.
+    pub(super) fn small_talk_within(&mut self, here: StateId, typed: &str) -> Option<Step<()>> {
+        let padded = format!(" {typed} ");
+        if typed.split(' ').any(|w| THANKS_WORDS.contains(&w)) {
+            return Some(self.small_talk(here, Outcome::Thanks));
+        }
+        if BYE_PHRASES.iter().any(|p| padded.contains(&format!(" {p} "))) {
+            return Some(self.small_talk(here, Outcome::Bye));
+        }
+        None
+    }
+
+    /// The kind answer to thanks or a goodbye.
+    fn small_talk(&mut self, here: StateId, outcome: Outcome) -> Step<()> {
+        let text = match outcome {
+            Outcome::Bye => &self.d.settings.fallback.bye,
+            _ => &self.d.settings.fallback.thanks,
         };
-        let (text, outcome) = said;
         let flow_lang = &self.d.flow_of(here).lang;
         let text = html_escape::encode_text(text.get(&self.session.lang, flow_lang)).into_owned();
         self.replies.push(Outbound {
@@ -88,7 +117,7 @@ impl Run<'_> {
         });
         self.outcome = outcome;
         self.session.misses = 0;
-        Some(Ok(()))
+        Ok(())
     }
 
     /// Ranks `text` against every example in scope at `here` (its rules and the
@@ -106,7 +135,13 @@ impl Run<'_> {
                 }
             }
         }
-        match decide(&best) {
+        let decision = decide(&best);
+        if matches!(decision, Decision::Unsure)
+            && let Some(step) = self.small_talk_within(here, &crate::text::normalize(text))
+        {
+            return step.map(|()| true);
+        }
+        match decision {
             Decision::Clear(choice) => self.take(here, choice).map(|()| true),
             Decision::Close(choices) => {
                 self.did_you_mean(here, &choices, text);
