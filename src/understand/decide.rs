@@ -4,9 +4,9 @@
 /// A score at or above which the best candidate may be taken without asking.
 const CONFIDENT: f32 = 0.55;
 /// How far ahead of the next candidate a confident one must be.
-const MARGIN: f32 = 0.08;
+const MARGIN: f32 = 0.04;
 /// A score at which the best candidate is taken even with another close behind.
-const CERTAIN: f32 = 0.78;
+const CERTAIN: f32 = 0.7;
 /// The lowest score a candidate needs to be offered at all.
 const PLAUSIBLE: f32 = 0.42;
 /// The score at which a candidate with no other close to it is taken.

@@ -14,10 +14,11 @@ const CORRECTED_WEIGHT: f32 = 0.8;
 /// How much covering the citizen's words matters against covering the example's:
 /// a message whose every word an example explains is that example's, even when the
 /// example says more.
-const MESSAGE_COVERAGE: f32 = 0.65;
+const MESSAGE_COVERAGE: f32 = 0.6;
 /// How much a word no example holds weighs, against the rarest word that one does:
-/// less, since most such words are the citizen's own filler ("daje", "stamattina").
-const UNKNOWN_WEIGHT: f32 = 0.9;
+/// more, since a question about something else shares few words with ours (common
+/// filler is in the stopwords).
+const UNKNOWN_WEIGHT: f32 = 1.2;
 
 /// The words examples are written with, for telling a typo from a word we know.
 pub struct Spelling {
@@ -215,8 +216,6 @@ impl<T: PartialEq> Index<T> {
             candidates,
             examples,
             terms,
-            // A word no example holds counts against every candidate like a rare one:
-            // a question about something else shares few of its words with ours.
             unknown_weight: weight_of(1) * UNKNOWN_WEIGHT,
             spelling: Spelling::new(counts),
         }
