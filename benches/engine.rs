@@ -3,6 +3,8 @@
 //! `cargo bench --bench engine`
 //! - one engine step on a state with 10 `match` rules and 5 buttons (goal: median ≤ 5 µs)
 //! - load + check of 50 generated files with 500 states (goal: ≤ 100 ms)
+//! - one message classified against 200 intents × 20 examples plus 5,000 FAQs (goal:
+//!   median ≤ 50 µs, p99 ≤ 200 µs; building that index ≤ 200 ms, ≤ 30 MB)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -124,6 +126,167 @@ fn main() {
 
     bench_load("rules shared across states", &files(50, 10, false));
     bench_load("every rule a distinct regex", &files(50, 10, true));
+    bench_understanding();
+}
+
+/// A deterministic pseudo-random sequence (no extra dependency for a benchmark).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % below.max(1)
+    }
+}
+
+/// 3,000 made-up Italian-looking words, plus the question words citizens use.
+fn vocabulary() -> Vec<String> {
+    const SYLLABLES: &[&str] = &[
+        "ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "zo", "bri",
+        "cla", "dro", "fra", "gli", "pre", "sto", "tra", "vel", "zan", "mor", "pel", "sil", "tor",
+    ];
+    let mut words = Vec::new();
+    for a in SYLLABLES {
+        for b in SYLLABLES {
+            for c in ["ra", "to", "ne", "zio"] {
+                words.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    words.truncate(3_000);
+    words
+}
+
+fn sentence(rng: &mut Lcg, words: &[String], topic: &[usize], len: usize) -> String {
+    let mut out: Vec<&str> = vec!["quando", "come"][rng.next(2)..][..1].to_vec();
+    for &t in topic {
+        out.push(&words[t]);
+    }
+    while out.len() < len {
+        out.push(&words[rng.next(words.len())]);
+    }
+    out.join(" ")
+}
+
+/// A word with one letter dropped: a typo.
+fn typo(rng: &mut Lcg, text: &str) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    let i = rng.next(words.len());
+    if words[i].len() > 5 {
+        let at = 1 + rng.next(words[i].len() - 2);
+        words[i].remove(at);
+    }
+    words.join(" ")
+}
+
+fn resident_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn bench_understanding() {
+    use sportello::content::Faq;
+    use sportello::understand::{Analyzer, FaqIndex, Index, Written, decide};
+
+    let words = vocabulary();
+    let mut rng = Lcg(7);
+    let mut written = Vec::new();
+    let mut queries = Vec::new();
+    for intent in 0..200 {
+        let topic = [rng.next(words.len()), rng.next(words.len())];
+        for example in 0..20 {
+            let len = 4 + rng.next(5);
+            let text = sentence(&mut rng, &words, &topic, len);
+            if example == 0 {
+                queries.push(typo(&mut rng, &text));
+            }
+            written.push(Written {
+                candidate: intent,
+                lang: "it".to_owned(),
+                text,
+            });
+        }
+    }
+    let faqs: Vec<Faq> = (0..5_000)
+        .map(|i| {
+            let topic = [rng.next(words.len()), rng.next(words.len()), rng.next(words.len())];
+            let question = sentence(&mut rng, &words, &topic, 6 + rng.next(5));
+            if i % 10 == 0 {
+                queries.push(typo(&mut rng, &question));
+            }
+            Faq {
+                key: format!("faq-{i}"),
+                examples: (0..3)
+                    .map(|_| sentence(&mut rng, &words, &topic, 5))
+                    .collect(),
+                keywords: topic.iter().map(|&t| words[t].clone()).collect(),
+                question,
+                answer: "Risposta dimostrativa.".to_owned(),
+                lang: "it".to_owned(),
+            }
+        })
+        .collect();
+    for _ in 0..700 {
+        // Off-topic: words no example holds, and common ones.
+        queries.push(format!("quanto costa rinnovare {} {}", words[rng.next(words.len())], "passaporto"));
+    }
+    let analyzer = Analyzer::new(&["it".to_owned(), "en".to_owned()], []);
+    let before = resident_kb();
+    let began = Instant::now();
+    let intents = Index::build(&analyzer, written);
+    let faq_index = FaqIndex::build(&analyzer, faqs);
+    let built = began.elapsed();
+    let grown = resident_kb().saturating_sub(before);
+    println!(
+        "understanding index, 200 intents × 20 examples + 5,000 FAQs (3 examples each): built in {:.0} ms, {:.1} MB resident",
+        built.as_secs_f64() * 1e3,
+        grown as f64 / 1024.0
+    );
+    let classify = |text: &str| {
+        let message = analyzer.read(text, &[intents.spelling(), faq_index.index().spelling()]);
+        let mut ranked: Vec<(usize, f32)> = intents
+            .rank(&message)
+            .into_iter()
+            .map(|s| (*s.candidate, s.score))
+            .collect();
+        ranked.extend(
+            faq_index
+                .index()
+                .rank(&message)
+                .into_iter()
+                .map(|s| (10_000 + *s.candidate, s.score)),
+        );
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        decide(&ranked)
+    };
+    for q in &queries {
+        black_box(classify(q));
+    }
+    let mut samples = Vec::with_capacity(queries.len() * 5);
+    for _ in 0..5 {
+        for q in &queries {
+            let start = Instant::now();
+            black_box(classify(black_box(q)));
+            samples.push(start.elapsed());
+        }
+    }
+    samples.sort();
+    println!(
+        "classify one message ({} messages × 5: with a typo, and off-topic): median {:>6.1} µs   p99 {:>6.1} µs",
+        queries.len(),
+        percentile(&samples, 0.5).as_secs_f64() * 1e6,
+        percentile(&samples, 0.99).as_secs_f64() * 1e6
+    );
 }
 
 fn bench_load(name: &str, generated: &[SourceFile]) {

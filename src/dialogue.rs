@@ -6,6 +6,7 @@
 //! network or database I/O, and does not depend on the engine.
 
 mod check;
+mod check_examples;
 mod diagnostic;
 pub mod graph;
 mod live;

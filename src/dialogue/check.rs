@@ -69,6 +69,7 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
             ),
         ));
     }
+    super::check_examples::lint_examples(d, report);
     for site in sites {
         if site.source_len > TELEGRAM_TEXT_LIMIT {
             report.push(Diagnostic::warning(site.position.clone(), format!("text is {} characters; Telegram allows {TELEGRAM_TEXT_LIMIT} per message, so it will be sent in parts", site.source_len)));

@@ -120,7 +120,7 @@ impl Builder {
         if states.len() != names.by_name.len() || self.report.has_errors() {
             return None;
         }
-        let understanding = super::understanding::build(&settings, &built_flows, &states);
+        let understanding = super::understanding::build(&settings, &states);
         Some(Dialogues {
             understanding,
             settings,

@@ -35,12 +35,12 @@ pub struct Dialogues {
     pub(crate) by_name: HashMap<String, StateId>,
     /// A short hash of every file's text: which version of the dialogues wrote a session.
     pub version: String,
-    /// The example sentences of rules, intents, buttons and flow titles, indexed.
+    /// The example sentences of rules, intents and buttons, indexed.
     pub understanding: Understanding,
 }
 
 /// How the dialogues read free text: the analyzer (languages, synonyms) and the
-/// examples of every rule, intent, button label and flow title.
+/// examples of every rule, intent and button label.
 #[derive(Debug)]
 pub struct Understanding {
     /// Reads messages (and the FAQs' examples, so both are read alike).
@@ -52,7 +52,7 @@ pub struct Understanding {
 /// Where examples lead, and where they count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Intent {
-    /// `None`: in every state (an intent, a flow title); else only in that state (its
+    /// `None`: in every state (an intent); else only in that state (its
     /// `match` rules and button labels).
     pub scope: Option<StateId>,
     /// The state entered.
@@ -127,6 +127,8 @@ pub struct Command {
     pub description: Text,
     /// Where the command leads.
     pub target: StateId,
+    /// Other names for it, e.g. per language (`/help` for `/aiuto`).
+    pub aliases: Vec<String>,
     /// Where it was declared, for findings.
     pub position: Position,
 }

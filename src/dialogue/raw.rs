@@ -177,6 +177,9 @@ pub(super) struct RawCommand {
     pub(super) command: Spanned<String>,
     #[serde(default)]
     pub(super) description: Option<Spanned<RawText>>,
+    /// Other names, e.g. in English: `[help]` for `/aiuto`.
+    #[serde(default)]
+    pub(super) aliases: Vec<Spanned<String>>,
     pub(super) goto: Spanned<String>,
 }
 

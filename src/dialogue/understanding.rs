@@ -1,13 +1,13 @@
 //! The dialogues' examples, indexed for `understand`: every `match` rule and button
-//! label where it is offered, every intent and flow title everywhere.
+//! label where it is offered, every intent everywhere.
 
 use std::sync::Arc;
 
-use super::model::{Flow, Intent, Settings, State, StateId, Understanding};
+use super::model::{Intent, Settings, State, StateId, Understanding};
 use crate::understand::{Analyzer, Index, Written};
 
 /// Indexes the examples of `states` and `settings`.
-pub(crate) fn build(settings: &Settings, flows: &[Flow], states: &[State]) -> Understanding {
+pub(crate) fn build(settings: &Settings, states: &[State]) -> Understanding {
     let analyzer = Arc::new(Analyzer::new(
         &settings.languages,
         settings
@@ -39,11 +39,6 @@ pub(crate) fn build(settings: &Settings, flows: &[Flow], states: &[State]) -> Un
     for rule in &settings.intents {
         for example in &rule.examples {
             add(None, rule.target, &example.lang, &example.text);
-        }
-    }
-    for flow in flows {
-        for (lang, title) in flow.title.iter().flat_map(|t| &t.0) {
-            add(None, flow.start, lang, title);
         }
     }
     Understanding {

@@ -13,7 +13,7 @@ use super::session::Session;
 use super::{Outcome, Turn};
 use crate::dialogue::{Dialogues, State, StateId, parse_payload};
 use crate::text::{clean, normalize};
-use crate::understand::FaqIndex;
+use crate::understand::{FaqIndex, language_of};
 
 /// The engine stopped because it needs data; the caller fetches it and runs again.
 pub(super) struct NeedData(pub(super) Query);
@@ -85,7 +85,15 @@ impl<'a> Run<'a> {
             // A button or answer meant for a state the dialogues no longer have.
             _ if gone => self.restart_flow(),
             Input::Button(payload) => self.on_button(payload),
-            Input::Text(text) => self.on_text(&clean(text)),
+            Input::Text(text) => {
+                let text = clean(text);
+                // Free text of a few words in another of the bot's languages: answer
+                // in it from now on.
+                if let Some(lang) = language_of(&text, &self.d.settings.languages) {
+                    self.session.lang = lang;
+                }
+                self.on_text(&text)
+            }
         }
     }
 
@@ -114,7 +122,13 @@ impl<'a> Run<'a> {
 
     /// A global command; unknown commands are not understood.
     fn on_command(&mut self, name: &str, arg: Option<&str>) -> Step<()> {
-        let Some(command) = self.d.settings.commands.iter().find(|c| c.name == name) else {
+        let Some(command) = self
+            .d
+            .settings
+            .commands
+            .iter()
+            .find(|c| c.name == name || c.aliases.iter().any(|a| a == name))
+        else {
             return self.not_understood();
         };
         // `/start maturita`: a deep link into a flow.

@@ -239,6 +239,12 @@ impl<T: PartialEq> Index<T> {
     /// Every candidate that shares a stem with `message`, best first, each scored by
     /// its best example.
     pub fn rank<'a>(&'a self, message: &Message) -> Vec<Scored<'a, T>> {
+        self.rank_without(message, None)
+    }
+
+    /// As `rank`, leaving out the example written as `left_out` (`check` asks where an
+    /// example would lead if it were not there).
+    pub fn rank_without<'a>(&'a self, message: &Message, left_out: Option<&str>) -> Vec<Scored<'a, T>> {
         let mut matched: HashMap<u32, f32> = HashMap::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         for (lang, stems) in message.stems.iter().enumerate().take(self.terms.len()) {
@@ -259,6 +265,9 @@ impl<T: PartialEq> Index<T> {
         let mut best: HashMap<u32, (f32, u32)> = HashMap::new();
         for (example_id, m) in matched {
             let example = &self.examples[example_id as usize];
+            if left_out.is_some_and(|text| *example.text == *text) {
+                continue;
+            }
             let of_message = message_weight[example.lang as usize];
             if of_message <= 0.0 || example.weight <= 0.0 {
                 continue;

@@ -68,7 +68,25 @@ impl Builder {
                 );
             }
             let target = self.resolve(names, "", &command.goto, file);
+            let mut aliases = Vec::new();
+            for alias in &command.aliases {
+                let alias_name = alias.value.trim_start_matches('/').to_owned();
+                let at = self.at(file, &alias.referenced);
+                let valid = !alias_name.is_empty()
+                    && alias_name.len() <= 32
+                    && alias_name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if !valid {
+                    self.error(at, format!("alias `{alias_name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)"));
+                } else if !seen.insert(alias_name.clone()) {
+                    self.error(at, format!("command `/{alias_name}` is declared twice"));
+                } else {
+                    aliases.push(alias_name);
+                }
+            }
             commands.push(Command {
+                aliases,
                 description: command.description.as_ref().map_or_else(
                     || Text(vec![(default_lang.clone(), name.clone())]),
                     |d| self.plain_text(file, d, &default_lang),

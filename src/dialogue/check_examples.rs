@@ -1,0 +1,89 @@
+//! Findings about example sentences: an example that reads closer to another intent
+//! than to its own (left out, where would it lead?), and one written for two intents.
+
+use std::collections::HashMap;
+
+use super::diagnostic::{Diagnostic, Report};
+use super::model::{Dialogues, Example, Intent, StateId};
+use crate::text::normalize;
+
+/// How far ahead another intent must be for an example to count as misplaced.
+const AHEAD: f32 = 0.15;
+
+/// Warns about misplaced and shared examples.
+pub(super) fn lint_examples(d: &Dialogues, report: &mut Report) {
+    let mut by_text: HashMap<(String, String), (StateId, Option<StateId>)> = HashMap::new();
+    let global = d.settings.intents.iter().map(|rule| (None, rule));
+    let local = d.states.iter().enumerate().flat_map(|(i, state)| {
+        state
+            .rules
+            .iter()
+            .map(move |rule| (Some(StateId(i as u32)), rule))
+    });
+    for (scope, rule) in global.chain(local) {
+        for example in &rule.examples {
+            let key = (example.lang.clone(), normalize(&example.text));
+            match by_text.get(&key) {
+                Some((target, other_scope)) if *target != rule.target && *other_scope == scope => {
+                    report.push(Diagnostic::warning(
+                        example.position.clone(),
+                        format!(
+                            "the example «{}» is also written for `{}`: the two intents compete for it; keep it in one",
+                            example.text,
+                            d.state(*target).qualified
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    by_text.insert(key, (rule.target, scope));
+                }
+            }
+            misplaced(d, scope, rule.target, example, report);
+        }
+    }
+}
+
+/// Where `example` would lead without itself: a warning when another intent in the
+/// same place would win.
+fn misplaced(
+    d: &Dialogues,
+    scope: Option<StateId>,
+    target: StateId,
+    example: &Example,
+    report: &mut Report,
+) {
+    let understanding = &d.understanding;
+    let message = understanding
+        .analyzer
+        .read(&example.text, &[understanding.index.spelling()]);
+    let visible = |intent: &Intent| intent.scope.is_none() || intent.scope == scope;
+    let ranked = understanding
+        .index
+        .rank_without(&message, Some(&example.text));
+    let own = ranked
+        .iter()
+        .find(|s| s.candidate.target == target && visible(s.candidate))
+        .map_or(0.0, |s| s.score);
+    let Some(rival) = ranked
+        .iter()
+        .find(|s| s.candidate.target != target && visible(s.candidate))
+    else {
+        return;
+    };
+    if rival.score > own + AHEAD && rival.score >= 0.6 {
+        report.push(Diagnostic::warning(
+            example.position.clone(),
+            format!(
+                "the example «{}» reads closer to `{}` (like «{}», {:.2}) than to its own `{}` ({:.2}): citizens who write it may land there; make it more specific or add examples to `{}`",
+                example.text,
+                d.state(rival.candidate.target).qualified,
+                rival.example,
+                rival.score,
+                d.state(target).qualified,
+                own,
+                d.state(target).qualified,
+            ),
+        ));
+    }
+}
