@@ -219,8 +219,13 @@ fn bench_understanding() {
     }
     let faqs: Vec<Faq> = (0..5_000)
         .map(|i| {
-            let topic = [rng.next(words.len()), rng.next(words.len()), rng.next(words.len())];
-            let question = sentence(&mut rng, &words, &topic, 6 + rng.next(5));
+            let topic = [
+                rng.next(words.len()),
+                rng.next(words.len()),
+                rng.next(words.len()),
+            ];
+            let len = 6 + rng.next(5);
+            let question = sentence(&mut rng, &words, &topic, len);
             if i % 10 == 0 {
                 queries.push(typo(&mut rng, &question));
             }
@@ -238,7 +243,11 @@ fn bench_understanding() {
         .collect();
     for _ in 0..700 {
         // Off-topic: words no example holds, and common ones.
-        queries.push(format!("quanto costa rinnovare {} {}", words[rng.next(words.len())], "passaporto"));
+        queries.push(format!(
+            "quanto costa rinnovare {} {}",
+            words[rng.next(words.len())],
+            "passaporto"
+        ));
     }
     let analyzer = Analyzer::new(&["it".to_owned(), "en".to_owned()], []);
     let before = resident_kb();

@@ -19,7 +19,6 @@ const TURNS_PER_SECOND: u64 = 1_000;
 const SECONDS: u64 = 5;
 const CHATS: usize = 500;
 
-
 async fn bench_sessions(store: &PgStore) {
     // One unmeasured second first: the pool opens its connections, as in a running bot.
     run_turns(store, TURNS_PER_SECOND).await;

@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 
 use crate::conversation::Conversation;
 use crate::engine::{Inbound, Input, Outcome, Turn};
-use crate::store::mem::{MemoryContent, MemoryStore};
 use crate::store::ChatKey;
+use crate::store::mem::{MemoryContent, MemoryStore};
 
 /// One message and the answers that count as right.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,10 +127,14 @@ impl Evaluation {
 
     /// Share of answerable messages that got a right answer (0–1).
     pub fn accuracy(&self) -> f64 {
-        let (right, all) = self
-            .answerable()
-            .fold((0, 0), |(right, all), r| (right + usize::from(is_right(r)), all + 1));
-        if all == 0 { 1.0 } else { right as f64 / all as f64 }
+        let (right, all) = self.answerable().fold((0, 0), |(right, all), r| {
+            (right + usize::from(is_right(r)), all + 1)
+        });
+        if all == 0 {
+            1.0
+        } else {
+            right as f64 / all as f64
+        }
     }
 
     /// Off-topic messages that got a confident answer (anything but the fallback
@@ -144,7 +148,10 @@ impl Evaluation {
         let mut out = String::new();
         let answerable = self.answerable().count();
         let right = self.answerable().filter(|r| is_right(r)).count();
-        let asked = self.answerable().filter(|r| r.got.starts_with("didyoumean:")).count();
+        let asked = self
+            .answerable()
+            .filter(|r| r.got.starts_with("didyoumean:"))
+            .count();
         let off_topic = self.off_topic().count();
         let _ = writeln!(
             out,
@@ -176,7 +183,10 @@ impl Evaluation {
             let precision = if *predicted == 0 {
                 "—".to_owned()
             } else {
-                format!("{:.0}%", (*hit).min(*predicted) as f64 * 100.0 / *predicted as f64)
+                format!(
+                    "{:.0}%",
+                    (*hit).min(*predicted) as f64 * 100.0 / *predicted as f64
+                )
             };
             let _ = writeln!(out, "  {target:<40} {hit:>3}/{expected:<3} {precision:>5}");
         }
@@ -209,7 +219,7 @@ impl Evaluation {
 }
 
 fn is_right(r: &CaseResult) -> bool {
-    r.case.expected.iter().any(|e| *e == r.got)
+    r.case.expected.contains(&r.got)
 }
 
 /// The fallback or a question back: never a confident wrong answer.
@@ -223,8 +233,9 @@ mod tests {
 
     #[test]
     fn sets_are_read_with_alternatives_and_comments() {
-        let cases = read_cases("# commento\nciao\tmain.menu\nbando?\tfaq:a|ammissione.medicina\n\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let cases =
+            read_cases("# commento\nciao\tmain.menu\nbando?\tfaq:a|ammissione.medicina\n\n")
+                .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[1].line, 3);
         assert_eq!(cases[1].expected, ["faq:a", "ammissione.medicina"]);

@@ -299,7 +299,8 @@ fn a_long_goto_chain_stops_at_the_step_limit() {
         at: at("2027-01-15T08:00:00Z"),
         input: Input::from_text("/start"),
     };
-    let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default()) else {
+    let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default())
+    else {
         panic!("no data needed")
     };
     assert_eq!(turn.visited.len(), 3, "step_limit: 3");
@@ -322,7 +323,8 @@ fn a_template_failing_at_runtime_says_the_error_text() {
         at: at("2027-01-15T08:00:00Z"),
         input: Input::from_text("data"),
     };
-    let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default()) else {
+    let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default())
+    else {
         panic!("no data needed")
     };
     assert!(common::said(&turn).contains("Qualcosa è andato storto."));

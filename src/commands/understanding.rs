@@ -24,12 +24,13 @@ pub struct Options {
 }
 
 pub fn eval(file: &Path, options: Options) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cases = read_cases(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let dialogues = load_or_report(options.dialogues.as_deref())?;
     let content = content_file(options.content.as_deref())?;
-    let conversation = Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new());
+    let conversation =
+        Conversation::new(dialogues, MemoryContent::new(content), MemoryStore::new());
     let evaluation = runtime()?.block_on(Evaluation::run(
         &conversation,
         &cases,

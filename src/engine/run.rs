@@ -200,7 +200,7 @@ impl<'a> Run<'a> {
         if let Some(target) = typed_button(self.d.state(options_state), &typed) {
             return self.enter(target);
         }
-        if typed.parse::<usize>().is_ok() && count > 0 {
+        if text.trim().parse::<usize>().is_ok() && count > 0 {
             return self.out_of_range(here, count);
         }
         if let Some(step) = self.small_words(here, &typed) {
@@ -259,7 +259,12 @@ impl<'a> Run<'a> {
             && contacts != here
         {
             let flow_lang = &self.d.flow_of(here).lang;
-            let again = self.d.settings.fallback.again.get(&self.session.lang, flow_lang);
+            let again = self
+                .d
+                .settings
+                .fallback
+                .again
+                .get(&self.session.lang, flow_lang);
             self.replies.push(Outbound {
                 text: html_escape::encode_text(again).into_owned(),
                 buttons: Vec::new(),

@@ -51,7 +51,11 @@ pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
     }
     for scored in faqs.index().rank(&message) {
         if let Some(faq) = faqs.get(*scored.candidate) {
-            ranked.push((format!("faq:{}", faq.key), scored.score, scored.example.to_owned()));
+            ranked.push((
+                format!("faq:{}", faq.key),
+                scored.score,
+                scored.example.to_owned(),
+            ));
         }
     }
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -122,7 +122,6 @@ impl PgStore {
     }
 }
 
-
 /// What a session remembers besides its state and slots, stored as one JSON column
 /// (`sessions.context`) so the batched save stays one array per column.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]

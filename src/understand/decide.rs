@@ -7,6 +7,8 @@ const CONFIDENT: f32 = 0.55;
 const MARGIN: f32 = 0.04;
 /// A score at which the best candidate is taken even with another close behind.
 const CERTAIN: f32 = 0.7;
+/// Scores closer than this are a tie: ask.
+const TIE: f32 = 0.03;
 /// The lowest score a candidate needs to be offered at all.
 const PLAUSIBLE: f32 = 0.42;
 /// The score at which a candidate with no other close to it is taken.
@@ -31,7 +33,7 @@ pub fn decide<T: Clone>(ranked: &[(T, f32)]) -> Decision<T> {
         return Decision::Unsure;
     };
     let next = ranked.get(1).map_or(0.0, |(_, s)| *s);
-    if *top >= CERTAIN || (*top >= CONFIDENT && top - next >= MARGIN) {
+    if (*top >= CERTAIN && top - next > TIE) || (*top >= CONFIDENT && top - next >= MARGIN) {
         return Decision::Clear(best.clone());
     }
     if *top < PLAUSIBLE {

@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn long_enough_texts_get_their_language() {
         let both = ["it".to_owned(), "en".to_owned()];
-        assert_eq!(language_of("when is the first written test", &both).as_deref(), Some("en"));
+        assert_eq!(
+            language_of("when is the first written test", &both).as_deref(),
+            Some("en")
+        );
         assert_eq!(
             language_of("quando è la prima prova scritta", &both).as_deref(),
             Some("it")

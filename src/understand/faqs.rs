@@ -16,8 +16,11 @@ impl FaqIndex {
     pub fn build(analyzer: &Analyzer, faqs: Vec<Faq>) -> FaqIndex {
         let mut written = Vec::new();
         for (i, faq) in faqs.iter().enumerate() {
-            let languages: Vec<String> =
-                analyzer.languages().iter().map(|l| l.code.clone()).collect();
+            let languages: Vec<String> = analyzer
+                .languages()
+                .iter()
+                .map(|l| l.code.clone())
+                .collect();
             let mut add = |text: &str| {
                 // Staff may write a FAQ's examples in several languages; each is read
                 // in its own.

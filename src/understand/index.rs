@@ -28,7 +28,9 @@ pub struct Spelling {
 
 impl std::fmt::Debug for Spelling {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spelling").field("known", &self.known.len()).finish()
+        f.debug_struct("Spelling")
+            .field("known", &self.known.len())
+            .finish()
     }
 }
 
@@ -108,6 +110,8 @@ pub struct Scored<'a, T> {
     pub score: f32,
     /// The example that scored best.
     pub example: &'a str,
+    /// The language it is written in (the analyzer's position).
+    pub lang: usize,
 }
 
 /// Example sentences of many candidates (intents, rules, FAQs), ready to rank.
@@ -182,8 +186,9 @@ impl<T: PartialEq> Index<T> {
         }
         // A stem's weight follows how many candidates hold it, not examples: twenty
         // phrasings of one intent do not make its words common.
-        let mut terms: Vec<HashMap<Box<str>, Term>> =
-            (0..analyzer.languages.len()).map(|_| HashMap::new()).collect();
+        let mut terms: Vec<HashMap<Box<str>, Term>> = (0..analyzer.languages.len())
+            .map(|_| HashMap::new())
+            .collect();
         let mut holders: HashMap<(u8, &str), Vec<u32>> = HashMap::new();
         for (i, stems) in stems_of.iter().enumerate() {
             let example = &examples[i];
@@ -244,7 +249,11 @@ impl<T: PartialEq> Index<T> {
 
     /// As `rank`, leaving out the example written as `left_out` (`check` asks where an
     /// example would lead if it were not there).
-    pub fn rank_without<'a>(&'a self, message: &Message, left_out: Option<&str>) -> Vec<Scored<'a, T>> {
+    pub fn rank_without<'a>(
+        &'a self,
+        message: &Message,
+        left_out: Option<&str>,
+    ) -> Vec<Scored<'a, T>> {
         let mut matched: HashMap<u32, f32> = HashMap::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         for (lang, stems) in message.stems.iter().enumerate().take(self.terms.len()) {
@@ -286,9 +295,14 @@ impl<T: PartialEq> Index<T> {
                 candidate: &self.candidates[candidate as usize],
                 score,
                 example: &self.examples[example as usize].text,
+                lang: usize::from(self.examples[example as usize].lang),
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.example.cmp(b.example)));
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.example.cmp(b.example))
+        });
         ranked
     }
 

@@ -83,10 +83,13 @@ pub const DEFAULT_SYNONYMS: &[(&str, &str)] = &[
     ("somebody", "persona"),
 ];
 
-/// Replacements, keyed by the words they replace; longest phrase first.
+/// The words replaced, and the words they become.
+type Replacement = (Vec<String>, Vec<String>);
+
+/// Replacements, keyed by the first word they replace; longest phrase first.
 #[derive(Debug, Default, Clone)]
 pub struct Synonyms {
-    by_first_word: HashMap<String, Vec<(Vec<String>, Vec<String>)>>,
+    by_first_word: HashMap<String, Vec<Replacement>>,
 }
 
 impl Synonyms {
@@ -156,8 +159,21 @@ mod tests {
     #[test]
     fn abbreviations_and_phrases_are_replaced_longest_first() {
         let synonyms = Synonyms::new([("sto male", "malato")]);
-        let (out, applied) = synonyms.apply(&owned(&["qnd", "c", "e", "lo", "scritto", "d", "mate"]));
-        assert_eq!(out, owned(&["quando", "c", "e", "lo", "prova", "scritta", "d", "matematica"]));
+        let (out, applied) =
+            synonyms.apply(&owned(&["qnd", "c", "e", "lo", "scritto", "d", "mate"]));
+        assert_eq!(
+            out,
+            owned(&[
+                "quando",
+                "c",
+                "e",
+                "lo",
+                "prova",
+                "scritta",
+                "d",
+                "matematica"
+            ])
+        );
         assert_eq!(applied.len(), 3);
         let (out, _) = synonyms.apply(&owned(&["se", "sto", "male", "domani"]));
         assert_eq!(out, owned(&["se", "malato", "domani"]));

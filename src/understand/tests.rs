@@ -23,10 +23,22 @@ fn examples() -> Vec<(&'static str, &'static str, &'static str)> {
         ("seconda", "it", "quando è la seconda prova"),
         ("seconda", "it", "seconda prova scritta di matematica"),
         ("portare", "it", "cosa devo portare alle prove"),
-        ("portare", "it", "posso portare il dizionario alla seconda prova"),
+        (
+            "portare",
+            "it",
+            "posso portare il dizionario alla seconda prova",
+        ),
         ("portare", "it", "si può usare la calcolatrice"),
-        ("malato", "it", "cosa succede se sono malato il giorno della prova"),
-        ("costo", "it", "quanto costa iscriversi al test di ammissione"),
+        (
+            "malato",
+            "it",
+            "cosa succede se sono malato il giorno della prova",
+        ),
+        (
+            "costo",
+            "it",
+            "quanto costa iscriversi al test di ammissione",
+        ),
         ("medicina", "it", "quando è il test di medicina"),
         ("medicina", "en", "when is the medicine admission test"),
     ]
@@ -51,13 +63,20 @@ fn citizens_are_understood_in_their_own_words() {
         ("QUANDO E LA PRIMA PROVA", "prima"),
         ("qunado è la seconda prova", "seconda"),
         ("lo scritto d mate", "seconda"),
-        ("posso portare il vocabolario di latino alla seconda prova?", "portare"),
+        (
+            "posso portare il vocabolario di latino alla seconda prova?",
+            "portare",
+        ),
         ("se sto male il giorno della prima prova?", "malato"),
         ("when is the first test", "prima"),
         ("quanto costa il test di ammissione", "costo"),
         ("test di medicna quando", "medicina"),
     ] {
-        assert_eq!(best(&index, &analyzer, text), Decision::Clear(want), "{text}");
+        assert_eq!(
+            best(&index, &analyzer, text),
+            Decision::Clear(want),
+            "{text}"
+        );
     }
 }
 
@@ -93,7 +112,10 @@ fn close_candidates_are_offered_not_guessed() {
         ],
     );
     let decision = best(&index, &analyzer, "il bando");
-    assert!(matches!(decision, Decision::Close(ref c) if c.len() >= 2), "{decision:?}");
+    assert!(
+        matches!(decision, Decision::Close(ref c) if c.len() >= 2),
+        "{decision:?}"
+    );
 }
 
 #[test]

@@ -59,10 +59,16 @@ mod tests {
 
     #[test]
     fn words_are_plain_and_elongations_shrink() {
-        assert_eq!(words("Quann'è la PRIMA prova???"), ["quann", "e", "la", "prima", "prova"]);
+        assert_eq!(
+            words("Quann'è la PRIMA prova???"),
+            ["quann", "e", "la", "prima", "prova"]
+        );
         assert_eq!(words("aiutoooo 😭"), ["aiuto"]);
         assert_eq!(words("graziee milleee"), ["grazie", "mille"]);
-        assert_eq!(words("la seconda, la terza"), ["la", "seconda", "la", "terza"]);
+        assert_eq!(
+            words("la seconda, la terza"),
+            ["la", "seconda", "la", "terza"]
+        );
         assert_eq!(words("anno 2007"), ["anno", "2007"]);
         assert_eq!(words("🎓🎓"), Vec::<String>::new());
     }

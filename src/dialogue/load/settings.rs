@@ -7,11 +7,11 @@ use std::sync::Arc;
 use super::Builder;
 use super::compile::{ALWAYS_IN_SCOPE, NEWS_IN_SCOPE};
 use super::names::Names;
-use crate::dialogue::model::{Command, Fallback, Localized, Settings, StateId, Text, Topic};
 use crate::dialogue::diagnostic::Diagnostic;
+use crate::dialogue::model::{Command, Fallback, Localized, Settings, StateId, Text, Topic};
 use crate::dialogue::raw::{RawSettings, RawText};
-use serde_saphyr::Spanned;
 use crate::text::normalize;
+use serde_saphyr::Spanned;
 
 /// States entered in one turn before the engine stops a loop, unless settings say.
 const DEFAULT_STEP_LIMIT: usize = 20;
@@ -143,15 +143,30 @@ impl Builder {
                 },
                 |u| self.plain_text(file, u, &default_lang),
             ),
-            did_you_mean: self.text_or(file, &raw.fallback.did_you_mean, &default_lang, DID_YOU_MEAN),
-            none_of_these: self.text_or(file, &raw.fallback.none_of_these, &default_lang, NONE_OF_THESE),
+            did_you_mean: self.text_or(
+                file,
+                &raw.fallback.did_you_mean,
+                &default_lang,
+                DID_YOU_MEAN,
+            ),
+            none_of_these: self.text_or(
+                file,
+                &raw.fallback.none_of_these,
+                &default_lang,
+                NONE_OF_THESE,
+            ),
             again: self.text_or(file, &raw.fallback.again, &default_lang, AGAIN),
             contacts: raw
                 .fallback
                 .contacts
                 .as_ref()
                 .and_then(|c| self.resolve(names, "", c, file)),
-            out_of_range: self.text_or(file, &raw.fallback.out_of_range, &default_lang, OUT_OF_RANGE),
+            out_of_range: self.text_or(
+                file,
+                &raw.fallback.out_of_range,
+                &default_lang,
+                OUT_OF_RANGE,
+            ),
             thanks: self.text_or(file, &raw.fallback.thanks, &default_lang, THANKS),
             bye: self.text_or(file, &raw.fallback.bye, &default_lang, BYE),
         };
@@ -185,12 +200,21 @@ impl Builder {
             if normalize(&from.value).is_empty() || normalize(&to.value).is_empty() {
                 self.error(
                     position,
-                    format!("the synonym «{}: {}» needs words on both sides", from.value, to.value),
+                    format!(
+                        "the synonym «{}: {}» needs words on both sides",
+                        from.value, to.value
+                    ),
                 );
-            } else if synonyms.iter().any(|(f, _)| normalize(f) == normalize(&from.value)) {
+            } else if synonyms
+                .iter()
+                .any(|(f, _)| normalize(f) == normalize(&from.value))
+            {
                 self.report.push(Diagnostic::warning(
                     position,
-                    format!("the synonym «{}» is written twice: the last one counts", from.value),
+                    format!(
+                        "the synonym «{}» is written twice: the last one counts",
+                        from.value
+                    ),
                 ));
                 synonyms.retain(|(f, _)| normalize(f) != normalize(&from.value));
                 synonyms.push((from.value.clone(), to.value.clone()));
@@ -220,11 +244,20 @@ const DID_YOU_MEAN: &[(&str, &str)] = &[
 ];
 const NONE_OF_THESE: &[(&str, &str)] = &[("it", "Nessuna di queste"), ("en", "None of these")];
 const AGAIN: &[(&str, &str)] = &[
-    ("it", "Non riesco a capire la domanda, scusa. Puoi chiedere a una persona dell'ufficio:"),
-    ("en", "Sorry, I cannot work out the question. You can ask a person at the office:"),
+    (
+        "it",
+        "Non riesco a capire la domanda, scusa. Puoi chiedere a una persona dell'ufficio:",
+    ),
+    (
+        "en",
+        "Sorry, I cannot work out the question. You can ask a person at the office:",
+    ),
 ];
 const OUT_OF_RANGE: &[(&str, &str)] = &[
-    ("it", "Scrivi un numero da 1 a {n}, oppure premi un pulsante."),
+    (
+        "it",
+        "Scrivi un numero da 1 a {n}, oppure premi un pulsante.",
+    ),
     ("en", "Type a number from 1 to {n}, or press a button."),
 ];
 const THANKS: &[(&str, &str)] = &[

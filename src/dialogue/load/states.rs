@@ -255,7 +255,12 @@ impl Builder {
 
     /// Example sentences, each with its language and place; empty and repeated ones
     /// are reported (a repeat is a warning: it changes nothing).
-    fn examples(&mut self, file: &Arc<str>, lang: &str, raw: &Spanned<RawExamples>) -> Vec<Example> {
+    fn examples(
+        &mut self,
+        file: &Arc<str>,
+        lang: &str,
+        raw: &Spanned<RawExamples>,
+    ) -> Vec<Example> {
         let mut lists: Vec<(String, &Vec<Spanned<String>>)> = Vec::new();
         match &raw.value {
             RawExamples::List(list) => lists.push((lang.to_owned(), list)),
@@ -277,7 +282,10 @@ impl Builder {
                     );
                     continue;
                 }
-                if examples.iter().any(|e| e.lang == lang && normalize(&e.text) == typed) {
+                if examples
+                    .iter()
+                    .any(|e| e.lang == lang && normalize(&e.text) == typed)
+                {
                     self.report.push(Diagnostic::warning(
                         position,
                         format!("the example «{}» is written twice here", text.value),

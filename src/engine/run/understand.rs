@@ -23,38 +23,109 @@ pub(crate) enum Choice {
     Faq(usize),
 }
 
+/// A FAQ's score against a state's: just under, so a tie goes to the state.
+const FAQ_ON_A_TIE: f32 = 0.96;
+
+/// An example in another of the bot's languages against one in the citizen's.
+const OTHER_LANGUAGE: f32 = 0.9;
+
 /// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
 const CHOICE: &str = "?";
 const NONE_OF_THESE: &str = "?-";
 
 /// Words that say yes, and no, in the bot's languages (as `normalize` writes them).
 const YES: &[&str] = &[
-    "si", "ok", "okay", "certo", "va bene", "vabbene", "confermo", "conferma", "esatto",
-    "giusto", "yes", "yep", "yeah", "sure", "y", "si grazie", "si certo", "si si", "procedi",
+    "si",
+    "ok",
+    "okay",
+    "certo",
+    "va bene",
+    "vabbene",
+    "confermo",
+    "conferma",
+    "esatto",
+    "giusto",
+    "yes",
+    "yep",
+    "yeah",
+    "sure",
+    "y",
+    "si grazie",
+    "si certo",
+    "si si",
+    "procedi",
 ];
 const NO: &[&str] = &[
-    "no", "annulla", "no grazie", "lascia perdere", "lascia stare", "non voglio", "nope",
-    "no thanks", "cancel", "no no",
+    "no",
+    "annulla",
+    "no grazie",
+    "lascia perdere",
+    "lascia stare",
+    "non voglio",
+    "nope",
+    "no thanks",
+    "cancel",
+    "no no",
 ];
 const BACK: &[&str] = &["indietro", "torna indietro", "back", "go back", "torna"];
 const THANKS: &[&str] = &[
-    "grazie", "grazie mille", "grazie tante", "grazie ancora", "grz", "thx", "thanks",
-    "thank you", "thanks a lot", "ty", "ok grazie", "perfetto grazie", "grazie ciao",
-    "molto gentile", "gentilissimi",
+    "grazie",
+    "grazie mille",
+    "grazie tante",
+    "grazie ancora",
+    "grz",
+    "thx",
+    "thanks",
+    "thank you",
+    "thanks a lot",
+    "ty",
+    "ok grazie",
+    "perfetto grazie",
+    "grazie ciao",
+    "molto gentile",
+    "gentilissimi",
 ];
 /// Words that thank, and phrases that take leave, within a longer message ("grazie
 /// mille sei un grande"): small talk when nothing else in it is understood.
 const THANKS_WORDS: &[&str] = &[
-    "grazie", "ringrazio", "ringraziamo", "thanks", "thank", "thx", "tnx", "grz", "gentilissimo",
-    "gentilissima", "gentilissimi", "gentile",
+    "grazie",
+    "ringrazio",
+    "ringraziamo",
+    "thanks",
+    "thank",
+    "thx",
+    "tnx",
+    "grz",
+    "gentilissimo",
+    "gentilissima",
+    "gentilissimi",
+    "gentile",
 ];
 const BYE_PHRASES: &[&str] = &[
-    "ciao ciao", "a presto", "arrivederci", "bye", "buona giornata", "buona serata",
-    "buonanotte", "ci sentiamo", "alla prossima", "see you", "a dopo",
+    "ciao ciao",
+    "a presto",
+    "arrivederci",
+    "bye",
+    "buona giornata",
+    "buona serata",
+    "buonanotte",
+    "ci sentiamo",
+    "alla prossima",
+    "see you",
+    "a dopo",
 ];
 const BYE: &[&str] = &[
-    "ciao ciao", "a presto", "arrivederci", "bye", "goodbye", "bye bye", "buona giornata",
-    "buonanotte", "buona serata", "alla prossima", "see you",
+    "ciao ciao",
+    "a presto",
+    "arrivederci",
+    "bye",
+    "goodbye",
+    "bye bye",
+    "buona giornata",
+    "buonanotte",
+    "buona serata",
+    "alla prossima",
+    "see you",
 ];
 
 impl Run<'_> {
@@ -97,7 +168,10 @@ impl Run<'_> {
         if typed.split(' ').any(|w| THANKS_WORDS.contains(&w)) {
             return Some(self.small_talk(here, Outcome::Thanks));
         }
-        if BYE_PHRASES.iter().any(|p| padded.contains(&format!(" {p} "))) {
+        if BYE_PHRASES
+            .iter()
+            .any(|p| padded.contains(&format!(" {p} ")))
+        {
             return Some(self.small_talk(here, Outcome::Bye));
         }
         None
@@ -160,22 +234,42 @@ impl Run<'_> {
             return Vec::new();
         }
         let in_scope = |intent: &Intent| {
-            intent.scope.is_none_or(|scope| scope == here || scope == options)
+            intent
+                .scope
+                .is_none_or(|scope| scope == here || scope == options)
+        };
+        // An example in another language than the citizen's counts a little less:
+        // "data" is a date in Italian before it is "my data".
+        let own_lang = understanding.analyzer.language_index(&self.session.lang);
+        let lang_factor = |lang: usize| {
+            if lang == own_lang {
+                1.0
+            } else {
+                OTHER_LANGUAGE
+            }
         };
         let mut ranked: Vec<(Choice, f32)> = Vec::new();
-        let mut add = |choice: Choice, score: f32| match ranked.iter_mut().find(|(c, _)| *c == choice) {
-            Some((_, best)) => *best = best.max(score),
-            None => ranked.push((choice, score)),
-        };
+        let mut add =
+            |choice: Choice, score: f32| match ranked.iter_mut().find(|(c, _)| *c == choice) {
+                Some((_, best)) => *best = best.max(score),
+                None => ranked.push((choice, score)),
+            };
         for scored in understanding.index.rank(&message) {
             if in_scope(scored.candidate) {
                 // The state's own words come first when they score the same.
-                let local = if scored.candidate.scope.is_some() { 1.02 } else { 1.0 };
-                add(Choice::State(scored.candidate.target), (scored.score * local).min(1.0));
+                let local = if scored.candidate.scope.is_some() {
+                    1.02
+                } else {
+                    1.0
+                };
+                let score = scored.score * local * lang_factor(scored.lang);
+                add(Choice::State(scored.candidate.target), score.min(1.0));
             }
         }
         for scored in self.faqs.index().rank(&message) {
-            add(Choice::Faq(*scored.candidate), scored.score);
+            // A state answers in the dialogue's own flow: on a tie it wins.
+            let score = scored.score * FAQ_ON_A_TIE * lang_factor(scored.lang);
+            add(Choice::Faq(*scored.candidate), score);
         }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked
@@ -255,7 +349,8 @@ impl Run<'_> {
             payload: NONE_OF_THESE.to_owned(),
         });
         self.replies.push(Outbound {
-            text: html_escape::encode_text(fallback.did_you_mean.get(&lang, &flow_lang)).into_owned(),
+            text: html_escape::encode_text(fallback.did_you_mean.get(&lang, &flow_lang))
+                .into_owned(),
             buttons,
         });
         self.session.offered = offered;
@@ -264,7 +359,13 @@ impl Run<'_> {
 
     /// A choice's button label (its best example for this message, or the FAQ's
     /// question) and its id (`flow.state` or `faq:key`).
-    fn describe(&self, choice: Choice, text: &str, lang: &str, flow_lang: &str) -> Option<(String, String)> {
+    fn describe(
+        &self,
+        choice: Choice,
+        text: &str,
+        lang: &str,
+        flow_lang: &str,
+    ) -> Option<(String, String)> {
         match choice {
             Choice::Faq(position) => {
                 let faq = self.faqs.get(position)?;
@@ -312,7 +413,10 @@ impl Run<'_> {
     pub(super) fn choose(&mut self, here: StateId, id: &str) -> Step<()> {
         self.session.offered.clear();
         let choice = match id.strip_prefix("faq:") {
-            Some(key) => self.faqs.find(key).map(|(position, _)| Choice::Faq(position)),
+            Some(key) => self
+                .faqs
+                .find(key)
+                .map(|(position, _)| Choice::Faq(position)),
             None => self.d.find(id).map(Choice::State),
         };
         match choice {

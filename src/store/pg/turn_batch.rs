@@ -159,7 +159,9 @@ async fn save_turns(pool: &PgPool, batch: &[PendingTurn]) -> Result<Vec<usize>, 
         turns.lang.push(turn.session.lang.as_str());
         turns.dialogue_version.push(turn.dialogue_version.as_str());
         turns.expected_version.push(turn.expected_version);
-        turns.context.push(sqlx::types::Json(SessionContext::of(&turn.session)));
+        turns
+            .context
+            .push(sqlx::types::Json(SessionContext::of(&turn.session)));
         for line in &turn.transcript {
             lines.position.push(position);
             lines.direction.push(line.direction);
