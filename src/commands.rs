@@ -53,7 +53,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::News(command) => data::news(command),
         Command::Citizen(command) => data::citizen(command),
         Command::Relay(args) => relay::relay(args),
-        Command::Unanswered { db, limit } => data::unanswered(&db, limit),
+        Command::Unanswered {
+            db,
+            limit,
+            dialogues,
+        } => data::unanswered(&db, limit, dialogues.as_deref()),
         Command::Healthcheck { listen } => health::check(listen),
     }
 }

@@ -5,10 +5,12 @@
 //! `Answers` and calls `step` again with the same inputs. Being deterministic, the
 //! replay reaches the same point and goes on: the engine stays a plain function.
 
+mod candidates;
 mod io;
 mod run;
 mod session;
 
+pub use candidates::{Candidate, Choice, candidates, choice_name};
 pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton, Outbound, Query};
 pub use session::Session;
 

@@ -122,6 +122,10 @@ enum Command {
         db: Database,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Dialogue directory, for each message's best candidate (default: ./dialogues,
+        /// else the bundled dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
     },
 }
 

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::AdminState;
 use super::error::{ApiError, Params, limit};
 use super::time::italian;
+use crate::evaluation::explain::best_candidate;
+use crate::store::ContentSource;
+use crate::understand::FaqIndex;
 
 /// Messages listed when the request names no `limit`.
 const DEFAULT_LIMIT: i64 = 50;
@@ -35,6 +38,15 @@ struct Unanswered {
     /// The dialogue state the citizen was in (`flow.state`).
     state: String,
     text: String,
+    /// The closest thing the dialogues or FAQs have (`flow.state` or `faq:key`) and its
+    /// score: where to add the message as an example.
+    closest: Option<Closest>,
+}
+
+#[derive(Debug, Serialize)]
+struct Closest {
+    target: String,
+    score: f32,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,10 +62,15 @@ async fn list(
 ) -> Result<Json<UnansweredList>, ApiError> {
     let limit = limit(params.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let rows = state.store.not_understood(limit).await?;
+    let d = state.live.get();
+    let list = state.store.faqs().await?;
+    let faqs = FaqIndex::build(&d.understanding.analyzer, list.faqs.to_vec());
     Ok(Json(UnansweredList {
         unanswered: rows
             .into_iter()
             .map(|(at, state, text)| Unanswered {
+                closest: best_candidate(&d, &faqs, &state, &text)
+                    .map(|(target, score)| Closest { target, score }),
                 at: italian(at),
                 state,
                 text,

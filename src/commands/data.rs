@@ -1,15 +1,18 @@
 //! Commands on the database: migrate, content, news, citizens' rights, review.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use chrono_tz::Europe::Rome;
 
 use sportello::content::{ContentFile, parse_when};
+use sportello::evaluation::explain::best_candidate;
 use sportello::store::pg::{NewNews, PgStore};
-use sportello::store::{ChatKey, CitizenStore};
+use sportello::store::{ChatKey, CitizenStore, ContentSource};
+use sportello::understand::FaqIndex;
 
 use super::runtime;
-use super::staff::{content_errors, vocabulary};
+use super::staff::{content_errors, load_or_report, vocabulary};
 use crate::{CitizenCommand, ContentCommand, Database, NewsCommand};
 
 /// Connects (applying pending migrations) and runs `body` on the store.
@@ -190,14 +193,23 @@ pub fn citizen(command: CitizenCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn unanswered(db: &Database, limit: i64) -> anyhow::Result<ExitCode> {
-    let rows = with_store(db, async |store| Ok(store.not_understood(limit).await?))?;
+pub fn unanswered(db: &Database, limit: i64, dialogues: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let d = load_or_report(dialogues)?;
+    let (rows, faqs) = with_store(db, async |store| {
+        let faqs = store.faqs().await?;
+        Ok((store.not_understood(limit).await?, faqs))
+    })?;
+    let faqs = FaqIndex::build(&d.understanding.analyzer, faqs.faqs.to_vec());
     if rows.is_empty() {
         println!("every citizen message was understood");
     }
     for (at, state, body) in rows {
+        let best = best_candidate(&d, &faqs, &state, &body).map_or_else(
+            || "—".to_owned(),
+            |(name, score)| format!("{name} ({score:.2})"),
+        );
         println!(
-            "{}  {state:<24}  {body}",
+            "{}  {state:<24}  {body}\n                  closest: {best}",
             at.with_timezone(&Rome).format("%d/%m/%Y %H:%M")
         );
     }

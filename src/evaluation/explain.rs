@@ -5,9 +5,11 @@
 use std::fmt::Write as _;
 
 use crate::dialogue::Dialogues;
+use crate::engine::{candidates, choice_name};
 use crate::understand::{Decision, FaqIndex, decide};
 
-/// The explanation of `text` as read in the main menu.
+/// The explanation of `text` as read in the main menu (the engine's own ranking;
+/// long messages are also judged by sentence, which this shows whole).
 pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
     let understanding = &d.understanding;
     let spellings = [understanding.index.spelling(), faqs.index().spelling()];
@@ -38,35 +40,23 @@ pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
             .collect();
         let _ = writeln!(out, "Radici [{code}] (peso): {}", shown.join(", "));
     }
-    let main = d.settings.main;
-    let mut ranked: Vec<(String, f32, String)> = Vec::new();
-    for scored in understanding.index.rank(&message) {
-        let intent = scored.candidate;
-        if intent.scope.is_none_or(|s| s == main) {
-            let name = d.state(intent.target).qualified.clone();
-            if !ranked.iter().any(|(n, _, _)| *n == name) {
-                ranked.push((name, scored.score, scored.example.to_owned()));
-            }
-        }
-    }
-    for scored in faqs.index().rank(&message) {
-        if let Some(faq) = faqs.get(*scored.candidate) {
-            ranked.push((
-                format!("faq:{}", faq.key),
-                scored.score,
-                scored.example.to_owned(),
-            ));
-        }
-    }
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let ranked = candidates(d, faqs, &d.settings.default_lang, d.settings.main, text);
     let _ = writeln!(out, "Candidati:");
-    for (name, score, example) in ranked.iter().take(5) {
-        let _ = writeln!(out, "  {score:.2}  {name:<36} «{example}»");
+    for candidate in ranked.iter().take(5) {
+        let name = choice_name(d, faqs, candidate.choice);
+        let _ = writeln!(
+            out,
+            "  {:.2}  {name:<36} «{}»",
+            candidate.score, candidate.example
+        );
     }
     if ranked.is_empty() {
         let _ = writeln!(out, "  nessuno");
     }
-    let scores: Vec<(String, f32)> = ranked.iter().map(|(n, s, _)| (n.clone(), *s)).collect();
+    let scores: Vec<(String, f32)> = ranked
+        .iter()
+        .map(|c| (choice_name(d, faqs, c.choice), c.score))
+        .collect();
     let decision = match decide(&scores) {
         Decision::Clear(name) => format!("risponde con {name}"),
         Decision::Close(names) => format!("chiede «Intendevi…?» tra {}", names.join(", ")),
@@ -74,4 +64,19 @@ pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
     };
     let _ = writeln!(out, "Decisione: {decision}");
     out
+}
+
+/// The best candidate for `text` as read at `state` (`flow.state`; the main menu when
+/// the dialogues no longer have it), with its score: what `unanswered` shows staff so
+/// they can add the message as an example of it.
+pub fn best_candidate(
+    d: &Dialogues,
+    faqs: &FaqIndex,
+    state: &str,
+    text: &str,
+) -> Option<(String, f32)> {
+    let here = d.find(state).unwrap_or(d.settings.main);
+    candidates(d, faqs, &d.settings.default_lang, here, text)
+        .first()
+        .map(|c| (choice_name(d, faqs, c.choice), c.score))
 }

@@ -15,10 +15,10 @@ const CORRECTED_WEIGHT: f32 = 0.8;
 /// a message whose every word an example explains is that example's, even when the
 /// example says more.
 const MESSAGE_COVERAGE: f32 = 0.6;
-/// How much a word no example holds weighs, against the rarest word that one does:
-/// more, since a question about something else shares few words with ours (common
-/// filler is in the stopwords).
-const UNKNOWN_WEIGHT: f32 = 1.2;
+/// How much a seven-letter word no example holds weighs, against the rarest word that
+/// one does: more, since a question about something else shares few words with ours
+/// (common filler is in the stopwords; shorter unknown words weigh less, longer more).
+const UNKNOWN_WEIGHT: f32 = 2.0;
 
 /// The words examples are written with, for telling a typo from a word we know.
 pub struct Spelling {
@@ -91,6 +91,13 @@ struct Term {
     examples: Vec<u32>,
 }
 
+/// Letters two stems must share to count as one root.
+const ROOT: usize = 5;
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
 /// One example sentence.
 #[derive(Debug)]
 struct Example {
@@ -122,6 +129,8 @@ pub struct Index<T> {
     terms: Vec<HashMap<Box<str>, Term>>,
     /// The weight of a stem no example holds: as rare as can be.
     unknown_weight: f32,
+    /// Per language: the first `ROOT` letters → the terms that start with them.
+    roots: Vec<HashMap<String, Vec<Box<str>>>>,
     spelling: Spelling,
 }
 
@@ -217,13 +226,51 @@ impl<T: PartialEq> Index<T> {
             }
             examples[i].weight = total;
         }
+        let roots = terms
+            .iter()
+            .map(|terms| {
+                let mut roots: HashMap<String, Vec<Box<str>>> = HashMap::new();
+                for stem in terms.keys() {
+                    let root: String = stem.chars().take(ROOT).collect();
+                    if root.chars().count() == ROOT {
+                        roots.entry(root).or_default().push(stem.clone());
+                    }
+                }
+                // The same choice on every build, whatever the map's order.
+                roots.values_mut().for_each(|terms| terms.sort());
+                roots
+            })
+            .collect();
         Index {
             candidates,
             examples,
             terms,
+            roots,
             unknown_weight: weight_of(1) * UNKNOWN_WEIGHT,
             spelling: Spelling::new(counts),
         }
+    }
+
+    /// A term sharing the first `ROOT` letters with `stem`, the longest match first:
+    /// what Snowball leaves apart ("iscriv" and "iscrizion", "port" and "porta").
+    fn same_root(&self, lang: usize, stem: &str) -> Option<&Term> {
+        let root: String = stem.chars().take(ROOT).collect();
+        if root.chars().count() < ROOT {
+            return None;
+        }
+        let terms = self.roots.get(lang)?.get(&root)?;
+        terms
+            .iter()
+            .max_by_key(|t| (common_prefix(t, stem), std::cmp::Reverse(t.len())))
+            .and_then(|t| self.terms[lang].get(&**t))
+    }
+
+    /// The weight of a stem no example holds: longer words weigh more (they are
+    /// what a question is about: "patente", "elezioni"); short ones are mostly the
+    /// citizen's filler.
+    fn unknown(&self, stem: &str) -> f32 {
+        let letters = stem.chars().count() as f32;
+        self.unknown_weight * ((letters - 2.0) / 5.0).clamp(0.4, 1.4)
     }
 
     /// The words this index knows, for correcting messages.
@@ -258,10 +305,13 @@ impl<T: PartialEq> Index<T> {
         let mut message_weight = vec![0.0f32; self.terms.len()];
         for (lang, stems) in message.stems.iter().enumerate().take(self.terms.len()) {
             for stem in stems {
-                let term = self.terms[lang].get(stem.text.as_str());
-                message_weight[lang] += term.map_or(self.unknown_weight, |t| t.weight);
+                let (term, near) = match self.terms[lang].get(stem.text.as_str()) {
+                    Some(term) => (Some(term), false),
+                    None => (self.same_root(lang, &stem.text), true),
+                };
+                message_weight[lang] += term.map_or_else(|| self.unknown(&stem.text), |t| t.weight);
                 let Some(term) = term else { continue };
-                let counted = if stem.corrected {
+                let counted = if stem.corrected || near {
                     term.weight * CORRECTED_WEIGHT
                 } else {
                     term.weight
@@ -311,7 +361,7 @@ impl<T: PartialEq> Index<T> {
     pub fn weight(&self, lang: usize, stem: &str) -> (f32, bool) {
         match self.terms.get(lang).and_then(|terms| terms.get(stem)) {
             Some(term) => (term.weight, true),
-            None => (self.unknown_weight, false),
+            None => (self.unknown(stem), false),
         }
     }
 }

@@ -9,25 +9,11 @@ use minijinja::Value;
 
 use super::{Run, Step};
 use crate::content::Faq;
-use crate::dialogue::{Intent, StateId};
+use crate::dialogue::StateId;
 use crate::engine::Outcome;
+use crate::engine::candidates::{Candidate, Choice, candidates};
 use crate::engine::io::{OutButton, Outbound};
-use crate::understand::{Decision, Message, decide, sentences};
-
-/// What a message may lead to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Choice {
-    /// Enter this state.
-    State(StateId),
-    /// Answer the FAQ at this position of the FAQ index.
-    Faq(usize),
-}
-
-/// A FAQ's score against a state's: just under, so a tie goes to the state.
-const FAQ_ON_A_TIE: f32 = 0.96;
-
-/// An example in another of the bot's languages against one in the citizen's.
-const OTHER_LANGUAGE: f32 = 0.9;
+use crate::understand::{Decision, decide, sentences};
 
 /// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
 const CHOICE: &str = "?";
@@ -198,18 +184,18 @@ impl Run<'_> {
     /// buttons on offer, the intents, the FAQs); long messages are judged by each
     /// sentence too, and the best reading wins.
     pub(super) fn understand(&mut self, here: StateId, text: &str) -> Step<bool> {
-        let (options, _) = self.options_of(here);
-        let mut best = self.ranking(here, options, text);
+        let mut best = self.ranking(here, text);
         let parts = sentences(text);
         if parts.len() > 1 {
             for part in parts {
-                let ranked = self.ranking(here, options, part);
+                let ranked = self.ranking(here, part);
                 if top(&ranked) > top(&best) {
                     best = ranked;
                 }
             }
         }
-        let decision = decide(&best);
+        let scores: Vec<(Choice, f32)> = best.iter().map(|c| (c.choice, c.score)).collect();
+        let decision = decide(&scores);
         if matches!(decision, Decision::Unsure)
             && let Some(step) = self.small_talk_within(here, &crate::text::normalize(text))
         {
@@ -218,61 +204,20 @@ impl Run<'_> {
         match decision {
             Decision::Clear(choice) => self.take(here, choice).map(|()| true),
             Decision::Close(choices) => {
-                self.did_you_mean(here, &choices, text);
+                let offered: Vec<&Candidate> = choices
+                    .iter()
+                    .filter_map(|choice| best.iter().find(|c| c.choice == *choice))
+                    .collect();
+                self.did_you_mean(here, &offered);
                 Ok(true)
             }
             Decision::Unsure => Ok(false),
         }
     }
 
-    /// The candidates for `text`, best first, one score per choice.
-    fn ranking(&self, here: StateId, options: StateId, text: &str) -> Vec<(Choice, f32)> {
-        let understanding = &self.d.understanding;
-        let spellings = [understanding.index.spelling(), self.faqs.index().spelling()];
-        let message: Message = understanding.analyzer.read(text, &spellings);
-        if message.is_empty() {
-            return Vec::new();
-        }
-        let in_scope = |intent: &Intent| {
-            intent
-                .scope
-                .is_none_or(|scope| scope == here || scope == options)
-        };
-        // An example in another language than the citizen's counts a little less:
-        // "data" is a date in Italian before it is "my data".
-        let own_lang = understanding.analyzer.language_index(&self.session.lang);
-        let lang_factor = |lang: usize| {
-            if lang == own_lang {
-                1.0
-            } else {
-                OTHER_LANGUAGE
-            }
-        };
-        let mut ranked: Vec<(Choice, f32)> = Vec::new();
-        let mut add =
-            |choice: Choice, score: f32| match ranked.iter_mut().find(|(c, _)| *c == choice) {
-                Some((_, best)) => *best = best.max(score),
-                None => ranked.push((choice, score)),
-            };
-        for scored in understanding.index.rank(&message) {
-            if in_scope(scored.candidate) {
-                // The state's own words come first when they score the same.
-                let local = if scored.candidate.scope.is_some() {
-                    1.02
-                } else {
-                    1.0
-                };
-                let score = scored.score * local * lang_factor(scored.lang);
-                add(Choice::State(scored.candidate.target), score.min(1.0));
-            }
-        }
-        for scored in self.faqs.index().rank(&message) {
-            // A state answers in the dialogue's own flow: on a tie it wins.
-            let score = scored.score * FAQ_ON_A_TIE * lang_factor(scored.lang);
-            add(Choice::Faq(*scored.candidate), score);
-        }
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        ranked
+    /// The candidates for `text` here, best first.
+    fn ranking(&self, here: StateId, text: &str) -> Vec<Candidate> {
+        candidates(self.d, self.faqs, &self.session.lang, here, text)
     }
 
     /// The FAQ that best answers `text`, if one is plausible (the `faq` action: the
@@ -328,14 +273,14 @@ impl Run<'_> {
     }
 
     /// «Intendevi…?» with the close candidates and «Nessuna di queste».
-    fn did_you_mean(&mut self, here: StateId, choices: &[Choice], text: &str) {
+    fn did_you_mean(&mut self, here: StateId, choices: &[&Candidate]) {
         let lang = self.session.lang.clone();
         let flow_lang = self.d.flow_of(here).lang.clone();
         let fallback = &self.d.settings.fallback;
         let mut buttons: Vec<OutButton> = Vec::new();
         let mut offered = Vec::new();
         for choice in choices {
-            let Some((label, id)) = self.describe(*choice, text, &lang, &flow_lang) else {
+            let Some((label, id)) = self.describe(choice, &lang, &flow_lang) else {
                 continue;
             };
             buttons.push(OutButton {
@@ -357,16 +302,15 @@ impl Run<'_> {
         self.outcome = Outcome::DidYouMean(self.session.offered.clone());
     }
 
-    /// A choice's button label (its best example for this message, or the FAQ's
-    /// question) and its id (`flow.state` or `faq:key`).
+    /// A choice's button label (its closest example, the FAQ's question, or a flow's
+    /// title for its start) and its id (`flow.state` or `faq:key`).
     fn describe(
         &self,
-        choice: Choice,
-        text: &str,
+        candidate: &Candidate,
         lang: &str,
         flow_lang: &str,
     ) -> Option<(String, String)> {
-        match choice {
+        match candidate.choice {
             Choice::Faq(position) => {
                 let faq = self.faqs.get(position)?;
                 Some((short_label(&faq.question), format!("faq:{}", faq.key)))
@@ -374,27 +318,13 @@ impl Run<'_> {
             Choice::State(target) => {
                 let state = self.d.state(target);
                 let flow = &self.d.flows[state.flow];
-                // A flow's own title names its start best; else the example closest to
-                // what the citizen wrote.
                 let label = match &flow.title {
                     Some(title) if flow.start == target => title.get(lang, flow_lang).to_owned(),
-                    _ => self.best_example(target, text)?,
+                    _ => candidate.example.clone(),
                 };
                 Some((short_label(&label), state.qualified.clone()))
             }
         }
-    }
-
-    fn best_example(&self, target: StateId, text: &str) -> Option<String> {
-        let understanding = &self.d.understanding;
-        let spellings = [understanding.index.spelling()];
-        let message = understanding.analyzer.read(text, &spellings);
-        understanding
-            .index
-            .rank(&message)
-            .into_iter()
-            .find(|s| s.candidate.target == target)
-            .map(|s| s.example.to_owned())
     }
 
     /// A pressed «Intendevi…?» button (or its number typed): `None` when `payload`
@@ -427,8 +357,8 @@ impl Run<'_> {
     }
 }
 
-fn top(ranked: &[(Choice, f32)]) -> f32 {
-    ranked.first().map_or(0.0, |(_, s)| *s)
+fn top(ranked: &[Candidate]) -> f32 {
+    ranked.first().map_or(0.0, |c| c.score)
 }
 
 /// A button label of reasonable length, first letter capitalized.

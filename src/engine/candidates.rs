@@ -1,0 +1,111 @@
+//! What free text may mean at a state: every example in scope (the state's rules and
+//! the buttons on offer, the intents, the FAQs) ranked together, one score per target.
+//! The engine decides on it; `explain` and `unanswered` show it to staff.
+
+use crate::dialogue::{Dialogues, Intent, StateId};
+use crate::understand::FaqIndex;
+
+/// An example in another of the bot's languages against one in the citizen's.
+const OTHER_LANGUAGE: f32 = 0.9;
+/// A state's own examples against the intents', so they win a tie there.
+const LOCAL: f32 = 1.02;
+/// A FAQ's score against a state's: just under, so a tie goes to the state (it answers
+/// in the dialogue's own flow).
+const FAQ_ON_A_TIE: f32 = 0.96;
+
+/// What a message may lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Enter this state.
+    State(StateId),
+    /// Answer the FAQ at this position of the FAQ index.
+    Faq(usize),
+}
+
+/// A choice, its score and the example that scored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Where it leads.
+    pub choice: Choice,
+    /// From 0 to 1.
+    pub score: f32,
+    /// The closest example (or the FAQ's question or example).
+    pub example: String,
+}
+
+/// The candidates for `text` from a citizen speaking `lang` at `here`, best first.
+pub fn candidates(
+    d: &Dialogues,
+    faqs: &FaqIndex,
+    lang: &str,
+    here: StateId,
+    text: &str,
+) -> Vec<Candidate> {
+    let understanding = &d.understanding;
+    let spellings = [understanding.index.spelling(), faqs.index().spelling()];
+    let message = understanding.analyzer.read(text, &spellings);
+    if message.is_empty() {
+        return Vec::new();
+    }
+    // The buttons on offer: the state's own, else the main menu's.
+    let options = if d.state(here).buttons.is_empty() {
+        d.settings.main
+    } else {
+        here
+    };
+    let in_scope = |intent: &Intent| {
+        intent
+            .scope
+            .is_none_or(|scope| scope == here || scope == options)
+    };
+    // "data" is a date in Italian before it is "my data".
+    let own_lang = understanding.analyzer.language_index(lang);
+    let lang_factor = |l: usize| if l == own_lang { 1.0 } else { OTHER_LANGUAGE };
+    let mut ranked: Vec<Candidate> = Vec::new();
+    let mut add = |choice: Choice, score: f32, example: &str| match ranked
+        .iter_mut()
+        .find(|c| c.choice == choice)
+    {
+        Some(found) if found.score >= score => {}
+        Some(found) => {
+            found.score = score;
+            found.example = example.to_owned();
+        }
+        None => ranked.push(Candidate {
+            choice,
+            score,
+            example: example.to_owned(),
+        }),
+    };
+    for scored in understanding.index.rank(&message) {
+        if in_scope(scored.candidate) {
+            let local = if scored.candidate.scope.is_some() {
+                LOCAL
+            } else {
+                1.0
+            };
+            let score = (scored.score * local * lang_factor(scored.lang)).min(1.0);
+            add(
+                Choice::State(scored.candidate.target),
+                score,
+                scored.example,
+            );
+        }
+    }
+    for scored in faqs.index().rank(&message) {
+        let score = scored.score * FAQ_ON_A_TIE * lang_factor(scored.lang);
+        add(Choice::Faq(*scored.candidate), score, scored.example);
+    }
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+    ranked
+}
+
+/// A candidate's name for staff: `flow.state` or `faq:key`.
+pub fn choice_name(d: &Dialogues, faqs: &FaqIndex, choice: Choice) -> String {
+    match choice {
+        Choice::State(id) => d.state(id).qualified.clone(),
+        Choice::Faq(position) => faqs
+            .get(position)
+            .map_or_else(|| "faq:?".to_owned(), |f| format!("faq:{}", f.key)),
+    }
+}
