@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::diagnostic::{Diagnostic, Position, Report};
-use super::model::{Dialogues, StateId};
+use super::model::{Action, Dialogues, StateId};
 use super::payload::button_payload;
 
 /// Telegram's longest message.
@@ -56,6 +56,13 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
                     state.qualified
                 ),
             ));
+        }
+        for action in &state.actions {
+            if let Action::Language(code) = action
+                && !d.settings.languages.contains(code)
+            {
+                report.push(Diagnostic::error(at(), format!("language `{code}` is not one of the bot's `languages` ({}) in sportello.yaml", d.settings.languages.join(", "))));
+            }
         }
         lint_buttons(d, StateId(index as u32), report);
     }

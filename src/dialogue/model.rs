@@ -301,6 +301,8 @@ pub enum Action {
     Subscriptions,
     /// Delete everything stored about the citizen (the right to erasure), as `erased`.
     Erase,
+    /// Go on in this language (one of the settings' `languages`).
+    Language(String),
 }
 
 /// A plain (non-template) text per language, e.g. a button label.

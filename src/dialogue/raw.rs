@@ -141,6 +141,8 @@ pub(super) enum RawAction {
     },
     Subscriptions {},
     Erase {},
+    /// `{ language: en }`: the conversation goes on in this language.
+    Language(String),
 }
 
 /// `sportello.yaml`: settings for the whole bot.

@@ -213,6 +213,7 @@ impl Builder {
                 }
                 RawAction::Subscriptions {} => Action::Subscriptions,
                 RawAction::Erase {} => Action::Erase,
+                RawAction::Language(code) => Action::Language(code.clone()),
             };
             actions.push(built);
         }
@@ -313,5 +314,6 @@ pub(super) fn provides(action: &Action) -> Option<&'static str> {
             Some("subscriptions")
         }
         Action::Erase => Some("erased"),
+        Action::Language(_) => None,
     }
 }

@@ -63,6 +63,7 @@ impl<'a> Run<'a> {
                     let topics = self.subscriptions()?;
                     values.insert("subscriptions", Value::from_serialize(&topics));
                 }
+                Action::Language(code) => self.session.lang = code.clone(),
                 Action::Erase => {
                     if let Answer::Erased(receipt) = self.fetch(Query::Erase)? {
                         values.insert("erased", Value::from_serialize(receipt));
