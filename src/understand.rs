@@ -90,6 +90,19 @@ impl Analyzer {
         Some(language.stem(word))
     }
 
+    /// Whether `text` has a word that only another of the bot's languages would stop
+    /// at ("the", "is"): only then is its language worth detecting.
+    pub fn may_be_other_language(&self, text: &str, lang: &str) -> bool {
+        let own = self.languages.iter().find(|l| l.code == lang);
+        words(text).iter().any(|word| {
+            own.is_none_or(|own| !own.is_stopword(word))
+                && self
+                    .languages
+                    .iter()
+                    .any(|l| l.code != lang && l.is_stopword(word))
+        })
+    }
+
     fn knows(&self, word: &str) -> bool {
         self.known.contains(word)
     }

@@ -24,7 +24,11 @@ impl FaqIndex {
             let mut add = |text: &str| {
                 // Staff may write a FAQ's examples in several languages; each is read
                 // in its own.
-                let lang = super::language_of(text, &languages).unwrap_or_else(|| faq.lang.clone());
+                let lang = if analyzer.may_be_other_language(text, &faq.lang) {
+                    super::language_of(text, &languages).unwrap_or_else(|| faq.lang.clone())
+                } else {
+                    faq.lang.clone()
+                };
                 written.push(Written {
                     candidate: i,
                     lang,

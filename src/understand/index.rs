@@ -91,6 +91,9 @@ struct Term {
     examples: Vec<u32>,
 }
 
+/// Candidates a ranking returns at most, best first.
+const RANKED: usize = 12;
+
 /// Letters two stems must share to count as one root.
 const ROOT: usize = 5;
 
@@ -288,8 +291,8 @@ impl<T: PartialEq> Index<T> {
         self.examples.is_empty()
     }
 
-    /// Every candidate that shares a stem with `message`, best first, each scored by
-    /// its best example.
+    /// The best candidates (at most a dozen) that share a stem with `message`, best
+    /// first, each scored by its best example.
     pub fn rank<'a>(&'a self, message: &Message) -> Vec<Scored<'a, T>> {
         self.rank_without(message, None)
     }
@@ -301,7 +304,10 @@ impl<T: PartialEq> Index<T> {
         message: &Message,
         left_out: Option<&str>,
     ) -> Vec<Scored<'a, T>> {
-        let mut matched: HashMap<u32, f32> = HashMap::new();
+        // Dense accumulators: a common word's examples are many, and a map per
+        // message would cost more than the scoring itself.
+        let mut matched = vec![0.0f32; self.examples.len()];
+        let mut touched: Vec<u32> = Vec::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         for (lang, stems) in message.stems.iter().enumerate().take(self.terms.len()) {
             for stem in stems {
@@ -317,12 +323,19 @@ impl<T: PartialEq> Index<T> {
                     term.weight
                 };
                 for &example in &term.examples {
-                    *matched.entry(example).or_default() += counted;
+                    let slot = &mut matched[example as usize];
+                    if *slot == 0.0 {
+                        touched.push(example);
+                    }
+                    *slot += counted;
                 }
             }
         }
-        let mut best: HashMap<u32, (f32, u32)> = HashMap::new();
-        for (example_id, m) in matched {
+        // Per candidate: its best score and example (`u32::MAX`: not reached).
+        let mut best: Vec<(f32, u32)> = vec![(0.0, u32::MAX); self.candidates.len()];
+        let mut reached: Vec<u32> = Vec::new();
+        for example_id in touched {
+            let m = matched[example_id as usize];
             let example = &self.examples[example_id as usize];
             if left_out.is_some_and(|text| *example.text == *text) {
                 continue;
@@ -333,26 +346,39 @@ impl<T: PartialEq> Index<T> {
             }
             let score = (m / of_message).min(1.0).powf(MESSAGE_COVERAGE)
                 * (m / example.weight).min(1.0).powf(1.0 - MESSAGE_COVERAGE);
-            let entry = best.entry(example.candidate).or_insert((0.0, example_id));
-            // On a tie the example written first wins, whatever the map's order.
-            if score > entry.0 || (score == entry.0 && example_id < entry.1) {
+            let entry = &mut best[example.candidate as usize];
+            if entry.1 == u32::MAX {
+                reached.push(example.candidate);
+            }
+            // On a tie the example written first wins.
+            if entry.1 == u32::MAX || score > entry.0 || (score == entry.0 && example_id < entry.1)
+            {
                 *entry = (score, example_id);
             }
         }
-        let mut ranked: Vec<Scored<'a, T>> = best
+        let mut ranked: Vec<Scored<'a, T>> = reached
             .into_iter()
-            .map(|(candidate, (score, example))| Scored {
-                candidate: &self.candidates[candidate as usize],
-                score,
-                example: &self.examples[example as usize].text,
-                lang: usize::from(self.examples[example as usize].lang),
+            .map(|candidate| {
+                let (score, example) = best[candidate as usize];
+                Scored {
+                    candidate: &self.candidates[candidate as usize],
+                    score,
+                    example: &self.examples[example as usize].text,
+                    lang: usize::from(self.examples[example as usize].lang),
+                }
             })
             .collect();
-        ranked.sort_by(|a, b| {
+        let order = |a: &Scored<'a, T>, b: &Scored<'a, T>| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.example.cmp(b.example))
-        });
+        };
+        // Only the best few matter to a decision; sorting thousands would not.
+        if ranked.len() > RANKED {
+            ranked.select_nth_unstable_by(RANKED - 1, order);
+            ranked.truncate(RANKED);
+        }
+        ranked.sort_by(order);
         ranked
     }
 
