@@ -335,3 +335,34 @@ fn a_template_failing_at_runtime_says_the_error_text() {
 fn no_faqs(d: &sportello::dialogue::Dialogues) -> sportello::understand::FaqIndex {
     sportello::understand::FaqIndex::empty(&d.understanding.analyzer)
 }
+
+#[tokio::test]
+async fn any_text_gets_an_answer_and_never_an_error() {
+    let dialogues = sportello::dialogue::load(&sportello::dialogue::bundled_files());
+    let Some(d) = dialogues.0 else {
+        panic!("bundled dialogues: {}", dialogues.1.render_text())
+    };
+    let content =
+        sportello::content::ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e:?}"));
+    let mut citizen = Citizen::new(std::sync::Arc::new(d), content);
+    let long = "medicina quando ".repeat(700);
+    for text in [
+        long.as_str(),
+        "😂😂😂🔥🔥",
+        "\u{200f}\u{202e}مرحبا بكم\u{200b}\u{2066}",
+        "\0\0nul\0",
+        "<b>grassetto</b><script>alert(1)</script>",
+        "{{ slots.x }}{% for a in b %}{# c #}",
+        "ǅ ﬁ ℌ 𝔐𝔞𝔱𝔲𝔯𝔦𝔱𝔞",
+        "?!?!?!",
+        "9999999999999999999999999",
+        "a",
+    ] {
+        let said = citizen.send(text).await;
+        assert!(!said.trim().is_empty(), "{text:?} got no answer");
+        assert!(
+            !said.contains("Qualcosa è andato storto"),
+            "{text:?}: {said}"
+        );
+    }
+}

@@ -582,3 +582,37 @@ async fn one_retention_pass_deletes_every_expired_record_and_nothing_newer(pool:
         .unwrap_or_default();
     assert_eq!(left, 1);
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn misses_and_offered_choices_survive_a_restart(pool: PgPool) {
+    use sportello::store::CitizenStore;
+    let store = PgStore::from_pool(pool.clone());
+    let key = ChatKey::new("telegram", "77");
+    let session = Session {
+        state: "main.menu".into(),
+        misses: 1,
+        offered: vec!["ammissione.menu".into(), "faq:faq-medicina-bando".into()],
+        ..Session::new("it")
+    };
+    for expected_version in [None, Some(1)] {
+        let record = TurnRecord {
+            expected_version,
+            session: &session,
+            dialogue_version: "v1",
+            // An effect takes the durable path; none takes the batched one.
+            effects: if expected_version.is_none() {
+                &[]
+            } else {
+                &[sportello::engine::Effect::Subscribe {
+                    topic: "maturita".into(),
+                }]
+            },
+            transcript: &[],
+        };
+        assert!(store.commit(&key, record).await.is_ok());
+        // A new process: nothing cached.
+        let fresh = PgStore::from_pool(pool.clone());
+        let loaded = fresh.load(&key).await.ok().flatten();
+        assert_eq!(loaded.map(|s| s.session), Some(session.clone()));
+    }
+}
