@@ -16,6 +16,7 @@ mod faqs;
 mod index;
 mod language;
 mod message;
+mod spelling;
 mod synonyms;
 mod words;
 
@@ -24,9 +25,10 @@ use std::collections::HashSet;
 pub use decide::{Decision, decide};
 pub use detect::language_of;
 pub use faqs::FaqIndex;
-pub use index::{Index, Scored, Spelling, Written};
+pub use index::{Index, Scored, Written};
 pub use language::Language;
 pub use message::{Message, Stem};
+pub use spelling::Spelling;
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
 pub use words::{sentences, words};
 

@@ -2,12 +2,11 @@
 //! informative it is (rare across the candidates: heavy; shared by many: light), plus
 //! the words they are written with, for correcting typos.
 
-use std::collections::{HashMap, HashSet};
-
-use symspell::{AsciiStringStrategy, SymSpell, SymSpellBuilder, Verbosity};
+use std::collections::HashMap;
 
 use super::Analyzer;
 use super::message::Message;
+use super::spelling::Spelling;
 
 /// How much a corrected word counts towards a match, against one typed right.
 const CORRECTED_WEIGHT: f32 = 0.8;
@@ -20,76 +19,16 @@ const MESSAGE_COVERAGE: f32 = 0.6;
 /// (common filler is in the stopwords; shorter unknown words weigh less, longer more).
 const UNKNOWN_WEIGHT: f32 = 2.0;
 
-/// The words examples are written with, for telling a typo from a word we know.
-pub struct Spelling {
-    known: HashSet<Box<str>>,
-    fuzzy: Option<SymSpell<AsciiStringStrategy>>,
-}
-
-impl std::fmt::Debug for Spelling {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spelling")
-            .field("known", &self.known.len())
-            .finish()
-    }
-}
-
-impl Spelling {
-    fn new(counts: HashMap<String, i64>) -> Spelling {
-        let fuzzy = SymSpellBuilder::default()
-            .max_dictionary_edit_distance(2)
-            .prefix_length(7)
-            .count_threshold(1)
-            .build()
-            .ok()
-            .map(|mut fuzzy: SymSpell<AsciiStringStrategy>| {
-                for (word, count) in &counts {
-                    // Short words have too many neighbours to correct towards.
-                    if word.len() >= 4 && word.is_ascii() {
-                        fuzzy.load_dictionary_line(&format!("{word} {count}"), 0, 1, " ");
-                    }
-                }
-                fuzzy
-            });
-        Spelling {
-            known: counts.into_keys().map(String::into_boxed_str).collect(),
-            fuzzy,
-        }
-    }
-
-    /// Whether `word` is written in some example (or is a stopword or synonym).
-    pub fn knows(&self, word: &str) -> bool {
-        self.known.contains(word)
-    }
-
-    /// The closest known word to `word` within the distance its length allows (one
-    /// edit from 4 letters, two from 8), with the distance; the most used on a tie.
-    pub fn closest(&self, word: &str) -> Option<(String, i64, i64)> {
-        let len = word.chars().count();
-        let distance = match len {
-            0..4 => return None,
-            4..8 => 1,
-            _ => 2,
-        };
-        if !word.is_ascii() || word.bytes().any(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let fuzzy = self.fuzzy.as_ref()?;
-        fuzzy
-            .lookup(word, Verbosity::Closest, distance)
-            .into_iter()
-            .filter(|s| s.distance > 0)
-            .max_by_key(|s| (std::cmp::Reverse(s.distance), s.count))
-            .map(|s| (s.term, s.distance, s.count))
-    }
-}
-
 /// A stem's weight and the examples that hold it.
 #[derive(Debug)]
 struct Term {
+    id: u32,
     weight: f32,
     examples: Vec<u32>,
 }
+
+/// A term in more examples than this is common: see `rank_without`.
+const COMMON: usize = 256;
 
 /// Candidates a ranking returns at most, best first.
 const RANKED: usize = 12;
@@ -106,6 +45,9 @@ fn common_prefix(a: &str, b: &str) -> usize {
 struct Example {
     candidate: u32,
     lang: u8,
+    /// The ids of its terms, sorted: a common term is looked up here rather than
+    /// walking its long list of examples.
+    terms: Box<[u32]>,
     /// The sum of its stems' weights.
     weight: f32,
     text: Box<str>,
@@ -188,6 +130,7 @@ impl<T: PartialEq> Index<T> {
             examples.push(Example {
                 candidate: candidate as u32,
                 lang: lang as u8,
+                terms: Box::default(),
                 weight: 0.0,
                 text: w.text.into_boxed_str(),
             });
@@ -205,29 +148,39 @@ impl<T: PartialEq> Index<T> {
         for (i, stems) in stems_of.iter().enumerate() {
             let example = &examples[i];
             for stem in stems {
-                let entry = holders.entry((example.lang, stem)).or_default();
-                if !entry.contains(&example.candidate) {
-                    entry.push(example.candidate);
-                }
+                holders
+                    .entry((example.lang, stem))
+                    .or_default()
+                    .push(example.candidate);
             }
+        }
+        for held in holders.values_mut() {
+            held.sort_unstable();
+            held.dedup();
         }
         let n = candidates.len() as f32;
         let weight_of = |held_by: usize| (1.0 + (n + 1.0) / (held_by as f32 + 0.5)).ln();
         for (i, stems) in stems_of.iter().enumerate() {
             let lang = examples[i].lang;
             let mut total = 0.0;
+            let mut ids = Vec::with_capacity(stems.len());
             for stem in stems {
                 let held_by = holders.get(&(lang, &**stem)).map_or(1, Vec::len);
+                let next_id = terms[lang as usize].len() as u32;
                 let term = terms[lang as usize]
                     .entry(stem.clone())
                     .or_insert_with(|| Term {
+                        id: next_id,
                         weight: weight_of(held_by),
                         examples: Vec::new(),
                     });
                 term.examples.push(i as u32);
                 total += term.weight;
+                ids.push(term.id);
             }
+            ids.sort_unstable();
             examples[i].weight = total;
+            examples[i].terms = ids.into_boxed_slice();
         }
         let roots = terms
             .iter()
@@ -309,6 +262,9 @@ impl<T: PartialEq> Index<T> {
         let mut matched = vec![0.0f32; self.examples.len()];
         let mut touched: Vec<u32> = Vec::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
+        // Terms held by a large share of the examples: added only to examples the
+        // rarer terms reached (unless the message has nothing rarer).
+        let mut common: Vec<(usize, &Term, f32)> = Vec::new();
         for (lang, stems) in message.stems.iter().enumerate().take(self.terms.len()) {
             for stem in stems {
                 let (term, near) = match self.terms[lang].get(stem.text.as_str()) {
@@ -322,12 +278,37 @@ impl<T: PartialEq> Index<T> {
                 } else {
                     term.weight
                 };
+                if term.examples.len() > COMMON {
+                    common.push((lang, term, counted));
+                    continue;
+                }
                 for &example in &term.examples {
                     let slot = &mut matched[example as usize];
                     if *slot == 0.0 {
                         touched.push(example);
                     }
                     *slot += counted;
+                }
+            }
+        }
+        if touched.is_empty() {
+            for (_, term, counted) in &common {
+                for &example in &term.examples {
+                    let slot = &mut matched[example as usize];
+                    if *slot == 0.0 {
+                        touched.push(example);
+                    }
+                    *slot += counted;
+                }
+            }
+        } else {
+            for &example in &touched {
+                let held = &self.examples[example as usize];
+                for (lang, term, counted) in &common {
+                    if usize::from(held.lang) == *lang && held.terms.binary_search(&term.id).is_ok()
+                    {
+                        matched[example as usize] += counted;
+                    }
                 }
             }
         }

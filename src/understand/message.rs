@@ -2,7 +2,7 @@
 //! synonyms replaced, then its stems in every language the bot speaks.
 
 use super::Analyzer;
-use super::index::Spelling;
+use super::spelling::Spelling;
 use super::words::words;
 
 /// A stem of the message, and whether it comes from a corrected word.
