@@ -40,6 +40,7 @@
 //!
 //! The relay never runs a conversation and never reads sessions.
 
+mod config;
 mod deliver;
 mod message;
 mod outbox;
@@ -57,7 +58,8 @@ pub use whatsapp::{DEFAULT_WHATSAPP_RATE, WhatsAppSender, whatsapp_limits};
 
 /// News to Telegram go through the bot's one Bot API client.
 pub type TelegramSender = crate::channel::telegram::BotApi;
-pub use worker::{Worker, WorkerConfig};
+pub use config::WorkerConfig;
+pub use worker::Worker;
 
 /// What went wrong in the relay. Messages are for staff and operators, never citizens.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::config::WorkerConfig;
 use super::outbox::{Claimed, Outcome};
-use super::worker::WorkerConfig;
 use crate::sender::{Delivery, SendError, Sender};
 use crate::text::log_id;
 
