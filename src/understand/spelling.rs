@@ -47,12 +47,12 @@ impl Spelling {
     }
 
     /// The closest known word to `word` within the distance its length allows (one
-    /// edit from 4 letters, two from 8), with the distance; the most used on a tie.
+    /// edit from 4 letters, two from 9), with the distance; the most used on a tie.
     pub fn closest(&self, word: &str) -> Option<(String, i64, i64)> {
         let len = word.chars().count();
         let distance = match len {
             0..4 => return None,
-            4..8 => 1,
+            4..9 => 1,
             _ => 2,
         };
         if !word.is_ascii() || word.bytes().any(|b| b.is_ascii_digit()) {
