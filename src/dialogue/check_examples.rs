@@ -8,7 +8,7 @@ use super::model::{Dialogues, Example, Intent, StateId};
 use crate::text::normalize;
 
 /// How far ahead another intent must be for an example to count as misplaced.
-const AHEAD: f32 = 0.15;
+const AHEAD: f32 = 0.25;
 
 /// Warns about misplaced and shared examples.
 pub(super) fn lint_examples(d: &Dialogues, report: &mut Report) {
@@ -71,7 +71,7 @@ fn misplaced(
     else {
         return;
     };
-    if rival.score > own + AHEAD && rival.score >= 0.6 {
+    if rival.score > own + AHEAD && rival.score >= 0.7 {
         report.push(Diagnostic::warning(
             example.position.clone(),
             format!(
