@@ -30,7 +30,8 @@ pub use language::Language;
 pub use message::{Message, Stem};
 pub use spelling::Spelling;
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
-pub use words::{sentences, words};
+pub use words::sentences;
+use words::words;
 
 /// How messages and examples are read: the bot's languages and synonyms.
 #[derive(Debug)]

@@ -231,18 +231,14 @@ impl<'a> Run<'a> {
     fn out_of_range(&mut self, here: StateId, count: usize) -> Step<()> {
         self.understood = false;
         self.outcome = Outcome::NotUnderstood;
-        let flow_lang = &self.d.flow_of(here).lang;
-        let text = self
-            .d
+        let d = self.d;
+        let text = d
             .settings
             .fallback
             .out_of_range
-            .get(&self.session.lang, flow_lang)
+            .get(&self.session.lang, &d.flow_of(here).lang)
             .replace("{n}", &count.to_string());
-        self.replies.push(Outbound {
-            text: html_escape::encode_text(&text).into_owned(),
-            buttons: Vec::new(),
-        });
+        self.say_plain(&text);
         self.attach_options(here);
         Ok(())
     }
@@ -258,22 +254,9 @@ impl<'a> Run<'a> {
             && let Some(contacts) = self.d.settings.fallback.contacts
             && contacts != here
         {
-            let flow_lang = &self.d.flow_of(here).lang;
-            let again = self
-                .d
-                .settings
-                .fallback
-                .again
-                .get(&self.session.lang, flow_lang);
-            self.replies.push(Outbound {
-                text: html_escape::encode_text(again).into_owned(),
-                buttons: Vec::new(),
-            });
-            let misses = self.session.misses;
-            self.enter(contacts)?;
-            self.session.misses = misses;
-            self.outcome = Outcome::NotUnderstood;
-            return Ok(());
+            self.say_fixed(&self.d.settings.fallback.again, here);
+            // The outcome is already set, so entering keeps the count of misses.
+            return self.enter(contacts);
         }
         let state = self.d.state(here);
         let context = self.context(state, BTreeMap::new());

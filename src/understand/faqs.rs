@@ -68,14 +68,4 @@ impl FaqIndex {
     pub fn find(&self, key: &str) -> Option<(usize, &Faq)> {
         self.faqs.iter().enumerate().find(|(_, f)| f.key == key)
     }
-
-    /// How many FAQs it holds.
-    pub fn len(&self) -> usize {
-        self.faqs.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.faqs.is_empty()
-    }
 }

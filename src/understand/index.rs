@@ -234,16 +234,6 @@ impl<T: PartialEq> Index<T> {
         &self.spelling
     }
 
-    /// How many candidates and examples it holds.
-    pub fn len(&self) -> (usize, usize) {
-        (self.candidates.len(), self.examples.len())
-    }
-
-    /// Whether it holds no example at all.
-    pub fn is_empty(&self) -> bool {
-        self.examples.is_empty()
-    }
-
     /// The best candidates (at most a dozen) that share a stem with `message`, best
     /// first, each scored by its best example.
     pub fn rank<'a>(&'a self, message: &Message) -> Vec<Scored<'a, T>> {

@@ -5,7 +5,7 @@ use crate::text::normalize;
 
 /// The words of `text`, at most `MAX_WORDS` of them (a 10,000-character message is
 /// judged by its first thousand words; nobody asks a question later than that).
-pub fn words(text: &str) -> Vec<String> {
+pub(super) fn words(text: &str) -> Vec<String> {
     normalize(text)
         .split(' ')
         .filter(|w| !w.is_empty())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::Builder;
 use super::compile::{ALWAYS_IN_SCOPE, NEWS_IN_SCOPE};
 use super::names::Names;
-use crate::dialogue::diagnostic::Diagnostic;
+use crate::dialogue::diagnostic::{Diagnostic, Position};
 use crate::dialogue::model::{Command, Fallback, Localized, Settings, StateId, Text, Topic};
 use crate::dialogue::raw::{RawSettings, RawText};
 use crate::text::normalize;
@@ -51,37 +51,15 @@ impl Builder {
         let mut commands = Vec::new();
         let mut seen = HashSet::new();
         for command in &raw.commands {
-            let name = command.command.value.trim_start_matches('/').to_owned();
             let position = self.at(file, &command.command.referenced);
-            let valid = !name.is_empty()
-                && name.len() <= 32
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !valid {
-                self.error(position.clone(), format!("command `{name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)"));
-            }
-            if !seen.insert(name.clone()) {
-                self.error(
-                    position.clone(),
-                    format!("command `/{name}` is declared twice"),
-                );
-            }
+            let name = command.command.value.trim_start_matches('/').to_owned();
+            self.command_name(&name, "command", &mut seen, &position);
             let target = self.resolve(names, "", &command.goto, file);
             let mut aliases = Vec::new();
             for alias in &command.aliases {
-                let alias_name = alias.value.trim_start_matches('/').to_owned();
                 let at = self.at(file, &alias.referenced);
-                let valid = !alias_name.is_empty()
-                    && alias_name.len() <= 32
-                    && alias_name
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                if !valid {
-                    self.error(at, format!("alias `{alias_name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)"));
-                } else if !seen.insert(alias_name.clone()) {
-                    self.error(at, format!("command `/{alias_name}` is declared twice"));
-                } else {
+                let alias_name = alias.value.trim_start_matches('/').to_owned();
+                if self.command_name(&alias_name, "alias", &mut seen, &at) {
                     aliases.push(alias_name);
                 }
             }
@@ -270,6 +248,37 @@ const BYE: &[(&str, &str)] = &[
 ];
 
 impl Builder {
+    /// Checks a command's name or alias against Telegram's rule and the names `seen`
+    /// so far; true when it is fine.
+    fn command_name(
+        &mut self,
+        name: &str,
+        kind: &str,
+        seen: &mut HashSet<String>,
+        position: &Position,
+    ) -> bool {
+        let valid = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            self.error(
+                position.clone(),
+                format!("{kind} `{name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)"),
+            );
+            return false;
+        }
+        if !seen.insert(name.to_owned()) {
+            self.error(
+                position.clone(),
+                format!("command `/{name}` is declared twice"),
+            );
+            return false;
+        }
+        true
+    }
+
     /// Staff's text, or the built-in one in every language it has.
     fn text_or(
         &mut self,

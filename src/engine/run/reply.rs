@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use minijinja::Value;
 
 use super::Run;
-use crate::dialogue::{Localized, State, StateId, button_payload};
+use crate::dialogue::{Localized, State, StateId, Text, button_payload};
 use crate::engine::io::{OutButton, Outbound};
 
 impl Run<'_> {
@@ -58,6 +58,22 @@ impl Run<'_> {
                 buttons: Vec::new(),
             });
         }
+    }
+
+    /// A fixed text of the bot (not a template) as a new message: in the citizen's
+    /// language, the flow of `at` deciding when the text lacks it.
+    pub(super) fn say_fixed(&mut self, text: &Text, at: StateId) {
+        let d = self.d;
+        let said = text.get(&self.session.lang, &d.flow_of(at).lang);
+        self.say_plain(said);
+    }
+
+    /// Plain text (escaped here) as a new message.
+    pub(super) fn say_plain(&mut self, text: &str) {
+        self.replies.push(Outbound {
+            text: html_escape::encode_text(text).into_owned(),
+            buttons: Vec::new(),
+        });
     }
 
     /// The bot's error text, escaped, in the citizen's language.

@@ -169,12 +169,7 @@ impl Run<'_> {
             Outcome::Bye => &self.d.settings.fallback.bye,
             _ => &self.d.settings.fallback.thanks,
         };
-        let flow_lang = &self.d.flow_of(here).lang;
-        let text = html_escape::encode_text(text.get(&self.session.lang, flow_lang)).into_owned();
-        self.replies.push(Outbound {
-            text,
-            buttons: Vec::new(),
-        });
+        self.say_fixed(text, here);
         self.outcome = outcome;
         self.session.misses = 0;
         Ok(())
@@ -264,10 +259,7 @@ impl Run<'_> {
             let context = self.context(state, values);
             self.say(answer, here, &context);
         } else {
-            self.replies.push(Outbound {
-                text: html_escape::encode_text(&faq.answer).into_owned(),
-                buttons: Vec::new(),
-            });
+            self.say_plain(&faq.answer);
         }
         self.attach_options(here);
     }
