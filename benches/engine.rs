@@ -104,6 +104,11 @@ fn bench_step(d: &Dialogues, name: &str, input: Input) {
 }
 
 fn main() {
+    // `cargo bench --bench engine -- understanding` runs only the last part.
+    if std::env::args().any(|a| a == "understanding") {
+        bench_understanding();
+        return;
+    }
     let (dialogues, report) = dialogue::load(&files(2, 3, false));
     let Some(d) = dialogues else {
         println!("generated dialogues do not load:\n{}", report.render_text());

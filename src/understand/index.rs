@@ -106,6 +106,9 @@ impl<T: PartialEq> Index<T> {
         let mut examples = Vec::new();
         let mut stems_of: Vec<Vec<Box<str>>> = Vec::new();
         let mut counts: HashMap<String, i64> = HashMap::new();
+        let mut stem_of: Vec<HashMap<String, Option<Box<str>>>> = (0..analyzer.languages.len())
+            .map(|_| HashMap::new())
+            .collect();
         for w in written {
             let candidate = match candidates.iter().position(|c| *c == w.candidate) {
                 Some(i) => i,
@@ -117,13 +120,25 @@ impl<T: PartialEq> Index<T> {
             let lang = analyzer.language_index(&w.lang);
             let words = super::words::words(&w.text);
             for word in &words {
-                *counts.entry(word.clone()).or_default() += 1;
+                match counts.get_mut(word.as_str()) {
+                    Some(count) => *count += 1,
+                    None => {
+                        counts.insert(word.clone(), 1);
+                    }
+                }
             }
             let (words, _) = analyzer.synonyms.apply(&words);
+            // Examples repeat their words: each is stemmed once.
             let mut stems: Vec<Box<str>> = words
                 .iter()
-                .filter_map(|word| analyzer.stem(lang, word))
-                .map(String::into_boxed_str)
+                .filter_map(|word| {
+                    if let Some(stem) = stem_of[lang].get(word.as_str()) {
+                        return stem.clone();
+                    }
+                    let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
+                    stem_of[lang].insert(word.clone(), stem.clone());
+                    stem
+                })
                 .collect();
             stems.sort();
             stems.dedup();

@@ -1,6 +1,8 @@
 //! What differs by language: the Snowball stemmer and the words too common to tell
 //! one question from another.
 
+use std::collections::HashSet;
+
 use rust_stemmers::{Algorithm, Stemmer};
 
 /// Italian words that carry no topic. Question words that do ("quando", "dove",
@@ -273,6 +275,8 @@ pub struct Language {
     pub code: String,
     stemmer: Option<Stemmer>,
     stopwords: &'static [&'static str],
+    /// The same, for looking a word up: every word of every example is.
+    stopword_set: HashSet<&'static str>,
 }
 
 impl std::fmt::Debug for Language {
@@ -296,12 +300,13 @@ impl Language {
             code: code.to_owned(),
             stemmer: algorithm.map(Stemmer::create),
             stopwords,
+            stopword_set: stopwords.iter().copied().collect(),
         }
     }
 
     /// Whether `word` carries no topic in this language.
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(&word)
+        self.stopword_set.contains(word)
     }
 
     /// The stem of `word` ("iscrizione", "iscrizioni" → "iscrizion").
