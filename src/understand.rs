@@ -30,8 +30,14 @@ pub use language::Language;
 pub use message::{Message, Stem};
 pub use spelling::Spelling;
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
-pub use words::sentences;
-use words::words;
+pub use words::words;
+pub use words::{is_question, passages, sentences};
+
+/// Whether `text` holds only greetings, thanks and goodbyes ("ciaooo", "salve a
+/// tutti", "grazie mille"): small talk, never a question.
+pub fn only_courtesy(text: &str) -> bool {
+    language::only_courtesy(&words(text))
+}
 
 /// How messages and examples are read: the bot's languages and synonyms.
 #[derive(Debug)]
@@ -56,7 +62,7 @@ impl Analyzer {
         let synonyms = Synonyms::new(staff);
         let mut known: HashSet<String> = synonyms.vocabulary().map(str::to_owned).collect();
         for language in &languages {
-            known.extend(language.stopwords().iter().map(|w| (*w).to_owned()));
+            known.extend(language.stopwords().map(str::to_owned));
         }
         Analyzer {
             languages,

@@ -1,5 +1,6 @@
 //! Findings about example sentences: an example that reads closer to another intent
-//! than to its own (left out, where would it lead?), and one written for two intents.
+//! than to its own (left out, where would it lead?), one written for two intents, and
+//! one with no informative word at all.
 
 use std::collections::HashMap;
 
@@ -57,6 +58,16 @@ fn misplaced(
     let message = understanding
         .analyzer
         .read(&example.text, &[understanding.index.spelling()]);
+    if message.is_empty() {
+        report.push(Diagnostic::warning(
+            example.position.clone(),
+            format!(
+                "the example «{}» has no word that tells one question from another (only greetings, thanks or words like «il», «per», «vorrei»): it never matches; write what the citizen asks about",
+                example.text
+            ),
+        ));
+        return;
+    }
     let visible = |intent: &Intent| intent.scope.is_none() || intent.scope == scope;
     let ranked = understanding
         .index

@@ -106,9 +106,11 @@ impl<T: PartialEq> Index<T> {
         let mut examples = Vec::new();
         let mut stems_of: Vec<Vec<Box<str>>> = Vec::new();
         let mut counts: HashMap<String, i64> = HashMap::new();
-        let mut stem_of: Vec<HashMap<String, Option<Box<str>>>> = (0..analyzer.languages.len())
-            .map(|_| HashMap::new())
-            .collect();
+        let languages = analyzer.languages.len();
+        let mut stem_of: Vec<HashMap<String, Option<Box<str>>>> =
+            (0..languages).map(|_| HashMap::new()).collect();
+        // Per language and stem: the candidates whose examples hold it.
+        let mut holders: HashMap<(u8, Box<str>), Vec<u32>> = HashMap::new();
         for w in written {
             let candidate = match candidates.iter().position(|c| *c == w.candidate) {
                 Some(i) => i,
@@ -128,20 +130,31 @@ impl<T: PartialEq> Index<T> {
                 }
             }
             let (words, _) = analyzer.synonyms.apply(&words);
-            // Examples repeat their words: each is stemmed once.
-            let mut stems: Vec<Box<str>> = words
-                .iter()
-                .filter_map(|word| {
-                    if let Some(stem) = stem_of[lang].get(word.as_str()) {
-                        return stem.clone();
-                    }
-                    let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
-                    stem_of[lang].insert(word.clone(), stem.clone());
-                    stem
-                })
-                .collect();
+            // Examples repeat their words: each is stemmed once per language.
+            let mut stem = |lang: usize, word: &String| -> Option<Box<str>> {
+                if let Some(stem) = stem_of[lang].get(word.as_str()) {
+                    return stem.clone();
+                }
+                let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
+                stem_of[lang].insert(word.clone(), stem.clone());
+                stem
+            };
+            let mut stems: Vec<Box<str>> = words.iter().filter_map(|w| stem(lang, w)).collect();
             stems.sort();
             stems.dedup();
+            // How common a word is, is judged over the examples of every language: a
+            // word both write ("maturità", "test") is as common in the few English
+            // examples as in the many Italian ones.
+            for other in (0..languages).filter(|l| *l != lang) {
+                for word in &words {
+                    if let Some(stem) = stem(other, word) {
+                        holders
+                            .entry((other as u8, stem))
+                            .or_default()
+                            .push(candidate as u32);
+                    }
+                }
+            }
             examples.push(Example {
                 candidate: candidate as u32,
                 lang: lang as u8,
@@ -159,12 +172,11 @@ impl<T: PartialEq> Index<T> {
         let mut terms: Vec<HashMap<Box<str>, Term>> = (0..analyzer.languages.len())
             .map(|_| HashMap::new())
             .collect();
-        let mut holders: HashMap<(u8, &str), Vec<u32>> = HashMap::new();
         for (i, stems) in stems_of.iter().enumerate() {
             let example = &examples[i];
             for stem in stems {
                 holders
-                    .entry((example.lang, stem))
+                    .entry((example.lang, stem.clone()))
                     .or_default()
                     .push(example.candidate);
             }
@@ -180,7 +192,7 @@ impl<T: PartialEq> Index<T> {
             let mut total = 0.0;
             let mut ids = Vec::with_capacity(stems.len());
             for stem in stems {
-                let held_by = holders.get(&(lang, &**stem)).map_or(1, Vec::len);
+                let held_by = holders.get(&(lang, stem.clone())).map_or(1, Vec::len);
                 let next_id = terms[lang as usize].len() as u32;
                 let term = terms[lang as usize]
                     .entry(stem.clone())

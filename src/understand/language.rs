@@ -63,6 +63,17 @@ const ITALIAN_STOPWORDS: &[&str] = &[
     "sui",
     "sugli",
     "sulle",
+    // Elided before a vowel: "dell'esame", "nell'aula", "quest'anno".
+    "dell",
+    "nell",
+    "sull",
+    "dall",
+    "all",
+    "coll",
+    "quest",
+    "quell",
+    "perche",
+    "po",
     "mi",
     "ti",
     "si",
@@ -269,6 +280,83 @@ const ENGLISH_STOPWORDS: &[&str] = &[
     "okay", "sir", "madam", "dear",
 ];
 
+/// Greetings, thanks and leave-taking, in the languages citizens mix: small talk,
+/// answered apart (`engine::run::understand`), and never what a question is about
+/// ("Buongiorno, … Cordiali saluti" around a question must not rank as a greeting).
+pub const COURTESY: &[&str] = &[
+    "ciao",
+    "salve",
+    "buongiorno",
+    "buonasera",
+    "buondi",
+    "buon",
+    "buona",
+    "buonanotte",
+    "serata",
+    "giornata",
+    "ehi",
+    "ehila",
+    "hey",
+    "hei",
+    "hello",
+    "hi",
+    "hiya",
+    "morning",
+    "evening",
+    "afternoon",
+    "good",
+    "grazie",
+    "mille",
+    "ringrazio",
+    "ringraziamo",
+    "thanks",
+    "thank",
+    "thx",
+    "grz",
+    "gentilissimo",
+    "gentilissima",
+    "gentilissimi",
+    "gentile",
+    "saluti",
+    "cordiali",
+    "distinti",
+    "arrivederci",
+    "bye",
+    "goodbye",
+    "regards",
+    "cheers",
+    "bella",
+];
+
+/// Words that, with courtesy, make a message nothing but a greeting ("salve a
+/// tutti", "ciao sportello", "hi there").
+const GREETING_COMPANY: &[&str] = &[
+    "a",
+    "tutti",
+    "tutte",
+    "sportello",
+    "bot",
+    "ragazzi",
+    "raga",
+    "there",
+    "everyone",
+    "all",
+    "again",
+    "di",
+    "nuovo",
+    "we",
+    "pomeriggio",
+];
+
+/// Whether `words` are only greetings, thanks and goodbyes.
+pub fn only_courtesy(words: &[String]) -> bool {
+    let courtesy = |w: &String| COURTESY.contains(&w.as_str());
+    words.iter().any(courtesy)
+        && words
+            .iter()
+            .all(|w| courtesy(w) || GREETING_COMPANY.contains(&w.as_str()))
+}
+
 /// One language the bot understands.
 pub struct Language {
     /// Its code, as the dialogues name it (`it`, `en`).
@@ -300,7 +388,7 @@ impl Language {
             code: code.to_owned(),
             stemmer: algorithm.map(Stemmer::create),
             stopwords,
-            stopword_set: stopwords.iter().copied().collect(),
+            stopword_set: stopwords.iter().chain(COURTESY).copied().collect(),
         }
     }
 
@@ -318,8 +406,8 @@ impl Language {
     }
 
     /// Every stopword, for the spelling vocabulary (a stopword is never a typo).
-    pub fn stopwords(&self) -> &'static [&'static str] {
-        self.stopwords
+    pub fn stopwords(&self) -> impl Iterator<Item = &'static str> {
+        self.stopwords.iter().chain(COURTESY).copied()
     }
 }
 

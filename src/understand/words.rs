@@ -5,7 +5,7 @@ use crate::text::normalize;
 
 /// The words of `text`, at most `MAX_WORDS` of them (a 10,000-character message is
 /// judged by its first thousand words; nobody asks a question later than that).
-pub(super) fn words(text: &str) -> Vec<String> {
+pub fn words(text: &str) -> Vec<String> {
     normalize(text)
         .split(' ')
         .filter(|w| !w.is_empty())
@@ -45,12 +45,65 @@ fn is_vowel(c: char) -> bool {
     matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')
 }
 
-/// The sentences of a long message, each judged on its own as well as the whole.
+/// The sentences of a long message, each judged on its own as well as the whole:
+/// split at full stops, question and exclamation marks, new lines and emoji (which
+/// people type as punctuation: "è andata malissimo 😭 la seconda quand'è"). Each keeps
+/// its question mark, for `is_question`.
 pub fn sentences(text: &str) -> Vec<&str> {
-    text.split(['.', '!', '?', ';', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    text.split_inclusive(|c: char| matches!(c, '.' | '!' | '?' | ';' | '\n') || is_emoji(c))
+        .map(|s| {
+            s.trim_end_matches(|c: char| c != '?' && !c.is_alphanumeric())
+                .trim()
+        })
+        .filter(|s| s.chars().any(char::is_alphanumeric))
         .collect()
+}
+
+/// Words in a passage of a long sentence: about a question's length.
+const PASSAGE: usize = 12;
+
+/// The parts of a message judged on their own: its sentences, and in a sentence
+/// longer than a question, overlapping passages of it, for the question inside a long
+/// letter ("Gentile Ministero, sono la madre di … volevo sapere in quali giorni …").
+pub fn passages(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    for sentence in sentences(text) {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        if words.len() <= PASSAGE + PASSAGE / 2 {
+            parts.push(sentence.to_owned());
+            continue;
+        }
+        let mut start = 0;
+        loop {
+            let end = (start + PASSAGE).min(words.len());
+            parts.push(words[start..end].join(" "));
+            if end == words.len() {
+                break;
+            }
+            start += PASSAGE / 2;
+        }
+    }
+    parts
+}
+
+/// Pictographs, dingbats and arrows: past the letters and punctuation people write.
+fn is_emoji(c: char) -> bool {
+    u32::from(c) >= 0x2190 && !c.is_alphanumeric()
+}
+
+/// Question words, in the bot's languages (as `normalize` writes them).
+const QUESTION_WORDS: &[&str] = &[
+    "quando", "quand", "qnd", "come", "dove", "quanto", "quanti", "quante", "quale", "quali",
+    "cosa", "perche", "chi", "posso", "devo", "serve", "when", "how", "where", "what", "which",
+    "who", "why", "can",
+];
+
+/// Whether a sentence asks: a question mark, or a question word in it.
+pub fn is_question(sentence: &str) -> bool {
+    sentence.trim_end().ends_with('?')
+        || crate::text::normalize(sentence)
+            .split(' ')
+            .any(|w| QUESTION_WORDS.contains(&w))
 }
 
 #[cfg(test)]
@@ -74,10 +127,35 @@ mod tests {
     }
 
     #[test]
+    fn emoji_end_a_sentence_and_questions_are_told_apart() {
+        assert_eq!(
+            sentences("è andata malissimo 😭 la seconda quand'è"),
+            ["è andata malissimo", "la seconda quand'è"]
+        );
+        assert_eq!(sentences("Ciao!!! Orale?"), ["Ciao", "Orale?"]);
+        assert!(is_question("la seconda quand'è"));
+        assert!(is_question("Orale?"));
+        assert!(!is_question("ho fatto la prima prova"));
+    }
+
+    #[test]
+    fn long_sentences_are_read_in_overlapping_passages() {
+        let letter = "Gentile Ministero sono la madre di una studentessa del quinto anno e volevo sapere in quali giorni di giugno si svolgono le prove scritte";
+        let parts = passages(letter);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.split(' ').count() <= PASSAGE));
+        assert!(parts.iter().any(|p| p.contains("quali giorni di giugno")));
+        assert_eq!(
+            passages("Ciao. Quando è la prima prova?"),
+            ["Ciao", "Quando è la prima prova?"]
+        );
+    }
+
+    #[test]
     fn long_messages_have_sentences() {
         assert_eq!(
             sentences("Buongiorno. Mia figlia fa medicina!\nQuando è il test?"),
-            ["Buongiorno", "Mia figlia fa medicina", "Quando è il test"]
+            ["Buongiorno", "Mia figlia fa medicina", "Quando è il test?"]
         );
     }
 }

@@ -13,11 +13,16 @@ use crate::dialogue::StateId;
 use crate::engine::Outcome;
 use crate::engine::candidates::{Candidate, Choice, candidates};
 use crate::engine::io::{OutButton, Outbound};
-use crate::understand::{Decision, decide, sentences};
+use crate::understand::{Decision, decide, is_question, only_courtesy, passages, words};
 
 /// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
 const CHOICE: &str = "?";
 const NONE_OF_THESE: &str = "?-";
+/// Words a message of thanks or goodbye has at most ("grazie mille, siete stati
+/// gentilissimi, buona serata").
+const SMALL_TALK_WORDS: usize = 8;
+/// How much a sentence that does not ask counts, in a message where another does.
+const CONTEXT: f32 = 0.9;
 
 /// Words that say yes, and no, in the bot's languages (as `normalize` writes them).
 const YES: &[&str] = &[
@@ -143,13 +148,25 @@ impl Run<'_> {
             Some(self.small_talk(here, Outcome::Thanks))
         } else if BYE.contains(&typed) {
             Some(self.small_talk(here, Outcome::Bye))
+        } else if only_courtesy(typed) {
+            // Nothing but a greeting ("ciaooo", "salve a tutti"), unless thanks or a
+            // goodbye is among it: the main menu, as for a first message.
+            let plain = words(typed).join(" ");
+            self.small_talk_within(here, &plain).or_else(|| {
+                self.session.misses = 0;
+                Some(self.enter(self.d.settings.main))
+            })
         } else {
             None
         }
     }
 
-    /// Thanks or a goodbye somewhere in a message nothing else in is understood.
+    /// Thanks or a goodbye somewhere in a short message nothing else in is
+    /// understood (in a long one, they close a question we missed).
     pub(super) fn small_talk_within(&mut self, here: StateId, typed: &str) -> Option<Step<()>> {
+        if typed.split(' ').count() > SMALL_TALK_WORDS {
+            return None;
+        }
         let padded = format!(" {typed} ");
         if typed.split(' ').any(|w| THANKS_WORDS.contains(&w)) {
             return Some(self.small_talk(here, Outcome::Thanks));
@@ -180,10 +197,16 @@ impl Run<'_> {
     /// sentence too, and the best reading wins.
     pub(super) fn understand(&mut self, here: StateId, text: &str) -> Step<bool> {
         let mut best = self.ranking(here, text);
-        let parts = sentences(text);
+        let parts = passages(text);
         if parts.len() > 1 {
+            // What a citizen asks is in a question; the rest is context ("ho fatto la
+            // prima prova 😭 la seconda quand'è?"), worth less when a question is there.
+            let asks = parts.iter().any(|part| is_question(part));
             for part in parts {
-                let ranked = self.ranking(here, part);
+                let mut ranked = self.ranking(here, &part);
+                if asks && !is_question(&part) {
+                    ranked.iter_mut().for_each(|c| c.score *= CONTEXT);
+                }
                 if top(&ranked) > top(&best) {
                     best = ranked;
                 }
