@@ -17,7 +17,7 @@ const MESSAGE_COVERAGE: f32 = 0.6;
 /// How much a seven-letter word no example holds weighs, against the rarest word that
 /// one does: more, since a question about something else shares few words with ours
 /// (common filler is in the stopwords; shorter unknown words weigh less, longer more).
-const UNKNOWN_WEIGHT: f32 = 2.0;
+const UNKNOWN_WEIGHT: f32 = 2.6;
 
 /// A stem's weight and the examples that hold it.
 #[derive(Debug)]
