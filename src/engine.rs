@@ -10,7 +10,7 @@ mod io;
 mod run;
 mod session;
 
-pub use candidates::{Candidate, Choice, candidates, choice_name};
+pub use candidates::{Candidate, Choice, best_reading, candidates, choice_name};
 pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton, Outbound, Query};
 pub use session::Session;
 

@@ -281,3 +281,29 @@ fn json_output_carries_the_same_positions() {
     );
     assert!(text.contains(" 4 |   a:\n   |   ^"), "{text}");
 }
+
+#[test]
+fn examples_with_no_telling_word_or_closer_to_another_intent_are_warned_about() {
+    let dir = scratch();
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    match:\n      - goto: b\n        examples:\n          - ciao a tutti\n          - quando esce il bando di medicina\n      - goto: c\n        examples:\n          - bando di medicina quando esce\n          - iscrizione al test di medicina\n          - come mi iscrivo al test di medicina\n  b:\n    say: bando\n    end: true\n  c:\n    say: iscrizione\n    end: true\n",
+    );
+    let (dialogues, report) = dialogue::load_dir(dir.path());
+    assert!(dialogues.is_some(), "warnings do not block");
+    let greeting = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("«ciao a tutti» has no word"))
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert_eq!(greeting.severity, Severity::Warning);
+    assert_eq!(at(greeting), ("x.yaml".to_owned(), 9, 13));
+    assert!(
+        report.diagnostics.iter().any(|d| d
+            .message
+            .contains("«bando di medicina quando esce» reads closer to `x.b`")),
+        "{:#?}",
+        report.diagnostics
+    );
+}

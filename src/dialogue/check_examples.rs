@@ -58,7 +58,8 @@ fn misplaced(
     let message = understanding
         .analyzer
         .read(&example.text, &[understanding.index.spelling()]);
-    if message.is_empty() {
+    let lang = understanding.analyzer.language_index(&example.lang);
+    if message.stems.get(lang).is_none_or(Vec::is_empty) {
         report.push(Diagnostic::warning(
             example.position.clone(),
             format!(

@@ -3,12 +3,16 @@
 //! The engine decides on it; `explain` and `unanswered` show it to staff.
 
 use crate::dialogue::{Dialogues, Intent, StateId};
-use crate::understand::FaqIndex;
+use crate::understand::{FaqIndex, is_question, passages};
 
 /// An example in another of the bot's languages against one in the citizen's.
 const OTHER_LANGUAGE: f32 = 0.9;
 /// A state's own examples against the intents', so they win a tie there.
 const LOCAL: f32 = 1.02;
+/// How much a part of a long message that does not ask counts, where another does.
+const CONTEXT: f32 = 0.9;
+/// Informative words a part that does not ask needs to be judged on its own.
+const TELLING_WORDS: usize = 2;
 /// A FAQ's score against a state's: just under, so a tie goes to the state (it answers
 /// in the dialogue's own flow).
 const FAQ_ON_A_TIE: f32 = 0.96;
@@ -31,6 +35,52 @@ pub struct Candidate {
     pub score: f32,
     /// The closest example (or the FAQ's question or example).
     pub example: String,
+}
+
+/// The best reading of `text`: the candidates of the whole message or, in a long one,
+/// of the sentence or passage that scores best, best first, with that part (`None`:
+/// the whole). What a citizen asks is in a question; the rest is context ("ho fatto la
+/// prima prova 😭 la seconda quand'è?"), worth less when a question is there.
+pub fn best_reading(
+    d: &Dialogues,
+    faqs: &FaqIndex,
+    lang: &str,
+    here: StateId,
+    text: &str,
+) -> (Vec<Candidate>, Option<String>) {
+    let mut best = (candidates(d, faqs, lang, here, text), None);
+    let parts = passages(text);
+    if parts.len() > 1 {
+        let asks = parts.iter().any(|part| is_question(part));
+        let understanding = &d.understanding;
+        let spellings = [understanding.index.spelling(), faqs.index().spelling()];
+        for part in parts {
+            let question = is_question(&part);
+            // A closing "buon lavoro" is no question: one word must not decide.
+            let telling = understanding
+                .analyzer
+                .read(&part, &spellings)
+                .stems
+                .iter()
+                .map(Vec::len)
+                .max();
+            if !question && telling.unwrap_or(0) < TELLING_WORDS {
+                continue;
+            }
+            let mut ranked = candidates(d, faqs, lang, here, &part);
+            if asks && !question {
+                ranked.iter_mut().for_each(|c| c.score *= CONTEXT);
+            }
+            if top(&ranked) > top(&best.0) {
+                best = (ranked, Some(part));
+            }
+        }
+    }
+    best
+}
+
+fn top(ranked: &[Candidate]) -> f32 {
+    ranked.first().map_or(0.0, |c| c.score)
 }
 
 /// The candidates for `text` from a citizen speaking `lang` at `here`, best first.

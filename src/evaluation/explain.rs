@@ -5,11 +5,11 @@
 use std::fmt::Write as _;
 
 use crate::dialogue::Dialogues;
-use crate::engine::{candidates, choice_name};
+use crate::engine::{best_reading, choice_name};
 use crate::understand::{Decision, FaqIndex, decide};
 
-/// The explanation of `text` as read in the main menu (the engine's own ranking;
-/// long messages are also judged by sentence, which this shows whole).
+/// The explanation of `text` as read in the main menu: the engine's own reading,
+/// with the sentence or passage of a long message it was judged by.
 pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
     let understanding = &d.understanding;
     let spellings = [understanding.index.spelling(), faqs.index().spelling()];
@@ -40,7 +40,10 @@ pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
             .collect();
         let _ = writeln!(out, "Radici [{code}] (peso): {}", shown.join(", "));
     }
-    let ranked = candidates(d, faqs, &d.settings.default_lang, d.settings.main, text);
+    let (ranked, part) = best_reading(d, faqs, &d.settings.default_lang, d.settings.main, text);
+    if let Some(part) = part {
+        let _ = writeln!(out, "Giudicato dalla parte: «{part}»");
+    }
     let _ = writeln!(out, "Candidati:");
     for candidate in ranked.iter().take(5) {
         let name = choice_name(d, faqs, candidate.choice);
@@ -76,7 +79,8 @@ pub fn best_candidate(
     text: &str,
 ) -> Option<(String, f32)> {
     let here = d.find(state).unwrap_or(d.settings.main);
-    candidates(d, faqs, &d.settings.default_lang, here, text)
+    best_reading(d, faqs, &d.settings.default_lang, here, text)
+        .0
         .first()
         .map(|c| (choice_name(d, faqs, c.choice), c.score))
 }

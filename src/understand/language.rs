@@ -302,7 +302,7 @@ const ENGLISH_STOPWORDS: &[&str] = &[
 /// Greetings, thanks and leave-taking, in the languages citizens mix: small talk,
 /// answered apart (`engine::run::understand`), and never what a question is about
 /// ("Buongiorno, … Cordiali saluti" around a question must not rank as a greeting).
-pub const COURTESY: &[&str] = &[
+pub(super) const COURTESY: &[&str] = &[
     "ciao",
     "salve",
     "buongiorno",
@@ -368,7 +368,7 @@ const GREETING_COMPANY: &[&str] = &[
 ];
 
 /// Whether `words` are only greetings, thanks and goodbyes.
-pub fn only_courtesy(words: &[String]) -> bool {
+pub(super) fn only_courtesy(words: &[String]) -> bool {
     let courtesy = |w: &String| COURTESY.contains(&w.as_str());
     words.iter().any(courtesy)
         && words

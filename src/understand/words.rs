@@ -46,11 +46,11 @@ fn is_vowel(c: char) -> bool {
 }
 
 /// The sentences of a long message, each judged on its own as well as the whole:
-/// split at full stops, question and exclamation marks, new lines and emoji (which
+/// split at full stops, colons, question and exclamation marks, new lines and emoji (which
 /// people type as punctuation: "è andata malissimo 😭 la seconda quand'è"). Each keeps
 /// its question mark, for `is_question`.
 pub fn sentences(text: &str) -> Vec<&str> {
-    text.split_inclusive(|c: char| matches!(c, '.' | '!' | '?' | ';' | '\n') || is_emoji(c))
+    text.split_inclusive(|c: char| matches!(c, '.' | '!' | '?' | ';' | ':' | '\n') || is_emoji(c))
         .map(|s| {
             s.trim_end_matches(|c: char| c != '?' && !c.is_alphanumeric())
                 .trim()
@@ -80,7 +80,7 @@ pub fn passages(text: &str) -> Vec<String> {
             if end == words.len() {
                 break;
             }
-            start += PASSAGE / 2;
+            start += PASSAGE / 3;
         }
     }
     parts
@@ -94,8 +94,8 @@ fn is_emoji(c: char) -> bool {
 /// Question words, in the bot's languages (as `normalize` writes them).
 const QUESTION_WORDS: &[&str] = &[
     "quando", "quand", "qnd", "come", "dove", "quanto", "quanti", "quante", "quale", "quali",
-    "cosa", "perche", "chi", "posso", "devo", "serve", "when", "how", "where", "what", "which",
-    "who", "why", "can",
+    "cosa", "chi", "posso", "devo", "serve", "when", "how", "where", "what", "which", "who", "why",
+    "can",
 ];
 
 /// Whether a sentence asks: a question mark, or a question word in it.
@@ -142,7 +142,7 @@ mod tests {
     fn long_sentences_are_read_in_overlapping_passages() {
         let letter = "Gentile Ministero sono la madre di una studentessa del quinto anno e volevo sapere in quali giorni di giugno si svolgono le prove scritte";
         let parts = passages(letter);
-        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.len(), 4);
         assert!(parts.iter().all(|p| p.split(' ').count() <= PASSAGE));
         assert!(parts.iter().any(|p| p.contains("quali giorni di giugno")));
         assert_eq!(

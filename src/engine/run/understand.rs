@@ -11,9 +11,9 @@ use super::{Run, Step};
 use crate::content::Faq;
 use crate::dialogue::StateId;
 use crate::engine::Outcome;
-use crate::engine::candidates::{Candidate, Choice, candidates};
+use crate::engine::candidates::{Candidate, Choice, best_reading};
 use crate::engine::io::{OutButton, Outbound};
-use crate::understand::{Decision, decide, is_question, only_courtesy, passages, words};
+use crate::understand::{Decision, decide, only_courtesy, words};
 
 /// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
 const CHOICE: &str = "?";
@@ -21,8 +21,6 @@ const NONE_OF_THESE: &str = "?-";
 /// Words a message of thanks or goodbye has at most ("grazie mille, siete stati
 /// gentilissimi, buona serata").
 const SMALL_TALK_WORDS: usize = 8;
-/// How much a sentence that does not ask counts, in a message where another does.
-const CONTEXT: f32 = 0.9;
 
 /// Words that say yes, and no, in the bot's languages (as `normalize` writes them).
 const YES: &[&str] = &[
@@ -196,22 +194,7 @@ impl Run<'_> {
     /// buttons on offer, the intents, the FAQs); long messages are judged by each
     /// sentence too, and the best reading wins.
     pub(super) fn understand(&mut self, here: StateId, text: &str) -> Step<bool> {
-        let mut best = self.ranking(here, text);
-        let parts = passages(text);
-        if parts.len() > 1 {
-            // What a citizen asks is in a question; the rest is context ("ho fatto la
-            // prima prova 😭 la seconda quand'è?"), worth less when a question is there.
-            let asks = parts.iter().any(|part| is_question(part));
-            for part in parts {
-                let mut ranked = self.ranking(here, &part);
-                if asks && !is_question(&part) {
-                    ranked.iter_mut().for_each(|c| c.score *= CONTEXT);
-                }
-                if top(&ranked) > top(&best) {
-                    best = ranked;
-                }
-            }
-        }
+        let (best, _) = best_reading(self.d, self.faqs, &self.session.lang, here, text);
         let scores: Vec<(Choice, f32)> = best.iter().map(|c| (c.choice, c.score)).collect();
         let decision = decide(&scores);
         if matches!(decision, Decision::Unsure)
@@ -231,11 +214,6 @@ impl Run<'_> {
             }
             Decision::Unsure => Ok(false),
         }
-    }
-
-    /// The candidates for `text` here, best first.
-    fn ranking(&self, here: StateId, text: &str) -> Vec<Candidate> {
-        candidates(self.d, self.faqs, &self.session.lang, here, text)
     }
 
     /// The FAQ that best answers `text`, if one is plausible (the `faq` action: the
@@ -370,10 +348,6 @@ impl Run<'_> {
             None => self.not_understood(),
         }
     }
-}
-
-fn top(ranked: &[Candidate]) -> f32 {
-    ranked.first().map_or(0.0, |c| c.score)
 }
 
 /// A button label of reasonable length, first letter capitalized.
