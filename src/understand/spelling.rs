@@ -4,6 +4,19 @@ use std::collections::{HashMap, HashSet};
 
 use symspell::{AsciiStringStrategy, SymSpell, SymSpellBuilder, Verbosity};
 
+/// Words this long or shorter are corrected only for two swapped letters.
+const SHORT: usize = 4;
+
+/// Whether `a` and `b` differ by two neighbouring letters swapped ("tset", "test").
+fn swapped(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    matches!(differ.as_slice(), [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i])
+}
+
 /// The words examples are written with, for telling a typo from a word we know.
 pub struct Spelling {
     known: HashSet<Box<str>>,
@@ -47,7 +60,8 @@ impl Spelling {
     }
 
     /// The closest known word to `word` within the distance its length allows (one
-    /// edit from 4 letters, two from 9), with the distance; the most used on a tie.
+    /// edit from 4 letters, and then only a swap, two from 9), with the distance; the
+    /// most used on a tie.
     pub fn closest(&self, word: &str) -> Option<(String, i64, i64)> {
         let len = word.chars().count();
         let distance = match len {
@@ -63,6 +77,9 @@ impl Spelling {
             .lookup(word, Verbosity::Closest, distance)
             .into_iter()
             .filter(|s| s.distance > 0)
+            // A four-letter word one letter away is mostly another word ("papa" is
+            // not "paga", "auto" not "aiuto"); only two letters swapped is a typo.
+            .filter(|s| len > SHORT || swapped(word, &s.term))
             .max_by_key(|s| (std::cmp::Reverse(s.distance), s.count))
             .map(|s| (s.term, s.distance, s.count))
     }

@@ -143,3 +143,44 @@ fn corrections_and_synonyms_are_reported() {
     assert_eq!(message.corrections, ["secnda → seconda"]);
     assert_eq!(message.synonyms, ["qnd → quando"]);
 }
+
+#[test]
+fn four_letter_words_are_corrected_only_for_swapped_letters() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &[("paga", "it", "quanto si paga il test")]);
+    let swapped = analyzer.read("quanto si paga il tset", &[index.spelling()]);
+    assert_eq!(swapped.corrections, ["tset → test"]);
+    // "papa" is another word, not a typo of "paga".
+    let other = analyzer.read("il papa di uno studente", &[index.spelling()]);
+    assert!(other.corrections.is_empty(), "{:?}", other.corrections);
+}
+
+#[test]
+fn a_word_both_languages_write_is_as_common_in_each() {
+    let analyzer = analyzer();
+    let mut written = vec![("risultati", "en", "when are the results of the maturita")];
+    let italian = [
+        ("date", "it", "quando è la maturità"),
+        ("prima", "it", "prima prova della maturità"),
+        ("orali", "it", "orali della maturità"),
+        ("portare", "it", "cosa portare alla maturità"),
+    ];
+    written.extend(italian);
+    let index = index(&analyzer, &written);
+    let en = analyzer.language_index("en");
+    let (maturita, _) = index.weight(en, &analyzer.stem(en, "maturita").unwrap_or_default());
+    let (results, _) = index.weight(en, &analyzer.stem(en, "results").unwrap_or_default());
+    // One English example holds each, but "maturità" is in every candidate's.
+    assert!(maturita < results, "{maturita} < {results}");
+}
+
+#[test]
+fn greetings_thanks_and_goodbyes_are_courtesy_not_questions() {
+    assert!(only_courtesy("ciaooo"));
+    assert!(only_courtesy("Salve a tutti!"));
+    assert!(only_courtesy("grazie mille, buona serata"));
+    assert!(!only_courtesy("ciao, quando è la prima prova?"));
+    assert!(!only_courtesy("a tutti"));
+    let analyzer = analyzer();
+    assert!(analyzer.read("Buongiorno, grazie!", &[]).is_empty());
+}
