@@ -102,17 +102,21 @@ pub struct Written<T> {
 impl<T: PartialEq> Index<T> {
     /// Indexes `written` as `analyzer` reads messages.
     pub fn build(analyzer: &Analyzer, written: impl IntoIterator<Item = Written<T>>) -> Index<T> {
-        let mut candidates: Vec<T> = Vec::new();
-        let mut examples = Vec::new();
-        let mut stems_of: Vec<Vec<Box<str>>> = Vec::new();
-        let mut counts: HashMap<String, i64> = HashMap::new();
         let languages = analyzer.languages.len();
+        let mut candidates: Vec<T> = Vec::new();
+        let mut examples: Vec<Example> = Vec::new();
+        // Each example's words after synonyms, to judge how common they are in the
+        // other languages too.
+        let mut words_of: Vec<Vec<String>> = Vec::new();
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        // Per language: each word's stem, for words an example of it holds.
         let mut stem_of: Vec<HashMap<String, Option<Box<str>>>> =
             (0..languages).map(|_| HashMap::new()).collect();
-        // Per language and stem: the candidates whose examples hold it.
-        let mut holders: HashMap<(u8, Box<str>), Vec<u32>> = HashMap::new();
+        let mut terms: Vec<HashMap<Box<str>, Term>> =
+            (0..languages).map(|_| HashMap::new()).collect();
         for w in written {
-            let candidate = match candidates.iter().position(|c| *c == w.candidate) {
+            // Examples come grouped by candidate: the last one is the likely one.
+            let candidate = match candidates.iter().rposition(|c| *c == w.candidate) {
                 Some(i) => i,
                 None => {
                     candidates.push(w.candidate);
@@ -130,84 +134,82 @@ impl<T: PartialEq> Index<T> {
                 }
             }
             let (words, _) = analyzer.synonyms.apply(&words);
-            // Examples repeat their words: each is stemmed once per language.
-            let mut stem = |lang: usize, word: &String| -> Option<Box<str>> {
-                if let Some(stem) = stem_of[lang].get(word.as_str()) {
-                    return stem.clone();
-                }
-                let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
-                stem_of[lang].insert(word.clone(), stem.clone());
-                stem
-            };
-            let mut stems: Vec<Box<str>> = words.iter().filter_map(|w| stem(lang, w)).collect();
-            stems.sort();
-            stems.dedup();
-            // How common a word is, is judged over the examples of every language: a
-            // word both write ("maturità", "test") is as common in the few English
-            // examples as in the many Italian ones.
-            for other in (0..languages).filter(|l| *l != lang) {
-                for word in &words {
-                    if let Some(stem) = stem(other, word) {
-                        holders
-                            .entry((other as u8, stem))
-                            .or_default()
-                            .push(candidate as u32);
+            let example = examples.len() as u32;
+            let mut ids: Vec<u32> = Vec::with_capacity(words.len());
+            for word in &words {
+                // Examples repeat their words: each is stemmed once.
+                let stem = match stem_of[lang].get(word.as_str()) {
+                    Some(stem) => stem.clone(),
+                    None => {
+                        let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
+                        stem_of[lang].insert(word.clone(), stem.clone());
+                        stem
                     }
+                };
+                let Some(stem) = stem else { continue };
+                let next_id = terms[lang].len() as u32;
+                let term = terms[lang].entry(stem).or_insert_with(|| Term {
+                    id: next_id,
+                    weight: 0.0,
+                    examples: Vec::new(),
+                });
+                if term.examples.last() != Some(&example) {
+                    term.examples.push(example);
+                    ids.push(term.id);
                 }
             }
+            ids.sort_unstable();
             examples.push(Example {
                 candidate: candidate as u32,
                 lang: lang as u8,
-                terms: Box::default(),
+                terms: ids.into_boxed_slice(),
                 weight: 0.0,
                 text: w.text.into_boxed_str(),
             });
-            stems_of.push(stems);
+            words_of.push(words);
         }
         for word in analyzer.vocabulary() {
             counts.entry(word.to_owned()).or_insert(1);
         }
         // A stem's weight follows how many candidates hold it, not examples: twenty
-        // phrasings of one intent do not make its words common.
-        let mut terms: Vec<HashMap<Box<str>, Term>> = (0..analyzer.languages.len())
-            .map(|_| HashMap::new())
-            .collect();
-        for (i, stems) in stems_of.iter().enumerate() {
-            let example = &examples[i];
-            for stem in stems {
-                holders
-                    .entry((example.lang, stem.clone()))
-                    .or_default()
-                    .push(example.candidate);
+        // phrasings of one intent do not make its words common. And it is judged over
+        // the examples of every language: a word both write ("maturità", "test") is as
+        // common in the few English examples as in the many Italian ones.
+        let mut holders: Vec<Vec<Vec<u32>>> =
+            terms.iter().map(|t| vec![Vec::new(); t.len()]).collect();
+        for (example, words) in examples.iter().zip(&words_of) {
+            let lang = usize::from(example.lang);
+            for &id in &example.terms {
+                holders[lang][id as usize].push(example.candidate);
+            }
+            for other in (0..languages).filter(|l| *l != lang) {
+                for word in words {
+                    if let Some(Some(stem)) = stem_of[other].get(word.as_str())
+                        && let Some(term) = terms[other].get(stem)
+                    {
+                        holders[other][term.id as usize].push(example.candidate);
+                    }
+                }
             }
         }
-        for held in holders.values_mut() {
-            held.sort_unstable();
-            held.dedup();
-        }
+        drop(words_of);
         let n = candidates.len() as f32;
         let weight_of = |held_by: usize| (1.0 + (n + 1.0) / (held_by as f32 + 0.5)).ln();
-        for (i, stems) in stems_of.iter().enumerate() {
-            let lang = examples[i].lang;
-            let mut total = 0.0;
-            let mut ids = Vec::with_capacity(stems.len());
-            for stem in stems {
-                let held_by = holders.get(&(lang, stem.clone())).map_or(1, Vec::len);
-                let next_id = terms[lang as usize].len() as u32;
-                let term = terms[lang as usize]
-                    .entry(stem.clone())
-                    .or_insert_with(|| Term {
-                        id: next_id,
-                        weight: weight_of(held_by),
-                        examples: Vec::new(),
-                    });
-                term.examples.push(i as u32);
-                total += term.weight;
-                ids.push(term.id);
+        let mut weights: Vec<Vec<f32>> = Vec::with_capacity(languages);
+        for (lang, held) in holders.iter_mut().enumerate() {
+            let mut by_id = vec![0.0; held.len()];
+            for term in terms[lang].values_mut() {
+                let candidates = &mut held[term.id as usize];
+                candidates.sort_unstable();
+                candidates.dedup();
+                term.weight = weight_of(candidates.len().max(1));
+                by_id[term.id as usize] = term.weight;
             }
-            ids.sort_unstable();
-            examples[i].weight = total;
-            examples[i].terms = ids.into_boxed_slice();
+            weights.push(by_id);
+        }
+        for example in &mut examples {
+            let by_id = &weights[usize::from(example.lang)];
+            example.weight = example.terms.iter().map(|&id| by_id[id as usize]).sum();
         }
         let roots = terms
             .iter()

@@ -35,7 +35,7 @@ impl Spelling {
     pub(super) fn new(counts: HashMap<String, i64>) -> Spelling {
         let fuzzy = SymSpellBuilder::default()
             .max_dictionary_edit_distance(2)
-            .prefix_length(7)
+            .prefix_length(5)
             .count_threshold(1)
             .build()
             .ok()
