@@ -20,7 +20,7 @@ mod spelling;
 mod synonyms;
 mod words;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 pub use decide::{Decision, decide};
 pub use detect::language_of;

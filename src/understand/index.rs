@@ -2,7 +2,7 @@
 //! informative it is (rare across the candidates: heavy; shared by many: light), plus
 //! the words they are written with, for correcting typos.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::Analyzer;
 use super::message::Message;
@@ -18,6 +18,20 @@ const MESSAGE_COVERAGE: f32 = 0.6;
 /// one does: more, since a question about something else shares few words with ours
 /// (common filler is in the stopwords; shorter unknown words weigh less, longer more).
 const UNKNOWN_WEIGHT: f32 = 2.6;
+
+/// What a ranking accumulates, per example and per candidate: kept between messages
+/// (per thread) and cleaned of what each wrote, since zeroing one slot per example
+/// for every message costs more than the scoring.
+#[derive(Default)]
+struct Scratch {
+    matched: Vec<f32>,
+    /// Per candidate: its best score and example (`u32::MAX`: not reached).
+    best: Vec<(f32, u32)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
 
 /// A stem's weight and the examples that hold it.
 #[derive(Debug)]
@@ -50,6 +64,8 @@ struct Example {
     terms: Box<[u32]>,
     /// The sum of its stems' weights.
     weight: f32,
+    /// That sum to the power the score gives it (see `rank_without`), once.
+    weight_power: f32,
     text: Box<str>,
 }
 
@@ -133,7 +149,7 @@ impl<T: PartialEq> Index<T> {
                     }
                 }
             }
-            let (words, _) = analyzer.synonyms.apply(&words);
+            let (words, _) = analyzer.synonyms.apply(words);
             let example = examples.len() as u32;
             let mut ids: Vec<u32> = Vec::with_capacity(words.len());
             for word in &words {
@@ -164,6 +180,7 @@ impl<T: PartialEq> Index<T> {
                 lang: lang as u8,
                 terms: ids.into_boxed_slice(),
                 weight: 0.0,
+                weight_power: 0.0,
                 text: w.text.into_boxed_str(),
             });
             words_of.push(words);
@@ -210,6 +227,7 @@ impl<T: PartialEq> Index<T> {
         for example in &mut examples {
             let by_id = &weights[usize::from(example.lang)];
             example.weight = example.terms.iter().map(|&id| by_id[id as usize]).sum();
+            example.weight_power = example.weight.powf(1.0 - MESSAGE_COVERAGE);
         }
         let roots = terms
             .iter()
@@ -239,11 +257,12 @@ impl<T: PartialEq> Index<T> {
     /// A term sharing the first `ROOT` letters with `stem`, the longest match first:
     /// what Snowball leaves apart ("iscriv" and "iscrizion", "port" and "porta").
     fn same_root(&self, lang: usize, stem: &str) -> Option<&Term> {
-        let root: String = stem.chars().take(ROOT).collect();
-        if root.chars().count() < ROOT {
-            return None;
-        }
-        let terms = self.roots.get(lang)?.get(&root)?;
+        // The first `ROOT` letters, as a slice: no allocation per unknown stem.
+        let end = stem
+            .char_indices()
+            .nth(ROOT - 1)
+            .map(|(i, c)| i + c.len_utf8())?;
+        let terms = self.roots.get(lang)?.get(&stem[..end])?;
         terms
             .iter()
             .max_by_key(|t| (common_prefix(t, stem), std::cmp::Reverse(t.len())))
@@ -276,9 +295,27 @@ impl<T: PartialEq> Index<T> {
         message: &Message,
         left_out: Option<&str>,
     ) -> Vec<Scored<'a, T>> {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.rank_with(message, left_out, &mut scratch),
+            Err(_) => self.rank_with(message, left_out, &mut Scratch::default()),
+        })
+    }
+
+    fn rank_with<'a>(
+        &'a self,
+        message: &Message,
+        left_out: Option<&str>,
+        scratch: &mut Scratch,
+    ) -> Vec<Scored<'a, T>> {
         // Dense accumulators: a common word's examples are many, and a map per
         // message would cost more than the scoring itself.
-        let mut matched = vec![0.0f32; self.examples.len()];
+        if scratch.matched.len() < self.examples.len() {
+            scratch.matched.resize(self.examples.len(), 0.0);
+        }
+        if scratch.best.len() < self.candidates.len() {
+            scratch.best.resize(self.candidates.len(), (0.0, u32::MAX));
+        }
+        let Scratch { matched, best } = scratch;
         let mut touched: Vec<u32> = Vec::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         // Terms held by a large share of the examples: added only to examples the
@@ -332,9 +369,12 @@ impl<T: PartialEq> Index<T> {
             }
         }
         // Per candidate: its best score and example (`u32::MAX`: not reached).
-        let mut best: Vec<(f32, u32)> = vec![(0.0, u32::MAX); self.candidates.len()];
+        let message_power: Vec<f32> = message_weight
+            .iter()
+            .map(|w| w.powf(MESSAGE_COVERAGE))
+            .collect();
         let mut reached: Vec<u32> = Vec::new();
-        for example_id in touched {
+        for &example_id in &touched {
             let m = matched[example_id as usize];
             let example = &self.examples[example_id as usize];
             if left_out.is_some_and(|text| *example.text == *text) {
@@ -344,8 +384,10 @@ impl<T: PartialEq> Index<T> {
             if of_message <= 0.0 || example.weight <= 0.0 {
                 continue;
             }
-            let score = (m / of_message).min(1.0).powf(MESSAGE_COVERAGE)
-                * (m / example.weight).min(1.0).powf(1.0 - MESSAGE_COVERAGE);
+            // (m/Q)^c × (m/E)^(1-c), with m ≤ Q and m ≤ E: E's power is the example's,
+            // Q's the message's, both computed once.
+            let score =
+                (m / (message_power[example.lang as usize] * example.weight_power)).min(1.0);
             let entry = &mut best[example.candidate as usize];
             if entry.1 == u32::MAX {
                 reached.push(example.candidate);
@@ -357,8 +399,8 @@ impl<T: PartialEq> Index<T> {
             }
         }
         let mut ranked: Vec<Scored<'a, T>> = reached
-            .into_iter()
-            .map(|candidate| {
+            .iter()
+            .map(|&candidate| {
                 let (score, example) = best[candidate as usize];
                 Scored {
                     candidate: &self.candidates[candidate as usize],
@@ -368,6 +410,13 @@ impl<T: PartialEq> Index<T> {
                 }
             })
             .collect();
+        // Clean for the next message: only what this one wrote.
+        for &example in &touched {
+            matched[example as usize] = 0.0;
+        }
+        for &candidate in &reached {
+            best[candidate as usize] = (0.0, u32::MAX);
+        }
         let order = |a: &Scored<'a, T>, b: &Scored<'a, T>| {
             b.score
                 .total_cmp(&a.score)

@@ -1,7 +1,7 @@
 //! What differs by language: the Snowball stemmer and the words too common to tell
 //! one question from another.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use rust_stemmers::{Algorithm, Stemmer};
 

@@ -52,7 +52,7 @@ impl Message {
                 }
             })
             .collect();
-        let (words, synonyms) = analyzer.synonyms.apply(&typed);
+        let (words, synonyms) = analyzer.synonyms.apply(typed);
         let stems = (0..analyzer.languages.len())
             .map(|lang| {
                 let mut stems: Vec<Stem> = Vec::new();

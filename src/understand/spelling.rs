@@ -1,6 +1,6 @@
 //! The words examples are written with, and the closest of them to a typo (SymSpell).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use symspell::{AsciiStringStrategy, SymSpell, SymSpellBuilder, Verbosity};
 

@@ -2,7 +2,7 @@
 //! English words, each replaced by the words the examples use. Staff add their own in
 //! `sportello.yaml` (`synonyms: { qnd: quando }`); theirs win over these defaults.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::words::words;
 
@@ -192,7 +192,7 @@ impl Synonyms {
     }
 
     /// `words` with every replacement made, and which were made ("qnd → quando").
-    pub fn apply(&self, words: &[String]) -> (Vec<String>, Vec<String>) {
+    pub fn apply(&self, mut words: Vec<String>) -> (Vec<String>, Vec<String>) {
         let mut out = Vec::with_capacity(words.len());
         let mut applied = Vec::new();
         let mut i = 0;
@@ -209,7 +209,8 @@ impl Synonyms {
                     i += from.len();
                 }
                 None => {
-                    out.push(words[i].clone());
+                    // Most words are no synonym: moved, not copied.
+                    out.push(std::mem::take(&mut words[i]));
                     i += 1;
                 }
             }
@@ -230,7 +231,7 @@ mod tests {
     fn abbreviations_and_phrases_are_replaced_longest_first() {
         let synonyms = Synonyms::new([("sto male", "malato")]);
         let (out, applied) =
-            synonyms.apply(&owned(&["qnd", "c", "e", "lo", "scritto", "d", "mate"]));
+            synonyms.apply(owned(&["qnd", "c", "e", "lo", "scritto", "d", "mate"]));
         assert_eq!(
             out,
             owned(&[
@@ -245,14 +246,14 @@ mod tests {
             ])
         );
         assert_eq!(applied.len(), 3);
-        let (out, _) = synonyms.apply(&owned(&["se", "sto", "male", "domani"]));
+        let (out, _) = synonyms.apply(owned(&["se", "sto", "male", "domani"]));
         assert_eq!(out, owned(&["se", "malato", "domani"]));
     }
 
     #[test]
     fn staff_synonyms_replace_the_defaults() {
         let synonyms = Synonyms::new([("mate", "maturita")]);
-        let (out, _) = synonyms.apply(&owned(&["mate"]));
+        let (out, _) = synonyms.apply(owned(&["mate"]));
         assert_eq!(out, owned(&["maturita"]));
     }
 }

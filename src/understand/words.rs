@@ -21,6 +21,10 @@ const MAX_WORDS: usize = 1_000;
 /// "ciaooo", "graziee" and "aiutoooo" read as "ciao", "grazie" and "aiuto" (a double
 /// consonant is Italian spelling and stays; digits stay as typed).
 fn squeeze(word: &str) -> String {
+    // Most words have no letter twice in a row: nothing to shrink.
+    if !word.as_bytes().windows(2).any(|pair| pair[0] == pair[1]) {
+        return word.to_owned();
+    }
     let chars: Vec<char> = word.chars().collect();
     let mut out = String::with_capacity(word.len());
     let mut i = 0;
