@@ -368,7 +368,6 @@ impl<T: PartialEq> Index<T> {
                 }
             }
         }
-        // Per candidate: its best score and example (`u32::MAX`: not reached).
         let message_power: Vec<f32> = message_weight
             .iter()
             .map(|w| w.powf(MESSAGE_COVERAGE))
