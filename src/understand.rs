@@ -26,18 +26,11 @@ pub use decide::{Decision, decide};
 pub use detect::language_of;
 pub use faqs::FaqIndex;
 pub use index::{Index, Scored, Written};
-pub use language::Language;
+pub use language::{Language, THANKS_WORDS, only_courtesy};
 pub use message::{Message, Stem};
 pub use spelling::Spelling;
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
-pub use words::words;
-pub use words::{is_question, passages, sentences};
-
-/// Whether `text` holds only greetings, thanks and goodbyes ("ciaooo", "salve a
-/// tutti", "grazie mille"): small talk, never a question.
-pub fn only_courtesy(text: &str) -> bool {
-    language::only_courtesy(&words(text))
-}
+pub use words::{is_question, passages, words};
 
 /// How messages and examples are read: the bot's languages and synonyms.
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use common::fixture;
-use sportello::dialogue::{self, Diagnostic, Severity};
+use sportello::dialogue::{self, Diagnostic, Dialogues, Report, Severity};
 
 /// A copy of the basic fixture in a temporary directory, for breaking.
 fn scratch() -> tempfile::TempDir {
@@ -20,6 +20,13 @@ fn scratch() -> tempfile::TempDir {
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
     fs::write(dir.join(name), bytes).unwrap_or_else(|e| panic!("write {name}: {e}"));
+}
+
+/// The basic fixture with `x.yaml` holding `flow`, loaded.
+fn load_with_flow(flow: &str) -> (Option<Dialogues>, Report) {
+    let dir = scratch();
+    write(dir.path(), "x.yaml", flow);
+    dialogue::load_dir(dir.path())
 }
 
 fn errors(dir: &Path) -> Vec<Diagnostic> {
@@ -200,18 +207,12 @@ fn dead_ends_loops_and_oversized_button_ids_are_errors() {
 
 #[test]
 fn channel_limits_and_unreachable_states_are_warnings() {
-    let dir = scratch();
     let buttons: String = (1..=11)
         .map(|i| format!("      - {{ label: \"Opzione numero {i} molto lunga\", goto: a }}\n"))
         .collect();
-    write(
-        dir.path(),
-        "x.yaml",
-        format!(
-            "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    buttons:\n{buttons}  orfano:\n    say: solo\n    end: true\n"
-        ),
-    );
-    let (dialogues, report) = dialogue::load_dir(dir.path());
+    let (dialogues, report) = load_with_flow(&format!(
+        "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    buttons:\n{buttons}  orfano:\n    say: solo\n    end: true\n"
+    ));
     assert!(dialogues.is_some(), "warnings do not block");
     let messages: Vec<&str> = report
         .diagnostics
@@ -263,13 +264,7 @@ fn empty_missing_and_huge_inputs_are_refused_cleanly() {
 
 #[test]
 fn json_output_carries_the_same_positions() {
-    let dir = scratch();
-    write(
-        dir.path(),
-        "x.yaml",
-        "flow: x\nstart: a\nstates:\n  a:\n    say: fine\n",
-    );
-    let (_, report) = dialogue::load_dir(dir.path());
+    let (_, report) = load_with_flow("flow: x\nstart: a\nstates:\n  a:\n    say: fine\n");
     let json: serde_json::Value = serde_json::from_str(&report.render_json()).unwrap_or_default();
     assert_eq!(json[0]["severity"], "error");
     assert_eq!(json[0]["line"], 4);
@@ -284,13 +279,9 @@ fn json_output_carries_the_same_positions() {
 
 #[test]
 fn examples_with_no_telling_word_or_closer_to_another_intent_are_warned_about() {
-    let dir = scratch();
-    write(
-        dir.path(),
-        "x.yaml",
+    let (dialogues, report) = load_with_flow(
         "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    match:\n      - goto: b\n        examples:\n          - ciao a tutti\n          - quando esce il bando di medicina\n      - goto: c\n        examples:\n          - bando di medicina quando esce\n          - iscrizione al test di medicina\n          - come mi iscrivo al test di medicina\n  b:\n    say: bando\n    end: true\n  c:\n    say: iscrizione\n    end: true\n",
     );
-    let (dialogues, report) = dialogue::load_dir(dir.path());
     assert!(dialogues.is_some(), "warnings do not block");
     let greeting = report
         .diagnostics

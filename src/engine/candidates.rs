@@ -3,7 +3,7 @@
 //! The engine decides on it; `explain` and `unanswered` show it to staff.
 
 use crate::dialogue::{Dialogues, Intent, StateId};
-use crate::understand::{FaqIndex, is_question, passages};
+use crate::understand::{FaqIndex, Message, is_question, passages};
 
 /// An example in another of the bot's languages against one in the citizen's.
 const OTHER_LANGUAGE: f32 = 0.9;
@@ -49,26 +49,24 @@ pub fn best_reading(
     text: &str,
 ) -> (Vec<Candidate>, Option<String>) {
     let mut best = (candidates(d, faqs, lang, here, text), None);
-    let parts = passages(text);
+    let parts: Vec<(String, bool)> = passages(text)
+        .into_iter()
+        .map(|part| {
+            let asks = is_question(&part);
+            (part, asks)
+        })
+        .collect();
     if parts.len() > 1 {
-        let asks = parts.iter().any(|part| is_question(part));
-        let understanding = &d.understanding;
-        let spellings = [understanding.index.spelling(), faqs.index().spelling()];
-        for part in parts {
-            let question = is_question(&part);
+        let any_asks = parts.iter().any(|(_, asks)| *asks);
+        for (part, asks) in parts {
+            let message = read(d, faqs, &part);
             // A closing "buon lavoro" is no question: one word must not decide.
-            let telling = understanding
-                .analyzer
-                .read(&part, &spellings)
-                .stems
-                .iter()
-                .map(Vec::len)
-                .max();
-            if !question && telling.unwrap_or(0) < TELLING_WORDS {
+            let telling = message.stems.iter().map(Vec::len).max().unwrap_or(0);
+            if !asks && telling < TELLING_WORDS {
                 continue;
             }
-            let mut ranked = candidates(d, faqs, lang, here, &part);
-            if asks && !question {
+            let mut ranked = candidates_of(d, faqs, lang, here, &message);
+            if any_asks && !asks {
                 ranked.iter_mut().for_each(|c| c.score *= CONTEXT);
             }
             if top(&ranked) > top(&best.0) {
@@ -91,12 +89,28 @@ pub fn candidates(
     here: StateId,
     text: &str,
 ) -> Vec<Candidate> {
+    candidates_of(d, faqs, lang, here, &read(d, faqs, text))
+}
+
+/// `text` as the dialogues' and the FAQs' examples read it.
+fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
     let understanding = &d.understanding;
     let spellings = [understanding.index.spelling(), faqs.index().spelling()];
-    let message = understanding.analyzer.read(text, &spellings);
+    understanding.analyzer.read(text, &spellings)
+}
+
+/// The candidates for `message`, read, as `candidates`.
+fn candidates_of(
+    d: &Dialogues,
+    faqs: &FaqIndex,
+    lang: &str,
+    here: StateId,
+    message: &Message,
+) -> Vec<Candidate> {
     if message.is_empty() {
         return Vec::new();
     }
+    let understanding = &d.understanding;
     // The buttons on offer: the state's own, else the main menu's.
     let options = if d.state(here).buttons.is_empty() {
         d.settings.main
@@ -127,7 +141,7 @@ pub fn candidates(
             example: example.to_owned(),
         }),
     };
-    for scored in understanding.index.rank(&message) {
+    for scored in understanding.index.rank(message) {
         if in_scope(scored.candidate) {
             let local = if scored.candidate.scope.is_some() {
                 LOCAL
@@ -142,7 +156,7 @@ pub fn candidates(
             );
         }
     }
-    for scored in faqs.index().rank(&message) {
+    for scored in faqs.index().rank(message) {
         let score = scored.score * FAQ_ON_A_TIE * lang_factor(scored.lang);
         add(Choice::Faq(*scored.candidate), score, scored.example);
     }

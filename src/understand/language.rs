@@ -308,10 +308,11 @@ const ENGLISH_STOPWORDS: &[&str] = &[
     "okay", "sir", "madam", "dear",
 ];
 
-/// Greetings, thanks and leave-taking, in the languages citizens mix: small talk,
-/// answered apart (`engine::run::understand`), and never what a question is about
-/// ("Buongiorno, … Cordiali saluti" around a question must not rank as a greeting).
-pub(super) const COURTESY: &[&str] = &[
+/// Greetings and leave-taking, in the languages citizens mix: with `THANKS_WORDS`,
+/// small talk, answered apart (`engine::run::understand`), and never what a question
+/// is about ("Buongiorno, … Cordiali saluti" around a question must not rank as a
+/// greeting).
+const GREETINGS: &[&str] = &[
     "ciao",
     "salve",
     "buongiorno",
@@ -333,18 +334,7 @@ pub(super) const COURTESY: &[&str] = &[
     "evening",
     "afternoon",
     "good",
-    "grazie",
     "mille",
-    "ringrazio",
-    "ringraziamo",
-    "thanks",
-    "thank",
-    "thx",
-    "grz",
-    "gentilissimo",
-    "gentilissima",
-    "gentilissimi",
-    "gentile",
     "saluti",
     "cordiali",
     "distinti",
@@ -355,6 +345,27 @@ pub(super) const COURTESY: &[&str] = &[
     "cheers",
     "bella",
 ];
+
+/// Words that thank ("grazie mille sei un grande").
+pub const THANKS_WORDS: &[&str] = &[
+    "grazie",
+    "ringrazio",
+    "ringraziamo",
+    "thanks",
+    "thank",
+    "thx",
+    "tnx",
+    "grz",
+    "gentilissimo",
+    "gentilissima",
+    "gentilissimi",
+    "gentile",
+];
+
+/// Greetings, thanks and goodbyes.
+fn courtesy() -> impl Iterator<Item = &'static str> {
+    GREETINGS.iter().chain(THANKS_WORDS).copied()
+}
 
 /// Words that, with courtesy, make a message nothing but a greeting ("salve a
 /// tutti", "ciao sportello", "hi there").
@@ -376,9 +387,10 @@ const GREETING_COMPANY: &[&str] = &[
     "pomeriggio",
 ];
 
-/// Whether `words` are only greetings, thanks and goodbyes.
-pub(super) fn only_courtesy(words: &[String]) -> bool {
-    let courtesy = |w: &String| COURTESY.contains(&w.as_str());
+/// Whether `words` (as `words` reads them) are only greetings, thanks and goodbyes
+/// ("ciaooo", "salve a tutti", "grazie mille"): small talk, never a question.
+pub fn only_courtesy(words: &[String]) -> bool {
+    let courtesy = |w: &String| courtesy().any(|c| c == w);
     words.iter().any(courtesy)
         && words
             .iter()
@@ -390,9 +402,9 @@ pub struct Language {
     /// Its code, as the dialogues name it (`it`, `en`).
     pub code: String,
     stemmer: Option<Stemmer>,
-    stopwords: &'static [&'static str],
-    /// The same, for looking a word up: every word of every example is.
-    stopword_set: HashSet<&'static str>,
+    /// Its stopwords and the courtesy words, in a set: every word of every example
+    /// and message is looked up.
+    stopwords: HashSet<&'static str>,
 }
 
 impl std::fmt::Debug for Language {
@@ -415,14 +427,13 @@ impl Language {
         Language {
             code: code.to_owned(),
             stemmer: algorithm.map(Stemmer::create),
-            stopwords,
-            stopword_set: stopwords.iter().chain(COURTESY).copied().collect(),
+            stopwords: stopwords.iter().copied().chain(courtesy()).collect(),
         }
     }
 
     /// Whether `word` carries no topic in this language.
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopword_set.contains(word)
+        self.stopwords.contains(word)
     }
 
     /// The stem of `word` ("iscrizione", "iscrizioni" → "iscrizion").
@@ -435,7 +446,7 @@ impl Language {
 
     /// Every stopword, for the spelling vocabulary (a stopword is never a typo).
     pub fn stopwords(&self) -> impl Iterator<Item = &'static str> {
-        self.stopwords.iter().chain(COURTESY).copied()
+        self.stopwords.iter().copied()
     }
 }
 

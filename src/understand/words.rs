@@ -53,7 +53,7 @@ fn is_vowel(c: char) -> bool {
 /// split at full stops, colons, question and exclamation marks, new lines and emoji (which
 /// people type as punctuation: "è andata malissimo 😭 la seconda quand'è"). Each keeps
 /// its question mark, for `is_question`.
-pub fn sentences(text: &str) -> Vec<&str> {
+fn sentences(text: &str) -> Vec<&str> {
     text.split_inclusive(|c: char| matches!(c, '.' | '!' | '?' | ';' | ':' | '\n') || is_emoji(c))
         .map(|s| {
             s.trim_end_matches(|c: char| c != '?' && !c.is_alphanumeric())

@@ -13,7 +13,7 @@ use crate::dialogue::StateId;
 use crate::engine::Outcome;
 use crate::engine::candidates::{Candidate, Choice, best_reading};
 use crate::engine::io::{OutButton, Outbound};
-use crate::understand::{Decision, decide, only_courtesy, words};
+use crate::understand::{Decision, THANKS_WORDS, decide, only_courtesy, words};
 
 /// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
 const CHOICE: &str = "?";
@@ -74,22 +74,8 @@ const THANKS: &[&str] = &[
     "molto gentile",
     "gentilissimi",
 ];
-/// Words that thank, and phrases that take leave, within a longer message ("grazie
-/// mille sei un grande"): small talk when nothing else in it is understood.
-const THANKS_WORDS: &[&str] = &[
-    "grazie",
-    "ringrazio",
-    "ringraziamo",
-    "thanks",
-    "thank",
-    "thx",
-    "tnx",
-    "grz",
-    "gentilissimo",
-    "gentilissima",
-    "gentilissimi",
-    "gentile",
-];
+/// Phrases that take leave within a longer message ("ok a posto così, buona serata"):
+/// small talk when nothing else in it is understood, as thanks are (`THANKS_WORDS`).
 const BYE_PHRASES: &[&str] = &[
     "ciao ciao",
     "a presto",
@@ -146,16 +132,17 @@ impl Run<'_> {
             Some(self.small_talk(here, Outcome::Thanks))
         } else if BYE.contains(&typed) {
             Some(self.small_talk(here, Outcome::Bye))
-        } else if only_courtesy(typed) {
+        } else {
+            let plain = words(typed);
+            if !only_courtesy(&plain) {
+                return None;
+            }
             // Nothing but a greeting ("ciaooo", "salve a tutti"), unless thanks or a
             // goodbye is among it: the main menu, as for a first message.
-            let plain = words(typed).join(" ");
-            self.small_talk_within(here, &plain).or_else(|| {
+            self.small_talk_within(here, &plain.join(" ")).or_else(|| {
                 self.session.misses = 0;
                 Some(self.enter(self.d.settings.main))
             })
-        } else {
-            None
         }
     }
 
