@@ -26,7 +26,7 @@ pub use decide::{Decision, decide};
 pub use detect::language_of;
 pub use faqs::FaqIndex;
 pub use index::{Index, Scored, Written};
-pub use language::{Language, THANKS_WORDS, only_courtesy};
+pub use language::{Language, NO_WORDS, THANKS_WORDS, YES_WORDS, is_courtesy, only_courtesy};
 pub use message::{Message, Stem};
 pub use spelling::Spelling;
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};

@@ -226,6 +226,7 @@ const ITALIAN_STOPWORDS: &[&str] = &[
     "magari",
     "forse",
     "sempre",
+    "presto",
     "mai",
     "adesso",
     "ora",
@@ -362,6 +363,41 @@ pub const THANKS_WORDS: &[&str] = &[
     "gentile",
 ];
 
+/// Words that say yes, in the bot's languages (as `normalize` writes them).
+pub const YES_WORDS: &[&str] = &[
+    "si",
+    "ok",
+    "okay",
+    "certo",
+    "va bene",
+    "vabbene",
+    "confermo",
+    "conferma",
+    "esatto",
+    "giusto",
+    "yes",
+    "yep",
+    "yeah",
+    "sure",
+    "y",
+    "si grazie",
+    "si certo",
+    "si si",
+    "procedi",
+];
+/// Words that say no, in the bot's languages (as `normalize` writes them).
+pub const NO_WORDS: &[&str] = &[
+    "no",
+    "annulla",
+    "no grazie",
+    "lascia perdere",
+    "lascia stare",
+    "non voglio",
+    "nope",
+    "no thanks",
+    "cancel",
+    "no no",
+];
 /// Greetings, thanks and goodbyes.
 fn courtesy() -> impl Iterator<Item = &'static str> {
     GREETINGS.iter().chain(THANKS_WORDS).copied()
@@ -386,6 +422,11 @@ const GREETING_COMPANY: &[&str] = &[
     "we",
     "pomeriggio",
 ];
+
+/// Whether `word` (as `words` reads it) is a greeting, a thanks or a goodbye.
+pub fn is_courtesy(word: &str) -> bool {
+    courtesy().any(|c| c == word)
+}
 
 /// Whether `words` (as `words` reads them) are only greetings, thanks and goodbyes
 /// ("ciaooo", "salve a tutti", "grazie mille"): small talk, never a question.

@@ -63,6 +63,37 @@ fn sentences(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Words that open a follow-up question about what the sentence before named
+/// ("posso portare il dizionario? e quanto dura?").
+const FOLLOW_UP_OPENERS: &[&str] = &["e", "ed", "ma", "anche", "poi", "and", "but", "also"];
+/// Words a follow-up has at most; a longer sentence names its own subject.
+const FOLLOW_UP_WORDS: usize = 5;
+
+/// The sentences, each short follow-up joined to the one before it: "e quanto dura?"
+/// alone would be judged without what it asks about.
+fn joined_follow_ups(sentences: Vec<&str>) -> Vec<String> {
+    let mut joined: Vec<String> = Vec::new();
+    for sentence in sentences {
+        // Accents kept: "è per domani" states, "e quanto dura?" follows up.
+        let lower = sentence.to_lowercase();
+        let mut words = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty());
+        let follows = words
+            .next()
+            .is_some_and(|first| FOLLOW_UP_OPENERS.contains(&first))
+            && words.count() < FOLLOW_UP_WORDS;
+        match joined.last_mut() {
+            Some(previous) if follows => {
+                previous.push(' ');
+                previous.push_str(sentence);
+            }
+            _ => joined.push(sentence.to_owned()),
+        }
+    }
+    joined
+}
+
 /// Words in a passage of a long sentence: about a question's length.
 const PASSAGE: usize = 12;
 
@@ -71,7 +102,7 @@ const PASSAGE: usize = 12;
 /// letter ("Gentile Ministero, sono la madre di … volevo sapere in quali giorni …").
 pub fn passages(text: &str) -> Vec<String> {
     let mut parts = Vec::new();
-    for sentence in sentences(text) {
+    for sentence in joined_follow_ups(sentences(text)) {
         let words: Vec<&str> = sentence.split_whitespace().collect();
         if words.len() <= PASSAGE + PASSAGE / 2 {
             parts.push(sentence.to_owned());
@@ -113,6 +144,21 @@ pub fn is_question(sentence: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_follow_up_is_read_with_the_sentence_before() {
+        assert_eq!(
+            passages("posso portare il dizionario alla prima prova? e quanto dura?"),
+            ["posso portare il dizionario alla prima prova? e quanto dura?"]
+        );
+        assert_eq!(
+            passages("ho finito la prima prova. E adesso quando escono i risultati della seconda?"),
+            [
+                "ho finito la prima prova",
+                "E adesso quando escono i risultati della seconda?"
+            ]
+        );
+    }
 
     #[test]
     fn words_are_plain_and_elongations_shrink() {

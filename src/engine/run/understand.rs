@@ -13,7 +13,9 @@ use crate::dialogue::StateId;
 use crate::engine::Outcome;
 use crate::engine::candidates::{Candidate, Choice, best_reading};
 use crate::engine::io::{OutButton, Outbound};
-use crate::understand::{Decision, THANKS_WORDS, decide, only_courtesy, words};
+use crate::understand::{
+    Decision, NO_WORDS, THANKS_WORDS, YES_WORDS, decide, is_courtesy, only_courtesy, words,
+};
 
 /// Payload prefix of a «Intendevi…?» choice; `?-` is «Nessuna di queste».
 const CHOICE: &str = "?";
@@ -22,40 +24,6 @@ const NONE_OF_THESE: &str = "?-";
 /// gentilissimi, buona serata").
 const SMALL_TALK_WORDS: usize = 8;
 
-/// Words that say yes, and no, in the bot's languages (as `normalize` writes them).
-const YES: &[&str] = &[
-    "si",
-    "ok",
-    "okay",
-    "certo",
-    "va bene",
-    "vabbene",
-    "confermo",
-    "conferma",
-    "esatto",
-    "giusto",
-    "yes",
-    "yep",
-    "yeah",
-    "sure",
-    "y",
-    "si grazie",
-    "si certo",
-    "si si",
-    "procedi",
-];
-const NO: &[&str] = &[
-    "no",
-    "annulla",
-    "no grazie",
-    "lascia perdere",
-    "lascia stare",
-    "non voglio",
-    "nope",
-    "no thanks",
-    "cancel",
-    "no no",
-];
 const BACK: &[&str] = &["indietro", "torna indietro", "back", "go back", "torna"];
 const THANKS: &[&str] = &[
     "grazie",
@@ -118,12 +86,12 @@ impl Run<'_> {
             });
             return Some(self.enter(target));
         }
-        if YES.contains(&typed)
+        if YES_WORDS.contains(&typed)
             && let Some(target) = button_starting(state, &["si", "yes", "ok", "conferma"])
         {
             return Some(self.enter(target));
         }
-        if NO.contains(&typed)
+        if NO_WORDS.contains(&typed)
             && let Some(target) = button_starting(state, &["no", "annulla", "cancel"])
         {
             return Some(self.enter(target));
@@ -134,6 +102,9 @@ impl Run<'_> {
             Some(self.small_talk(here, Outcome::Bye))
         } else {
             let plain = words(typed);
+            if is_goodbye(&plain) {
+                return Some(self.small_talk(here, Outcome::Bye));
+            }
             if !only_courtesy(&plain) {
                 return None;
             }
@@ -336,6 +307,30 @@ impl Run<'_> {
         }
     }
 }
+
+/// Whether `words` take leave and say nothing else ("ciao ciao a presto", "ok
+/// allora a presto, buona serata"): a goodbye phrase, with only courtesy around it.
+fn is_goodbye(words: &[String]) -> bool {
+    if words.len() > SMALL_TALK_WORDS {
+        return false;
+    }
+    let mut rest = format!(" {} ", words.join(" "));
+    let mut found = false;
+    for phrase in BYE_PHRASES.iter().chain(BYE) {
+        let padded = format!(" {phrase} ");
+        while let Some(at) = rest.find(&padded) {
+            rest.replace_range(at..at + padded.len(), " ");
+            found = true;
+        }
+    }
+    found
+        && rest
+            .split_whitespace()
+            .all(|w| GOODBYE_FILLERS.contains(&w) || is_courtesy(w))
+}
+
+/// Words that go with a goodbye without asking anything.
+const GOODBYE_FILLERS: &[&str] = &["ok", "okay", "allora", "bene", "va", "e", "a", "tutti"];
 
 /// A button label of reasonable length, first letter capitalized.
 fn short_label(text: &str) -> String {
