@@ -8,6 +8,7 @@
 mod check;
 mod check_examples;
 mod diagnostic;
+mod expect;
 pub mod graph;
 mod live;
 mod load;
@@ -24,11 +25,12 @@ pub use check::{
     WHATSAPP_LIST_ROWS, successors,
 };
 pub use diagnostic::{Diagnostic, Position, Report, Severity};
+pub use expect::{Bound, Choice, Expect};
 pub use live::{Live, ReloadError, Reloaded};
 pub use load::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, load, read_dir};
 pub use model::{
-    Action, Ask, Button, Command, Dialogues, Example, Fallback, Flow, Intent, Localized, Rule,
-    Settings, State, StateId, Text, Topic, Understanding,
+    Action, Ask, Branch, Button, Command, Dialogues, Example, Fallback, Flow, Goto, Intent,
+    Localized, Rule, Settings, State, StateId, Text, Topic, Understanding,
 };
 pub use pattern::Pattern;
 pub use payload::{button_payload, parse_payload};

@@ -73,7 +73,7 @@ pub fn step(
     inbound: &Inbound,
     answers: &Answers,
 ) -> Step {
-    let mut run = run::Run::new(d, faqs, session, answers);
+    let mut run = run::Run::new(d, faqs, session, inbound.at, answers);
     match run.handle(inbound) {
         Ok(()) => Step::Done(run.finish()),
         Err(run::NeedData(query)) => Step::Fetch(query),

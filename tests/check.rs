@@ -298,3 +298,92 @@ fn examples_with_no_telling_word_or_closer_to_another_intent_are_warned_about() 
         report.diagnostics
     );
 }
+
+/// The one error of a scratch copy whose `x.yaml` holds `flow`.
+fn only_error_of(flow: &str) -> Diagnostic {
+    let dir = scratch();
+    write(dir.path(), "x.yaml", flow);
+    only_error(dir.path())
+}
+
+#[test]
+fn conditions_are_checked_where_they_are_written() {
+    let head = "flow: x\nstart: a\nstates:\n  a:\n    say: ciao\n    goto:\n";
+    let ok = format!(
+        "{head}      - {{ if: \"year >= 2026\", goto: b }}\n      - {{ goto: b }}\n  b: {{ say: fine, end: true }}\n"
+    );
+    let (dialogues, report) = load_with_flow(&ok);
+    assert!(dialogues.is_some(), "{report:?}");
+
+    let no_default = format!(
+        "{head}      - {{ if: \"year >= 2026\", goto: b }}\n  b: {{ say: fine, end: true }}\n"
+    );
+    let error = only_error_of(&no_default);
+    assert!(error.message.contains("needs no `if`"), "{}", error.message);
+    assert_eq!(at(&error).1, 7);
+
+    let misspelt = format!(
+        "{head}      - {{ if: \"yaer >= 2026\", goto: b }}\n      - {{ goto: b }}\n  b: {{ say: fine, end: true }}\n"
+    );
+    let error = only_error_of(&misspelt);
+    assert!(
+        error.message.contains("`yaer`") && error.message.contains("did you mean `year`"),
+        "{}",
+        error.message
+    );
+    assert_eq!(at(&error), ("x.yaml".into(), 7, 15));
+
+    let broken = format!(
+        "{head}      - {{ if: \"slots.anno >=\", goto: b }}\n      - {{ goto: b }}\n  b: {{ say: fine, end: true }}\n"
+    );
+    let error = only_error_of(&broken);
+    assert!(error.message.contains("does not read"), "{}", error.message);
+
+    let early_default = format!(
+        "{head}      - {{ goto: b }}\n      - {{ goto: b }}\n  b: {{ say: fine, end: true }}\n"
+    );
+    let error = only_error_of(&early_default);
+    assert!(error.message.contains("only the last"), "{}", error.message);
+
+    let looping = "flow: x\nstart: a\nstates:\n  a:\n    say: uno\n    goto:\n      - { if: \"year > 2000\", goto: b }\n      - { goto: c }\n  b: { say: due, goto: a }\n  c: { say: tre, end: true }\n";
+    let error = only_error_of(looping);
+    assert!(error.message.contains("loops back"), "{}", error.message);
+}
+
+#[test]
+fn typed_answers_are_checked_where_they_are_written() {
+    let ask = |fields: &str| {
+        format!(
+            "flow: x\nstart: a\nstates:\n  a:\n    say: quanti anni?\n    ask: {{ slot: v, escape: b, {fields} }}\n    goto: b\n  b: {{ say: fine, end: true }}\n"
+        )
+    };
+    let (dialogues, report) = load_with_flow(&ask("expect: year, min: year - 25, max: 2020"));
+    assert!(dialogues.is_some(), "{report:?}");
+
+    let error = only_error_of(&ask("expect: years"));
+    assert!(
+        error.message.contains("not a kind of answer") && error.message.contains("`year`"),
+        "{}",
+        error.message
+    );
+    let error = only_error_of(&ask("expect: email, min: 3"));
+    assert!(
+        error.message.contains("only those have an order"),
+        "{}",
+        error.message
+    );
+    let error = only_error_of(&ask("expect: choice"));
+    assert!(
+        error.message.contains("needs `choices:`"),
+        "{}",
+        error.message
+    );
+    let error = only_error_of(&ask("expect: number, max: anni + 1"));
+    assert!(error.message.contains("`anni`"), "{}", error.message);
+    let error = only_error_of(&ask("expect: '^\\d{5}$', choices: [a, b]"));
+    assert!(
+        error.message.contains("only count with"),
+        "{}",
+        error.message
+    );
+}

@@ -185,3 +185,15 @@ fn commands_that_load_broken_dialogues_exit_non_zero_with_the_finding() {
         assert!(!all.contains("panicked"));
     }
 }
+
+#[test]
+fn the_examples_of_the_docs_pass_their_own_tests() {
+    let output = sportello(&["test", "docs/examples/tests"], "");
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("0 failed"), "{text}");
+    let output = sportello(&["check", "docs/examples"], "");
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("0 error(s), 0 warning(s)"), "{text}");
+}

@@ -366,3 +366,59 @@ async fn any_text_gets_an_answer_and_never_an_error() {
         );
     }
 }
+
+fn examples_citizen(now: &str) -> Citizen {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let mut citizen = Citizen::new(load(&dir), basic_content());
+    citizen.now = at(now);
+    citizen
+}
+
+#[tokio::test]
+async fn a_typed_answer_is_read_out_of_the_sentence_and_stored_typed() {
+    let mut citizen = examples_citizen("2026-12-02T09:00:00Z");
+    citizen.send("/start").await;
+    citizen.send("carta iostudio").await;
+    citizen.press("Posso averla?").await;
+    let said = citizen.send("sono del 2009").await;
+    assert!(said.contains("Frequenti una scuola superiore"), "{said}");
+    let slots = citizen
+        .last
+        .as_ref()
+        .map(|t| t.session.slots.clone())
+        .unwrap_or_default();
+    assert_eq!(slots.get("anno"), Some(&serde_json::json!(2009)));
+    citizen.send("sì certo").await;
+    let slots = citizen
+        .last
+        .as_ref()
+        .map(|t| t.session.slots.clone())
+        .unwrap_or_default();
+    assert_eq!(slots.get("iscritto"), Some(&serde_json::json!(true)));
+}
+
+#[tokio::test]
+async fn conditions_and_ranges_follow_the_date_of_the_message() {
+    // Born in 2009: a student in 2026, past the card's age in 2031.
+    let mut now = examples_citizen("2026-12-02T09:00:00Z");
+    now.send("carta iostudio").await;
+    now.press("Posso averla?").await;
+    assert!(now.send("2009").await.contains("Frequenti"));
+
+    let mut later = examples_citizen("2031-03-01T09:00:00Z");
+    later.send("carta iostudio").await;
+    later.press("Posso averla?").await;
+    let said = later.send("2009").await;
+    assert!(said.contains("prima del 2011"), "{said}");
+    let said = {
+        later.send("carta iostudio").await;
+        later.press("Posso averla?").await;
+        later.send("1999").await
+    };
+    assert!(said.contains("Deve essere tra 2001 e 2021."), "{said}");
+    assert_eq!(
+        later.state(),
+        "iostudio.anno",
+        "a refused answer asks again"
+    );
+}

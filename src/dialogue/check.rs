@@ -145,33 +145,47 @@ pub fn successors(d: &Dialogues, id: StateId) -> impl Iterator<Item = StateId> +
         .map(|b| b.target)
         .chain(state.rules.iter().map(|r| r.target))
         .chain(state.ask.iter().map(|a| a.escape))
-        .chain(state.goto)
+        .chain(state.goto.iter().flat_map(|g| g.targets()))
 }
 
-/// One state of every `goto` loop that never waits for input.
+/// One state of every `goto` loop that never waits for input (through any branch:
+/// conditions read values that cannot change without the citizen).
 fn goto_cycles(d: &Dialogues) -> Vec<StateId> {
     // 0 = unvisited, 1 = on the current path, 2 = done.
     let mut mark = vec![0u8; d.states.len()];
     let mut found = Vec::new();
-    for start in 0..d.states.len() {
-        let mut path = Vec::new();
-        let mut current = Some(StateId(start as u32));
-        while let Some(id) = current {
-            match mark[id.index()] {
-                1 => {
-                    found.push(id);
-                    break;
-                }
-                2 => break,
-                _ => {}
-            }
-            mark[id.index()] = 1;
-            path.push(id);
-            let state = d.state(id);
-            current = if state.waits() { None } else { state.goto };
+    let onward = |id: StateId| -> Vec<StateId> {
+        let state = d.state(id);
+        match &state.goto {
+            Some(goto) if !state.waits() && !state.end => goto.targets().collect(),
+            _ => Vec::new(),
         }
-        for id in path {
-            mark[id.index()] = 2;
+    };
+    for start in 0..d.states.len() {
+        let start = StateId(start as u32);
+        if mark[start.index()] != 0 {
+            continue;
+        }
+        // Depth first, without recursion: each entry is a state and its next targets.
+        mark[start.index()] = 1;
+        let mut stack = vec![(start, onward(start))];
+        while let Some((_, targets)) = stack.last_mut() {
+            match targets.pop() {
+                Some(next) => match mark[next.index()] {
+                    0 => {
+                        mark[next.index()] = 1;
+                        let targets = onward(next);
+                        stack.push((next, targets));
+                    }
+                    1 if !found.contains(&next) => found.push(next),
+                    _ => {}
+                },
+                None => {
+                    if let Some((done, _)) = stack.pop() {
+                        mark[done.index()] = 2;
+                    }
+                }
+            }
         }
     }
     found

@@ -77,17 +77,30 @@ fn edges(d: &Dialogues) -> Vec<Edge> {
                 label,
             });
         }
-        if let Some(to) = state.goto {
-            let label = if state.ask.is_some() {
-                format!("{} ✓", ask_slot(state))
+        if let Some(goto) = &state.goto {
+            let answered = if state.ask.is_some() {
+                format!("{} ✓ ", ask_slot(state))
             } else {
                 String::new()
             };
+            for branch in &goto.branches {
+                edges.push(Edge {
+                    from,
+                    to: branch.target,
+                    kind: EdgeKind::Goto,
+                    label: format!("{answered}se {}", branch.condition),
+                });
+            }
+            let otherwise = if goto.branches.is_empty() {
+                ""
+            } else {
+                "altrimenti"
+            };
             edges.push(Edge {
                 from,
-                to,
+                to: goto.otherwise,
                 kind: EdgeKind::Goto,
-                label,
+                label: format!("{answered}{otherwise}").trim().to_owned(),
             });
         }
     }

@@ -3,6 +3,7 @@
 //! Every problem becomes a `Diagnostic` with file:line:col; loading goes on after an
 //! error so that one run shows them all. Nothing here panics on file contents.
 
+mod ask;
 mod compile;
 mod names;
 mod settings;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::diagnostic::Position;
+use super::expect::{Bound, Expect};
 use super::pattern::Pattern;
 use super::template::Templates;
 use crate::understand::{Analyzer, Index};
@@ -197,8 +198,8 @@ pub struct State {
     pub ask: Option<Ask>,
     /// `do` actions, run on entering, before `say`.
     pub actions: Vec<Action>,
-    /// Where to go next without waiting, when the state does not wait.
-    pub goto: Option<StateId>,
+    /// Where to go next without waiting (or after an `ask` is answered).
+    pub goto: Option<Goto>,
     /// The conversation may stop here (no dead-end error).
     pub end: bool,
     /// Where the state was written, for findings.
@@ -210,6 +211,44 @@ impl State {
     pub fn waits(&self) -> bool {
         !self.buttons.is_empty() || !self.rules.is_empty() || self.ask.is_some()
     }
+}
+
+/// Where a state goes next: the first branch whose condition holds, else `otherwise`.
+#[derive(Debug)]
+pub struct Goto {
+    /// `{ if: <expression>, goto: target }`, tried in order; empty for a plain `goto`.
+    pub branches: Vec<Branch>,
+    /// The target when no branch holds (the last, `if`-less entry).
+    pub otherwise: StateId,
+}
+
+impl Goto {
+    /// A plain `goto: target`.
+    pub fn to(target: StateId) -> Goto {
+        Goto {
+            branches: Vec::new(),
+            otherwise: target,
+        }
+    }
+
+    /// Every state it may lead to.
+    pub fn targets(&self) -> impl Iterator<Item = StateId> + '_ {
+        self.branches
+            .iter()
+            .map(|b| b.target)
+            .chain(std::iter::once(self.otherwise))
+    }
+}
+
+/// One conditional way out of a state.
+#[derive(Debug)]
+pub struct Branch {
+    /// A minijinja expression over the state's context (`slots`, `year`, …).
+    pub condition: String,
+    /// Where it leads when the condition holds.
+    pub target: StateId,
+    /// Where staff wrote the condition.
+    pub position: Position,
 }
 
 /// A button offered in a state.
@@ -255,8 +294,12 @@ pub struct Ask {
     pub slot: String,
     /// Template names of the question, said after `say`.
     pub prompt: Option<Localized>,
-    /// What a valid answer matches; `None` takes any text.
-    pub expect: Option<Arc<Pattern>>,
+    /// What a valid answer is; `None` takes any text.
+    pub expect: Option<Expect>,
+    /// The smallest value accepted (a number, a date, or an expression like `year - 25`).
+    pub min: Option<Bound>,
+    /// The largest value accepted.
+    pub max: Option<Bound>,
     /// Template names said after a wrong answer (default: `say` again).
     pub retry: Option<Localized>,
     /// Wrong answers before giving up (default 3, at least 1).

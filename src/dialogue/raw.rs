@@ -38,9 +38,53 @@ pub(super) struct RawState {
     #[serde(default, rename = "do")]
     pub(super) actions: Option<Spanned<OneOrMany<RawAction>>>,
     #[serde(default)]
-    pub(super) goto: Option<Spanned<String>>,
+    pub(super) goto: Option<Spanned<RawGoto>>,
     #[serde(default)]
     pub(super) end: Option<bool>,
+}
+
+/// `goto: target`, or a list of `{ if: <expression>, goto: target }` ending with a
+/// plain `{ goto: target }` for when no condition holds.
+#[derive(Debug)]
+pub(super) enum RawGoto {
+    To(String),
+    Branches(Vec<RawBranch>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBranch {
+    #[serde(default, rename = "if")]
+    pub(super) condition: Option<Spanned<RawText>>,
+    pub(super) goto: Spanned<String>,
+}
+
+impl<'de> Deserialize<'de> for RawGoto {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct GotoVisitor;
+
+        impl<'de> Visitor<'de> for GotoVisitor {
+            type Value = RawGoto;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a state name, or a list such as [{ if: \"slots.anno >= 2008\", goto: si }, { goto: no }]")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawGoto, E> {
+                Ok(RawGoto::To(v.to_owned()))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut branches = Vec::new();
+                while let Some(branch) = seq.next_element()? {
+                    branches.push(branch);
+                }
+                Ok(RawGoto::Branches(branches))
+            }
+        }
+
+        deserializer.deserialize_any(GotoVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +156,14 @@ pub(super) struct RawAsk {
     pub(super) retry: Option<Spanned<RawText>>,
     #[serde(default)]
     pub(super) max_tries: Option<u8>,
+    /// The smallest value: a number, or an expression such as `year - 25`.
+    #[serde(default)]
+    pub(super) min: Option<Spanned<RawText>>,
+    #[serde(default)]
+    pub(super) max: Option<Spanned<RawText>>,
+    /// The answers `expect: choice` accepts.
+    #[serde(default)]
+    pub(super) choices: Option<Spanned<Vec<Spanned<RawText>>>>,
     pub(super) escape: Spanned<String>,
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Timelike};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use chrono_tz::Europe::Rome;
 use minijinja::{AutoEscape, Environment, ErrorKind, State, Value};
 
@@ -70,6 +70,24 @@ impl Templates {
             .get_template(name)
             .map(|t| t.undeclared_variables(false))
             .unwrap_or_default()
+    }
+
+    /// Checks an expression (a condition, a bound): the variables it reads.
+    pub fn check_expression(&self, source: &str) -> Result<HashSet<String>, TemplateError> {
+        self.env
+            .compile_expression(source)
+            .map(|e| e.undeclared_variables(false))
+            .map_err(|err| TemplateError {
+                line_in_template: err.line(),
+                message: err
+                    .detail()
+                    .map_or_else(|| err.kind().to_string(), str::to_owned),
+            })
+    }
+
+    /// Evaluates an expression with `context`.
+    pub fn eval(&self, source: &str, context: &Value) -> Result<Value, minijinja::Error> {
+        self.env.compile_expression(source)?.eval(context)
     }
 
     /// Renders a compiled template with `context`.
@@ -148,11 +166,19 @@ fn format_when(
     let text = value.as_str().ok_or_else(|| {
         minijinja::Error::new(ErrorKind::InvalidOperation, "a date filter needs a date")
     })?;
-    let when = DateTime::parse_from_rfc3339(text)
-        .map_err(|_| {
-            minijinja::Error::new(ErrorKind::InvalidOperation, format!("not a date: {text}"))
-        })?
-        .with_timezone(&Rome);
+    // A day alone (`today`, an answer to `expect: date`) is that day at midnight.
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|d| d.and_local_timezone(Rome).earliest());
+    let when = match day {
+        Some(day) => day,
+        None => DateTime::parse_from_rfc3339(text)
+            .map_err(|_| {
+                minijinja::Error::new(ErrorKind::InvalidOperation, format!("not a date: {text}"))
+            })?
+            .with_timezone(&Rome),
+    };
     let english = state
         .lookup("lang")
         .is_some_and(|lang| lang.as_str() == Some("en"));
@@ -214,6 +240,12 @@ mod tests {
             context! { d => "2027-01-04T08:05:00Z" },
         );
         assert_eq!(out, "lunedì 4 gennaio 2027 9:05");
+    }
+
+    #[test]
+    fn a_day_alone_is_a_date() {
+        let out = render("{{ d | giorno }}", context! { d => "2026-12-02" });
+        assert_eq!(out, "mercoledì 2 dicembre 2026");
     }
 
     #[test]

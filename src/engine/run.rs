@@ -3,10 +3,13 @@
 //! state's `do`; `reply` renders what the citizen sees.
 
 mod actions;
+mod ask;
 mod reply;
 mod understand;
 
 use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 
 use super::io::{Answers, Effect, Inbound, Input, Outbound, Query};
 use super::session::Session;
@@ -24,6 +27,8 @@ type Step<T> = Result<T, NeedData>;
 /// A turn in progress: the session as it changes, and what the turn has produced.
 pub(super) struct Run<'a> {
     d: &'a Dialogues,
+    /// When the message arrived: `now`, `today` and `year` in templates.
+    at: DateTime<Utc>,
     faqs: &'a FaqIndex,
     answers: &'a Answers,
     session: Session,
@@ -43,6 +48,7 @@ impl<'a> Run<'a> {
         d: &'a Dialogues,
         faqs: &'a FaqIndex,
         session: &Session,
+        at: DateTime<Utc>,
         answers: &'a Answers,
     ) -> Run<'a> {
         let mut session = session.clone();
@@ -51,6 +57,7 @@ impl<'a> Run<'a> {
         }
         Run {
             d,
+            at,
             faqs,
             answers,
             session,
@@ -169,25 +176,7 @@ impl<'a> Run<'a> {
             if let Some(target) = typed_button(state, &typed) {
                 return self.enter(target);
             }
-            if ask.expect.as_ref().is_none_or(|p| p.is_match(text)) {
-                self.session.slots.insert(ask.slot.clone(), text.to_owned());
-                self.session.tries = 0;
-                self.session.misses = 0;
-                return match state.goto {
-                    Some(next) => self.enter(next),
-                    None => Ok(()),
-                };
-            }
-            self.session.tries = self.session.tries.saturating_add(1);
-            if self.session.tries >= ask.max_tries {
-                return self.enter(ask.escape);
-            }
-            let retry = ask.retry.as_ref().or(state.say.as_ref());
-            if let Some(retry) = retry {
-                let context = self.context(state, BTreeMap::new());
-                self.say(retry, here, &context);
-            }
-            return Ok(());
+            return self.on_answer(here, ask, text);
         }
         // A number typed after «Intendevi…?» picks that choice.
         let offered = std::mem::take(&mut self.session.offered);
@@ -314,7 +303,10 @@ impl<'a> Run<'a> {
                 }
                 return Ok(());
             }
-            next = if state.end { None } else { state.goto };
+            next = match &state.goto {
+                Some(goto) if !state.end => Some(self.follow(goto, &context)),
+                _ => None,
+            };
         }
         Ok(())
     }

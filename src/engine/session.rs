@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 pub struct Session {
     /// `flow.state` the citizen is in.
     pub state: String,
-    /// Values collected by `ask`.
+    /// Values collected by `ask`, typed (a year is a number, yes/no a boolean).
     #[serde(default)]
-    pub slots: BTreeMap<String, String>,
+    pub slots: BTreeMap<String, serde_json::Value>,
     /// Failed answers to the current `ask`.
     #[serde(default)]
     pub tries: u8,

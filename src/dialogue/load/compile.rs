@@ -16,8 +16,9 @@ use crate::dialogue::raw::RawText;
 
 /// Variables that actions put in scope.
 pub(super) const ACTION_VARIABLES: [&str; 5] = ["events", "news", "faq", "subscriptions", "erased"];
-/// Variables every template may read.
-pub(super) const ALWAYS_IN_SCOPE: [&str; 3] = ["slots", "lang", "topics"];
+/// Variables every template may read: the answers collected, the citizen's language,
+/// the topics' names and the time of the message (in Europe/Rome).
+pub(super) const ALWAYS_IN_SCOPE: [&str; 6] = ["slots", "lang", "topics", "now", "today", "year"];
 /// What a news message template may use.
 pub(super) const NEWS_IN_SCOPE: [&str; 2] = ["news", "lang"];
 
@@ -124,6 +125,54 @@ impl Builder {
             Position::new(file, location.line() + 1, 0)
         } else {
             self.at(file, location)
+        }
+    }
+
+    /// Checks an expression staff wrote (`if:`, `min:`): its syntax, and that it reads
+    /// only variables in scope. Returns it when it can be evaluated.
+    pub(super) fn expression(
+        &mut self,
+        file: &Arc<str>,
+        written: &Spanned<RawText>,
+        what: &str,
+        in_scope: &[&str],
+    ) -> Option<String> {
+        let position = self.at(file, &written.referenced);
+        let source = match &written.value {
+            RawText::ByLang(_) => {
+                self.error(
+                    position,
+                    format!("{what} is one expression, not one per language"),
+                );
+                return None;
+            }
+            _ => self.scalar_text(file, written),
+        };
+        if source.trim().is_empty() {
+            self.error(position, format!("{what} is empty"));
+            return None;
+        }
+        match self.templates.check_expression(&source) {
+            Ok(variables) => {
+                let mut unknown: Vec<String> = variables
+                    .into_iter()
+                    .filter(|v| !in_scope.contains(&v.as_str()))
+                    .collect();
+                unknown.sort();
+                for variable in &unknown {
+                    let hint = did_you_mean_hint(variable, in_scope);
+                    let known = in_scope.join(", ");
+                    self.error(position.clone(), format!("{what} uses `{variable}`, which is not available here{hint} (available: {known})"));
+                }
+                unknown.is_empty().then_some(source)
+            }
+            Err(err) => {
+                self.error(
+                    position,
+                    format!("{what} `{source}` does not read: {}", err.message),
+                );
+                None
+            }
         }
     }
 

@@ -10,8 +10,8 @@ use super::compile::ALWAYS_IN_SCOPE;
 use super::names::{Names, did_you_mean_hint};
 use super::source::SETTINGS_FILE;
 use crate::dialogue::diagnostic::{Diagnostic, Position};
-use crate::dialogue::model::{Action, Ask, Button, Example, Flow, Rule, State, StateId};
-use crate::dialogue::raw::{RawAction, RawExamples, RawFlow, RawRule, RawState};
+use crate::dialogue::model::{Action, Branch, Button, Example, Flow, Goto, Rule, State, StateId};
+use crate::dialogue::raw::{RawAction, RawExamples, RawFlow, RawGoto, RawRule, RawState};
 use crate::text::normalize;
 
 impl Builder {
@@ -98,40 +98,14 @@ impl Builder {
             .flatten()
             .filter_map(|rule| self.rule(names, flow, file, flow_lang, rule))
             .collect();
-        let ask = raw.ask.as_ref().map(|ask| {
-            let ask_scope = in_scope.clone();
-            let raw_ask = &ask.value;
-            Ask {
-                slot: raw_ask.slot.value.clone(),
-                prompt: raw_ask.prompt.as_ref().map(|p| {
-                    self.template(
-                        file,
-                        &format!("{qualified}#prompt"),
-                        p,
-                        flow_lang,
-                        &ask_scope,
-                    )
-                }),
-                expect: raw_ask.expect.as_ref().and_then(|e| self.regex(file, e)),
-                retry: raw_ask.retry.as_ref().map(|r| {
-                    self.template(
-                        file,
-                        &format!("{qualified}#retry"),
-                        r,
-                        flow_lang,
-                        &ask_scope,
-                    )
-                }),
-                max_tries: raw_ask.max_tries.unwrap_or(3).max(1),
-                escape: self
-                    .resolve(names, flow, &raw_ask.escape, file)
-                    .unwrap_or(StateId(0)),
-            }
-        });
+        let ask = raw
+            .ask
+            .as_ref()
+            .map(|ask| self.ask(names, (file, flow, flow_lang), &qualified, ask, &in_scope));
         let goto = raw
             .goto
             .as_ref()
-            .and_then(|target| self.resolve(names, flow, target, file));
+            .and_then(|goto| self.goto(names, (file, flow), goto, &in_scope));
         State {
             flow: flow_index,
             name: name.to_owned(),
@@ -145,6 +119,58 @@ impl Builder {
             end: raw.end.unwrap_or(false),
             position,
         }
+    }
+
+    /// A state's `goto`: one target, or conditions tried in order and a last default.
+    fn goto(
+        &mut self,
+        names: &Names,
+        (file, flow): (&Arc<str>, &str),
+        raw: &Spanned<RawGoto>,
+        in_scope: &[&str],
+    ) -> Option<Goto> {
+        let branches = match &raw.value {
+            RawGoto::To(target) => {
+                let target = Spanned::new(target.clone(), raw.referenced, raw.defined);
+                return self.resolve(names, flow, &target, file).map(Goto::to);
+            }
+            RawGoto::Branches(branches) => branches,
+        };
+        let position = self.at(file, &raw.referenced);
+        let Some((last, conditional)) = branches.split_last() else {
+            self.error(position, "`goto` is an empty list: write a state, or conditions such as - { if: \"slots.anno >= 2008\", goto: ammesso } and a last - { goto: non_ammesso }");
+            return None;
+        };
+        let mut built = Vec::new();
+        let mut complete = true;
+        for branch in conditional {
+            let target = self.resolve(names, flow, &branch.goto, file);
+            let Some(condition) = &branch.condition else {
+                let at = self.at(file, &branch.goto.referenced);
+                self.error(at, "only the last choice of `goto` may have no `if`: the ones after it would never be tried");
+                complete = false;
+                continue;
+            };
+            let expression = self.expression(file, condition, "this condition", in_scope);
+            match (expression, target) {
+                (Some(condition), Some(target)) => built.push(Branch {
+                    condition,
+                    target,
+                    position: self.at(file, &branch.goto.referenced),
+                }),
+                _ => complete = false,
+            }
+        }
+        if let Some(condition) = &last.condition {
+            let at = self.at(file, &condition.referenced);
+            self.error(at, "the last choice of `goto` needs no `if`: it is where the citizen goes when no condition holds (write - { goto: … } at the end)");
+            return None;
+        }
+        let otherwise = self.resolve(names, flow, &last.goto, file)?;
+        complete.then_some(Goto {
+            branches: built,
+            otherwise,
+        })
     }
 
     /// Builds the `do` actions of a state, checking topics against the settings.

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+use chrono_tz::Europe::Rome;
 use minijinja::Value;
 
 use super::Run;
@@ -10,8 +12,8 @@ use crate::dialogue::{Localized, State, StateId, Text, button_payload};
 use crate::engine::io::{OutButton, Outbound};
 
 impl Run<'_> {
-    /// The template context at `state`: `values` from actions plus slots, language
-    /// and topic names.
+    /// The template context at `state`: `values` from actions plus slots, language,
+    /// topic names and the time of the message in Rome (`now`, `today`, `year`).
     pub(super) fn context(
         &self,
         state: &State,
@@ -29,6 +31,10 @@ impl Run<'_> {
         values.insert("slots", Value::from_serialize(&self.session.slots));
         values.insert("lang", Value::from(lang.as_str()));
         values.insert("topics", Value::from_serialize(&topics));
+        let now = self.at.with_timezone(&Rome);
+        values.insert("now", Value::from(now.to_rfc3339()));
+        values.insert("today", Value::from(now.date_naive().to_string()));
+        values.insert("year", Value::from(now.year()));
         Value::from_serialize(&values)
     }
 

@@ -15,7 +15,7 @@ use crate::store::{
 #[derive(FromRow)]
 struct SessionRow {
     state: String,
-    slots: sqlx::types::Json<BTreeMap<String, String>>,
+    slots: sqlx::types::Json<BTreeMap<String, serde_json::Value>>,
     tries: i16,
     lang: String,
     version: i64,

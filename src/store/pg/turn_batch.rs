@@ -201,7 +201,7 @@ struct TurnColumns<'a> {
     channel: Vec<&'a str>,
     chat: Vec<&'a str>,
     state: Vec<&'a str>,
-    slots: Vec<sqlx::types::Json<&'a BTreeMap<String, String>>>,
+    slots: Vec<sqlx::types::Json<&'a BTreeMap<String, serde_json::Value>>>,
     tries: Vec<i16>,
     lang: Vec<&'a str>,
     dialogue_version: Vec<&'a str>,
