@@ -7,6 +7,7 @@
 
 mod check;
 mod check_examples;
+mod check_texts;
 mod diagnostic;
 mod expect;
 pub mod graph;

@@ -264,11 +264,16 @@ fn empty_missing_and_huge_inputs_are_refused_cleanly() {
 
 #[test]
 fn json_output_carries_the_same_positions() {
-    let (_, report) = load_with_flow("flow: x\nstart: a\nstates:\n  a:\n    say: fine\n");
+    let (_, report) =
+        load_with_flow("flow: x\nstart: a\nstates:\n  a:\n    say: { it: fine, en: fine }\n");
     let json: serde_json::Value = serde_json::from_str(&report.render_json()).unwrap_or_default();
-    assert_eq!(json[0]["severity"], "error");
-    assert_eq!(json[0]["line"], 4);
-    assert_eq!(json[0]["column"], 3);
+    let first_error = json
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["severity"] == "error"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(first_error["line"], 4, "{json:#}");
+    assert_eq!(first_error["column"], 3);
     let text = report.render_text();
     assert!(
         text.contains("x.yaml:4:3: error: state `x.a` is a dead end"),
@@ -386,4 +391,84 @@ fn typed_answers_are_checked_where_they_are_written() {
         "{}",
         error.message
     );
+}
+
+/// Every finding of a scratch copy whose `x.yaml` holds `flow` (the fixture itself is
+/// clean), as `severity: message`.
+fn findings_of(flow: &str) -> Vec<String> {
+    let (_, report) = load_with_flow(flow);
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.position.file.ends_with("x.yaml"))
+        .map(|d| format!("{:?}: {}", d.severity, d.message))
+        .collect()
+}
+
+#[test]
+fn texts_are_tried_with_realistic_values_before_a_citizen_sees_them() {
+    let asking = |expect: &str, text: &str| {
+        format!(
+            "flow: x\nstart: a\nstates:\n  a:\n    ask: {{ slot: anno, prompt: Anno?, {expect}escape: a }}\n    goto: b\n  b:\n    say: \"{text}\"\n    end: true\n"
+        )
+    };
+    let found = findings_of(&asking("", "{{ slots.ano }}"));
+    assert!(
+        found.iter().any(|f| f.starts_with("Error")
+            && f.contains("no `ask` collects `ano`")
+            && f.contains("did you mean `anno`")),
+        "{found:#?}"
+    );
+    let found = findings_of(&asking("expect: year, ", "{{ slots.anno | integer }}"));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("Error") && f.contains("filter integer is unknown")),
+        "{found:#?}"
+    );
+    let found = findings_of(&asking(
+        "",
+        "{% if slots.anno | int >= 2007 %}sì{% endif %}",
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("Error") && f.contains("give its `ask` an `expect`")),
+        "{found:#?}"
+    );
+    let found = findings_of(&asking(
+        "expect: year, ",
+        "{% if slots.anno >= 2007 %}sì{% endif %}",
+    ));
+    assert!(
+        !found.iter().any(|f| f.starts_with("Error")),
+        "a typed year compares as a number: {found:#?}"
+    );
+
+    let elsewhere = "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    buttons:\n      - { label: anno, goto: b }\n      - { label: saluto, goto: c }\n  b:\n    ask: { slot: anno, prompt: Anno?, expect: year, escape: a }\n    goto: d\n  c:\n    say: \"Nato nel {{ slots.anno }}\"\n    end: true\n  d:\n    say: grazie\n    end: true\n";
+    let found = findings_of(elsewhere);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("Warning") && f.contains("no way into `x.c` passes through x.b")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn missing_translations_and_hard_italian_are_warned_about() {
+    let flow = "flow: x\nstart: a\nstates:\n  a:\n    say: { it: \"Ciao\" }\n    buttons:\n      - { label: { it: Avanti, en: Next }, goto: b }\n      - { label: Solo italiano, goto: b }\n  b:\n    say: \"Conformemente alle disposizioni ministeriali precedentemente richiamate, l'amministrazione scolastica provvederà all'individuazione dei candidati ammissibili secondo le modalità organizzative definite.\"\n    end: true\n";
+    let found = findings_of(flow);
+    let has = |needle: &str| {
+        found
+            .iter()
+            .any(|f| f.starts_with("Warning") && f.contains(needle))
+    };
+    assert!(has("`x.a` has no text in `en`"), "{found:#?}");
+    assert!(
+        has("«Solo italiano» of `x.a` has no label in `en`"),
+        "{found:#?}"
+    );
+    assert!(has("hard to read: Gulpease index"), "{found:#?}");
+    assert!(!has("«Avanti»"), "{found:#?}");
 }

@@ -22,6 +22,8 @@ pub const WHATSAPP_BUTTON_TITLE: usize = 20;
 /// templates need, handed over by `load` so that lints never reach back into loading.
 #[derive(Debug)]
 pub(super) struct TemplateSite {
+    /// The compiled template's name: `flow.state#say.it`, `@fallback#say.en`, ….
+    pub(super) name: String,
     /// Where the template's first line is in its file.
     pub(super) position: Position,
     /// The template's length in characters, before rendering.
@@ -77,6 +79,7 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
         ));
     }
     super::check_examples::lint_examples(d, report);
+    super::check_texts::lint_texts(d, sites, report);
     for site in sites {
         if site.source_len > TELEGRAM_TEXT_LIMIT {
             report.push(Diagnostic::warning(site.position.clone(), format!("text is {} characters; Telegram allows {TELEGRAM_TEXT_LIMIT} per message, so it will be sent in parts", site.source_len)));

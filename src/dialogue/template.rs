@@ -72,6 +72,23 @@ impl Templates {
             .unwrap_or_default()
     }
 
+    /// Every variable and attribute path a template reads that it does not set
+    /// (`slots`, `slots.anno`, …).
+    pub fn reads(&self, name: &str) -> HashSet<String> {
+        self.env
+            .get_template(name)
+            .map(|t| t.undeclared_variables(true))
+            .unwrap_or_default()
+    }
+
+    /// The attribute paths an expression reads (`slots.anno`, `year`).
+    pub fn expression_reads(&self, source: &str) -> HashSet<String> {
+        self.env
+            .compile_expression(source)
+            .map(|e| e.undeclared_variables(true))
+            .unwrap_or_default()
+    }
+
     /// Checks an expression (a condition, a bound): the variables it reads.
     pub fn check_expression(&self, source: &str) -> Result<HashSet<String>, TemplateError> {
         self.env

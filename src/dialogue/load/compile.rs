@@ -207,6 +207,7 @@ impl Builder {
                     self.error(at.clone(), format!("template uses `{variable}`, which is not available here{hint} (available: {known})"));
                 }
                 self.sites.push(TemplateSite {
+                    name,
                     position: at,
                     source_len,
                 });

@@ -147,7 +147,10 @@ pub(super) fn did_you_mean<'a, S: AsRef<str>>(
 }
 
 /// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a finding.
-pub(super) fn did_you_mean_hint<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
+pub(in crate::dialogue) fn did_you_mean_hint<S: AsRef<str>>(
+    wanted: &str,
+    candidates: &[S],
+) -> String {
     did_you_mean(wanted, candidates)
         .map(|best| format!("; did you mean `{best}`?"))
         .unwrap_or_default()

@@ -1,0 +1,460 @@
+//! Findings about what citizens will read, found before any citizen does: answers
+//! read but never collected, templates that fail with realistic values (an unknown
+//! filter, a number filter on free text), texts missing in one of the bot's
+//! languages, and Italian that is hard to read (the Gulpease index).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use chrono::{TimeZone, Utc};
+use minijinja::Value;
+use serde_json::json;
+
+use super::check::{TemplateSite, successors};
+use super::diagnostic::{Diagnostic, Report};
+use super::expect::Expect;
+use super::load::did_you_mean_hint;
+use super::model::{Dialogues, StateId};
+
+/// Below this Gulpease index an Italian text is hard for a reader with a middle-school
+/// education (the index's own scale: 60 and over reads easily).
+const GULPEASE_HARD: f64 = 60.0;
+/// Words a text needs before its index means something.
+const GULPEASE_MIN_WORDS: usize = 15;
+/// Words in a sentence past which it is long for a citizen on a phone.
+const LONG_SENTENCE: usize = 25;
+/// A citizen's free-text answer, as a template sees it.
+const SAMPLE_TEXT: &str = "una risposta scritta dal cittadino";
+
+/// Adds the findings about texts and the answers they read.
+pub(super) fn lint_texts(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
+    let asks = collected_slots(d);
+    let reach = slots_on_the_way(d, &asks);
+    let slot_names: Vec<&str> = asks.keys().map(String::as_str).collect();
+    for site in sites {
+        let state = state_of(d, &site.name);
+        let mut reported = false;
+        for slot in slots_read(&d.templates.reads(&site.name)) {
+            reported |= check_slot(d, site, state, &slot, &asks, &reach, &slot_names, report);
+        }
+        if !reported {
+            render_with_samples(d, site, state, report);
+        }
+    }
+    for (id, state) in d.states.iter().enumerate() {
+        let id = StateId(id as u32);
+        let goto_conditions = state.goto.iter().flat_map(|g| &g.branches);
+        for branch in goto_conditions {
+            for slot in slots_read(&d.templates.expression_reads(&branch.condition)) {
+                if !asks.contains_key(&slot) {
+                    let hint = did_you_mean_hint(&slot, &slot_names);
+                    report.push(Diagnostic::error(
+                        branch.position.clone(),
+                        format!("this condition reads `slots.{slot}`, but no `ask` collects `{slot}`{hint}"),
+                    ));
+                } else if !reach.get(&slot).is_some_and(|r| r.contains(&id))
+                    && !asked_here(d, id, &slot)
+                {
+                    report.push(Diagnostic::warning(
+                        branch.position.clone(),
+                        format!("this condition reads `slots.{slot}`, but no way into `{}` passes through the question that collects it", state.qualified),
+                    ));
+                }
+            }
+        }
+    }
+    lint_translations(d, sites, report);
+}
+
+/// Every slot an `ask` collects, with the states that ask it.
+fn collected_slots(d: &Dialogues) -> BTreeMap<String, Vec<StateId>> {
+    let mut asks: BTreeMap<String, Vec<StateId>> = BTreeMap::new();
+    for (id, state) in d.states.iter().enumerate() {
+        if let Some(ask) = &state.ask {
+            asks.entry(ask.slot.clone())
+                .or_default()
+                .push(StateId(id as u32));
+        }
+    }
+    asks
+}
+
+/// For each slot, the states a citizen may reach after answering it, by any edge.
+fn slots_on_the_way(
+    d: &Dialogues,
+    asks: &BTreeMap<String, Vec<StateId>>,
+) -> HashMap<String, BTreeSet<StateId>> {
+    let mut reach = HashMap::new();
+    for (slot, states) in asks {
+        let mut seen: BTreeSet<StateId> = BTreeSet::new();
+        let mut queue: VecDeque<StateId> = states
+            .iter()
+            .filter_map(|s| d.state(*s).goto.as_ref())
+            .flat_map(|g| g.targets())
+            .collect();
+        while let Some(id) = queue.pop_front() {
+            if seen.insert(id) {
+                queue.extend(successors(d, id));
+            }
+        }
+        reach.insert(slot.clone(), seen);
+    }
+    reach
+}
+
+/// The state a template belongs to, from its name (`flow.state#say.it`).
+fn state_of(d: &Dialogues, name: &str) -> Option<StateId> {
+    name.split_once('#').and_then(|(state, _)| d.find(state))
+}
+
+/// The slot names among the paths a template reads (`slots.anno` → `anno`).
+fn slots_read(paths: &std::collections::HashSet<String>) -> BTreeSet<String> {
+    paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("slots."))
+        .map(|rest| rest.split('.').next().unwrap_or(rest).to_owned())
+        .collect()
+}
+
+/// Whether the state itself asks for `slot` (its retry text may show the last try).
+fn asked_here(d: &Dialogues, id: StateId, slot: &str) -> bool {
+    d.state(id).ask.as_ref().is_some_and(|a| a.slot == slot)
+}
+
+/// Reports a slot read where it cannot have been collected; true when it did.
+#[allow(clippy::too_many_arguments)]
+fn check_slot(
+    d: &Dialogues,
+    site: &TemplateSite,
+    state: Option<StateId>,
+    slot: &str,
+    asks: &BTreeMap<String, Vec<StateId>>,
+    reach: &HashMap<String, BTreeSet<StateId>>,
+    slot_names: &[&str],
+    report: &mut Report,
+) -> bool {
+    let Some(askers) = asks.get(slot) else {
+        let hint = did_you_mean_hint(slot, slot_names);
+        let known = if slot_names.is_empty() {
+            "no `ask` collects any".to_owned()
+        } else {
+            format!("collected: {}", slot_names.join(", "))
+        };
+        report.push(Diagnostic::error(
+            site.position.clone(),
+            format!("this text reads `slots.{slot}`, but no `ask` collects `{slot}`{hint} ({known}); a citizen would see it empty"),
+        ));
+        return true;
+    };
+    let Some(id) = state else {
+        return false;
+    };
+    let on_the_way = reach.get(slot).is_some_and(|r| r.contains(&id));
+    if !on_the_way && !asked_here(d, id, slot) {
+        let asked_in: Vec<&str> = askers
+            .iter()
+            .map(|s| d.state(*s).qualified.as_str())
+            .collect();
+        report.push(Diagnostic::warning(
+            site.position.clone(),
+            format!(
+                "this text reads `slots.{slot}`, but no way into `{}` passes through {}, which collects it: a citizen arriving here may see it empty",
+                d.state(id).qualified,
+                asked_in.join(", ")
+            ),
+        ));
+    }
+    false
+}
+
+/// Renders a template with values like a citizen's; a failure is an error at the
+/// template, with the values that made it fail.
+fn render_with_samples(
+    d: &Dialogues,
+    site: &TemplateSite,
+    state: Option<StateId>,
+    report: &mut Report,
+) {
+    let lang = language_of(&site.name).unwrap_or(&d.settings.default_lang);
+    let (context, free_text) = sample_context(d, lang);
+    match d.templates.render(&site.name, &context) {
+        Ok(text) => {
+            if lang == "it" {
+                readability(&text, site, report);
+            }
+        }
+        Err(err) => {
+            let detail = err
+                .detail()
+                .map_or_else(|| err.kind().to_string(), str::to_owned);
+            let suspects: Vec<String> = slots_read(&d.templates.reads(&site.name))
+                .into_iter()
+                .filter(|s| free_text.contains(s))
+                .collect();
+            let why = if suspects.is_empty() {
+                String::new()
+            } else {
+                let list: Vec<String> = suspects.iter().map(|s| format!("`slots.{s}`")).collect();
+                format!(
+                    "; {} holds whatever the citizen wrote («{SAMPLE_TEXT}»): give its `ask` an `expect` such as `year` or `number` to keep a number",
+                    list.join(", ")
+                )
+            };
+            let place =
+                state.map_or_else(String::new, |s| format!(" in `{}`", d.state(s).qualified));
+            report.push(Diagnostic::error(
+                site.position.clone(),
+                format!("this text fails when shown{place}: {detail}{why}"),
+            ));
+        }
+    }
+}
+
+/// The language of a template from its name (`…#say.en` → `en`).
+fn language_of(name: &str) -> Option<&str> {
+    let (_, field) = name.rsplit_once('#').or_else(|| name.split_once('@'))?;
+    field.rsplit_once('.').map(|(_, lang)| lang)
+}
+
+/// A context with every name a template may read, holding values like the real
+/// ones: the slots as their `expect` keeps them, one event, one news item, one FAQ.
+/// Also returns the slots that hold free text.
+fn sample_context(d: &Dialogues, lang: &str) -> (Value, BTreeSet<String>) {
+    let mut slots = serde_json::Map::new();
+    let mut free_text = BTreeSet::new();
+    for state in &d.states {
+        let Some(ask) = &state.ask else { continue };
+        let value = match &ask.expect {
+            Some(Expect::Year) => json!(2008),
+            Some(Expect::Number) => json!(18),
+            Some(Expect::Date) => json!("2008-03-15"),
+            Some(Expect::YesNo) => json!(true),
+            Some(Expect::Email) => json!("nome@esempio.it"),
+            Some(Expect::Phone) => json!("+390612345678"),
+            Some(Expect::Choice(choices)) => {
+                json!(choices.first().map_or("", |c| c.value.as_str()))
+            }
+            Some(Expect::Pattern(_)) | None => {
+                free_text.insert(ask.slot.clone());
+                json!(SAMPLE_TEXT)
+            }
+        };
+        slots.insert(ask.slot.clone(), value);
+    }
+    let topics: BTreeMap<&str, &str> = d
+        .settings
+        .topics
+        .iter()
+        .map(|t| (t.key.as_str(), t.name.get(lang, &d.settings.default_lang)))
+        .collect();
+    let first_topic = d.settings.topics.first().map_or("", |t| t.key.as_str());
+    let when = "2027-06-18T06:30:00+00:00";
+    let now = Utc
+        .with_ymd_and_hms(2027, 1, 15, 9, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let context = json!({
+        "slots": slots,
+        "lang": lang,
+        "topics": topics,
+        "now": now.to_rfc3339(),
+        "today": now.date_naive().to_string(),
+        "year": 2027,
+        "events": [{
+            "key": "esempio", "category": "esempio", "title": "Prima prova scritta",
+            "starts_at": when, "ends_at": when, "place": "Nella propria scuola",
+            "details": "Dalle 8:30", "link": "https://www.mim.gov.it", "valid_until": when,
+        }],
+        "news": [{
+            "key": "esempio", "title": "Una notizia", "body": "Il testo della notizia.",
+            "topics": [first_topic], "link": "https://www.mim.gov.it",
+            "published_at": when, "expires_at": null, "author": null,
+        }],
+        "faq": {
+            "key": "esempio", "question": "Una domanda?", "answer": "Una risposta.",
+            "keywords": [], "lang": lang, "examples": [],
+        },
+        "subscriptions": [first_topic],
+        "erased": { "at": when, "sessions": 1, "subscriptions": 1, "transcripts": 4, "deliveries": 0 },
+    });
+    (Value::from_serialize(&context), free_text)
+}
+
+/// The Gulpease index of an Italian text and its long sentences, as warnings.
+fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
+    let plain = strip_markup(text);
+    let sentences: Vec<&str> = plain
+        .split(['.', '!', '?', ';', '\n'])
+        .filter(|s| s.chars().any(char::is_alphabetic))
+        .collect();
+    let words = plain
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    if let Some(long) = sentences
+        .iter()
+        .find(|s| s.split_whitespace().count() > LONG_SENTENCE)
+    {
+        let count = long.split_whitespace().count();
+        let start: String = long
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        report.push(Diagnostic::warning(
+            site.position.clone(),
+            format!("a sentence of {count} words («{start}…»): past {LONG_SENTENCE} it is hard to follow on a phone; split it"),
+        ));
+    }
+    if words < GULPEASE_MIN_WORDS {
+        return;
+    }
+    let index = gulpease(&plain);
+    if index < GULPEASE_HARD {
+        report.push(Diagnostic::warning(
+            site.position.clone(),
+            format!("hard to read: Gulpease index {index:.0} (60 and over reads easily for most citizens); use shorter sentences and shorter, common words"),
+        ));
+    }
+}
+
+/// Gulpease: 89 + (300 × sentences − 10 × letters) / words.
+pub(super) fn gulpease(text: &str) -> f64 {
+    let words = text
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    if words == 0 {
+        return 100.0;
+    }
+    let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
+    let sentences = text
+        .split(['.', '!', '?', ';', '\n'])
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+        .count()
+        .max(1);
+    89.0 + (300.0 * sentences as f64 - 10.0 * letters as f64) / words as f64
+}
+
+/// Text without HTML tags and entities, as a citizen reads it.
+fn strip_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    html_escape::decode_html_entities(&out).into_owned()
+}
+
+/// Texts written in some of the bot's languages and not in others: the citizen
+/// would read the flow's language instead, without a word said.
+fn lint_translations(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
+    if d.settings.languages.len() < 2 {
+        return;
+    }
+    let mut by_text: BTreeMap<&str, (Vec<&str>, &TemplateSite)> = BTreeMap::new();
+    for site in sites {
+        let Some(lang) = language_of(&site.name) else {
+            continue;
+        };
+        let base = &site.name[..site.name.len() - lang.len() - 1];
+        by_text
+            .entry(base)
+            .or_insert_with(|| (Vec::new(), site))
+            .0
+            .push(lang);
+    }
+    for (base, (langs, site)) in by_text {
+        let missing: Vec<&str> = d
+            .settings
+            .languages
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !langs.contains(l))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let what = base.split_once('#').map_or(
+            base,
+            |(state, field)| {
+                if state.is_empty() { field } else { state }
+            },
+        );
+        let shown = langs.first().copied().unwrap_or("");
+        report.push(Diagnostic::warning(
+            site.position.clone(),
+            format!(
+                "`{what}` has no text in {}: those citizens will read it in `{shown}`",
+                missing
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    for state in &d.states {
+        for button in &state.buttons {
+            let missing: Vec<&str> = d
+                .settings
+                .languages
+                .iter()
+                .map(String::as_str)
+                .filter(|l| !button.label.0.iter().any(|(written, _)| written == l))
+                .collect();
+            if !missing.is_empty() {
+                report.push(Diagnostic::warning(
+                    button.position.clone(),
+                    format!(
+                        "the button «{}» of `{}` has no label in {}",
+                        button
+                            .label
+                            .get(&d.settings.default_lang, &d.settings.default_lang),
+                        state.qualified,
+                        missing
+                            .iter()
+                            .map(|l| format!("`{l}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gulpease_rewards_short_sentences_and_words() {
+        let easy = gulpease("La prova è il 18 giugno. Porta un documento. Arriva presto.");
+        let hard = gulpease(
+            "Conformemente alle disposizioni ministeriali precedentemente richiamate, l'amministrazione scolastica provvederà all'individuazione dei candidati.",
+        );
+        assert!(easy > 60.0, "{easy}");
+        assert!(hard < 40.0, "{hard}");
+    }
+
+    #[test]
+    fn markup_is_not_read() {
+        assert_eq!(
+            strip_markup("<b>Ciao</b> &amp; benvenuto"),
+            "Ciao & benvenuto"
+        );
+    }
+
+    #[test]
+    fn template_names_carry_their_language() {
+        assert_eq!(language_of("main.menu#say.en"), Some("en"));
+        assert_eq!(language_of("@fallback#say.it"), Some("it"));
+        assert_eq!(language_of("@news.it"), Some("it"));
+        assert_eq!(language_of("main.menu#faq0"), None);
+    }
+}
