@@ -17,6 +17,7 @@ mod model;
 mod pattern;
 mod payload;
 mod raw;
+mod suggest;
 mod template;
 mod understanding;
 pub mod watch;

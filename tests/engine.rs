@@ -320,7 +320,7 @@ fn a_template_failing_at_runtime_says_the_error_text() {
         ..Session::new("it")
     };
     let inbound = Inbound {
-        at: at("2027-01-15T08:00:00Z"),
+        at: at("2028-01-15T08:00:00Z"),
         input: Input::from_text("data"),
     };
     let Step::Done(turn) = engine::step(&d, &no_faqs(&d), &session, &inbound, &Answers::default())

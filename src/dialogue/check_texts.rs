@@ -12,8 +12,8 @@ use serde_json::json;
 use super::check::{TemplateSite, successors};
 use super::diagnostic::{Diagnostic, Report};
 use super::expect::Expect;
-use super::load::did_you_mean_hint;
 use super::model::{Dialogues, StateId};
+use super::suggest::did_you_mean_hint;
 
 /// Below this Gulpease index an Italian text is hard for a reader with a middle-school
 /// education (the index's own scale: 60 and over reads easily).

@@ -10,7 +10,6 @@ mod settings;
 mod source;
 mod states;
 
-pub(super) use names::did_you_mean_hint;
 pub use source::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, read_dir};
 
 use std::collections::HashMap;

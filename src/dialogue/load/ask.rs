@@ -6,10 +6,11 @@ use std::sync::Arc;
 use serde_saphyr::Spanned;
 
 use super::Builder;
-use super::names::{Names, did_you_mean_hint};
+use super::names::Names;
 use crate::dialogue::expect::{Bound, Choice, Expect, KINDS};
 use crate::dialogue::model::{Ask, StateId};
 use crate::dialogue::raw::RawAsk;
+use crate::dialogue::suggest::did_you_mean_hint;
 use crate::text::normalize;
 
 impl Builder {

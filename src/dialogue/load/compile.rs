@@ -7,12 +7,12 @@ use std::sync::Arc;
 use serde_saphyr::{Location, Spanned};
 
 use super::Builder;
-use super::names::{did_you_mean, did_you_mean_hint};
 use crate::dialogue::check::TemplateSite;
 use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::{Localized, Text};
 use crate::dialogue::pattern::Pattern;
 use crate::dialogue::raw::RawText;
+use crate::dialogue::suggest::{did_you_mean, did_you_mean_hint};
 
 /// Variables that actions put in scope.
 pub(super) const ACTION_VARIABLES: [&str; 5] = ["events", "news", "faq", "subscriptions", "erased"];

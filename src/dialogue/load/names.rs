@@ -1,6 +1,7 @@
 //! State names: every state gets its id before any target is resolved, so that a
 //! target may point forward; unknown names get the closest known one as a hint.
 
+use crate::dialogue::suggest::did_you_mean_hint;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -131,27 +132,4 @@ fn is_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-}
-
-/// The closest candidate, if it is close enough to be a likely typo.
-pub(super) fn did_you_mean<'a, S: AsRef<str>>(
-    wanted: &str,
-    candidates: &'a [S],
-) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(wanted, c.as_ref()), c.as_ref()))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a finding.
-pub(in crate::dialogue) fn did_you_mean_hint<S: AsRef<str>>(
-    wanted: &str,
-    candidates: &[S],
-) -> String {
-    did_you_mean(wanted, candidates)
-        .map(|best| format!("; did you mean `{best}`?"))
-        .unwrap_or_default()
 }

@@ -7,11 +7,12 @@ use serde_saphyr::Spanned;
 
 use super::Builder;
 use super::compile::ALWAYS_IN_SCOPE;
-use super::names::{Names, did_you_mean_hint};
+use super::names::Names;
 use super::source::SETTINGS_FILE;
 use crate::dialogue::diagnostic::{Diagnostic, Position};
 use crate::dialogue::model::{Action, Branch, Button, Example, Flow, Goto, Rule, State, StateId};
 use crate::dialogue::raw::{RawAction, RawExamples, RawFlow, RawGoto, RawRule, RawState};
+use crate::dialogue::suggest::did_you_mean_hint;
 use crate::text::normalize;
 
 impl Builder {
