@@ -405,6 +405,13 @@ fn findings_of(flow: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether a finding of `severity` (`Error`, `Warning`) says `needle`.
+fn has(found: &[String], severity: &str, needle: &str) -> bool {
+    found
+        .iter()
+        .any(|f| f.starts_with(severity) && f.contains(needle))
+}
+
 #[test]
 fn texts_are_tried_with_realistic_values_before_a_citizen_sees_them() {
     let asking = |expect: &str, text: &str| {
@@ -414,16 +421,16 @@ fn texts_are_tried_with_realistic_values_before_a_citizen_sees_them() {
     };
     let found = findings_of(&asking("", "{{ slots.ano }}"));
     assert!(
-        found.iter().any(|f| f.starts_with("Error")
-            && f.contains("no `ask` collects `ano`")
-            && f.contains("did you mean `anno`")),
+        has(
+            &found,
+            "Error",
+            "no `ask` collects `ano`; did you mean `anno`"
+        ),
         "{found:#?}"
     );
     let found = findings_of(&asking("expect: year, ", "{{ slots.anno | integer }}"));
     assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("Error") && f.contains("filter integer is unknown")),
+        has(&found, "Error", "filter integer is unknown"),
         "{found:#?}"
     );
     let found = findings_of(&asking(
@@ -431,9 +438,7 @@ fn texts_are_tried_with_realistic_values_before_a_citizen_sees_them() {
         "{% if slots.anno | int >= 2007 %}sì{% endif %}",
     ));
     assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("Error") && f.contains("give its `ask` an `expect`")),
+        has(&found, "Error", "give its `ask` an `expect`"),
         "{found:#?}"
     );
     let found = findings_of(&asking(
@@ -441,16 +446,14 @@ fn texts_are_tried_with_realistic_values_before_a_citizen_sees_them() {
         "{% if slots.anno >= 2007 %}sì{% endif %}",
     ));
     assert!(
-        !found.iter().any(|f| f.starts_with("Error")),
+        !has(&found, "Error", ""),
         "a typed year compares as a number: {found:#?}"
     );
 
     let elsewhere = "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    buttons:\n      - { label: anno, goto: b }\n      - { label: saluto, goto: c }\n  b:\n    ask: { slot: anno, prompt: Anno?, expect: year, escape: a }\n    goto: d\n  c:\n    say: \"Nato nel {{ slots.anno }}\"\n    end: true\n  d:\n    say: grazie\n    end: true\n";
     let found = findings_of(elsewhere);
     assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("Warning") && f.contains("no way into `x.c` passes through x.b")),
+        has(&found, "Warning", "no way into `x.c` passes through x.b"),
         "{found:#?}"
     );
 }
@@ -459,16 +462,12 @@ fn texts_are_tried_with_realistic_values_before_a_citizen_sees_them() {
 fn missing_translations_and_hard_italian_are_warned_about() {
     let flow = "flow: x\nstart: a\nstates:\n  a:\n    say: { it: \"Ciao\" }\n    buttons:\n      - { label: { it: Avanti, en: Next }, goto: b }\n      - { label: Solo italiano, goto: b }\n  b:\n    say: \"Conformemente alle disposizioni ministeriali precedentemente richiamate, l'amministrazione scolastica provvederà all'individuazione dei candidati ammissibili secondo le modalità organizzative definite.\"\n    end: true\n";
     let found = findings_of(flow);
-    let has = |needle: &str| {
-        found
-            .iter()
-            .any(|f| f.starts_with("Warning") && f.contains(needle))
-    };
-    assert!(has("`x.a` has no text in `en`"), "{found:#?}");
+    let warns = |needle: &str| has(&found, "Warning", needle);
+    assert!(warns("`x.a` has no text in `en`"), "{found:#?}");
     assert!(
-        has("«Solo italiano» of `x.a` has no label in `en`"),
+        warns("«Solo italiano» of `x.a` has no label in `en`"),
         "{found:#?}"
     );
-    assert!(has("hard to read: Gulpease index"), "{found:#?}");
-    assert!(!has("«Avanti»"), "{found:#?}");
+    assert!(warns("hard to read: Gulpease index"), "{found:#?}");
+    assert!(!warns("«Avanti»"), "{found:#?}");
 }

@@ -382,19 +382,12 @@ async fn a_typed_answer_is_read_out_of_the_sentence_and_stored_typed() {
     citizen.press("Posso averla?").await;
     let said = citizen.send("sono del 2009").await;
     assert!(said.contains("Frequenti una scuola superiore"), "{said}");
-    let slots = citizen
-        .last
-        .as_ref()
-        .map(|t| t.session.slots.clone())
-        .unwrap_or_default();
-    assert_eq!(slots.get("anno"), Some(&serde_json::json!(2009)));
+    assert_eq!(citizen.slots().get("anno"), Some(&serde_json::json!(2009)));
     citizen.send("sì certo").await;
-    let slots = citizen
-        .last
-        .as_ref()
-        .map(|t| t.session.slots.clone())
-        .unwrap_or_default();
-    assert_eq!(slots.get("iscritto"), Some(&serde_json::json!(true)));
+    assert_eq!(
+        citizen.slots().get("iscritto"),
+        Some(&serde_json::json!(true))
+    );
 }
 
 #[tokio::test]

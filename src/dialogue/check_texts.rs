@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use chrono::{TimeZone, Utc};
+use chrono::{Datelike, TimeZone, Utc};
 use minijinja::Value;
 use serde_json::json;
 
 use super::check::{TemplateSite, successors};
-use super::diagnostic::{Diagnostic, Report};
+use super::diagnostic::{Diagnostic, Position, Report};
 use super::expect::Expect;
 use super::model::{Dialogues, StateId};
 use super::suggest::did_you_mean_hint;
@@ -27,42 +27,90 @@ const SAMPLE_TEXT: &str = "una risposta scritta dal cittadino";
 
 /// Adds the findings about texts and the answers they read.
 pub(super) fn lint_texts(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
-    let asks = collected_slots(d);
-    let reach = slots_on_the_way(d, &asks);
-    let slot_names: Vec<&str> = asks.keys().map(String::as_str).collect();
+    let slots = Collected::new(d);
+    let mut samples = Samples::new(d);
     for site in sites {
         let state = state_of(d, &site.name);
         let mut reported = false;
         for slot in slots_read(&d.templates.reads(&site.name)) {
-            reported |= check_slot(d, site, state, &slot, &asks, &reach, &slot_names, report);
+            reported |= slots.check(d, "this text", &site.position, state, &slot, report);
         }
         if !reported {
-            render_with_samples(d, site, state, report);
+            render_with_samples(d, &mut samples, site, state, report);
         }
     }
     for (id, state) in d.states.iter().enumerate() {
-        let id = StateId(id as u32);
-        let goto_conditions = state.goto.iter().flat_map(|g| &g.branches);
-        for branch in goto_conditions {
-            for slot in slots_read(&d.templates.expression_reads(&branch.condition)) {
-                if !asks.contains_key(&slot) {
-                    let hint = did_you_mean_hint(&slot, &slot_names);
-                    report.push(Diagnostic::error(
-                        branch.position.clone(),
-                        format!("this condition reads `slots.{slot}`, but no `ask` collects `{slot}`{hint}"),
-                    ));
-                } else if !reach.get(&slot).is_some_and(|r| r.contains(&id))
-                    && !asked_here(d, id, &slot)
-                {
-                    report.push(Diagnostic::warning(
-                        branch.position.clone(),
-                        format!("this condition reads `slots.{slot}`, but no way into `{}` passes through the question that collects it", state.qualified),
-                    ));
-                }
+        for branch in state.goto.iter().flat_map(|g| &g.branches) {
+            let reads = d.templates.expression_reads(&branch.condition);
+            for slot in slots_read(&reads.unwrap_or_default()) {
+                let at = Some(StateId(id as u32));
+                slots.check(d, "this condition", &branch.position, at, &slot, report);
             }
         }
     }
     lint_translations(d, sites, report);
+}
+
+/// Where slots are collected, and where a citizen may be after answering them.
+struct Collected {
+    /// Every slot an `ask` collects, with the states that ask it.
+    asks: BTreeMap<String, Vec<StateId>>,
+    /// For each slot, the states a citizen may reach after answering it.
+    reach: HashMap<String, BTreeSet<StateId>>,
+}
+
+impl Collected {
+    fn new(d: &Dialogues) -> Collected {
+        let asks = collected_slots(d);
+        let reach = slots_on_the_way(d, &asks);
+        Collected { asks, reach }
+    }
+
+    /// Reports `slot`, read by `what` at `position` in `state`, when no `ask` collects
+    /// it (an error; true) or no way into the state passes one that does (a warning).
+    fn check(
+        &self,
+        d: &Dialogues,
+        what: &str,
+        position: &Position,
+        state: Option<StateId>,
+        slot: &str,
+        report: &mut Report,
+    ) -> bool {
+        let Some(askers) = self.asks.get(slot) else {
+            let names: Vec<&str> = self.asks.keys().map(String::as_str).collect();
+            let hint = did_you_mean_hint(slot, &names);
+            let known = if names.is_empty() {
+                "no `ask` collects any".to_owned()
+            } else {
+                format!("collected: {}", names.join(", "))
+            };
+            report.push(Diagnostic::error(
+                position.clone(),
+                format!("{what} reads `slots.{slot}`, but no `ask` collects `{slot}`{hint} ({known}); a citizen would see it empty"),
+            ));
+            return true;
+        };
+        let Some(id) = state else {
+            return false;
+        };
+        let on_the_way = self.reach.get(slot).is_some_and(|r| r.contains(&id));
+        if !on_the_way && !asked_here(d, id, slot) {
+            let asked_in: Vec<&str> = askers
+                .iter()
+                .map(|s| d.state(*s).qualified.as_str())
+                .collect();
+            report.push(Diagnostic::warning(
+                position.clone(),
+                format!(
+                    "{what} reads `slots.{slot}`, but no way into `{}` passes through {}, which collects it: a citizen arriving here may see it empty",
+                    d.state(id).qualified,
+                    asked_in.join(", ")
+                ),
+            ));
+        }
+        false
+    }
 }
 
 /// Every slot an `ask` collects, with the states that ask it.
@@ -120,63 +168,18 @@ fn asked_here(d: &Dialogues, id: StateId, slot: &str) -> bool {
     d.state(id).ask.as_ref().is_some_and(|a| a.slot == slot)
 }
 
-/// Reports a slot read where it cannot have been collected; true when it did.
-#[allow(clippy::too_many_arguments)]
-fn check_slot(
-    d: &Dialogues,
-    site: &TemplateSite,
-    state: Option<StateId>,
-    slot: &str,
-    asks: &BTreeMap<String, Vec<StateId>>,
-    reach: &HashMap<String, BTreeSet<StateId>>,
-    slot_names: &[&str],
-    report: &mut Report,
-) -> bool {
-    let Some(askers) = asks.get(slot) else {
-        let hint = did_you_mean_hint(slot, slot_names);
-        let known = if slot_names.is_empty() {
-            "no `ask` collects any".to_owned()
-        } else {
-            format!("collected: {}", slot_names.join(", "))
-        };
-        report.push(Diagnostic::error(
-            site.position.clone(),
-            format!("this text reads `slots.{slot}`, but no `ask` collects `{slot}`{hint} ({known}); a citizen would see it empty"),
-        ));
-        return true;
-    };
-    let Some(id) = state else {
-        return false;
-    };
-    let on_the_way = reach.get(slot).is_some_and(|r| r.contains(&id));
-    if !on_the_way && !asked_here(d, id, slot) {
-        let asked_in: Vec<&str> = askers
-            .iter()
-            .map(|s| d.state(*s).qualified.as_str())
-            .collect();
-        report.push(Diagnostic::warning(
-            site.position.clone(),
-            format!(
-                "this text reads `slots.{slot}`, but no way into `{}` passes through {}, which collects it: a citizen arriving here may see it empty",
-                d.state(id).qualified,
-                asked_in.join(", ")
-            ),
-        ));
-    }
-    false
-}
-
 /// Renders a template with values like a citizen's; a failure is an error at the
 /// template, with the values that made it fail.
 fn render_with_samples(
     d: &Dialogues,
+    samples: &mut Samples,
     site: &TemplateSite,
     state: Option<StateId>,
     report: &mut Report,
 ) {
     let lang = language_of(&site.name).unwrap_or(&d.settings.default_lang);
-    let (context, free_text) = sample_context(d, lang);
-    match d.templates.render(&site.name, &context) {
+    let context = samples.context(d, lang);
+    match d.templates.render(&site.name, context) {
         Ok(text) => {
             if lang == "it" {
                 readability(&text, site, report);
@@ -188,7 +191,7 @@ fn render_with_samples(
                 .map_or_else(|| err.kind().to_string(), str::to_owned);
             let suspects: Vec<String> = slots_read(&d.templates.reads(&site.name))
                 .into_iter()
-                .filter(|s| free_text.contains(s))
+                .filter(|s| samples.free_text.contains(s))
                 .collect();
             let why = if suspects.is_empty() {
                 String::new()
@@ -215,31 +218,63 @@ fn language_of(name: &str) -> Option<&str> {
     field.rsplit_once('.').map(|(_, lang)| lang)
 }
 
-/// A context with every name a template may read, holding values like the real
-/// ones: the slots as their `expect` keeps them, one event, one news item, one FAQ.
-/// Also returns the slots that hold free text.
-fn sample_context(d: &Dialogues, lang: &str) -> (Value, BTreeSet<String>) {
-    let mut slots = serde_json::Map::new();
-    let mut free_text = BTreeSet::new();
-    for state in &d.states {
-        let Some(ask) = &state.ask else { continue };
-        let value = match &ask.expect {
-            Some(Expect::Year) => json!(2008),
-            Some(Expect::Number) => json!(18),
-            Some(Expect::Date) => json!("2008-03-15"),
-            Some(Expect::YesNo) => json!(true),
-            Some(Expect::Email) => json!("nome@esempio.it"),
-            Some(Expect::Phone) => json!("+390612345678"),
-            Some(Expect::Choice(choices)) => {
-                json!(choices.first().map_or("", |c| c.value.as_str()))
-            }
-            Some(Expect::Pattern(_)) | None => {
-                free_text.insert(ask.slot.clone());
-                json!(SAMPLE_TEXT)
-            }
-        };
-        slots.insert(ask.slot.clone(), value);
+/// Contexts with every name a template may read, holding values like the real ones:
+/// the slots as their `expect` keeps them, one event, one news item, one FAQ. Built
+/// once per language.
+struct Samples {
+    /// Each slot's sample value.
+    slots: serde_json::Map<String, serde_json::Value>,
+    /// The slots that hold whatever the citizen wrote.
+    free_text: BTreeSet<String>,
+    /// The context of each language seen so far.
+    contexts: HashMap<String, Value>,
+}
+
+impl Samples {
+    fn new(d: &Dialogues) -> Samples {
+        let mut slots = serde_json::Map::new();
+        let mut free_text = BTreeSet::new();
+        for state in &d.states {
+            let Some(ask) = &state.ask else { continue };
+            let value = match &ask.expect {
+                Some(Expect::Year) => json!(2008),
+                Some(Expect::Number) => json!(18),
+                Some(Expect::Date) => json!("2008-03-15"),
+                Some(Expect::YesNo) => json!(true),
+                Some(Expect::Email) => json!("nome@esempio.it"),
+                Some(Expect::Phone) => json!("+390612345678"),
+                Some(Expect::Choice(choices)) => {
+                    json!(choices.first().map_or("", |c| c.value.as_str()))
+                }
+                Some(Expect::Pattern(_)) | None => {
+                    free_text.insert(ask.slot.clone());
+                    json!(SAMPLE_TEXT)
+                }
+            };
+            slots.insert(ask.slot.clone(), value);
+        }
+        Samples {
+            slots,
+            free_text,
+            contexts: HashMap::new(),
+        }
     }
+
+    /// The context for texts in `lang`.
+    fn context(&mut self, d: &Dialogues, lang: &str) -> &Value {
+        let slots = &self.slots;
+        self.contexts
+            .entry(lang.to_owned())
+            .or_insert_with(|| sample_context(d, lang, slots))
+    }
+}
+
+/// The sample context in `lang`, around the sample `slots`.
+fn sample_context(
+    d: &Dialogues,
+    lang: &str,
+    slots: &serde_json::Map<String, serde_json::Value>,
+) -> Value {
     let topics: BTreeMap<&str, &str> = d
         .settings
         .topics
@@ -258,7 +293,7 @@ fn sample_context(d: &Dialogues, lang: &str) -> (Value, BTreeSet<String>) {
         "topics": topics,
         "now": now.to_rfc3339(),
         "today": now.date_naive().to_string(),
-        "year": 2027,
+        "year": now.year(),
         "events": [{
             "key": "esempio", "category": "esempio", "title": "Prima prova scritta",
             "starts_at": when, "ends_at": when, "place": "Nella propria scuola",
@@ -276,36 +311,22 @@ fn sample_context(d: &Dialogues, lang: &str) -> (Value, BTreeSet<String>) {
         "subscriptions": [first_topic],
         "erased": { "at": when, "sessions": 1, "subscriptions": 1, "transcripts": 4, "deliveries": 0 },
     });
-    (Value::from_serialize(&context), free_text)
+    Value::from_serialize(&context)
 }
 
 /// The Gulpease index of an Italian text and its long sentences, as warnings.
 fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
     let plain = strip_markup(text);
-    let sentences: Vec<&str> = plain
-        .split(['.', '!', '?', ';', '\n'])
-        .filter(|s| s.chars().any(char::is_alphabetic))
-        .collect();
-    let words = plain
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count();
-    if let Some(long) = sentences
-        .iter()
-        .find(|s| s.split_whitespace().count() > LONG_SENTENCE)
-    {
-        let count = long.split_whitespace().count();
-        let start: String = long
-            .split_whitespace()
-            .take(6)
-            .collect::<Vec<_>>()
-            .join(" ");
+    if let Some(long) = sentences(&plain).find(|s| word_count(s) > LONG_SENTENCE) {
+        let count = word_count(long);
+        let start: Vec<&str> = long.split_whitespace().take(6).collect();
+        let start = start.join(" ");
         report.push(Diagnostic::warning(
             site.position.clone(),
             format!("a sentence of {count} words («{start}…»): past {LONG_SENTENCE} it is hard to follow on a phone; split it"),
         ));
     }
-    if words < GULPEASE_MIN_WORDS {
+    if word_count(&plain) < GULPEASE_MIN_WORDS {
         return;
     }
     let index = gulpease(&plain);
@@ -319,20 +340,26 @@ fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
 
 /// Gulpease: 89 + (300 × sentences − 10 × letters) / words.
 pub(super) fn gulpease(text: &str) -> f64 {
-    let words = text
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count();
+    let words = word_count(text);
     if words == 0 {
         return 100.0;
     }
     let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
-    let sentences = text
-        .split(['.', '!', '?', ';', '\n'])
-        .filter(|s| s.chars().any(char::is_alphanumeric))
-        .count()
-        .max(1);
+    let sentences = sentences(text).count().max(1);
     89.0 + (300.0 * sentences as f64 - 10.0 * letters as f64) / words as f64
+}
+
+/// The sentences of a text, as the Gulpease index counts them.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['.', '!', '?', ';', '\n'])
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+}
+
+/// The words of a text (emoji and dashes alone are none).
+fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
 }
 
 /// Text without HTML tags and entities, as a citizen reads it.
@@ -369,16 +396,9 @@ fn lint_translations(d: &Dialogues, sites: &[TemplateSite], report: &mut Report)
             .push(lang);
     }
     for (base, (langs, site)) in by_text {
-        let missing: Vec<&str> = d
-            .settings
-            .languages
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !langs.contains(l))
-            .collect();
-        if missing.is_empty() {
+        let Some(missing) = missing_languages(d, &langs) else {
             continue;
-        }
+        };
         let what = base.split_once('#').map_or(
             base,
             |(state, field)| {
@@ -388,44 +408,38 @@ fn lint_translations(d: &Dialogues, sites: &[TemplateSite], report: &mut Report)
         let shown = langs.first().copied().unwrap_or("");
         report.push(Diagnostic::warning(
             site.position.clone(),
-            format!(
-                "`{what}` has no text in {}: those citizens will read it in `{shown}`",
-                missing
-                    .iter()
-                    .map(|l| format!("`{l}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            format!("`{what}` has no text in {missing}: those citizens will read it in `{shown}`"),
         ));
     }
     for state in &d.states {
         for button in &state.buttons {
-            let missing: Vec<&str> = d
-                .settings
-                .languages
-                .iter()
-                .map(String::as_str)
-                .filter(|l| !button.label.0.iter().any(|(written, _)| written == l))
-                .collect();
-            if !missing.is_empty() {
+            let written: Vec<&str> = button.label.0.iter().map(|(l, _)| l.as_str()).collect();
+            if let Some(missing) = missing_languages(d, &written) {
+                let label = button
+                    .label
+                    .get(&d.settings.default_lang, &d.settings.default_lang);
                 report.push(Diagnostic::warning(
                     button.position.clone(),
                     format!(
-                        "the button «{}» of `{}` has no label in {}",
-                        button
-                            .label
-                            .get(&d.settings.default_lang, &d.settings.default_lang),
-                        state.qualified,
-                        missing
-                            .iter()
-                            .map(|l| format!("`{l}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "the button «{label}» of `{}` has no label in {missing}",
+                        state.qualified
                     ),
                 ));
             }
         }
     }
+}
+
+/// The bot's languages not among `written`, quoted for a finding (`` `en`, `fr` ``).
+fn missing_languages(d: &Dialogues, written: &[&str]) -> Option<String> {
+    let missing: Vec<String> = d
+        .settings
+        .languages
+        .iter()
+        .filter(|l| !written.contains(&l.as_str()))
+        .map(|l| format!("`{l}`"))
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
 }
 
 #[cfg(test)]

@@ -87,9 +87,13 @@ impl Expect {
             Expect::Number => read_number(text),
             Expect::Date => read_date(text, today).map(|d| Value::from(d.to_string())),
             Expect::YesNo => read_yes_no(text).map(Value::from),
-            Expect::Email => {
-                only(EMAIL.find_iter(text).map(|m| m.as_str().to_lowercase())).map(Value::from)
-            }
+            Expect::Email => only(
+                EMAIL
+                    .as_ref()?
+                    .find_iter(text)
+                    .map(|m| m.as_str().to_lowercase()),
+            )
+            .map(Value::from),
             Expect::Phone => read_phone(text).map(Value::from),
             Expect::Choice(choices) => read_choice(choices, text).map(Value::from),
             Expect::Pattern(pattern) => {
@@ -107,31 +111,29 @@ fn only<T: PartialEq>(mut items: impl Iterator<Item = T>) -> Option<T> {
     items.all(|other| other == first).then_some(first)
 }
 
-static YEAR: LazyLock<Regex> = LazyLock::new(|| regex(r"(?:^|[^\d])(\d{4})(?:[^\d]|$)"));
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+(?:[.,]\d+)?"));
-static THOUSANDS: LazyLock<Regex> = LazyLock::new(|| regex(r"^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"));
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?:\+|00)?\d[\d\s./()-]{4,20}\d"));
-static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+static YEAR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{4})(?:[^\d]|$)").ok());
+static NUMBER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+(?:[.,]\d+)?").ok());
+static THOUSANDS: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$").ok());
+static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").ok()
+});
+static PHONE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?:\+|00)?\d[\d\s./()-]{4,20}\d").ok());
+static NUMERIC_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
         r"\b(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2}))\b",
     )
+    .ok()
 });
-static WORDED_DATE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\b(\d{1,2})(?:°|º)?\s+([a-zà-ù]{3,10})\.?\s+(\d{4})\b"));
-
-/// A regex of this file: fixed and tested, so it always compiles; a broken one would
-/// match nothing rather than panic.
-fn regex(source: &str) -> Regex {
-    Regex::new(source).unwrap_or_else(|_| {
-        Regex::new("[^\\s\\S]").unwrap_or_else(|_| unreachable!("the empty class compiles"))
-    })
-}
+static WORDED_DATE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})(?:°|º)?\s+([a-zà-ù]{3,10})\.?\s+(\d{4})\b").ok());
 
 fn read_year(text: &str) -> Option<i64> {
     let years = YEAR
+        .as_ref()?
         .captures_iter(text)
         .filter_map(|c| c.get(1)?.as_str().parse::<i64>().ok())
         .filter(|y| (1900..=2199).contains(y));
@@ -139,9 +141,9 @@ fn read_year(text: &str) -> Option<i64> {
 }
 
 fn read_number(text: &str) -> Option<Value> {
-    let written = only(NUMBER.find_iter(text).map(|m| m.as_str()))?;
+    let written = only(NUMBER.as_ref()?.find_iter(text).map(|m| m.as_str()))?;
     // Italian writing: `1.000` is a thousand and `7,5` seven and a half.
-    let plain = if THOUSANDS.is_match(written) {
+    let plain = if THOUSANDS.as_ref().is_some_and(|t| t.is_match(written)) {
         written.replace('.', "").replace(',', ".")
     } else {
         written.replace(',', ".")
@@ -153,35 +155,32 @@ fn read_number(text: &str) -> Option<Value> {
     serde_json::Number::from_f64(number).map(Value::Number)
 }
 
-const MONTHS: [(&str, u32); 24] = [
+/// How month names start, in Italian and English (where the two differ).
+const MONTHS: [(&str, u32); 20] = [
     ("gen", 1),
-    ("feb", 2),
-    ("mar", 3),
-    ("apr", 4),
-    ("mag", 5),
-    ("giu", 6),
-    ("lug", 7),
-    ("ago", 8),
-    ("set", 9),
-    ("ott", 10),
-    ("nov", 11),
-    ("dic", 12),
     ("jan", 1),
     ("feb", 2),
     ("mar", 3),
     ("apr", 4),
+    ("mag", 5),
     ("may", 5),
+    ("giu", 6),
     ("jun", 6),
+    ("lug", 7),
     ("jul", 7),
+    ("ago", 8),
     ("aug", 8),
+    ("set", 9),
     ("sep", 9),
+    ("ott", 10),
     ("oct", 10),
     ("nov", 11),
+    ("dic", 12),
     ("dec", 12),
 ];
 
 fn read_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
-    let numeric = NUMERIC_DATE.captures_iter(text).filter_map(|c| {
+    let numeric = NUMERIC_DATE.as_ref()?.captures_iter(text).filter_map(|c| {
         let number = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i32>().ok());
         if let Some(year) = number(1) {
             return ymd(year, number(2)?, number(3)?);
@@ -199,7 +198,7 @@ fn read_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
         }
         ymd(year, number(5)?, number(4)?)
     });
-    let worded = WORDED_DATE.captures_iter(text).filter_map(|c| {
+    let worded = WORDED_DATE.as_ref()?.captures_iter(text).filter_map(|c| {
         let day = c.get(1)?.as_str().parse::<i32>().ok()?;
         let name = normalize(c.get(2)?.as_str());
         let month = MONTHS
@@ -218,23 +217,21 @@ fn ymd(year: i32, month: i32, day: i32) -> Option<NaiveDate> {
 
 fn read_yes_no(text: &str) -> Option<bool> {
     let typed = normalize(text);
-    if YES_WORDS.contains(&typed.as_str()) {
-        return Some(true);
-    }
-    if NO_WORDS.contains(&typed.as_str()) {
-        return Some(false);
-    }
-    // "sì, certo che voglio" / "no, non ancora": the first word answers.
-    let first = typed.split(' ').next()?;
-    match first {
-        "si" | "yes" | "certo" | "ok" | "okay" | "esatto" | "sure" => Some(true),
-        "no" | "nope" => Some(false),
-        _ => None,
-    }
+    // The whole answer, else its first word: "sì, certo che voglio", "no, non ancora".
+    let first = typed.split(' ').next().unwrap_or_default();
+    [typed.as_str(), first].into_iter().find_map(|answer| {
+        if YES_WORDS.contains(&answer) {
+            Some(true)
+        } else if NO_WORDS.contains(&answer) {
+            Some(false)
+        } else {
+            None
+        }
+    })
 }
 
 fn read_phone(text: &str) -> Option<String> {
-    let phones = PHONE.find_iter(text).filter_map(|m| {
+    let phones = PHONE.as_ref()?.find_iter(text).filter_map(|m| {
         let written = m.as_str();
         let digits: String = written.chars().filter(char::is_ascii_digit).collect();
         let international = written.starts_with('+') || written.starts_with("00");

@@ -74,12 +74,8 @@ impl<'de> Deserialize<'de> for RawGoto {
                 Ok(RawGoto::To(v.to_owned()))
             }
 
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut branches = Vec::new();
-                while let Some(branch) = seq.next_element()? {
-                    branches.push(branch);
-                }
-                Ok(RawGoto::Branches(branches))
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RawGoto::Branches)
             }
         }
 

@@ -32,6 +32,17 @@ pub struct TemplateError {
     pub message: String,
 }
 
+impl From<&minijinja::Error> for TemplateError {
+    fn from(err: &minijinja::Error) -> TemplateError {
+        TemplateError {
+            line_in_template: err.line(),
+            message: err
+                .detail()
+                .map_or_else(|| err.kind().to_string(), str::to_owned),
+        }
+    }
+}
+
 impl Default for Templates {
     fn default() -> Self {
         Templates::new()
@@ -56,12 +67,7 @@ impl Templates {
     pub fn add(&mut self, name: String, source: String) -> Result<(), TemplateError> {
         self.env
             .add_template_owned(name, source)
-            .map_err(|err| TemplateError {
-                line_in_template: err.line(),
-                message: err
-                    .detail()
-                    .map_or_else(|| err.kind().to_string(), str::to_owned),
-            })
+            .map_err(|err| TemplateError::from(&err))
     }
 
     /// The variables a template reads that it does not set itself.
@@ -81,25 +87,13 @@ impl Templates {
             .unwrap_or_default()
     }
 
-    /// The attribute paths an expression reads (`slots.anno`, `year`).
-    pub fn expression_reads(&self, source: &str) -> HashSet<String> {
+    /// Checks an expression (a condition, a bound): the variables and attribute paths
+    /// it reads (`year`, `slots.anno`).
+    pub fn expression_reads(&self, source: &str) -> Result<HashSet<String>, TemplateError> {
         self.env
             .compile_expression(source)
             .map(|e| e.undeclared_variables(true))
-            .unwrap_or_default()
-    }
-
-    /// Checks an expression (a condition, a bound): the variables it reads.
-    pub fn check_expression(&self, source: &str) -> Result<HashSet<String>, TemplateError> {
-        self.env
-            .compile_expression(source)
-            .map(|e| e.undeclared_variables(false))
-            .map_err(|err| TemplateError {
-                line_in_template: err.line(),
-                message: err
-                    .detail()
-                    .map_or_else(|| err.kind().to_string(), str::to_owned),
-            })
+            .map_err(|err| TemplateError::from(&err))
     }
 
     /// Evaluates an expression with `context`.

@@ -128,6 +128,14 @@ impl Citizen {
             .unwrap_or_default()
     }
 
+    /// The values the last turn left in the session.
+    pub fn slots(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        self.last
+            .as_ref()
+            .map(|t| t.session.slots.clone())
+            .unwrap_or_default()
+    }
+
     pub fn buttons(&self) -> Vec<String> {
         self.last
             .as_ref()

@@ -1,7 +1,7 @@
 //! Compiling staff texts: `say`-like templates (checked for variables out of scope),
 //! plain per-language texts, and regexes (shared when repeated).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_saphyr::{Location, Spanned};
@@ -152,11 +152,15 @@ impl Builder {
             self.error(position, format!("{what} is empty"));
             return None;
         }
-        match self.templates.check_expression(&source) {
-            Ok(variables) => {
-                let mut unknown: Vec<String> = variables
+        match self.templates.expression_reads(&source) {
+            Ok(paths) => {
+                let roots: HashSet<&str> = paths
+                    .iter()
+                    .map(|p| p.split('.').next().unwrap_or(p))
+                    .collect();
+                let mut unknown: Vec<&str> = roots
                     .into_iter()
-                    .filter(|v| !in_scope.contains(&v.as_str()))
+                    .filter(|v| !in_scope.contains(v))
                     .collect();
                 unknown.sort();
                 for variable in &unknown {

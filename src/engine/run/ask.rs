@@ -51,7 +51,7 @@ impl Run<'_> {
                     self.say(retry, here, &context);
                     return Ok(());
                 }
-                let hint = self.hint(ask, &refusal);
+                let hint = self.hint(here, ask, &refusal);
                 if !hint.is_empty() {
                     self.say_plain(&hint);
                 }
@@ -123,75 +123,76 @@ impl Run<'_> {
     }
 
     /// What to write instead, in the citizen's language.
-    fn hint(&self, ask: &Ask, refusal: &Refusal) -> String {
-        let english = self.session.lang == "en";
+    fn hint(&self, here: StateId, ask: &Ask, refusal: &Refusal) -> String {
         let Some(expect) = &ask.expect else {
             return String::new();
         };
-        if let Refusal::OutOfRange { min, max } = refusal {
-            let shown = |v: &Value| match expect {
-                Expect::Date => v
-                    .as_str()
-                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-                    .map_or_else(|| v.to_string(), |d| d.format("%d/%m/%Y").to_string()),
-                _ => v.to_string(),
-            };
-            return match (min, max, english) {
-                (Some(min), Some(max), false) => {
-                    format!("Deve essere tra {} e {}.", shown(min), shown(max))
-                }
-                (Some(min), Some(max), true) => {
-                    format!("It must be between {} and {}.", shown(min), shown(max))
-                }
-                (Some(min), None, false) => format!("Deve essere almeno {}.", shown(min)),
-                (Some(min), None, true) => format!("It must be at least {}.", shown(min)),
-                (None, Some(max), false) => format!("Deve essere al massimo {}.", shown(max)),
-                (None, Some(max), true) => format!("It must be at most {}.", shown(max)),
-                (None, None, _) => String::new(),
-            };
-        }
-        let (it, en) = match expect {
-            Expect::Year => (
-                "Scrivi l'anno con quattro cifre, per esempio 2008.",
-                "Please write the year with four digits, for example 2008.",
-            ),
-            Expect::Number => (
-                "Scrivi un numero, per esempio 18.",
-                "Please write a number, for example 18.",
-            ),
-            Expect::Date => (
-                "Scrivi una data, per esempio 15/03/2008.",
-                "Please write a date, for example 15/03/2008.",
-            ),
-            Expect::YesNo => ("Rispondi sì o no.", "Please answer yes or no."),
-            Expect::Email => (
-                "Scrivi un indirizzo email, per esempio nome@esempio.it.",
-                "Please write an e-mail address, for example name@example.com.",
-            ),
-            Expect::Phone => (
-                "Scrivi un numero di telefono, per esempio 06 1234 5678.",
-                "Please write a phone number, for example +39 06 1234 5678.",
-            ),
-            Expect::Choice(choices) => {
-                let flow_lang = &self.d.flow_of(self.here_or_main()).lang;
-                let names: Vec<&str> = choices
-                    .iter()
-                    .map(|c| c.label.get(&self.session.lang, flow_lang))
-                    .collect();
-                let list = names.join(", ");
-                return if english {
-                    format!("Please choose one of: {list}.")
-                } else {
-                    format!("Scegli una di queste risposte: {list}.")
+        let (it, en) = match refusal {
+            Refusal::OutOfRange { min, max } => {
+                let shown = |v: &Value| match expect {
+                    Expect::Date => v
+                        .as_str()
+                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                        .map_or_else(|| v.to_string(), |d| d.format("%d/%m/%Y").to_string()),
+                    _ => v.to_string(),
                 };
+                match (min.as_ref().map(shown), max.as_ref().map(shown)) {
+                    (Some(min), Some(max)) => (
+                        format!("Deve essere tra {min} e {max}."),
+                        format!("It must be between {min} and {max}."),
+                    ),
+                    (Some(min), None) => (
+                        format!("Deve essere almeno {min}."),
+                        format!("It must be at least {min}."),
+                    ),
+                    (None, Some(max)) => (
+                        format!("Deve essere al massimo {max}."),
+                        format!("It must be at most {max}."),
+                    ),
+                    (None, None) => return String::new(),
+                }
             }
-            Expect::Pattern(_) => return String::new(),
+            Refusal::Unreadable => match expect {
+                Expect::Year => (
+                    "Scrivi l'anno con quattro cifre, per esempio 2008.".to_owned(),
+                    "Please write the year with four digits, for example 2008.".to_owned(),
+                ),
+                Expect::Number => (
+                    "Scrivi un numero, per esempio 18.".to_owned(),
+                    "Please write a number, for example 18.".to_owned(),
+                ),
+                Expect::Date => (
+                    "Scrivi una data, per esempio 15/03/2008.".to_owned(),
+                    "Please write a date, for example 15/03/2008.".to_owned(),
+                ),
+                Expect::YesNo => (
+                    "Rispondi sì o no.".to_owned(),
+                    "Please answer yes or no.".to_owned(),
+                ),
+                Expect::Email => (
+                    "Scrivi un indirizzo email, per esempio nome@esempio.it.".to_owned(),
+                    "Please write an e-mail address, for example name@example.com.".to_owned(),
+                ),
+                Expect::Phone => (
+                    "Scrivi un numero di telefono, per esempio 06 1234 5678.".to_owned(),
+                    "Please write a phone number, for example +39 06 1234 5678.".to_owned(),
+                ),
+                Expect::Choice(choices) => {
+                    let flow_lang = &self.d.flow_of(here).lang;
+                    let names: Vec<&str> = choices
+                        .iter()
+                        .map(|c| c.label.get(&self.session.lang, flow_lang))
+                        .collect();
+                    let list = names.join(", ");
+                    (
+                        format!("Scegli una di queste risposte: {list}."),
+                        format!("Please choose one of: {list}."),
+                    )
+                }
+                Expect::Pattern(_) => return String::new(),
+            },
         };
-        if english { en } else { it }.to_owned()
-    }
-
-    fn here_or_main(&self) -> StateId {
-        self.current().unwrap_or(self.d.settings.main)
+        if self.session.lang == "en" { en } else { it }
     }
 }
 

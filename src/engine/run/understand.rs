@@ -42,13 +42,15 @@ const THANKS: &[&str] = &[
     "molto gentile",
     "gentilissimi",
 ];
-/// Phrases that take leave within a longer message ("ok a posto così, buona serata"):
-/// small talk when nothing else in it is understood, as thanks are (`THANKS_WORDS`).
+/// Phrases that take leave: alone or with courtesy around them a goodbye (`is_goodbye`),
+/// and within a longer message small talk when nothing else in it is understood, as
+/// thanks are (`THANKS_WORDS`).
 const BYE_PHRASES: &[&str] = &[
     "ciao ciao",
     "a presto",
     "arrivederci",
     "bye",
+    "goodbye",
     "buona giornata",
     "buona serata",
     "buonanotte",
@@ -56,19 +58,6 @@ const BYE_PHRASES: &[&str] = &[
     "alla prossima",
     "see you",
     "a dopo",
-];
-const BYE: &[&str] = &[
-    "ciao ciao",
-    "a presto",
-    "arrivederci",
-    "bye",
-    "goodbye",
-    "bye bye",
-    "buona giornata",
-    "buonanotte",
-    "buona serata",
-    "alla prossima",
-    "see you",
 ];
 
 impl Run<'_> {
@@ -98,8 +87,6 @@ impl Run<'_> {
         }
         if THANKS.contains(&typed) {
             Some(self.small_talk(here, Outcome::Thanks))
-        } else if BYE.contains(&typed) {
-            Some(self.small_talk(here, Outcome::Bye))
         } else {
             let plain = words(typed);
             if is_goodbye(&plain) {
@@ -316,7 +303,7 @@ fn is_goodbye(words: &[String]) -> bool {
     }
     let mut rest = format!(" {} ", words.join(" "));
     let mut found = false;
-    for phrase in BYE_PHRASES.iter().chain(BYE) {
+    for phrase in BYE_PHRASES {
         let padded = format!(" {phrase} ");
         while let Some(at) = rest.find(&padded) {
             rest.replace_range(at..at + padded.len(), " ");
