@@ -12,20 +12,28 @@ mod understanding;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use sportello::staff_language::StaffLanguage;
 
 use crate::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Check { staff, .. } | Command::Test { staff, .. } | Command::Graph { staff, .. } =
+        &cli.command
+        && let Some(language) = staff.language
+    {
+        StaffLanguage::choose(language);
+    }
     match cli.command {
-        Command::Check { dir, format } => staff::check(dir.as_deref(), format),
+        Command::Check { dir, format, .. } => staff::check(dir.as_deref(), format),
         Command::Chat(args) => staff::chat(args),
         Command::Serve(args) => serve::serve(*args),
         Command::Test {
             dir,
             dialogues,
             content,
+            ..
         } => staff::test(dir, dialogues, content.as_deref()),
-        Command::Graph { dir, format } => staff::graph(dir.as_deref(), format),
+        Command::Graph { dir, format, .. } => staff::graph(dir.as_deref(), format),
         Command::Eval {
             file,
             dialogues,

@@ -15,6 +15,7 @@
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
 //! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
 //! - [`shutdown`]: one stop signal for everything a process runs.
+//! - [`staff_language`]: Italian or English for the staff tools' own messages.
 //! - [`transcript`]: conversation tests run by `sportello test`.
 //! - [`text`]: text helpers every layer shares (normalizing, HTML to plain, splitting).
 //! - [`yaml`]: reading staff-written YAML with locations.
@@ -33,6 +34,7 @@ pub mod ops;
 pub mod relay;
 pub mod sender;
 pub mod shutdown;
+pub mod staff_language;
 pub mod store;
 pub mod text;
 pub mod transcript;

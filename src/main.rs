@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sportello::staff_language::StaffLanguage;
 
 /// Sportello: citizen-service chatbot. Staff tools and the bot itself.
 #[derive(Parser)]
@@ -39,6 +40,8 @@ enum Command {
         dir: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        #[command(flatten)]
+        staff: StaffArgs,
     },
     /// Talk to the bot in the terminal (offline and in memory unless --database-url).
     Chat(ChatArgs),
@@ -54,6 +57,8 @@ enum Command {
         /// A content file to use instead of the bundled demo content.
         #[arg(long)]
         content: Option<PathBuf>,
+        #[command(flatten)]
+        staff: StaffArgs,
     },
     /// Measure how well the bot understands a set of citizen messages (a TSV file:
     /// message, target); exits 1 below --min-accuracy or above --max-confident-wrong.
@@ -94,6 +99,8 @@ enum Command {
         dir: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        #[command(flatten)]
+        staff: StaffArgs,
     },
     /// Apply pending database migrations.
     Migrate(Database),
@@ -127,6 +134,19 @@ enum Command {
         #[arg(long)]
         dialogues: Option<PathBuf>,
     },
+}
+
+/// The language of a staff tool's own messages.
+#[derive(Args, Clone, Copy)]
+struct StaffArgs {
+    /// Messages in Italian (it) or English (en); default: the locale's (LANG=it_IT…
+    /// gives Italian), else English.
+    #[arg(long = "lang", value_parser = parse_staff_language)]
+    language: Option<StaffLanguage>,
+}
+
+fn parse_staff_language(code: &str) -> Result<StaffLanguage, String> {
+    StaffLanguage::parse(code).ok_or_else(|| format!("`{code}`: write it or en"))
 }
 
 /// Where the database is.
@@ -434,7 +454,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            let label = StaffLanguage::current().pick("error", "errore");
+            eprintln!("{label}: {err:#}");
             ExitCode::FAILURE
         }
     }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::staff_language::{Message, StaffLanguage};
+
 /// How serious a finding is: errors stop the dialogues from loading, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,26 +56,38 @@ pub struct Diagnostic {
     /// Where it was found.
     #[serde(flatten)]
     pub position: Position,
-    /// What is wrong and what to do, in plain words for staff.
+    /// What is wrong and what to do, in plain words for staff (English).
     pub message: String,
+    /// The same in Italian, shown when staff read Italian; `None` where not written.
+    #[serde(skip)]
+    pub italian: Option<String>,
 }
 
 impl Diagnostic {
     /// A finding that stops the dialogues from loading.
-    pub fn error(position: Position, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            position,
-            message: message.into(),
-        }
+    pub fn error(position: Position, message: impl Into<Message>) -> Diagnostic {
+        Diagnostic::new(Severity::Error, position, message.into())
     }
 
     /// A finding that lets the dialogues run.
-    pub fn warning(position: Position, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(position: Position, message: impl Into<Message>) -> Diagnostic {
+        Diagnostic::new(Severity::Warning, position, message.into())
+    }
+
+    fn new(severity: Severity, position: Position, message: Message) -> Diagnostic {
         Diagnostic {
-            severity: Severity::Warning,
+            severity,
             position,
-            message: message.into(),
+            message: message.english,
+            italian: message.italian,
+        }
+    }
+
+    /// The message in `language`.
+    pub fn message_in(&self, language: StaffLanguage) -> &str {
+        match (language, &self.italian) {
+            (StaffLanguage::Italian, Some(italian)) => italian,
+            _ => &self.message,
         }
     }
 }
@@ -127,23 +141,30 @@ impl Report {
         });
     }
 
-    /// `file:line:col: error: message`, then the source line and a caret under the column.
+    /// `file:line:col: error: message`, then the source line and a caret under the
+    /// column, in the language chosen for this process.
     pub fn render_text(&self) -> String {
+        self.render_text_in(StaffLanguage::current())
+    }
+
+    /// [`Report::render_text`] in `language`.
+    pub fn render_text_in(&self, language: StaffLanguage) -> String {
         let mut out = String::new();
         for d in &self.diagnostics {
             let p = &d.position;
             let severity = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
+                Severity::Error => language.pick("error", "errore"),
+                Severity::Warning => language.pick("warning", "avviso"),
             };
+            let message = d.message_in(language);
             if p.line == 0 {
-                let _ = writeln!(out, "{}: {severity}: {}", p.file, d.message);
+                let _ = writeln!(out, "{}: {severity}: {message}", p.file);
                 continue;
             }
             let _ = writeln!(
                 out,
-                "{}:{}:{}: {severity}: {}",
-                p.file, p.line, p.column, d.message
+                "{}:{}:{}: {severity}: {message}",
+                p.file, p.line, p.column
             );
             if let Some(line) = self.source_line(p) {
                 let gutter = p.line.to_string();
@@ -157,13 +178,27 @@ impl Report {
             }
         }
         let (errors, warnings) = (self.count(Severity::Error), self.count(Severity::Warning));
-        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s)");
+        let summary = match language {
+            StaffLanguage::English => format!("{errors} error(s), {warnings} warning(s)"),
+            StaffLanguage::Italian => format!("{errors} errore/i, {warnings} avviso/i"),
+        };
+        let _ = writeln!(out, "{summary}");
         out
     }
 
-    /// The findings as a JSON array of `{severity, file, line, column, message}`.
+    /// The findings as a JSON array of `{severity, file, line, column, message}`, the
+    /// message in the language chosen for this process (`severity` stays a keyword).
     pub fn render_json(&self) -> String {
-        serde_json::to_string_pretty(&self.diagnostics).unwrap_or_else(|_| "[]".to_owned())
+        let language = StaffLanguage::current();
+        let shown: Vec<Diagnostic> = self
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic {
+                message: d.message_in(language).to_owned(),
+                ..d.clone()
+            })
+            .collect();
+        serde_json::to_string_pretty(&shown).unwrap_or_else(|_| "[]".to_owned())
     }
 
     fn source_line(&self, p: &Position) -> Option<&str> {

@@ -73,7 +73,7 @@ struct Builder {
 
 impl Builder {
     /// Records an error; loading goes on so that one run shows them all.
-    fn error(&mut self, position: Position, message: impl Into<String>) {
+    fn error(&mut self, position: Position, message: impl Into<crate::staff_language::Message>) {
         self.report.push(Diagnostic::error(position, message));
     }
 
