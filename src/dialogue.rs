@@ -17,7 +17,7 @@ mod model;
 mod pattern;
 mod payload;
 mod raw;
-mod suggest;
+pub(crate) mod suggest;
 mod template;
 mod understanding;
 pub mod watch;

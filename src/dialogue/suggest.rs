@@ -1,7 +1,7 @@
 //! Did-you-mean for names staff misspell: targets, variables, slots, kinds.
 
 /// The closest candidate, if it is close enough to be a likely typo.
-pub(super) fn did_you_mean<'a, S: AsRef<str>>(
+pub(crate) fn did_you_mean<'a, S: AsRef<str>>(
     wanted: &str,
     candidates: &'a [S],
 ) -> Option<&'a str> {
@@ -14,8 +14,15 @@ pub(super) fn did_you_mean<'a, S: AsRef<str>>(
 }
 
 /// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a finding.
-pub(super) fn did_you_mean_hint<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
+pub(crate) fn did_you_mean_hint<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
     did_you_mean(wanted, candidates)
         .map(|best| format!("; did you mean `{best}`?"))
+        .unwrap_or_default()
+}
+
+/// The same tail in Italian: `; forse `x`?`.
+pub(crate) fn did_you_mean_hint_it<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
+    did_you_mean(wanted, candidates)
+        .map(|best| format!("; forse `{best}`?"))
         .unwrap_or_default()
 }
