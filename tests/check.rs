@@ -127,7 +127,9 @@ fn unknown_keys_bad_regexes_and_template_errors_are_located() {
     let error = only_error(dir.path());
     assert_eq!(at(&error), ("x.yaml".into(), 5, 5));
     assert!(
-        error.message.contains("unknown field `sai`"),
+        error
+            .message
+            .contains("unknown key `sai`: did you mean `say`?"),
         "{}",
         error.message
     );
@@ -470,4 +472,107 @@ fn missing_translations_and_hard_italian_are_warned_about() {
     );
     assert!(warns("hard to read: Gulpease index"), "{found:#?}");
     assert!(!warns("«Avanti»"), "{found:#?}");
+}
+
+/// The basic fixture with `maturita.yaml` replaced by `text`.
+fn with_broken_flow(text: &str) -> tempfile::TempDir {
+    let dir = scratch();
+    write(dir.path(), "maturita.yaml", text);
+    dir
+}
+
+#[test]
+fn an_indentation_slip_is_reported_at_its_line_and_nothing_else_is() {
+    let good = fs::read_to_string(fixture("basic").join("maturita.yaml")).unwrap_or_default();
+    // `do:` one space left of the `say:` under it: the parser gives up a line later.
+    let broken = good.replacen("    do: {", "   do: {", 1);
+    assert_ne!(good, broken, "the fixture has the line to break");
+    let dir = with_broken_flow(&broken);
+    let error = only_error(dir.path());
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("   do: {"))
+        .unwrap_or(0) as u64
+        + 1;
+    assert_eq!(
+        at(&error),
+        ("maturita.yaml".into(), line, 4),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("line them up"), "{}", error.message);
+
+    // The links into the flow from main.yaml are not reported: one note says why.
+    let (_, report) = dialogue::load_dir(dir.path());
+    let notes: Vec<&Diagnostic> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning && d.message.contains("left out"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:#?}", report.diagnostics);
+    assert!(
+        notes[0].message.contains("flow `maturita`"),
+        "{}",
+        notes[0].message
+    );
+}
+
+#[test]
+fn a_key_indented_under_its_neighbour_is_named_with_what_to_do() {
+    let flow = "flow: x\nstart: a\nstates:\n  a:\n    say:\n      it: ciao\n      buttons:\n      - { label: Torna, goto: main.menu }\n";
+    let (_, report) = load_with_flow(flow);
+    let errors: Vec<&Diagnostic> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(at(errors[0]), ("x.yaml".into(), 7, 7));
+    assert!(
+        errors[0]
+            .message
+            .contains("`buttons:` is indented under `say:` (line 5)"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn a_quote_inside_quotes_gets_the_doubling_hint_at_its_column() {
+    let flow = "flow: x\nstart: a\nstates:\n  a:\n    say: 'L'esame'\n    end: true\n";
+    let dir = scratch();
+    write(dir.path(), "x.yaml", flow);
+    let error = only_error(dir.path());
+    assert_eq!(at(&error), ("x.yaml".into(), 5, 12));
+    assert!(error.message.contains("`''`"), "{}", error.message);
+}
+
+#[test]
+fn findings_read_in_italian_when_staff_read_italian() {
+    let (_, report) = load_with_flow("flow: x\nstart: a\nstates:\n  a:\n    sai: ciao\n");
+    let text = report.render_text_in(sportello::staff_language::StaffLanguage::Italian);
+    assert!(
+        text.contains("errore: chiave sconosciuta `sai`: forse `say`?"),
+        "{text}"
+    );
+    assert!(text.contains("1 errore/i"), "{text}");
+
+    // The command follows the locale, and `--lang` wins over it.
+    let dir = with_broken_flow("flow: maturita\nstart: a\nstates:\n  a:\n    sai: ciao\n");
+    let path = dir.path().display().to_string();
+    let run = |lang: &str, args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+            .args(["check", &path])
+            .args(args)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(run("it_IT.UTF-8", &[]).contains("chiave sconosciuta"));
+    assert!(run("C.UTF-8", &[]).contains("unknown key"));
+    assert!(run("C.UTF-8", &["--lang", "it"]).contains("chiave sconosciuta"));
+    assert!(run("it_IT.UTF-8", &["--lang", "en"]).contains("unknown key"));
 }

@@ -174,7 +174,7 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(
-            errors[0].message.contains("missing field `title`"),
+            errors[0].message.contains("`title:` is missing"),
             "{}",
             errors[0]
         );

@@ -12,7 +12,7 @@ mod states;
 
 pub use source::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, read_dir};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,6 +44,8 @@ pub fn load(files: &[SourceFile]) -> (Option<Dialogues>, Report) {
             }
         } else if let Some(raw) = builder.parse::<RawFlow>(&name, &text) {
             flows.push((name, raw));
+        } else {
+            builder.skip_flow_of(&name, &text);
         }
     }
     let version = version_of(files);
@@ -69,6 +71,9 @@ struct Builder {
     templates: Templates,
     sites: Vec<TemplateSite>,
     patterns: HashMap<String, Arc<Pattern>>,
+    /// Flows whose file could not be read: links to them are not reported as unknown,
+    /// since the one finding that matters is in that file.
+    skipped_flows: HashSet<String>,
 }
 
 impl Builder {

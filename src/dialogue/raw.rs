@@ -23,6 +23,9 @@ pub(super) struct RawFlow {
     pub(super) states: Spanned<Entries<Spanned<String>, RawState>>,
 }
 
+/// The keys of a state, for the YAML hint that names one indented into another.
+pub(super) const STATE_KEYS: &[&str] = &["say", "buttons", "match", "ask", "do", "goto", "end"];
+
 /// One state of a flow.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -164,6 +164,11 @@ pub fn sportello(args: &[&str], stdin: &str) -> Output {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DATABASE_URL")
+        // The staff tools speak the locale's language: tests read English unless they
+        // ask for Italian, whatever this machine's locale.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -113,7 +113,8 @@ impl Builder {
                 .copied()
                 .or_else(|| names.flow_starts.get(wanted).copied().flatten())
         };
-        if found.is_none() {
+        let flow_of_target = wanted.split('.').next().unwrap_or(wanted);
+        if found.is_none() && !self.skipped_flows.contains(flow_of_target) {
             let mut candidates: Vec<String> =
                 names.states_of_flow.get(flow).cloned().unwrap_or_default();
             candidates.extend(names.by_name.keys().cloned());

@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::Builder;
 use crate::dialogue::diagnostic::{Diagnostic, Position, Report};
+use crate::dialogue::raw::STATE_KEYS;
+use crate::say;
 
 /// Larger files are refused unread: a dialogue file is a few kilobytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -117,14 +119,39 @@ impl Builder {
             self.error(Position::whole(file), "the file is empty");
             return None;
         }
-        match crate::yaml::from_str::<T>(text) {
+        match crate::yaml::from_str_knowing::<T>(text, STATE_KEYS) {
             Ok(value) => Some(value),
             Err(err) => {
-                let message = format!("YAML: {}", err.message);
-                self.error(Position::new(file, err.line, err.column), message);
+                self.error(Position::new(file, err.line, err.column), err.message());
                 None
             }
         }
+    }
+}
+
+impl Builder {
+    /// Notes the flow of a file that could not be read (its `flow:` line, else the file
+    /// name), and says once that it is left out.
+    pub(super) fn skip_flow_of(&mut self, file: &Arc<str>, text: &str) {
+        let declared = text.lines().find_map(|line| {
+            let value = line.strip_prefix("flow:")?.split('#').next()?;
+            let name = value.trim().trim_matches(['"', '\'']);
+            (!name.is_empty()).then(|| name.to_owned())
+        });
+        let stem = Path::new(&**file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned());
+        let Some(flow) = declared.or(stem) else {
+            return;
+        };
+        self.report.push(Diagnostic::warning(
+            Position::whole(file),
+            say!(
+                "flow `{flow}` is left out until this file reads; links to it from other files are not checked meanwhile",
+                "il flusso `{flow}` resta escluso finché questo file non si legge; intanto i collegamenti dagli altri file non vengono controllati"
+            ),
+        ));
+        self.skipped_flows.insert(flow);
     }
 }
 
