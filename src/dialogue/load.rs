@@ -24,6 +24,7 @@ use super::model::Dialogues;
 use super::pattern::Pattern;
 use super::raw::{RawFlow, RawSettings};
 use super::template::Templates;
+use crate::say;
 use source::{is_settings_file, version_of};
 
 /// Builds the dialogues from `files`. Returns them only when no error was found; the
@@ -117,7 +118,10 @@ impl Builder {
                     .unwrap_or_else(|| "dialogues".to_owned());
                 self.error(
                     Position::whole(&Arc::from(dir)),
-                    format!("{SETTINGS_FILE} is missing: it declares the main menu, commands and fallback"),
+                    say!(
+                        "{SETTINGS_FILE} is missing: it declares the main menu, commands and fallback",
+                        "manca {SETTINGS_FILE}: dichiara il menu principale, i comandi e la risposta di riserva"
+                    ),
                 );
             }
             return None;

@@ -10,7 +10,9 @@ use super::names::Names;
 use crate::dialogue::expect::{Bound, Choice, Expect, KINDS};
 use crate::dialogue::model::{Ask, StateId};
 use crate::dialogue::raw::RawAsk;
-use crate::dialogue::suggest::did_you_mean_hint;
+use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use crate::say;
+use crate::staff_language::Message;
 use crate::text::normalize;
 
 impl Builder {
@@ -41,10 +43,10 @@ impl Builder {
             let written = written.as_ref()?;
             if !ordered {
                 let at = builder.at(file, &written.referenced);
-                builder.error(at, format!("`{what}` needs `expect: year`, `number` or `date`: only those have an order"));
+                builder.error(at, say!("`{what}` needs `expect: year`, `number` or `date`: only those have an order", "`{what}` vale solo con `expect: year`, `number` o `date`: solo quelle risposte hanno un ordine"));
                 return None;
             }
-            let label = format!("`{what}`");
+            let label = Message::new(format!("`{what}`"), format!("`{what}`"));
             builder
                 .expression(file, written, &label, in_scope)
                 .map(|expression| Bound { expression })
@@ -78,7 +80,7 @@ impl Builder {
         let expect = match Expect::kind(name) {
             Some(Expect::Choice(_)) => {
                 let Some(choices) = &raw.choices else {
-                    self.error(position, "`expect: choice` needs `choices:`, the answers accepted, e.g. choices: [Liceo, Tecnico, Professionale]");
+                    self.error(position, say!("`expect: choice` needs `choices:`, the answers accepted, e.g. choices: [Liceo, Tecnico, Professionale]", "`expect: choice` vuole `choices:`, le risposte accettate, per esempio choices: [Liceo, Tecnico, Professionale]"));
                     return None;
                 };
                 let built: Vec<Choice> = choices
@@ -97,23 +99,38 @@ impl Builder {
                     .collect();
                 if built.len() < 2 {
                     let at = self.at(file, &choices.referenced);
-                    self.error(at, "`choices` needs at least two answers");
+                    self.error(
+                        at,
+                        say!(
+                            "`choices` needs at least two answers",
+                            "`choices` vuole almeno due risposte"
+                        ),
+                    );
                 }
                 return Some(Expect::Choice(built));
             }
             Some(kind) => kind,
             // A lone word that is almost a kind ("years", "numero") is a typo, not a regex.
             None if name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') => {
-                let hint = did_you_mean_hint(name, &KINDS);
+                let (hint, forse) = (
+                    did_you_mean_hint(name, &KINDS),
+                    did_you_mean_hint_it(name, &KINDS),
+                );
                 let kinds = KINDS.join(", ");
-                self.error(position, format!("`expect: {name}` is not a kind of answer{hint} (kinds: {kinds}; anything else is read as a regex, so write a word as ^{name}$)"));
+                self.error(position, say!("`expect: {name}` is not a kind of answer{hint} (kinds: {kinds}; anything else is read as a regex, so write a word as ^{name}$)", "`expect: {name}` non è un tipo di risposta{forse} (tipi: {kinds}; tutto il resto è letto come regex, quindi una parola si scrive ^{name}$)"));
                 return None;
             }
             None => Expect::Pattern(self.regex(file, written)?),
         };
         if let Some(choices) = &raw.choices {
             let at = self.at(file, &choices.referenced);
-            self.error(at, "`choices` only count with `expect: choice`");
+            self.error(
+                at,
+                say!(
+                    "`choices` only count with `expect: choice`",
+                    "`choices` vale solo con `expect: choice`"
+                ),
+            );
         }
         Some(expect)
     }

@@ -12,7 +12,9 @@ use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::{Localized, Text};
 use crate::dialogue::pattern::Pattern;
 use crate::dialogue::raw::RawText;
-use crate::dialogue::suggest::{did_you_mean, did_you_mean_hint};
+use crate::dialogue::suggest::{did_you_mean, did_you_mean_hint, did_you_mean_hint_it};
+use crate::say;
+use crate::staff_language::{Message, StaffLanguage};
 
 /// Variables that actions put in scope.
 pub(super) const ACTION_VARIABLES: [&str; 5] = ["events", "news", "faq", "subscriptions", "erased"];
@@ -42,7 +44,13 @@ impl Builder {
             }
             Err(reason) => {
                 let position = self.at(file, &source.referenced);
-                self.error(position, format!("regex does not compile: {reason}"));
+                self.error(
+                    position,
+                    say!(
+                        "regex does not compile: {reason}",
+                        "la regex non si compila: {reason}"
+                    ),
+                );
                 None
             }
         }
@@ -134,22 +142,26 @@ impl Builder {
         &mut self,
         file: &Arc<str>,
         written: &Spanned<RawText>,
-        what: &str,
+        what: &Message,
         in_scope: &[&str],
     ) -> Option<String> {
+        let (what, cosa) = (&what.english, what.in_language(StaffLanguage::Italian));
         let position = self.at(file, &written.referenced);
         let source = match &written.value {
             RawText::ByLang(_) => {
                 self.error(
                     position,
-                    format!("{what} is one expression, not one per language"),
+                    say!(
+                        "{what} is one expression, not one per language",
+                        "{cosa} è un'espressione sola, non una per lingua"
+                    ),
                 );
                 return None;
             }
             _ => self.scalar_text(file, written),
         };
         if source.trim().is_empty() {
-            self.error(position, format!("{what} is empty"));
+            self.error(position, say!("{what} is empty", "{cosa} è vuota"));
             return None;
         }
         match self.templates.expression_reads(&source) {
@@ -165,15 +177,20 @@ impl Builder {
                 unknown.sort();
                 for variable in &unknown {
                     let hint = did_you_mean_hint(variable, in_scope);
+                    let forse = did_you_mean_hint_it(variable, in_scope);
                     let known = in_scope.join(", ");
-                    self.error(position.clone(), format!("{what} uses `{variable}`, which is not available here{hint} (available: {known})"));
+                    self.error(position.clone(), say!("{what} uses `{variable}`, which is not available here{hint} (available: {known})", "{cosa} usa `{variable}`, che qui non è disponibile{forse} (disponibili: {known})"));
                 }
                 unknown.is_empty().then_some(source)
             }
             Err(err) => {
+                let reason = &err.message;
                 self.error(
                     position,
-                    format!("{what} `{source}` does not read: {}", err.message),
+                    say!(
+                        "{what} `{source}` does not read: {reason}",
+                        "{cosa} `{source}` non si legge: {reason}"
+                    ),
                 );
                 None
             }
@@ -201,14 +218,18 @@ impl Builder {
                 unknown.sort();
                 let at = line_in_template(&self.sources, &position, 1);
                 for variable in unknown {
-                    let hint = match did_you_mean(&variable, &ACTION_VARIABLES) {
-                        Some(v) if !in_scope.contains(&v) => {
-                            format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state")
-                        }
-                        _ => did_you_mean_hint(&variable, in_scope),
+                    let (hint, forse) = match did_you_mean(&variable, &ACTION_VARIABLES) {
+                        Some(v) if !in_scope.contains(&v) => (
+                            format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state"),
+                            format!("; `{v}` vuole un'azione `do: {{ {v}: … }}` in questo stato"),
+                        ),
+                        _ => (
+                            did_you_mean_hint(&variable, in_scope),
+                            did_you_mean_hint_it(&variable, in_scope),
+                        ),
                     };
                     let known = in_scope.join(", ");
-                    self.error(at.clone(), format!("template uses `{variable}`, which is not available here{hint} (available: {known})"));
+                    self.error(at.clone(), say!("template uses `{variable}`, which is not available here{hint} (available: {known})", "il testo usa `{variable}`, che qui non è disponibile{forse} (disponibili: {known})"));
                 }
                 self.sites.push(TemplateSite {
                     name,
@@ -219,7 +240,11 @@ impl Builder {
             Err(err) => {
                 let at =
                     line_in_template(&self.sources, &position, err.line_in_template.unwrap_or(1));
-                self.error(at, format!("template error: {}", err.message));
+                let reason = &err.message;
+                self.error(
+                    at,
+                    say!("template error: {reason}", "errore nel testo: {reason}"),
+                );
             }
         }
     }

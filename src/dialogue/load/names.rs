@@ -1,7 +1,7 @@
 //! State names: every state gets its id before any target is resolved, so that a
 //! target may point forward; unknown names get the closest known one as a hint.
 
-use crate::dialogue::suggest::did_you_mean_hint;
+use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use super::Builder;
 use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::StateId;
 use crate::dialogue::raw::RawFlow;
+use crate::say;
 
 /// Names registered before targets are resolved.
 pub(super) struct Names {
@@ -38,15 +39,17 @@ impl Builder {
             if !is_name(flow) {
                 self.error(
                     position.clone(),
-                    format!(
-                        "flow name `{flow}` must use only lowercase letters, digits, `_` and `-`"
+                    say!(
+                        "flow name `{flow}` must use only lowercase letters, digits, `_` and `-`",
+                        "il nome del flusso `{flow}` può avere solo lettere minuscole, cifre, `_` e `-`"
                     ),
                 );
             }
             if let Some(first) = flow_files.get(flow) {
-                let message = format!(
-                    "flow `{flow}` is already defined at {}:{}",
-                    first.file, first.line
+                let (file, line) = (&first.file, first.line);
+                let message = say!(
+                    "flow `{flow}` is already defined at {file}:{line}",
+                    "il flusso `{flow}` è già definito in {file}:{line}"
                 );
                 self.error(position, message);
                 continue;
@@ -56,32 +59,39 @@ impl Builder {
             let mut state_names = Vec::new();
             for (state, _) in &raw.states.value.0 {
                 let position = self.at(file, &state.referenced);
-                if !is_name(&state.value) {
+                let state = &state.value;
+                if !is_name(state) {
                     self.error(
                         position.clone(),
-                        format!(
-                            "state name `{}` must use only lowercase letters, digits, `_` and `-`",
-                            state.value
+                        say!(
+                            "state name `{state}` must use only lowercase letters, digits, `_` and `-`",
+                            "il nome dello stato `{state}` può avere solo lettere minuscole, cifre, `_` e `-`"
                         ),
                     );
                 }
-                if !seen.insert(state.value.clone()) {
+                if !seen.insert(state.clone()) {
                     self.error(
                         position,
-                        format!("state `{}` is defined twice in flow `{flow}`", state.value),
+                        say!(
+                            "state `{state}` is defined twice in flow `{flow}`",
+                            "lo stato `{state}` è definito due volte nel flusso `{flow}`"
+                        ),
                     );
                     continue;
                 }
                 names
                     .by_name
-                    .insert(format!("{flow}.{}", state.value), StateId(next));
-                state_names.push(state.value.clone());
+                    .insert(format!("{flow}.{state}"), StateId(next));
+                state_names.push(state.clone());
                 next += 1;
             }
             if raw.states.value.0.is_empty() {
                 self.error(
                     self.at(file, &raw.states.referenced),
-                    format!("flow `{flow}` has no states"),
+                    say!(
+                        "flow `{flow}` has no states",
+                        "il flusso `{flow}` non ha stati"
+                    ),
                 );
             }
             let start = names
@@ -119,9 +129,18 @@ impl Builder {
                 names.states_of_flow.get(flow).cloned().unwrap_or_default();
             candidates.extend(names.by_name.keys().cloned());
             candidates.extend(names.flow_starts.keys().cloned());
-            let hint = did_you_mean_hint(wanted, &candidates);
+            let (hint, forse) = (
+                did_you_mean_hint(wanted, &candidates),
+                did_you_mean_hint_it(wanted, &candidates),
+            );
             let position = self.at(file, &target.referenced);
-            self.error(position, format!("unknown target `{wanted}`{hint}"));
+            self.error(
+                position,
+                say!(
+                    "unknown target `{wanted}`{hint}",
+                    "destinazione sconosciuta `{wanted}`{forse}"
+                ),
+            );
         }
         found
     }

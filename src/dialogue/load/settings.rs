@@ -10,6 +10,7 @@ use super::names::Names;
 use crate::dialogue::diagnostic::{Diagnostic, Position};
 use crate::dialogue::model::{Command, Fallback, Localized, Settings, StateId, Text, Topic};
 use crate::dialogue::raw::{RawSettings, RawText};
+use crate::say;
 use crate::text::normalize;
 use serde_saphyr::Spanned;
 
@@ -176,24 +177,24 @@ impl Builder {
         for (from, to) in &raw.synonyms.0 {
             let position = self.at(file, &from.referenced);
             if normalize(&from.value).is_empty() || normalize(&to.value).is_empty() {
-                self.error(
-                    position,
-                    format!(
-                        "the synonym «{}: {}» needs words on both sides",
-                        from.value, to.value
-                    ),
-                );
+                self.error(position, {
+                    let (from, to) = (&from.value, &to.value);
+                    say!(
+                        "the synonym «{from}: {to}» needs words on both sides",
+                        "il sinonimo «{from}: {to}» vuole parole da entrambe le parti"
+                    )
+                });
             } else if synonyms
                 .iter()
                 .any(|(f, _)| normalize(f) == normalize(&from.value))
             {
-                self.report.push(Diagnostic::warning(
-                    position,
-                    format!(
-                        "the synonym «{}» is written twice: the last one counts",
-                        from.value
-                    ),
-                ));
+                self.report.push(Diagnostic::warning(position, {
+                    let from = &from.value;
+                    say!(
+                        "the synonym «{from}» is written twice: the last one counts",
+                        "il sinonimo «{from}» è scritto due volte: vale l'ultimo"
+                    )
+                }));
                 synonyms.retain(|(f, _)| normalize(f) != normalize(&from.value));
                 synonyms.push((from.value.clone(), to.value.clone()));
             } else {
@@ -265,14 +266,23 @@ impl Builder {
         if !valid {
             self.error(
                 position.clone(),
-                format!("{kind} `{name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)"),
+                {
+                    let tipo = if kind == "alias" { "l'alias" } else { "il comando" };
+                    say!(
+                        "{kind} `{name}` must be 1-32 lowercase letters, digits or `_` (Telegram's rule)",
+                        "{tipo} `{name}` deve avere da 1 a 32 lettere minuscole, cifre o `_` (regola di Telegram)"
+                    )
+                },
             );
             return false;
         }
         if !seen.insert(name.to_owned()) {
             self.error(
                 position.clone(),
-                format!("command `/{name}` is declared twice"),
+                say!(
+                    "command `/{name}` is declared twice",
+                    "il comando `/{name}` è dichiarato due volte"
+                ),
             );
             return false;
         }

@@ -10,6 +10,7 @@ use super::Builder;
 use crate::dialogue::diagnostic::{Diagnostic, Position, Report};
 use crate::dialogue::raw::STATE_KEYS;
 use crate::say;
+use crate::staff_language::Message;
 
 /// Larger files are refused unread: a dialogue file is a few kilobytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -35,16 +36,25 @@ pub struct SourceFile {
 /// Lists the `.yaml`/`.yml` files of `dir` (not its subdirectories), sorted by name.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, Report> {
     let shown: Arc<str> = Arc::from(dir.display().to_string());
-    let fail = |message: String| {
+    let fail = |message: Message| {
         let mut report = Report::default();
         report.push(Diagnostic::error(Position::whole(&shown), message));
         report
     };
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| fail(format!("cannot read the dialogue directory: {err}")))?;
+    let entries = std::fs::read_dir(dir).map_err(|err| {
+        fail(say!(
+            "cannot read the dialogue directory: {err}",
+            "non riesco a leggere la cartella dei dialoghi: {err}"
+        ))
+    })?;
     let mut files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|err| fail(format!("cannot list the directory: {err}")))?;
+        let entry = entry.map_err(|err| {
+            fail(say!(
+                "cannot list the directory: {err}",
+                "non riesco a elencare la cartella: {err}"
+            ))
+        })?;
         let path = entry.path();
         let is_yaml = path
             .extension()
@@ -57,8 +67,13 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, Report> {
             // Keep it out of memory; `load` reports it by its size.
             vec![0; MAX_FILE_BYTES + 1]
         } else {
-            std::fs::read(&path)
-                .map_err(|err| fail(format!("cannot read {}: {err}", path.display())))?
+            std::fs::read(&path).map_err(|err| {
+                let path = path.display();
+                fail(say!(
+                    "cannot read {path}: {err}",
+                    "non riesco a leggere {path}: {err}"
+                ))
+            })?
         };
         files.push(SourceFile {
             path: path.display().to_string(),
@@ -66,10 +81,10 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, Report> {
         });
     }
     if files.is_empty() {
-        return Err(fail(
-            "no dialogue files (*.yaml) here; a dialogue directory needs sportello.yaml and one file per flow"
-                .to_owned(),
-        ));
+        return Err(fail(Message::new(
+            "no dialogue files (*.yaml) here; a dialogue directory needs sportello.yaml and one file per flow",
+            "qui non ci sono file di dialogo (*.yaml); una cartella di dialoghi contiene sportello.yaml e un file per flusso",
+        )));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -79,13 +94,13 @@ impl Builder {
     /// The file as text, or an error naming the size or the first bad byte.
     pub(super) fn text_of(&mut self, file: &Arc<str>, bytes: &[u8]) -> Option<String> {
         if bytes.len() > MAX_FILE_BYTES {
-            self.error(
-                Position::whole(file),
-                format!(
-                    "file is larger than {} KiB; split it into flows",
-                    MAX_FILE_BYTES / 1024
-                ),
-            );
+            self.error(Position::whole(file), {
+                let kib = MAX_FILE_BYTES / 1024;
+                say!(
+                    "file is larger than {kib} KiB; split it into flows",
+                    "il file supera {kib} KiB; dividilo in più flussi"
+                )
+            });
             return None;
         }
         match std::str::from_utf8(bytes) {
@@ -102,7 +117,10 @@ impl Builder {
                     String::from_utf8_lossy(&good[line_start..]).chars().count() as u64 + 1;
                 self.error(
                     Position::new(file, line, column),
-                    "the file is not UTF-8 text; save it as UTF-8",
+                    Message::new(
+                        "the file is not UTF-8 text; save it as UTF-8",
+                        "il file non è testo UTF-8; salvalo come UTF-8",
+                    ),
                 );
                 None
             }
@@ -116,7 +134,10 @@ impl Builder {
         text: &str,
     ) -> Option<T> {
         if text.trim().is_empty() {
-            self.error(Position::whole(file), "the file is empty");
+            self.error(
+                Position::whole(file),
+                Message::new("the file is empty", "il file è vuoto"),
+            );
             return None;
         }
         match crate::yaml::from_str_knowing::<T>(text, STATE_KEYS) {

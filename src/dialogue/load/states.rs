@@ -12,7 +12,9 @@ use super::source::SETTINGS_FILE;
 use crate::dialogue::diagnostic::{Diagnostic, Position};
 use crate::dialogue::model::{Action, Branch, Button, Example, Flow, Goto, Rule, State, StateId};
 use crate::dialogue::raw::{RawAction, RawExamples, RawFlow, RawGoto, RawRule, RawState};
-use crate::dialogue::suggest::did_you_mean_hint;
+use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use crate::say;
+use crate::staff_language::Message;
 use crate::text::normalize;
 
 impl Builder {
@@ -139,7 +141,7 @@ impl Builder {
         };
         let position = self.at(file, &raw.referenced);
         let Some((last, conditional)) = branches.split_last() else {
-            self.error(position, "`goto` is an empty list: write a state, or conditions such as - { if: \"slots.anno >= 2008\", goto: ammesso } and a last - { goto: non_ammesso }");
+            self.error(position, Message::new("`goto` is an empty list: write a state, or conditions such as - { if: \"slots.anno >= 2008\", goto: ammesso } and a last - { goto: non_ammesso }", "`goto` è un elenco vuoto: scrivi uno stato, oppure condizioni come - { if: \"slots.anno >= 2008\", goto: ammesso } e per ultimo - { goto: non_ammesso }"));
             return None;
         };
         let mut built = Vec::new();
@@ -148,11 +150,16 @@ impl Builder {
             let target = self.resolve(names, flow, &branch.goto, file);
             let Some(condition) = &branch.condition else {
                 let at = self.at(file, &branch.goto.referenced);
-                self.error(at, "only the last choice of `goto` may have no `if`: the ones after it would never be tried");
+                self.error(at, Message::new("only the last choice of `goto` may have no `if`: the ones after it would never be tried", "solo l'ultima scelta di `goto` può essere senza `if`: quelle dopo non verrebbero mai provate"));
                 complete = false;
                 continue;
             };
-            let expression = self.expression(file, condition, "this condition", in_scope);
+            let expression = self.expression(
+                file,
+                condition,
+                &Message::new("this condition", "questa condizione"),
+                in_scope,
+            );
             match (expression, target) {
                 (Some(condition), Some(target)) => built.push(Branch {
                     condition,
@@ -164,7 +171,7 @@ impl Builder {
         }
         if let Some(condition) = &last.condition {
             let at = self.at(file, &condition.referenced);
-            self.error(at, "the last choice of `goto` needs no `if`: it is where the citizen goes when no condition holds (write - { goto: … } at the end)");
+            self.error(at, Message::new("the last choice of `goto` needs no `if`: it is where the citizen goes when no condition holds (write - { goto: … } at the end)", "l'ultima scelta di `goto` va scritta senza `if`: è dove va il cittadino quando nessuna condizione vale (scrivi - { goto: … } alla fine)"));
             return None;
         }
         let otherwise = self.resolve(names, flow, &last.goto, file)?;
@@ -191,10 +198,12 @@ impl Builder {
             let check_topic = |builder: &mut Builder, topic: &str| {
                 if !topics.iter().any(|t| t == topic) {
                     let hint = did_you_mean_hint(topic, topics);
+                    let forse = did_you_mean_hint_it(topic, topics);
                     builder.error(
                         position.clone(),
-                        format!(
-                            "unknown topic `{topic}`{hint} (topics are declared in {SETTINGS_FILE})"
+                        say!(
+                            "unknown topic `{topic}`{hint} (topics are declared in {SETTINGS_FILE})",
+                            "argomento sconosciuto `{topic}`{forse} (gli argomenti si dichiarano in {SETTINGS_FILE})"
                         ),
                     );
                 }
@@ -269,7 +278,10 @@ impl Builder {
             let position = self.at(file, &raw.goto.referenced);
             self.error(
                 position,
-                "this rule has neither `examples` nor `when`: write a few sentences citizens would send, e.g. examples: [\"quando è la prima prova?\"]",
+                Message::new(
+                    "this rule has neither `examples` nor `when`: write a few sentences citizens would send, e.g. examples: [\"quando è la prima prova?\"]",
+                    "questa regola non ha né `examples` né `when`: scrivi qualche frase che i cittadini manderebbero, per esempio examples: [\"quando è la prima prova?\"]",
+                ),
             );
             return None;
         }
@@ -306,7 +318,10 @@ impl Builder {
                 if typed.is_empty() {
                     self.error(
                         position,
-                        "this example has no words: write a sentence a citizen would send",
+                        Message::new(
+                            "this example has no words: write a sentence a citizen would send",
+                            "questo esempio non ha parole: scrivi una frase che un cittadino manderebbe",
+                        ),
                     );
                     continue;
                 }
@@ -314,10 +329,13 @@ impl Builder {
                     .iter()
                     .any(|e| e.lang == lang && normalize(&e.text) == typed)
                 {
-                    self.report.push(Diagnostic::warning(
-                        position,
-                        format!("the example «{}» is written twice here", text.value),
-                    ));
+                    self.report.push(Diagnostic::warning(position, {
+                        let example = &text.value;
+                        say!(
+                            "the example «{example}» is written twice here",
+                            "l'esempio «{example}» è scritto due volte qui"
+                        )
+                    }));
                     continue;
                 }
                 examples.push(Example {
