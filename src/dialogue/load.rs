@@ -9,6 +9,7 @@ mod names;
 mod settings;
 mod source;
 mod states;
+mod topic_menus;
 
 pub use source::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, read_dir};
 
@@ -48,6 +49,15 @@ pub fn load(files: &[SourceFile]) -> (Option<Dialogues>, Report) {
         } else {
             builder.skip_flow_of(&name, &text);
         }
+    }
+    if let Some((file, raw)) = &settings {
+        let lang = raw.default_lang.as_ref().map_or("it", |l| l.value.as_str());
+        let declared = topic_menus::DeclaredTopics {
+            file,
+            topics: &raw.topics,
+            lang,
+        };
+        builder.expand_topic_menus(&mut flows, &declared);
     }
     let version = version_of(files);
     let dialogues = builder.build(settings, flows, version);

@@ -262,6 +262,9 @@ pub struct Button {
     pub typed_forms: Vec<String>,
     /// Where its label was written, for findings.
     pub position: Position,
+    /// Shown only to citizens who follow this topic (the buttons of a `topics:
+    /// unsubscribe` menu).
+    pub shown_if_following: Option<String>,
 }
 
 /// A way free text leads somewhere: example sentences ranked by `understand`, and/or

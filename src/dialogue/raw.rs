@@ -89,8 +89,25 @@ impl<'de> Deserialize<'de> for RawGoto {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawButton {
-    pub(super) label: Spanned<RawText>,
+    /// What it says; not written on a `topics:` button (the topics' titles are).
+    #[serde(default)]
+    pub(super) label: Option<Spanned<RawText>>,
+    /// `subscribe` or `unsubscribe`: one button per topic of `sportello.yaml`.
+    #[serde(default)]
+    pub(super) topics: Option<Spanned<String>>,
     pub(super) goto: Spanned<String>,
+    /// Filled in when `topics:` is expanded (see `load::topic_menus`).
+    #[serde(skip)]
+    pub(super) generated: Option<GeneratedButton>,
+}
+
+/// A button made from a topic: its title as the label, where the menu was written,
+/// and for unsubscribing, the topic the citizen must follow to see it.
+#[derive(Debug)]
+pub(super) struct GeneratedButton {
+    pub(super) label: super::model::Text,
+    pub(super) position: super::diagnostic::Position,
+    pub(super) shown_if_following: Option<String>,
 }
 
 /// A free-text rule: example sentences and/or a regex, and where they lead.

@@ -173,7 +173,8 @@ impl<'a> Run<'a> {
             return self.not_understood();
         }
         if let Some(ask) = &state.ask {
-            if let Some(target) = typed_button(state, &typed) {
+            let shown = self.shown_buttons(here)?;
+            if let Some(target) = typed_button(state, &shown, &typed) {
                 return self.enter(target);
             }
             return self.on_answer(here, ask, text);
@@ -185,12 +186,12 @@ impl<'a> Run<'a> {
         {
             return self.choose(here, id);
         }
-        let (options_state, count) = self.options_of(here);
-        if let Some(target) = typed_button(self.d.state(options_state), &typed) {
+        let (options_state, shown) = self.options_of(here)?;
+        if let Some(target) = typed_button(self.d.state(options_state), &shown, &typed) {
             return self.enter(target);
         }
-        if text.trim().parse::<usize>().is_ok() && count > 0 {
-            return self.out_of_range(here, count);
+        if text.trim().parse::<usize>().is_ok() && !shown.is_empty() {
+            return self.out_of_range(here, shown.len());
         }
         if let Some(step) = self.small_words(here, &typed) {
             return step;
@@ -228,8 +229,7 @@ impl<'a> Run<'a> {
             .get(&self.session.lang, &d.flow_of(here).lang)
             .replace("{n}", &count.to_string());
         self.say_plain(&text);
-        self.attach_options(here);
-        Ok(())
+        self.attach_options(here)
     }
 
     /// The "non ho capito" reply, then the question again or the options on offer.
@@ -258,7 +258,7 @@ impl<'a> Run<'a> {
                     self.say(prompt, here, &context);
                 }
             }
-            _ => self.attach_options(here),
+            _ => self.attach_options(here)?,
         }
         Ok(())
     }
@@ -278,8 +278,7 @@ impl<'a> Run<'a> {
                     buttons: Vec::new(),
                 });
                 self.session.state = self.d.state(self.d.settings.main).qualified.clone();
-                self.attach_options(self.d.settings.main);
-                return Ok(());
+                return self.attach_options(self.d.settings.main);
             }
             let state = self.d.state(id);
             self.session.state = state.qualified.clone();
@@ -299,7 +298,7 @@ impl<'a> Run<'a> {
             }
             if state.waits() {
                 if !state.buttons.is_empty() {
-                    self.attach_options(id);
+                    self.attach_options(id)?;
                 }
                 return Ok(());
             }
@@ -312,17 +311,17 @@ impl<'a> Run<'a> {
     }
 }
 
-/// The target of the button whose label (any language) or number the citizen typed.
-fn typed_button(state: &State, typed: &str) -> Option<StateId> {
+/// The target of the button whose label (any language) or number the citizen typed,
+/// among the `shown` ones (indices into the state's buttons, in the order shown).
+fn typed_button(state: &State, shown: &[usize], typed: &str) -> Option<StateId> {
+    let mut offered = shown.iter().filter_map(|&i| state.buttons.get(i));
     if let Ok(number) = typed.parse::<usize>() {
         return number
             .checked_sub(1)
-            .and_then(|i| state.buttons.get(i))
+            .and_then(|i| offered.nth(i))
             .map(|b| b.target);
     }
-    state
-        .buttons
-        .iter()
+    offered
         .find(|b| b.typed_forms.iter().any(|f| f == typed))
         .map(|b| b.target)
 }

@@ -84,14 +84,37 @@ impl Builder {
         let mut buttons = Vec::new();
         if let Some(raw_buttons) = &raw.buttons {
             for raw_button in &raw_buttons.value {
-                let label = self.plain_text(file, &raw_button.label, flow_lang);
+                let (label, position, shown_if_following) = match (
+                    &raw_button.generated,
+                    &raw_button.label,
+                ) {
+                    (Some(made), _) => (
+                        made.label.clone(),
+                        made.position.clone(),
+                        made.shown_if_following.clone(),
+                    ),
+                    (None, Some(label)) => (
+                        self.plain_text(file, label, flow_lang),
+                        self.at(file, &label.referenced),
+                        None,
+                    ),
+                    (None, None) => {
+                        let at = self.at(file, &raw_button.goto.referenced);
+                        self.error(at, Message::new(
+                                "this button has no `label`: write what it says, e.g. - { label: \"📅 Date\", goto: date }, or `topics: subscribe` for one button per topic",
+                                "questo pulsante non ha `label`: scrivi cosa dice, per esempio - { label: \"📅 Date\", goto: date }, oppure `topics: subscribe` per un pulsante per argomento",
+                            ));
+                        continue;
+                    }
+                };
                 let typed_forms = label.0.iter().map(|(_, l)| normalize(l)).collect();
                 let target = self.resolve(names, flow, &raw_button.goto, file);
                 buttons.push(Button {
                     label,
                     target: target.unwrap_or(StateId(0)),
                     typed_forms,
-                    position: self.at(file, &raw_button.label.referenced),
+                    position,
+                    shown_if_following,
                 });
             }
         }

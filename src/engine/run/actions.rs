@@ -78,7 +78,7 @@ impl<'a> Run<'a> {
     }
 
     /// The citizen's topics: as this turn left them, else as the store has them.
-    fn subscriptions(&mut self) -> Step<Vec<String>> {
+    pub(super) fn subscriptions(&mut self) -> Step<Vec<String>> {
         if let Some(topics) = &self.subscriptions {
             return Ok(topics.clone());
         }

@@ -7,7 +7,7 @@ use chrono::Datelike;
 use chrono_tz::Europe::Rome;
 use minijinja::Value;
 
-use super::Run;
+use super::{Run, Step};
 use crate::dialogue::{Localized, State, StateId, Text, button_payload};
 use crate::engine::io::{OutButton, Outbound};
 
@@ -94,35 +94,52 @@ impl Run<'_> {
         html_escape::encode_text(text).into_owned()
     }
 
-    /// The buttons on offer at `here`: its own, or the main menu's when it has none.
-    pub(super) fn options_of(&self, here: StateId) -> (StateId, usize) {
-        let count = self.d.state(here).buttons.len();
-        if count > 0 {
-            (here, count)
+    /// The buttons on offer at `here`: its own, or the main menu's when it has none;
+    /// as indices into that state's buttons, only those this citizen is shown.
+    pub(super) fn options_of(&mut self, here: StateId) -> Step<(StateId, Vec<usize>)> {
+        let owner = if self.d.state(here).buttons.is_empty() {
+            self.d.settings.main
         } else {
-            (
-                self.d.settings.main,
-                self.d.state(self.d.settings.main).buttons.len(),
-            )
+            here
+        };
+        Ok((owner, self.shown_buttons(owner)?))
+    }
+
+    /// The buttons of `id` this citizen sees: all, except those of a topic menu for
+    /// leaving a topic they do not follow.
+    pub(super) fn shown_buttons(&mut self, id: StateId) -> Step<Vec<usize>> {
+        let buttons = &self.d.state(id).buttons;
+        if buttons.iter().all(|b| b.shown_if_following.is_none()) {
+            return Ok((0..buttons.len()).collect());
         }
+        let following = self.subscriptions()?;
+        Ok(buttons
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                b.shown_if_following
+                    .as_ref()
+                    .is_none_or(|topic| following.contains(topic))
+            })
+            .map(|(index, _)| index)
+            .collect())
     }
 
     /// Puts the options of `here` on the last message (or a bare one).
-    pub(super) fn attach_options(&mut self, here: StateId) {
-        let (owner, _) = self.options_of(here);
+    pub(super) fn attach_options(&mut self, here: StateId) -> Step<()> {
+        let (owner, shown) = self.options_of(here)?;
         let state = self.d.state(owner);
         let flow_lang = &self.d.flow_of(owner).lang;
-        let buttons: Vec<OutButton> = state
-            .buttons
+        let buttons: Vec<OutButton> = shown
             .iter()
-            .enumerate()
+            .filter_map(|&index| Some((index, state.buttons.get(index)?)))
             .map(|(index, button)| OutButton {
                 label: button.label.get(&self.session.lang, flow_lang).to_owned(),
                 payload: button_payload(&state.qualified, index),
             })
             .collect();
         if buttons.is_empty() {
-            return;
+            return Ok(());
         }
         match self.replies.last_mut() {
             Some(last) if last.buttons.is_empty() => last.buttons = buttons,
@@ -131,5 +148,6 @@ impl Run<'_> {
                 buttons,
             }),
         }
+        Ok(())
     }
 }

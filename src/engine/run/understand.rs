@@ -188,7 +188,7 @@ impl Run<'_> {
             Choice::State(target) => self.enter(target),
             Choice::Faq(position) => {
                 if let Some(faq) = self.faqs.get(position) {
-                    self.answer_faq(here, faq);
+                    self.answer_faq(here, faq)?;
                     self.outcome = Outcome::Faq(faq.key.clone());
                 }
                 Ok(())
@@ -197,7 +197,7 @@ impl Run<'_> {
     }
 
     /// A FAQ's answer, through the dialogues' template when they have one.
-    pub(super) fn answer_faq(&mut self, here: StateId, faq: &Faq) {
+    pub(super) fn answer_faq(&mut self, here: StateId, faq: &Faq) -> Step<()> {
         let state = self.d.state(here);
         if let Some(answer) = &self.d.settings.fallback.answer {
             let mut values = BTreeMap::new();
@@ -207,7 +207,7 @@ impl Run<'_> {
         } else {
             self.say_plain(&faq.answer);
         }
-        self.attach_options(here);
+        self.attach_options(here)
     }
 
     /// «Intendevi…?» with the close candidates and «Nessuna di queste».
