@@ -33,7 +33,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             content,
             ..
         } => staff::test(dir, dialogues, content.as_deref()),
-        Command::Graph { dir, format, .. } => staff::graph(dir.as_deref(), format),
+        Command::Graph {
+            dir, format, flow, ..
+        } => staff::graph(dir.as_deref(), format, flow),
         Command::Eval {
             file,
             dialogues,

@@ -93,12 +93,17 @@ enum Command {
         #[arg(long)]
         content: Option<PathBuf>,
     },
-    /// Print the flows as a diagram.
+    /// Print the flows as a picture: Mermaid or DOT text, an SVG, or an HTML page that
+    /// opens in a browser with no network (`--format html > flows.html`).
     Graph {
         /// Dialogue directory (default: ./dialogues, else the bundled dialogues).
         dir: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Draw only this flow, with the states of other flows it touches and the
+        /// commands and intents that lead into it.
+        #[arg(long)]
+        flow: Option<String>,
         #[command(flatten)]
         staff: StaffArgs,
     },
@@ -430,8 +435,14 @@ enum CheckFormat {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum GraphFormat {
+    /// Mermaid flowchart text (GitHub and many editors draw it).
     Mermaid,
+    /// Graphviz DOT, for `dot -Tsvg`.
     Dot,
+    /// An SVG image.
+    Svg,
+    /// One self-contained HTML page with the picture.
+    Html,
 }
 
 fn main() -> ExitCode {

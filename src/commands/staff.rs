@@ -109,13 +109,23 @@ pub fn test(
     })
 }
 
-pub fn graph(dir: Option<&Path>, format: GraphFormat) -> anyhow::Result<ExitCode> {
+pub fn graph(
+    dir: Option<&Path>,
+    format: GraphFormat,
+    flow: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let dialogues = load_or_report(dir)?;
     let format = match format {
         GraphFormat::Mermaid => graph::GraphFormat::Mermaid,
         GraphFormat::Dot => graph::GraphFormat::Dot,
+        GraphFormat::Svg => graph::GraphFormat::Svg,
+        GraphFormat::Html => graph::GraphFormat::Html,
     };
-    print!("{}", graph::render(&dialogues, format));
+    let options = graph::GraphOptions {
+        flow,
+        language: sportello::staff_language::StaffLanguage::current(),
+    };
+    print!("{}", graph::render(&dialogues, format, &options)?);
     Ok(ExitCode::SUCCESS)
 }
 

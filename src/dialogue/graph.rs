@@ -1,9 +1,23 @@
-//! Draws the flows as a diagram (Mermaid or Graphviz DOT): states are nodes, grouped by
-//! flow; buttons, match rules, ask escapes and gotos are labelled edges.
+//! Draws the flows as a picture staff can open: states are nodes, coloured and grouped
+//! by flow; buttons, typed text, gotos (with their conditions) and given-up questions
+//! are styled, labelled edges; commands, intents, the main menu and the fallback are
+//! entry points; each state lists the actions it runs; a legend says what is what.
+//!
+//! One [`picture`] serves every format: Mermaid and DOT for other tools, SVG and a
+//! self-contained HTML page laid out here. Labels the picture writes itself are in the
+//! staff's language; the bot's texts are in its default language.
 
-use std::fmt::Write as _;
+mod diagram;
+mod layout;
+mod legend;
+mod page;
+mod picture;
+mod svg;
+mod svg_legend;
 
-use super::model::{Dialogues, State, StateId};
+use super::model::Dialogues;
+use super::suggest::did_you_mean;
+use crate::staff_language::StaffLanguage;
 
 /// Output syntax of `sportello graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,205 +26,147 @@ pub enum GraphFormat {
     Mermaid,
     /// Graphviz DOT, for `dot -Tsvg`.
     Dot,
+    /// An SVG image, laid out without Graphviz.
+    Svg,
+    /// One HTML page with the SVG inline: opens in a browser, needs no network.
+    Html,
 }
 
-/// Longest edge label; regexes can be long.
-const LABEL_CHARS: usize = 32;
-
-enum EdgeKind {
-    Button,
-    Rule,
-    Escape,
-    Goto,
+/// What to draw, and in which language the picture's own words are.
+#[derive(Debug, Clone, Default)]
+pub struct GraphOptions {
+    /// Only this flow (its states, the states of other flows it touches as small
+    /// nodes, and the entry points into it); `None` draws every flow.
+    pub flow: Option<String>,
+    /// The legend's and the labels' language (default English).
+    pub language: StaffLanguage,
 }
 
-struct Edge {
-    from: StateId,
-    to: StateId,
-    kind: EdgeKind,
-    label: String,
+/// Why a picture cannot be drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphError {
+    /// `--flow` names no flow of the dialogues.
+    UnknownFlow {
+        /// The name asked for.
+        name: String,
+        /// The closest flow name, when it is likely a typo.
+        suggestion: Option<String>,
+        /// Every flow, to choose from.
+        flows: Vec<String>,
+    },
 }
 
-/// The whole graph in `format`, for the citizen's default language.
-pub fn render(d: &Dialogues, format: GraphFormat) -> String {
-    let edges = edges(d);
-    match format {
-        GraphFormat::Mermaid => mermaid(d, &edges),
-        GraphFormat::Dot => dot(d, &edges),
-    }
-}
-
-fn edges(d: &Dialogues) -> Vec<Edge> {
-    let lang = &d.settings.default_lang;
-    let mut edges = Vec::new();
-    for (index, state) in d.states.iter().enumerate() {
-        let from = StateId(index as u32);
-        let flow_lang = &d.flows[state.flow].lang;
-        for button in &state.buttons {
-            let label = button.label.get(lang, flow_lang).to_owned();
-            edges.push(Edge {
-                from,
-                to: button.target,
-                kind: EdgeKind::Button,
-                label,
-            });
-        }
-        for rule in &state.rules {
-            let label = match (&rule.pattern, rule.examples.first()) {
-                (Some(pattern), _) => format!("≈ {}", pattern.as_str()),
-                (None, Some(example)) => format!("«{}»", example.text),
-                (None, None) => String::new(),
-            };
-            edges.push(Edge {
-                from,
-                to: rule.target,
-                kind: EdgeKind::Rule,
-                label,
-            });
-        }
-        if let Some(ask) = &state.ask {
-            let label = format!("{} tries", ask.max_tries);
-            edges.push(Edge {
-                from,
-                to: ask.escape,
-                kind: EdgeKind::Escape,
-                label,
-            });
-        }
-        if let Some(goto) = &state.goto {
-            let answered = if state.ask.is_some() {
-                format!("{} ✓ ", ask_slot(state))
-            } else {
-                String::new()
-            };
-            for branch in &goto.branches {
-                edges.push(Edge {
-                    from,
-                    to: branch.target,
-                    kind: EdgeKind::Goto,
-                    label: format!("{answered}se {}", branch.condition),
+impl GraphError {
+    /// The message in `language`.
+    pub fn message(&self, language: StaffLanguage) -> String {
+        match self {
+            GraphError::UnknownFlow {
+                name,
+                suggestion,
+                flows,
+            } => {
+                let mut text = match language {
+                    StaffLanguage::English => format!("there is no flow `{name}`"),
+                    StaffLanguage::Italian => format!("non c'è nessun flusso `{name}`"),
+                };
+                if let Some(best) = suggestion {
+                    text.push_str(&match language {
+                        StaffLanguage::English => format!("; did you mean `{best}`?"),
+                        StaffLanguage::Italian => format!("; forse `{best}`?"),
+                    });
+                }
+                let list = flows.join(", ");
+                text.push_str(&match language {
+                    StaffLanguage::English => format!(" (flows: {list})"),
+                    StaffLanguage::Italian => format!(" (flussi: {list})"),
                 });
+                text
             }
-            let otherwise = if goto.branches.is_empty() {
-                ""
-            } else {
-                "altrimenti"
-            };
-            edges.push(Edge {
-                from,
-                to: goto.otherwise,
-                kind: EdgeKind::Goto,
-                label: format!("{answered}{otherwise}").trim().to_owned(),
-            });
         }
     }
-    edges
 }
 
-fn ask_slot(state: &State) -> &str {
-    state.ask.as_ref().map_or("", |a| a.slot.as_str())
-}
-
-fn short(label: &str) -> String {
-    let mut out: String = label.chars().take(LABEL_CHARS).collect();
-    if label.chars().count() > LABEL_CHARS {
-        out.push('…');
+impl std::fmt::Display for GraphError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(StaffLanguage::current()))
     }
-    out
 }
 
-fn mermaid_text(text: &str) -> String {
-    short(text).replace('"', "#quot;")
+impl std::error::Error for GraphError {}
+
+/// The picture of `d` in `format`: every flow, or the one `options.flow` names.
+pub fn render(
+    d: &Dialogues,
+    format: GraphFormat,
+    options: &GraphOptions,
+) -> Result<String, GraphError> {
+    let flow = match &options.flow {
+        None => None,
+        Some(name) => Some(
+            d.flows
+                .iter()
+                .position(|f| &f.name == name)
+                .ok_or_else(|| {
+                    let flows: Vec<String> = d.flows.iter().map(|f| f.name.clone()).collect();
+                    GraphError::UnknownFlow {
+                        name: name.clone(),
+                        suggestion: did_you_mean(name, &flows).map(str::to_owned),
+                        flows,
+                    }
+                })?,
+        ),
+    };
+    let language = options.language;
+    let picture = picture::build(d, flow, language);
+    Ok(match format {
+        GraphFormat::Mermaid => diagram::mermaid(&picture, language),
+        GraphFormat::Dot => diagram::dot(&picture, language),
+        GraphFormat::Svg => svg::render(&picture, language, svg::Standing::File),
+        GraphFormat::Html => page::render(&picture, language),
+    })
 }
 
-fn mermaid(d: &Dialogues, edges: &[Edge]) -> String {
-    let mut out = String::from("flowchart TD\n");
-    for (flow_index, flow) in d.flows.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  subgraph flow_{flow_index}[\"{}\"]",
-            mermaid_text(&flow.name)
-        );
-        for (index, state) in d
-            .states
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.flow == flow_index)
-        {
-            let name = mermaid_text(&state.name);
-            let node = if StateId(index as u32) == flow.start {
-                format!("s{index}([\"▶ {name}\"])")
-            } else if state.end {
-                format!("s{index}[[\"{name}\"]]")
-            } else {
-                format!("s{index}[\"{name}\"]")
-            };
-            let _ = writeln!(out, "    {node}");
-        }
-        out.push_str("  end\n");
-    }
-    for edge in edges {
-        let (from, to) = (edge.from.0, edge.to.0);
-        let label = mermaid_text(&edge.label);
-        let line = match (&edge.kind, label.is_empty()) {
-            (EdgeKind::Goto, true) => format!("s{from} ==> s{to}"),
-            (EdgeKind::Goto, false) => format!("s{from} ==>|\"{label}\"| s{to}"),
-            (EdgeKind::Button, _) => format!("s{from} -->|\"{label}\"| s{to}"),
-            (EdgeKind::Rule | EdgeKind::Escape, _) => format!("s{from} -.->|\"{label}\"| s{to}"),
+#[cfg(test)]
+mod tests {
+    use super::picture::tests::two_flows;
+    use super::*;
+
+    #[test]
+    fn an_unknown_flow_is_refused_with_the_closest_name() {
+        let d = two_flows();
+        let options = GraphOptions {
+            flow: Some("aiutp".into()),
+            language: StaffLanguage::English,
         };
-        let _ = writeln!(out, "  {line}");
-    }
-    out
-}
-
-fn dot_text(text: &str) -> String {
-    short(text).replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn dot(d: &Dialogues, edges: &[Edge]) -> String {
-    let mut out =
-        String::from("digraph sportello {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
-    for (flow_index, flow) in d.flows.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  subgraph cluster_{flow_index} {{\n    label=\"{}\";",
-            dot_text(&flow.name)
-        );
-        for (index, state) in d
-            .states
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.flow == flow_index)
-        {
-            let shape = if StateId(index as u32) == flow.start {
-                ", penwidth=2"
-            } else if state.end {
-                ", peripheries=2"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "    s{index} [label=\"{}\"{shape}];",
-                dot_text(&state.name)
-            );
-        }
-        out.push_str("  }\n");
-    }
-    for edge in edges {
-        let style = match edge.kind {
-            EdgeKind::Button => "",
-            EdgeKind::Rule | EdgeKind::Escape => ", style=dashed",
-            EdgeKind::Goto => ", style=bold",
+        let error = render(&d, GraphFormat::Svg, &options).err();
+        let Some(error) = error else {
+            panic!("an unknown flow was drawn");
         };
-        let _ = writeln!(
-            out,
-            "  s{} -> s{} [label=\"{}\"{style}];",
-            edge.from.0,
-            edge.to.0,
-            dot_text(&edge.label)
+        let english = error.message(StaffLanguage::English);
+        assert!(
+            english.contains("no flow `aiutp`; did you mean `aiuto`?"),
+            "{english}"
         );
+        assert!(english.contains("flows: main, aiuto"), "{english}");
+        let italian = error.message(StaffLanguage::Italian);
+        assert!(italian.contains("forse `aiuto`?"), "{italian}");
     }
-    out.push_str("}\n");
-    out
+
+    #[test]
+    fn every_format_draws_one_flow() {
+        let d = two_flows();
+        let options = GraphOptions {
+            flow: Some("aiuto".into()),
+            language: StaffLanguage::Italian,
+        };
+        for format in [
+            GraphFormat::Mermaid,
+            GraphFormat::Dot,
+            GraphFormat::Svg,
+            GraphFormat::Html,
+        ] {
+            let text = render(&d, format, &options).unwrap_or_else(|e| panic!("{e}"));
+            assert!(text.contains("domanda"), "{format:?}: {text}");
+        }
+    }
 }
