@@ -116,3 +116,27 @@ fn a_misspelt_menu_kind_a_label_beside_topics_and_a_button_without_label_are_err
         "{findings:#?}"
     );
 }
+
+#[test]
+fn leaving_offers_exactly_the_topics_followed_and_numbers_count_what_is_shown() {
+    let input = "/start\nIscriviti\nUniversità\nIscriviti\nConcorsi\nCancellati\n1\nCancellati\n";
+    let output = sportello(&["chat", "--dialogues", "tests/fixtures/topics"], input);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let menus: Vec<&str> = text.split("Da quale argomento?").skip(1).collect();
+    assert_eq!(menus.len(), 2, "{text}");
+    let offered = |menu: &str| -> Vec<String> {
+        menu.lines()
+            .take_while(|l| !l.trim().is_empty() || l.is_empty())
+            .filter_map(|l| l.trim().strip_prefix('['))
+            .filter_map(|l| l.split_once("] ").map(|(_, label)| label.to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        offered(menus[0]),
+        ["Università", "Concorsi", "Indietro"],
+        "{text}"
+    );
+    // «1» left Università, the first shown, so only Concorsi is left to offer.
+    assert_eq!(offered(menus[1]), ["Concorsi", "Indietro"], "{text}");
+    assert!(text.contains("Segui: Concorsi."), "{text}");
+}
