@@ -10,6 +10,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use chrono_tz::Europe::Rome;
 use minijinja::{AutoEscape, Environment, ErrorKind, State, Value};
 
+use crate::staff_language::Message;
+
 /// Instructions a template may run per render: plenty for a list of 100 events, and a
 /// stop for a runaway loop.
 const FUEL_PER_RENDER: u64 = 100_000;
@@ -29,17 +31,156 @@ impl fmt::Debug for Templates {
 #[derive(Debug)]
 pub struct TemplateError {
     pub line_in_template: Option<usize>,
+    /// What is wrong, in the template engine's (English) words.
     pub message: String,
+    /// The same in Italian, for findings read in Italian.
+    pub italian: String,
 }
 
 impl From<&minijinja::Error> for TemplateError {
     fn from(err: &minijinja::Error) -> TemplateError {
+        let reason = reason(err);
         TemplateError {
             line_in_template: err.line(),
-            message: err
-                .detail()
-                .map_or_else(|| err.kind().to_string(), str::to_owned),
+            italian: reason.italian.unwrap_or_else(|| reason.english.clone()),
+            message: reason.english,
         }
+    }
+}
+
+/// What a template error says, for a finding: the engine's detail (else its kind) in
+/// English, and the same in Italian where the engine's wording is known (else the kind
+/// in Italian, then the engine's words).
+pub(crate) fn reason(err: &minijinja::Error) -> Message {
+    let kind = kind_in_italian(err.kind());
+    match err.detail() {
+        None => Message::new(err.kind().to_string(), kind),
+        Some(detail) => {
+            let italian = detail_in_italian(detail).unwrap_or_else(|| format!("{kind}: {detail}"));
+            Message::new(detail, italian)
+        }
+    }
+}
+
+/// A kind of template error, in Italian.
+fn kind_in_italian(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::NonPrimitive => "serve un valore semplice (un testo, un numero)",
+        ErrorKind::NonKey => "questo valore non può fare da chiave",
+        ErrorKind::InvalidOperation => "operazione non possibile",
+        ErrorKind::SyntaxError => "errore di scrittura",
+        ErrorKind::TemplateNotFound => "testo non trovato",
+        ErrorKind::TooManyArguments => "troppi argomenti",
+        ErrorKind::MissingArgument => "manca un argomento",
+        ErrorKind::UnknownFilter => "filtro sconosciuto",
+        ErrorKind::UnknownFunction => "funzione sconosciuta",
+        ErrorKind::UnknownTest => "test sconosciuto",
+        ErrorKind::UnknownMethod => "metodo sconosciuto",
+        ErrorKind::BadEscape => "sequenza con `\\` non valida in un testo tra virgolette",
+        ErrorKind::UndefinedError => "valore che non esiste",
+        ErrorKind::CannotUnpack => "il valore non si scompone in parti",
+        ErrorKind::OutOfFuel => {
+            "il testo fa troppi passaggi per essere mostrato (un ciclo senza fine?)"
+        }
+        _ => "errore nel testo",
+    }
+}
+
+/// The engine's detail in Italian, for the wordings staff meet.
+fn detail_in_italian(detail: &str) -> Option<String> {
+    if let Some(rest) = detail.strip_prefix("unexpected ") {
+        return Some(match rest.split_once(", expected ") {
+            Some(("end of input", wanted)) => {
+                format!("il testo finisce dove ci vuole {}", term_in_italian(wanted))
+            }
+            Some((found, wanted)) => format!(
+                "ci vuole {}, invece c'è {}",
+                term_in_italian(wanted),
+                term_in_italian(found)
+            ),
+            None if rest == "input after expression" => {
+                "dopo l'espressione c'è dell'altro".to_owned()
+            }
+            None => format!("{} non va qui", term_in_italian(rest)),
+        });
+    }
+    if let Some(name) = detail
+        .strip_prefix("unknown ")
+        .and_then(|rest| rest.strip_suffix(", expected statement"))
+    {
+        return Some(format!("{} non è un'istruzione", term_in_italian(name)));
+    }
+    if let Some((op, types)) = detail
+        .strip_prefix("tried to use ")
+        .and_then(|rest| rest.split_once(" operator on unsupported types "))
+        && let Some((a, b)) = types.split_once(" and ")
+    {
+        let (a, b) = (kind_of_value(a), kind_of_value(b));
+        return Some(format!("l'operatore {op} non si usa tra {a} e {b}"));
+    }
+    let words: Vec<&str> = detail.split(' ').collect();
+    Some(match words.as_slice() {
+        ["filter", name, "is", "unknown"] => format!("il filtro `{name}` non esiste"),
+        ["test", name, "is", "unknown"] => format!("il test `{name}` non esiste"),
+        ["unknown", "statement", name] => format!("l'istruzione `{name}` non esiste"),
+        ["cannot", "convert", what, "to", "integer"] => {
+            format!("{} non si trasforma in numero intero", kind_of_value(what))
+        }
+        ["cannot", "convert", what, "to", "float"] => {
+            format!("{} non si trasforma in numero", kind_of_value(what))
+        }
+        ["invalid", "float", "literal"] | ["invalid", "digit", "found", "in", "string"] => {
+            "il valore non è un numero".to_owned()
+        }
+        ["a", "date", "filter", "needs", "a", "date"] => {
+            "un filtro di data vuole una data".to_owned()
+        }
+        ["not", "a", "date:", ..] => {
+            format!("non è una data: {}", &detail["not a date: ".len()..])
+        }
+        _ => return None,
+    })
+}
+
+/// A token or what the parser wanted (`end of block`, `identifier`, `` `)` ``), in
+/// Italian; symbols in backticks stay as they are.
+fn term_in_italian(term: &str) -> String {
+    let italian = match term {
+        "end of input" => "la fine del testo",
+        "end of block" => "la chiusura `%}`",
+        "end of variable block" => "la chiusura `}}`",
+        "start of block" => "l'apertura `{%`",
+        "start of variable block" => "l'apertura `{{`",
+        "template-data" => "del testo",
+        "identifier" => "un nome",
+        "identifier or integer" => "un nome o un numero intero",
+        "string" => "un testo tra virgolette",
+        "integer" => "un numero intero",
+        "float" => "un numero con la virgola",
+        "expression" => "un'espressione",
+        "assignment operator" => "un `=`",
+        "comma" => "una virgola",
+        "keyword" | "block keyword" => "una parola chiave",
+        "statement" => "un'istruzione",
+        _ if term.starts_with('`') => return term.to_owned(),
+        // The keywords the parser names bare: `in`, `as`, `import`, ….
+        _ if term.chars().all(|c| c.is_ascii_lowercase()) => return format!("`{term}`"),
+        _ => return term.to_owned(),
+    };
+    italian.to_owned()
+}
+
+/// The kind of a value as the engine names it (`string`, `number`), in Italian.
+fn kind_of_value(kind: &str) -> &str {
+    match kind {
+        "undefined" => "un valore che non esiste",
+        "none" => "un valore vuoto",
+        "bool" => "un sì/no",
+        "number" => "un numero",
+        "string" => "un testo",
+        "sequence" => "un elenco",
+        "map" => "un insieme di campi",
+        other => other,
     }
 }
 
@@ -287,6 +428,58 @@ mod tests {
             context! {},
         );
         assert!(out.starts_with("ERROR"));
+    }
+
+    #[test]
+    fn errors_read_in_italian_too() {
+        let mut t = Templates::new();
+        let italian = |err: Option<TemplateError>| err.map(|e| e.italian).unwrap_or_default();
+        let err = t.add("a".into(), "{{ x ".into()).err();
+        assert_eq!(
+            italian(err),
+            "il testo finisce dove ci vuole la chiusura `}}`"
+        );
+        let err = t.add("b".into(), "{% for x in %}{% endfor %}".into()).err();
+        assert_eq!(italian(err), "la chiusura `%}` non va qui");
+        let err = t.add("c".into(), "{{ a b }}".into()).err();
+        assert_eq!(
+            italian(err),
+            "ci vuole la chiusura `}}`, invece c'è un nome"
+        );
+        let err = t.expression_reads("anno >=").err();
+        assert_eq!(
+            err.as_ref().map(|e| e.message.as_str()),
+            Some("unexpected end of input, expected expression")
+        );
+        assert_eq!(
+            italian(err),
+            "il testo finisce dove ci vuole un'espressione"
+        );
+        let failure = |source: &str, ctx: Value| {
+            let mut t = Templates::new();
+            assert!(t.add("t".into(), source.into()).is_ok());
+            t.render("t", &ctx)
+                .err()
+                .map(|e| reason(&e))
+                .and_then(|m| m.italian)
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            failure("{{ v | intero }}", context! { v => 1 }),
+            "il filtro `intero` non esiste"
+        );
+        assert_eq!(
+            failure("{{ v | int }}", context! { v => "boh" }),
+            "il valore non è un numero"
+        );
+        assert_eq!(
+            failure("{{ v + 1 }}", context! { v => "boh" }),
+            "l'operatore + non si usa tra un testo e un numero"
+        );
+        assert_eq!(
+            failure("{{ v | data }}", context! { v => "ieri" }),
+            "non è una data: ieri"
+        );
     }
 
     #[test]
