@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use super::diagnostic::{Diagnostic, Position, Report};
 use super::model::{Action, Dialogues, StateId};
 use super::payload::button_payload;
+use crate::say;
 
 /// Telegram's longest message.
 pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
@@ -17,6 +18,10 @@ pub const WHATSAPP_BUTTONS: usize = 3;
 pub const WHATSAPP_LIST_ROWS: usize = 10;
 /// WhatsApp reply-button title length.
 pub const WHATSAPP_BUTTON_TITLE: usize = 20;
+/// WhatsApp list-row title length (the full label goes under it, as the description).
+pub const WHATSAPP_ROW_TITLE: usize = 24;
+/// WhatsApp list-row description length.
+pub const WHATSAPP_ROW_DESCRIPTION: usize = 72;
 
 /// A compiled template and where it was written: what the lints that look inside
 /// templates need, handed over by `load` so that lints never reach back into loading.
@@ -35,27 +40,40 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
     let reachable = reachable(d);
     for (index, state) in d.states.iter().enumerate() {
         let at = || state.position.clone();
+        let name = &state.qualified;
         if !reachable[index] {
             report.push(Diagnostic::warning(
                 at(),
-                format!(
-                    "state `{}` cannot be reached from any command, flow start or other state",
-                    state.qualified
+                say!(
+                    "state `{name}` cannot be reached from any command, flow start or other state",
+                    "lo stato `{name}` non è raggiungibile: nessun comando, inizio di flusso o altro stato porta qui"
                 ),
             ));
         }
         if !state.waits() && state.goto.is_none() && !state.end {
-            report.push(Diagnostic::error(at(), format!("state `{}` is a dead end: give it buttons, match, ask or goto, or mark it `end: true`", state.qualified)));
+            report.push(Diagnostic::error(
+                at(),
+                say!(
+                    "state `{name}` is a dead end: give it buttons, match, ask or goto, or mark it `end: true`",
+                    "lo stato `{name}` è un vicolo cieco: il cittadino non può andare avanti; aggiungi `buttons`, `match`, `ask` o `goto`, oppure segna la fine con `end: true`"
+                ),
+            ));
         }
         if state.goto.is_some() && state.ask.is_none() && state.waits() {
-            report.push(Diagnostic::error(at(), format!("state `{}` waits for a button or text, so its `goto` would never be followed; move the buttons to the next state or drop the goto", state.qualified)));
+            report.push(Diagnostic::error(
+                at(),
+                say!(
+                    "state `{name}` waits for a button or text, so its `goto` would never be followed; move the buttons to the next state or drop the goto",
+                    "lo stato `{name}` aspetta un pulsante o un testo, quindi il suo `goto` non verrebbe mai seguito; sposta i pulsanti nello stato successivo o togli il `goto`"
+                ),
+            ));
         }
         if !state.buttons.is_empty() && state.say.is_none() {
             report.push(Diagnostic::error(
                 at(),
-                format!(
-                    "state `{}` has buttons but no `say` to show them with",
-                    state.qualified
+                say!(
+                    "state `{name}` has buttons but no `say` to show them with",
+                    "lo stato `{name}` ha dei pulsanti ma nessun `say` con cui mostrarli"
                 ),
             ));
         }
@@ -63,51 +81,59 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
             if let Action::Language(code) = action
                 && !d.settings.languages.contains(code)
             {
-                report.push(Diagnostic::error(at(), format!("language `{code}` is not one of the bot's `languages` ({}) in sportello.yaml", d.settings.languages.join(", "))));
+                let languages = d.settings.languages.join(", ");
+                report.push(Diagnostic::error(
+                    at(),
+                    say!(
+                        "language `{code}` is not one of the bot's `languages` ({languages}) in sportello.yaml",
+                        "la lingua `{code}` non è tra le lingue del bot (`languages`: {languages}) in sportello.yaml"
+                    ),
+                ));
             }
         }
         lint_buttons(d, StateId(index as u32), report);
     }
     for cycle_start in goto_cycles(d) {
         let state = d.state(cycle_start);
+        let name = &state.qualified;
         report.push(Diagnostic::error(
             state.position.clone(),
-            format!(
-                "`goto` from `{}` loops back to it without waiting for the citizen",
-                state.qualified
+            say!(
+                "`goto` from `{name}` loops back to it without waiting for the citizen",
+                "da `{name}` i `goto` tornano a `{name}` senza mai aspettare il cittadino: un giro senza fine"
             ),
         ));
     }
     super::check_examples::lint_examples(d, report);
     super::check_texts::lint_texts(d, sites, report);
     for site in sites {
-        if site.source_len > TELEGRAM_TEXT_LIMIT {
-            report.push(Diagnostic::warning(site.position.clone(), format!("text is {} characters; Telegram allows {TELEGRAM_TEXT_LIMIT} per message, so it will be sent in parts", site.source_len)));
+        let length = site.source_len;
+        if length > TELEGRAM_TEXT_LIMIT {
+            report.push(Diagnostic::warning(
+                site.position.clone(),
+                say!(
+                    "text is {length} characters; Telegram allows {TELEGRAM_TEXT_LIMIT} per message, so it will be sent in parts",
+                    "il testo è di {length} caratteri; Telegram ne accetta {TELEGRAM_TEXT_LIMIT} per messaggio, quindi verrà inviato in più parti"
+                ),
+            ));
         }
     }
 }
 
 fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
     let state = d.state(id);
-    let count = state.buttons.len();
-    if count > WHATSAPP_LIST_ROWS {
-        report.push(Diagnostic::warning(state.position.clone(), format!("{count} buttons: WhatsApp shows more than {WHATSAPP_LIST_ROWS} as a numbered text menu")));
-    } else if count > WHATSAPP_BUTTONS {
-        report.push(Diagnostic::warning(
-            state.position.clone(),
-            format!("{count} buttons: WhatsApp shows more than {WHATSAPP_BUTTONS} as a list"),
-        ));
-    }
+    super::check_menus::lint_whatsapp_menu(d, id, report);
     for (index, button) in state.buttons.iter().enumerate() {
         let payload = button_payload(&state.qualified, index);
-        if payload.len() > TELEGRAM_CALLBACK_LIMIT {
-            report.push(Diagnostic::error(button.position.clone(), format!("button id `{payload}` is {} bytes; Telegram allows {TELEGRAM_CALLBACK_LIMIT}: shorten the flow or state name", payload.len())));
-        }
-        for (lang, label) in &button.label.0 {
-            let length = label.chars().count();
-            if length > WHATSAPP_BUTTON_TITLE {
-                report.push(Diagnostic::warning(button.position.clone(), format!("label ({lang}) is {length} characters; WhatsApp shows {WHATSAPP_BUTTON_TITLE}, so it will be shortened")));
-            }
+        let bytes = payload.len();
+        if bytes > TELEGRAM_CALLBACK_LIMIT {
+            report.push(Diagnostic::error(
+                button.position.clone(),
+                say!(
+                    "button id `{payload}` is {bytes} bytes; Telegram allows {TELEGRAM_CALLBACK_LIMIT}: shorten the flow or state name",
+                    "l'identificativo del pulsante `{payload}` è di {bytes} byte; Telegram ne accetta {TELEGRAM_CALLBACK_LIMIT}: accorcia il nome del flusso o dello stato"
+                ),
+            ));
         }
         let duplicate = state.buttons[..index]
             .iter()
@@ -115,7 +141,10 @@ fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
         if duplicate {
             report.push(Diagnostic::warning(
                 button.position.clone(),
-                "two buttons have the same label; typing it picks the first",
+                say!(
+                    "two buttons have the same label; typing it picks the first",
+                    "due pulsanti hanno la stessa etichetta; chi la scrive ottiene il primo"
+                ),
             ));
         }
     }
