@@ -125,8 +125,10 @@ fn leaving_offers_exactly_the_topics_followed_and_numbers_count_what_is_shown() 
     let menus: Vec<&str> = text.split("Da quale argomento?").skip(1).collect();
     assert_eq!(menus.len(), 2, "{text}");
     let offered = |menu: &str| -> Vec<String> {
+        // The rest of the question's line, then one line per button until a blank one.
         menu.lines()
-            .take_while(|l| !l.trim().is_empty() || l.is_empty())
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
             .filter_map(|l| l.trim().strip_prefix('['))
             .filter_map(|l| l.split_once("] ").map(|(_, label)| label.to_owned()))
             .collect()
