@@ -13,7 +13,10 @@ use super::check::{TemplateSite, successors};
 use super::diagnostic::{Diagnostic, Position, Report};
 use super::expect::Expect;
 use super::model::{Dialogues, StateId};
-use super::suggest::did_you_mean_hint;
+use super::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use super::template;
+use crate::say;
+use crate::staff_language::Message;
 
 /// Below this Gulpease index an Italian text is hard for a reader with a middle-school
 /// education (the index's own scale: 60 and over reads easily).
@@ -33,7 +36,8 @@ pub(super) fn lint_texts(d: &Dialogues, sites: &[TemplateSite], report: &mut Rep
         let state = state_of(d, &site.name);
         let mut reported = false;
         for slot in slots_read(&d.templates.reads(&site.name)) {
-            reported |= slots.check(d, "this text", &site.position, state, &slot, report);
+            let what = Message::new("this text", "questo testo");
+            reported |= slots.check(d, &what, &site.position, state, &slot, report);
         }
         if !reported {
             render_with_samples(d, &mut samples, site, state, report);
@@ -44,7 +48,8 @@ pub(super) fn lint_texts(d: &Dialogues, sites: &[TemplateSite], report: &mut Rep
             let reads = d.templates.expression_reads(&branch.condition);
             for slot in slots_read(&reads.unwrap_or_default()) {
                 let at = Some(StateId(id as u32));
-                slots.check(d, "this condition", &branch.position, at, &slot, report);
+                let what = Message::new("this condition", "questa condizione");
+                slots.check(d, &what, &branch.position, at, &slot, report);
             }
         }
     }
@@ -66,28 +71,39 @@ impl Collected {
         Collected { asks, reach }
     }
 
-    /// Reports `slot`, read by `what` at `position` in `state`, when no `ask` collects
-    /// it (an error; true) or no way into the state passes one that does (a warning).
+    /// Reports `slot`, read by `what` (in both languages) at `position` in `state`, when
+    /// no `ask` collects it (an error; true) or no way into the state passes one that
+    /// does (a warning).
     fn check(
         &self,
         d: &Dialogues,
-        what: &str,
+        what: &Message,
         position: &Position,
         state: Option<StateId>,
         slot: &str,
         report: &mut Report,
     ) -> bool {
+        let cosa = what.italian.as_deref().unwrap_or(&what.english);
+        let what = &what.english;
         let Some(askers) = self.asks.get(slot) else {
             let names: Vec<&str> = self.asks.keys().map(String::as_str).collect();
             let hint = did_you_mean_hint(slot, &names);
-            let known = if names.is_empty() {
-                "no `ask` collects any".to_owned()
+            let forse = did_you_mean_hint_it(slot, &names);
+            let (known, noti) = if names.is_empty() {
+                (
+                    "no `ask` collects any".to_owned(),
+                    "nessun `ask` ne raccoglie".to_owned(),
+                )
             } else {
-                format!("collected: {}", names.join(", "))
+                let names = names.join(", ");
+                (format!("collected: {names}"), format!("raccolti: {names}"))
             };
             report.push(Diagnostic::error(
                 position.clone(),
-                format!("{what} reads `slots.{slot}`, but no `ask` collects `{slot}`{hint} ({known}); a citizen would see it empty"),
+                say!(
+                    "{what} reads `slots.{slot}`, but no `ask` collects `{slot}`{hint} ({known}); a citizen would see it empty",
+                    "{cosa} legge `slots.{slot}`, ma nessun `ask` raccoglie `{slot}`{forse} ({noti}): il cittadino lo vedrebbe vuoto"
+                ),
             ));
             return true;
         };
@@ -100,12 +116,17 @@ impl Collected {
                 .iter()
                 .map(|s| d.state(*s).qualified.as_str())
                 .collect();
+            let (state, asked_in) = (&d.state(id).qualified, asked_in.join(", "));
+            let che = if askers.len() > 1 {
+                "che lo raccolgono"
+            } else {
+                "che lo raccoglie"
+            };
             report.push(Diagnostic::warning(
                 position.clone(),
-                format!(
-                    "{what} reads `slots.{slot}`, but no way into `{}` passes through {}, which collects it: a citizen arriving here may see it empty",
-                    d.state(id).qualified,
-                    asked_in.join(", ")
+                say!(
+                    "{what} reads `slots.{slot}`, but no way into `{state}` passes through {asked_in}, which collects it: a citizen arriving here may see it empty",
+                    "{cosa} legge `slots.{slot}`, ma nessuna strada verso `{state}` passa da {asked_in}, {che}: un cittadino che arriva qui potrebbe vederlo vuoto"
                 ),
             ));
         }
@@ -186,27 +207,40 @@ fn render_with_samples(
             }
         }
         Err(err) => {
-            let detail = err
-                .detail()
-                .map_or_else(|| err.kind().to_string(), str::to_owned);
+            let reason = template::reason(&err);
+            let detail = &reason.english;
+            let motivo = reason.italian.as_deref().unwrap_or(detail);
             let suspects: Vec<String> = slots_read(&d.templates.reads(&site.name))
                 .into_iter()
                 .filter(|s| samples.free_text.contains(s))
                 .collect();
-            let why = if suspects.is_empty() {
-                String::new()
+            let (why, perche) = if suspects.is_empty() {
+                (String::new(), String::new())
             } else {
                 let list: Vec<String> = suspects.iter().map(|s| format!("`slots.{s}`")).collect();
-                format!(
-                    "; {} holds whatever the citizen wrote («{SAMPLE_TEXT}»): give its `ask` an `expect` such as `year` or `number` to keep a number",
-                    list.join(", ")
+                let list = list.join(", ");
+                let (holds, its) = if suspects.len() > 1 {
+                    ("contengono", "ai loro `ask`")
+                } else {
+                    ("contiene", "al suo `ask`")
+                };
+                (
+                    format!(
+                        "; {list} holds whatever the citizen wrote («{SAMPLE_TEXT}»): give its `ask` an `expect` such as `year` or `number` to keep a number"
+                    ),
+                    format!(
+                        "; {list} {holds} quello che ha scritto il cittadino («{SAMPLE_TEXT}»): per avere un numero, dai {its} un `expect` come `year` o `number`"
+                    ),
                 )
             };
             let place =
                 state.map_or_else(String::new, |s| format!(" in `{}`", d.state(s).qualified));
             report.push(Diagnostic::error(
                 site.position.clone(),
-                format!("this text fails when shown{place}: {detail}{why}"),
+                say!(
+                    "this text fails when shown{place}: {detail}{why}",
+                    "questo testo va in errore quando viene mostrato{place}: {motivo}{perche}"
+                ),
             ));
         }
     }
@@ -323,7 +357,10 @@ fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
         let start = start.join(" ");
         report.push(Diagnostic::warning(
             site.position.clone(),
-            format!("a sentence of {count} words («{start}…»): past {LONG_SENTENCE} it is hard to follow on a phone; split it"),
+            say!(
+                "a sentence of {count} words («{start}…»): past {LONG_SENTENCE} it is hard to follow on a phone; split it",
+                "una frase di {count} parole («{start}…»): oltre le {LONG_SENTENCE} parole sul telefono si segue a fatica; dividila"
+            ),
         ));
     }
     if word_count(&plain) < GULPEASE_MIN_WORDS {
@@ -333,7 +370,10 @@ fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
     if index < GULPEASE_HARD {
         report.push(Diagnostic::warning(
             site.position.clone(),
-            format!("hard to read: Gulpease index {index:.0} (60 and over reads easily for most citizens); use shorter sentences and shorter, common words"),
+            say!(
+                "hard to read: Gulpease index {index:.0} (60 and over reads easily for most citizens); use shorter sentences and shorter, common words",
+                "difficile da leggere: indice Gulpease {index:.0} (da 60 in su si legge facilmente per la maggior parte dei cittadini); usa frasi più brevi e parole più corte e comuni"
+            ),
         ));
     }
 }
@@ -408,7 +448,10 @@ fn lint_translations(d: &Dialogues, sites: &[TemplateSite], report: &mut Report)
         let shown = langs.first().copied().unwrap_or("");
         report.push(Diagnostic::warning(
             site.position.clone(),
-            format!("`{what}` has no text in {missing}: those citizens will read it in `{shown}`"),
+            say!(
+                "`{what}` has no text in {missing}: those citizens will read it in `{shown}`",
+                "`{what}` non ha il testo in {missing}: quei cittadini lo leggeranno in `{shown}`"
+            ),
         ));
     }
     for state in &d.states {
@@ -418,11 +461,12 @@ fn lint_translations(d: &Dialogues, sites: &[TemplateSite], report: &mut Report)
                 let label = button
                     .label
                     .get(&d.settings.default_lang, &d.settings.default_lang);
+                let state = &state.qualified;
                 report.push(Diagnostic::warning(
                     button.position.clone(),
-                    format!(
-                        "the button «{label}» of `{}` has no label in {missing}",
-                        state.qualified
+                    say!(
+                        "the button «{label}» of `{state}` has no label in {missing}",
+                        "il pulsante «{label}» di `{state}` non ha l'etichetta in {missing}"
                     ),
                 ));
             }
