@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::diagnostic::{Diagnostic, Report};
 use super::model::{Dialogues, Example, Intent, StateId};
+use crate::say;
 use crate::text::normalize;
 
 /// How far ahead another intent must be for an example to count as misplaced.
@@ -26,12 +27,12 @@ pub(super) fn lint_examples(d: &Dialogues, report: &mut Report) {
             let key = (example.lang.clone(), normalize(&example.text));
             match by_text.get(&key) {
                 Some((target, other_scope)) if *target != rule.target && *other_scope == scope => {
+                    let (text, other) = (&example.text, &d.state(*target).qualified);
                     report.push(Diagnostic::warning(
                         example.position.clone(),
-                        format!(
-                            "the example «{}» is also written for `{}`: the two intents compete for it; keep it in one",
-                            example.text,
-                            d.state(*target).qualified
+                        say!(
+                            "the example «{text}» is also written for `{other}`: the two intents compete for it; keep it in one",
+                            "l'esempio «{text}» è scritto anche per `{other}`: le due regole se lo contendono; lascialo in una sola"
                         ),
                     ));
                 }
@@ -60,11 +61,12 @@ fn misplaced(
         .read(&example.text, &[understanding.index.spelling()]);
     let lang = understanding.analyzer.language_index(&example.lang);
     if message.stems.get(lang).is_none_or(Vec::is_empty) {
+        let text = &example.text;
         report.push(Diagnostic::warning(
             example.position.clone(),
-            format!(
-                "the example «{}» has no word that tells one question from another (only greetings, thanks or words like «il», «per», «vorrei»): it never matches; write what the citizen asks about",
-                example.text
+            say!(
+                "the example «{text}» has no word that tells one question from another (only greetings, thanks or words like «il», «per», «vorrei»): it never matches; write what the citizen asks about",
+                "l'esempio «{text}» non ha nessuna parola che distingua una domanda dall'altra (solo saluti, ringraziamenti o parole come «il», «per», «vorrei»): non verrà mai riconosciuto; scrivi di cosa chiede il cittadino"
             ),
         ));
         return;
@@ -84,17 +86,18 @@ fn misplaced(
         return;
     };
     if rival.score > own + AHEAD && rival.score >= 0.7 {
+        let text = &example.text;
+        let (other, like, score) = (
+            &d.state(rival.candidate.target).qualified,
+            &rival.example,
+            rival.score,
+        );
+        let target = &d.state(target).qualified;
         report.push(Diagnostic::warning(
             example.position.clone(),
-            format!(
-                "the example «{}» reads closer to `{}` (like «{}», {:.2}) than to its own `{}` ({:.2}): citizens who write it may land there; make it more specific or add examples to `{}`",
-                example.text,
-                d.state(rival.candidate.target).qualified,
-                rival.example,
-                rival.score,
-                d.state(target).qualified,
-                own,
-                d.state(target).qualified,
+            say!(
+                "the example «{text}» reads closer to `{other}` (like «{like}», {score:.2}) than to its own `{target}` ({own:.2}): citizens who write it may land there; make it more specific or add examples to `{target}`",
+                "l'esempio «{text}» somiglia più a `{other}` (come «{like}», {score:.2}) che al suo `{target}` ({own:.2}): chi lo scrive rischia di finire lì; rendilo più preciso o aggiungi esempi a `{target}`"
             ),
         ));
     }
