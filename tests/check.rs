@@ -576,3 +576,81 @@ fn findings_read_in_italian_when_staff_read_italian() {
     assert!(run("C.UTF-8", &["--lang", "it"]).contains("chiave sconosciuta"));
     assert!(run("it_IT.UTF-8", &["--lang", "en"]).contains("unknown key"));
 }
+
+/// Flows that trip the dialogue lints (the channel limits of buttons aside), each to be
+/// the `x.yaml` of a scratch copy.
+fn lintable_flows() -> Vec<String> {
+    let long_text = "Ciao. ".repeat(700);
+    vec![
+        "flow: x\nstart: a\nstates:\n  a:\n    say: { it: \"Ciao\" }\n    buttons:\n      - { label: Solo italiano, goto: b }\n      - { label: { it: Anno, en: Year }, goto: c }\n      - { label: { it: Saluto, en: Hello }, goto: k }\n  b:\n    say: \"Nato nel {{ slots.ano }}\"\n    end: true\n  c:\n    ask: { slot: anno, prompt: Anno?, escape: a }\n    goto: d\n  d:\n    say: \"{{ slots.anno | int }}\"\n    end: true\n  k:\n    say: \"Nato nel {{ slots.anno }}\"\n    end: true\n  e:\n    say: vicolo\n  f: { say: uno, goto: g }\n  g: { say: due, goto: f }\n  h:\n    buttons:\n      - { label: ok, goto: a }\n  l:\n    say: lingua\n    do: { language: fr }\n    end: true\n  m:\n    say: scegli\n    buttons:\n      - { label: ok, goto: a }\n    goto: a\n".to_owned(),
+        format!("flow: x\nstart: a\nstates:\n  a:\n    say: \"Conformemente alle disposizioni ministeriali precedentemente richiamate, l'amministrazione scolastica provvederà all'individuazione dei candidati ammissibili secondo le modalità organizzative definite dalla circolare e pubblicate sul sito istituzionale del ministero nei tempi previsti.\"\n    goto:\n      - {{ if: \"slots.voto >= 6\", goto: b }}\n      - {{ goto: b }}\n  b:\n    say: \"{long_text}\"\n    end: true\n"),
+        "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    match:\n      - goto: b\n        examples:\n          - ciao a tutti\n          - quando esce il bando di medicina\n          - orario della segreteria\n      - goto: c\n        examples:\n          - bando di medicina quando esce\n          - iscrizione al test di medicina\n          - come mi iscrivo al test di medicina\n          - orario della segreteria\n  b:\n    say: bando\n    end: true\n  c:\n    say: iscrizione\n    end: true\n".to_owned(),
+    ]
+}
+
+/// Every finding of the lintable flows (theirs and the fixture's), with the report of
+/// each read in Italian.
+fn lint_findings() -> (Vec<Diagnostic>, String) {
+    let mut all = Vec::new();
+    let mut italian = String::new();
+    for flow in lintable_flows() {
+        let (_, report) = load_with_flow(&flow);
+        italian.push_str(&report.render_text_in(sportello::staff_language::StaffLanguage::Italian));
+        all.extend(report.diagnostics);
+    }
+    (all, italian)
+}
+
+/// The Italian messages of `found` about `x.yaml`, shortened, for a failing assertion.
+fn italian_of(found: &[Diagnostic]) -> Vec<String> {
+    found
+        .iter()
+        .filter(|d| d.position.file.ends_with("x.yaml"))
+        .map(|d| {
+            let message = d.italian.as_deref().unwrap_or(&d.message);
+            message.chars().take(160).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn lint_findings_read_in_italian_too() {
+    let (found, text) = lint_findings();
+    for needle in [
+        // check.rs: reachability, dead ends, waiting states, loops, languages, length.
+        "avviso: lo stato `x.e` non è raggiungibile: nessun comando, inizio di flusso o altro stato porta qui",
+        "errore: lo stato `x.e` è un vicolo cieco",
+        "errore: da `x.f` i `goto` tornano a `x.f` senza mai aspettare il cittadino",
+        "errore: lo stato `x.h` ha dei pulsanti ma nessun `say` con cui mostrarli",
+        "errore: la lingua `fr` non è tra le lingue del bot (`languages`: it, en)",
+        "errore: lo stato `x.m` aspetta un pulsante o un testo, quindi il suo `goto` non verrebbe mai seguito",
+        "avviso: il testo è di 4200 caratteri; Telegram ne accetta 4096 per messaggio",
+        // check_texts.rs: slots, sample values, translations, readability.
+        "errore: questo testo legge `slots.ano`, ma nessun `ask` raccoglie `ano`; forse `anno`? (raccolti: anno, nome)",
+        "errore: questa condizione legge `slots.voto`, ma nessun `ask` raccoglie `voto`",
+        "avviso: questo testo legge `slots.anno`, ma nessuna strada verso `x.k` passa da x.c, che lo raccoglie",
+        "errore: questo testo va in errore quando viene mostrato in `x.d`: il valore non è un numero; `slots.anno` contiene quello che ha scritto il cittadino",
+        "avviso: `x.a` non ha il testo in `en`: quei cittadini lo leggeranno in `it`",
+        "avviso: il pulsante «Solo italiano» di `x.a` non ha l'etichetta in `en`",
+        "avviso: difficile da leggere: indice Gulpease 15 (da 60 in su",
+        "avviso: una frase di 30 parole («Conformemente alle disposizioni ministeriali precedentemente richiamate,…»): oltre le 25 parole",
+        // check_examples.rs: examples with no telling word, misplaced and shared.
+        "avviso: l'esempio «ciao a tutti» non ha nessuna parola che distingua una domanda dall'altra",
+        "avviso: l'esempio «bando di medicina quando esce» somiglia più a `x.b` (come «quando esce il bando di medicina», 1.00) che al suo `x.c` (0.31)",
+        "avviso: l'esempio «orario della segreteria» è scritto anche per `x.b`: le due regole se lo contendono",
+    ] {
+        assert!(text.contains(needle), "{needle}\n{:#?}", italian_of(&found));
+    }
+}
+
+#[test]
+fn no_lint_finding_lacks_italian() {
+    let (found, _) = lint_findings();
+    assert!(found.len() > 30, "{:#?}", italian_of(&found));
+    let english_only: Vec<&str> = found
+        .iter()
+        .filter(|d| d.italian.is_none())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(english_only.is_empty(), "{english_only:#?}");
+}
