@@ -206,10 +206,16 @@ fn node_lines(node: &Node) -> Vec<(String, Line)> {
         NodeKind::State { start: true, .. } => format!("▶ {}", node.label),
         _ => node.label.clone(),
     };
+    // States of other flows are only pointers: drawn small.
+    let role = if node.kind == NodeKind::Outside {
+        Line::Detail
+    } else {
+        Line::Label
+    };
     node.caption
         .iter()
         .map(|c| (c.clone(), Line::Caption))
-        .chain(std::iter::once((label, Line::Label)))
+        .chain(std::iter::once((label, role)))
         .chain(node.details.iter().map(|d| (d.clone(), Line::Detail)))
         .collect()
 }

@@ -380,7 +380,8 @@ fn along(
     let mut segments = Vec::new();
     let mut at = start;
     let mut first_curve = None;
-    for &waypoint in &path[1..path.len() - 1] {
+    let waypoints = path.get(1..path.len().saturating_sub(1)).unwrap_or(&[]);
+    for &waypoint in waypoints {
         let layer = layers.items[waypoint].layer;
         let y = ys[waypoint];
         let (enter, leave) = if forward {
