@@ -225,7 +225,10 @@ fn channel_limits_and_unreachable_states_are_warnings() {
         messages.iter().any(|m| m.contains("numbered text menu")),
         "{messages:#?}"
     );
-    assert!(messages.iter().any(|m| m.contains("WhatsApp shows 20")));
+    assert!(
+        !messages.iter().any(|m| m.contains("shows on WhatsApp as")),
+        "a numbered text menu shows the labels whole: {messages:#?}"
+    );
     assert!(
         messages
             .iter()
@@ -653,4 +656,34 @@ fn no_lint_finding_lacks_italian() {
         .map(|d| d.message.as_str())
         .collect();
     assert!(english_only.is_empty(), "{english_only:#?}");
+}
+
+#[test]
+fn hard_english_texts_are_warned_with_their_flesch_figure() {
+    let hard = "Candidates experiencing documented incapacitation notwithstanding institutional accommodation procedures should communicate immediately with administrative representatives regarding alternative examination scheduling.";
+    let flow = format!(
+        "flow: x\nstart: a\nstates:\n  a:\n    say:\n      it: \"La prova è il 18 giugno.\"\n      en: \"{hard}\"\n    goto: main.menu\n"
+    );
+    let (_, report) = load_with_flow(&flow);
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("Flesch Reading Ease"))
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert_eq!(warning.severity, Severity::Warning);
+    assert_eq!(warning.position.line, 7, "{warning:?}");
+
+    let plain = flow.replace(
+        hard,
+        "The test is on 18 June. Bring an ID card. Come early, please. The room opens at eight.",
+    );
+    let (_, report) = load_with_flow(&plain);
+    assert!(
+        !report
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("Flesch")),
+        "{:#?}",
+        report.diagnostics
+    );
 }

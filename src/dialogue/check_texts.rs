@@ -23,6 +23,9 @@ use crate::staff_language::Message;
 const GULPEASE_HARD: f64 = 60.0;
 /// Words a text needs before its index means something.
 const GULPEASE_MIN_WORDS: usize = 15;
+/// Below this Flesch Reading Ease an English text is "fairly difficult" on the scale's
+/// own bands (60 and over is plain English); 50 keeps short factual texts quiet.
+const FLESCH_HARD: f64 = 50.0;
 /// Words in a sentence past which it is long for a citizen on a phone.
 const LONG_SENTENCE: usize = 25;
 /// A citizen's free-text answer, as a template sees it.
@@ -201,11 +204,11 @@ fn render_with_samples(
     let lang = language_of(&site.name).unwrap_or(&d.settings.default_lang);
     let context = samples.context(d, lang);
     match d.templates.render(&site.name, context) {
-        Ok(text) => {
-            if lang == "it" {
-                readability(&text, site, report);
-            }
-        }
+        Ok(text) => match lang {
+            "it" => readability(&text, site, report),
+            "en" => english_readability(&text, site, report),
+            _ => {}
+        },
         Err(err) => {
             let reason = template::reason(&err);
             let detail = &reason.english;
@@ -378,6 +381,27 @@ fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
     }
 }
 
+/// The Flesch Reading Ease of an English text, as a warning when it is hard (the
+/// `textstat` crate counts syllables with its English heuristic).
+fn english_readability(text: &str, site: &TemplateSite, report: &mut Report) {
+    let plain = strip_markup(text);
+    if word_count(&plain) < GULPEASE_MIN_WORDS {
+        return;
+    }
+    // Each line is a sentence, as for Gulpease: a list item has no full stop.
+    let sentences: Vec<&str> = sentences(&plain).collect();
+    let ease = textstat::flesch_reading_ease(&format!("{}.", sentences.join(". ")));
+    if ease < FLESCH_HARD {
+        report.push(Diagnostic::warning(
+            site.position.clone(),
+            say!(
+                "hard to read: Flesch Reading Ease {ease:.0} (60 and over is plain English); use shorter sentences and shorter, common words",
+                "testo inglese difficile da leggere: indice Flesch {ease:.0} (da 60 in su è inglese semplice); usa frasi più brevi e parole più corte e comuni"
+            ),
+        ));
+    }
+}
+
 /// Gulpease: 89 + (300 × sentences − 10 × letters) / words.
 pub(super) fn gulpease(text: &str) -> f64 {
     let words = word_count(text);
@@ -489,6 +513,17 @@ fn missing_languages(d: &Dialogues, written: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flesch_tells_plain_english_from_hard_english() {
+        let plain = textstat::flesch_reading_ease(
+            "The test is on 18 June. Bring an ID card. Come early. The room opens at eight.",
+        );
+        let hard = textstat::flesch_reading_ease(
+            "Candidates experiencing documented incapacitation notwithstanding institutional accommodation procedures should communicate immediately with administrative representatives.",
+        );
+        assert!(plain >= 60.0 && hard < FLESCH_HARD, "{plain} {hard}");
+    }
 
     #[test]
     fn gulpease_rewards_short_sentences_and_words() {

@@ -184,12 +184,12 @@ impl Builder {
                 unknown.is_empty().then_some(source)
             }
             Err(err) => {
-                let reason = &err.message;
+                let (reason, motivo) = (&err.message, &err.italian);
                 self.error(
                     position,
                     say!(
                         "{what} `{source}` does not read: {reason}",
-                        "{cosa} `{source}` non si legge: {reason}"
+                        "{cosa} `{source}` non si legge: {motivo}"
                     ),
                 );
                 None
@@ -240,10 +240,10 @@ impl Builder {
             Err(err) => {
                 let at =
                     line_in_template(&self.sources, &position, err.line_in_template.unwrap_or(1));
-                let reason = &err.message;
+                let (reason, motivo) = (&err.message, &err.italian);
                 self.error(
                     at,
-                    say!("template error: {reason}", "errore nel testo: {reason}"),
+                    say!("template error: {reason}", "errore nel testo: {motivo}"),
                 );
             }
         }
