@@ -3,7 +3,7 @@
 
 use super::Analyzer;
 use super::spelling::Spelling;
-use super::words::words;
+use super::words::{inner_capital_words, words};
 
 /// A stem of the message, and whether it comes from a corrected word.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +32,14 @@ impl Message {
     pub fn read(analyzer: &Analyzer, text: &str, spellings: &[&Spelling]) -> Message {
         let mut corrections = Vec::new();
         let mut corrected = Vec::new();
+        let names = inner_capital_words(text);
         let typed: Vec<String> = words(text)
             .into_iter()
             .map(|word| {
-                if analyzer.knows(&word) || spellings.iter().any(|s| s.knows(&word)) {
+                if analyzer.knows(&word)
+                    || spellings.iter().any(|s| s.knows(&word))
+                    || names.contains(&word)
+                {
                     return word;
                 }
                 let best = spellings

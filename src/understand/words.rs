@@ -14,6 +14,20 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The words written with a capital inside ("iPhone", "eBay", "PlayStation"): names
+/// of things, not typos, so they are never corrected into a word the bot knows.
+pub(super) fn inner_capital_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| {
+            let chars: Vec<char> = word.chars().collect();
+            chars
+                .windows(2)
+                .any(|pair| pair[0].is_lowercase() && pair[1].is_uppercase())
+        })
+        .map(|word| squeeze(&normalize(word)))
+        .collect()
+}
+
 /// Words judged in one message.
 const MAX_WORDS: usize = 1_000;
 
@@ -158,6 +172,15 @@ mod tests {
                 "E adesso quando escono i risultati della seconda?"
             ]
         );
+    }
+
+    #[test]
+    fn names_with_a_capital_inside_are_told_apart() {
+        assert_eq!(
+            inner_capital_words("quando esce il nuovo iPhone o la PlayStation?"),
+            ["iphone", "playstation"]
+        );
+        assert!(inner_capital_words("Quando è la PRIMA prova? Maturità").is_empty());
     }
 
     #[test]
