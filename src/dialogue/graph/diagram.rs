@@ -197,10 +197,11 @@ fn dot_edge_style(kind: EdgeKind) -> String {
         EdgeKind::Button => "solid",
         EdgeKind::Typed | EdgeKind::Entry => "dashed",
         EdgeKind::Escape => "dotted",
-        EdgeKind::Goto | EdgeKind::Condition => "bold",
+        EdgeKind::Goto => "bold",
+        EdgeKind::Condition => "bold,dashed",
     };
     let colour = edge_colour(kind);
-    format!("style={style}, color=\"{colour}\", fontcolor=\"{colour}\"")
+    format!("style=\"{style}\", color=\"{colour}\", fontcolor=\"{colour}\"")
 }
 
 /// Graphviz DOT text.
