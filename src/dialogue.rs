@@ -7,6 +7,7 @@
 
 mod check;
 mod check_examples;
+mod check_menus;
 mod check_texts;
 mod diagnostic;
 mod expect;
@@ -24,7 +25,7 @@ pub mod watch;
 
 pub use check::{
     TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS,
-    WHATSAPP_LIST_ROWS, successors,
+    WHATSAPP_LIST_ROWS, WHATSAPP_ROW_DESCRIPTION, WHATSAPP_ROW_TITLE, successors,
 };
 pub use diagnostic::{Diagnostic, Position, Report, Severity};
 pub use expect::{Bound, Choice, Expect};

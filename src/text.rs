@@ -1,10 +1,15 @@
 //! Text helpers every layer shares, depending on nothing of the crate: citizen text
 //! bounded and cleaned, a normalized form for comparing with labels, the HTML subset
-//! turned into plain text, and splitting at a channel's length limit.
+//! turned into plain text, splitting at a channel's length limit, and labels
+//! shortened to a title's length.
+
+mod shorten;
 
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+pub use shorten::{shorten, shorten_unique};
 
 /// Longest citizen text the engine looks at; the rest is dropped (Telegram's own
 /// message limit, so nothing real is lost).

@@ -18,6 +18,10 @@ pub const WHATSAPP_BUTTONS: usize = 3;
 pub const WHATSAPP_LIST_ROWS: usize = 10;
 /// WhatsApp reply-button title length.
 pub const WHATSAPP_BUTTON_TITLE: usize = 20;
+/// WhatsApp list-row title length (the full label goes under it, as the description).
+pub const WHATSAPP_ROW_TITLE: usize = 24;
+/// WhatsApp list-row description length.
+pub const WHATSAPP_ROW_DESCRIPTION: usize = 72;
 
 /// A compiled template and where it was written: what the lints that look inside
 /// templates need, handed over by `load` so that lints never reach back into loading.
@@ -118,25 +122,18 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
 
 fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
     let state = d.state(id);
-    let count = state.buttons.len();
-    if count > WHATSAPP_LIST_ROWS {
-        report.push(Diagnostic::warning(state.position.clone(), format!("{count} buttons: WhatsApp shows more than {WHATSAPP_LIST_ROWS} as a numbered text menu")));
-    } else if count > WHATSAPP_BUTTONS {
-        report.push(Diagnostic::warning(
-            state.position.clone(),
-            format!("{count} buttons: WhatsApp shows more than {WHATSAPP_BUTTONS} as a list"),
-        ));
-    }
+    super::check_menus::lint_whatsapp_menu(d, id, report);
     for (index, button) in state.buttons.iter().enumerate() {
         let payload = button_payload(&state.qualified, index);
-        if payload.len() > TELEGRAM_CALLBACK_LIMIT {
-            report.push(Diagnostic::error(button.position.clone(), format!("button id `{payload}` is {} bytes; Telegram allows {TELEGRAM_CALLBACK_LIMIT}: shorten the flow or state name", payload.len())));
-        }
-        for (lang, label) in &button.label.0 {
-            let length = label.chars().count();
-            if length > WHATSAPP_BUTTON_TITLE {
-                report.push(Diagnostic::warning(button.position.clone(), format!("label ({lang}) is {length} characters; WhatsApp shows {WHATSAPP_BUTTON_TITLE}, so it will be shortened")));
-            }
+        let bytes = payload.len();
+        if bytes > TELEGRAM_CALLBACK_LIMIT {
+            report.push(Diagnostic::error(
+                button.position.clone(),
+                say!(
+                    "button id `{payload}` is {bytes} bytes; Telegram allows {TELEGRAM_CALLBACK_LIMIT}: shorten the flow or state name",
+                    "l'identificativo del pulsante `{payload}` è di {bytes} byte; Telegram ne accetta {TELEGRAM_CALLBACK_LIMIT}: accorcia il nome del flusso o dello stato"
+                ),
+            ));
         }
         let duplicate = state.buttons[..index]
             .iter()
@@ -144,7 +141,10 @@ fn lint_buttons(d: &Dialogues, id: StateId, report: &mut Report) {
         if duplicate {
             report.push(Diagnostic::warning(
                 button.position.clone(),
-                "two buttons have the same label; typing it picks the first",
+                say!(
+                    "two buttons have the same label; typing it picks the first",
+                    "due pulsanti hanno la stessa etichetta; chi la scrive ottiene il primo"
+                ),
             ));
         }
     }

@@ -17,20 +17,21 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::dialogue::{WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS, WHATSAPP_LIST_ROWS};
+use crate::dialogue::{
+    WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS, WHATSAPP_LIST_ROWS, WHATSAPP_ROW_DESCRIPTION,
+    WHATSAPP_ROW_TITLE,
+};
 use crate::engine::{OutButton, Outbound};
 pub use crate::store::MenuEntry;
 use crate::text::html_to_plain;
+// Shared with `check`, which quotes the titles this renderer sends.
 use crate::text::split;
+pub use crate::text::{shorten, shorten_unique};
 
 /// Characters in one text message.
 pub(crate) const TEXT_LIMIT: usize = 4096;
 /// Characters in the body of an interactive message.
 pub(crate) const BODY_LIMIT: usize = 1024;
-/// Characters in a list row's title.
-pub(crate) const ROW_TITLE: usize = 24;
-/// Characters in a list row's description.
-pub(crate) const ROW_DESCRIPTION: usize = 72;
 /// Characters in a list row's id (reply button ids may have 256).
 pub(crate) const ID_LIMIT: usize = 200;
 
@@ -143,7 +144,7 @@ fn flush(rendered: &mut Rendered, text: &mut String, buttons: &[OutButton], lang
             });
             rendered.menu = Some(zip_entries(&buttons, titles));
         } else {
-            let titles = shorten_unique(&labels, ROW_TITLE);
+            let titles = shorten_unique(&labels, WHATSAPP_ROW_TITLE);
             let rows = buttons
                 .iter()
                 .zip(&titles)
@@ -151,7 +152,8 @@ fn flush(rendered: &mut Rendered, text: &mut String, buttons: &[OutButton], lang
                     id: b.payload.clone(),
                     title: title.clone(),
                     // A shortened row keeps its whole label underneath, as far as it fits.
-                    description: (title != &b.label).then(|| shorten(&b.label, ROW_DESCRIPTION)),
+                    description: (title != &b.label)
+                        .then(|| shorten(&b.label, WHATSAPP_ROW_DESCRIPTION)),
                 })
                 .collect();
             rendered.messages.push(WaMessage::List {
@@ -208,38 +210,6 @@ fn numbered_hint(lang: &str) -> &'static str {
     } else {
         "Reply with the number."
     }
-}
-
-/// `label` cut to at most `max` characters, ending in "…" when cut.
-pub fn shorten(label: &str, max: usize) -> String {
-    let label = label.trim();
-    if label.chars().count() <= max {
-        return label.to_owned();
-    }
-    let kept: String = label.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", kept.trim_end())
-}
-
-/// Titles of at most `max` characters for `labels`, pairwise distinct (ignoring case):
-/// a repeat gets " 2", " 3"… with the label cut further to make room.
-pub fn shorten_unique(labels: &[&str], max: usize) -> Vec<String> {
-    let mut titles: Vec<String> = Vec::with_capacity(labels.len());
-    for label in labels {
-        let mut title = shorten(label, max);
-        let mut n = 2;
-        while titles
-            .iter()
-            .any(|t| t.to_lowercase() == title.to_lowercase())
-        {
-            let suffix = format!(" {n}");
-            let room = max.saturating_sub(suffix.chars().count());
-            let base = shorten(label, room);
-            title = format!("{base}{suffix}");
-            n += 1;
-        }
-        titles.push(title);
-    }
-    titles
 }
 
 static FORMATS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -359,7 +329,7 @@ mod tests {
         assert_eq!(rows.len(), 4);
         assert!(
             rows.iter()
-                .all(|row| row.title.chars().count() <= ROW_TITLE)
+                .all(|row| row.title.chars().count() <= WHATSAPP_ROW_TITLE)
         );
         assert_eq!(
             rows[0].description.as_deref(),
