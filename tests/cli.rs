@@ -122,34 +122,6 @@ fn test_command_passes_with_high_coverage() {
 }
 
 #[test]
-fn test_command_reports_the_first_difference_and_fails() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let tests = dir.path().join("tests");
-    std::fs::create_dir(&tests).unwrap_or_else(|e| panic!("{e}"));
-    for name in ["sportello.yaml", "main.yaml", "maturita.yaml"] {
-        let _ = std::fs::copy(common::fixture("basic").join(name), dir.path().join(name));
-    }
-    std::fs::write(
-        tests.join("t.yaml"),
-        "name: sbagliato\nturns:\n  - send: /start\n    says: [\"Arrivederci\"]\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let content = common::fixture("basic-content.yaml").display().to_string();
-    let output = sportello(
-        &["test", &tests.display().to_string(), "--content", &content],
-        "",
-    );
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("FAIL  sbagliato"), "{text}");
-    assert!(
-        text.contains("turn 1 (\"/start\"): expected the reply to contain \"Arrivederci\""),
-        "{text}"
-    );
-    assert!(text.contains("0 passed, 1 failed"), "{text}");
-}
-
-#[test]
 fn graph_prints_mermaid_and_dot() {
     let output = sportello(&["graph"], "");
     let text = stdout(&output);

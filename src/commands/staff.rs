@@ -11,6 +11,8 @@ use sportello::channel::console::{self, ConsoleOptions};
 use sportello::content::{ContentError, ContentFile, Vocabulary};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues, Report, SourceFile, graph};
+use sportello::say;
+use sportello::staff_language::StaffLanguage;
 use sportello::store::mem::{MemoryContent, MemoryStore};
 use sportello::store::pg::PgStore;
 use sportello::store::{CitizenStore, ContentSource};
@@ -81,27 +83,38 @@ pub fn test(
     dialogues: Option<PathBuf>,
     content: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
+    let language = StaffLanguage::current();
     let tests_dir = dir
         .clone()
         .or_else(|| dialogues.as_ref().map(|d| d.join("tests")));
     let dialogue_dir =
         dialogues.or_else(|| dir.as_ref().and_then(|d| d.parent().map(Path::to_path_buf)));
     let loaded = load_or_report(dialogue_dir.as_deref())?;
+    let read = |path: &Path| {
+        transcript::read_dir(path).with_context(|| {
+            let shown = path.display();
+            say!("cannot read {shown}", "non riesco a leggere {shown}")
+                .in_language(language)
+                .to_owned()
+        })
+    };
     let files = match &tests_dir {
-        Some(path) => {
-            transcript::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
-        }
-        None if Path::new("dialogues/tests").is_dir() => {
-            transcript::read_dir(Path::new("dialogues/tests"))?
-        }
+        Some(path) => read(path)?,
+        None if Path::new("dialogues/tests").is_dir() => read(Path::new("dialogues/tests"))?,
         None => dialogue::bundled_tests(),
     };
     if files.is_empty() {
-        bail!("no transcripts (*.yaml) found");
+        bail!(
+            "{}",
+            language.pick(
+                "no transcripts (*.yaml) found",
+                "nessun test trovato (file *.yaml)"
+            )
+        );
     }
     let content = content_file(content)?;
     let summary = runtime()?.block_on(transcript::run_all(loaded, &content, &files));
-    print!("{}", summary.render());
+    print!("{}", summary.render(language));
     Ok(if summary.passed() {
         ExitCode::SUCCESS
     } else {
