@@ -17,7 +17,10 @@ fn examples(markdown: &str) -> Vec<(String, String)> {
         else {
             continue;
         };
-        let fence = lines.by_ref().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        let fence = lines
+            .by_ref()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
         assert!(fence.trim().starts_with("```"), "no block after {line}");
         let block: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
         found.push((path.trim().to_owned(), block.join("\n")));
@@ -32,12 +35,19 @@ fn every_example_of_the_common_tasks_is_copied_from_a_tested_file() {
         .unwrap_or_else(|e| panic!("docs/common-tasks.md: {e}"));
     let examples = examples(&page);
     let yaml_blocks = page.matches("```yaml").count();
-    assert_eq!(examples.len(), yaml_blocks, "every YAML block names its file");
+    assert_eq!(
+        examples.len(),
+        yaml_blocks,
+        "every YAML block names its file"
+    );
     assert!(examples.len() >= 10, "{}", examples.len());
     for (path, block) in &examples {
-        assert!(path.starts_with("docs/examples/"), "{path} is not a tested file");
-        let file = std::fs::read_to_string(root.join(path))
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(
+            path.starts_with("docs/examples/"),
+            "{path} is not a tested file"
+        );
+        let file =
+            std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert!(
             file.contains(block.as_str()),
             "this example is not in {path} as written:\n{block}"
