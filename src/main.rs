@@ -180,8 +180,23 @@ struct ChatArgs {
     /// The citizen's id in the database (channel `console`).
     #[arg(long, default_value = "local")]
     chat: String,
+    /// Show each reply as this channel will display it.
+    #[arg(long, value_enum, default_value_t = ChatChannel::Console)]
+    channel: ChatChannel,
     #[command(flatten)]
     transcripts: TranscriptArgs,
+}
+
+/// Whose display `chat` shows replies as.
+#[derive(Clone, Copy, ValueEnum)]
+enum ChatChannel {
+    /// The terminal's: text with numbered buttons.
+    Console,
+    /// Telegram's: messages split at 4096 characters, the inline keyboard under the last.
+    Telegram,
+    /// WhatsApp's: reply buttons (up to 3), a list (up to 10) or a numbered text menu,
+    /// with titles shortened as WhatsApp requires.
+    Whatsapp,
 }
 
 #[derive(Args)]

@@ -1,16 +1,37 @@
 //! The terminal channel behind `sportello chat`: one line in is one message, replies
 //! are printed with their buttons numbered. With a terminal it shows a prompt; piped,
 //! it prints replies plainly and stops at end of input, so it can be scripted.
+//!
+//! With [`Preview::Telegram`] or [`Preview::WhatsApp`] each reply is shown as that
+//! channel will display it (see [`preview`]), and typed text is read as that
+//! channel's adapter reads it.
+
+pub mod preview;
 
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
+use crate::channel::{telegram, whatsapp};
 use crate::conversation::{Conversation, TurnError};
 use crate::engine::{Inbound, Input, Outbound};
-use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::say;
+use crate::staff_language::StaffLanguage;
+use crate::store::{ChatKey, CitizenStore, ContentSource, MenuEntry};
 use crate::text::html_to_plain;
+
+/// Which channel's display the console shows replies as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Preview {
+    /// The terminal's own: text with numbered buttons (the default).
+    #[default]
+    Console,
+    /// As Telegram will display them: messages split at its limit, inline keyboard.
+    Telegram,
+    /// As WhatsApp will display them: reply buttons, a list or a numbered text menu.
+    WhatsApp,
+}
 
 /// How the console talks.
 pub struct ConsoleOptions {
@@ -20,6 +41,10 @@ pub struct ConsoleOptions {
     pub lang: String,
     /// The citizen's id on the `console` channel.
     pub chat: String,
+    /// Whose display the replies are shown as.
+    pub preview: Preview,
+    /// The language of the console's own lines and of the preview's notes.
+    pub staff: StaffLanguage,
 }
 
 /// Reads messages from `input` until its end and writes the bot's replies to `out`.
@@ -39,14 +64,27 @@ where
 {
     let key = ChatKey::new("console", options.chat.clone());
     if options.interactive {
-        writeln!(
-            out,
-            "{} — chat di prova. Scrivi /start per iniziare, Ctrl-D per uscire.",
-            conversation.dialogues().settings.bot
-        )?;
+        let bot = &conversation.dialogues().settings.bot;
+        let greeting = match options.preview {
+            Preview::Console => say!(
+                "{bot} — test chat. Type /start to begin, Ctrl-D to leave.",
+                "{bot} — chat di prova. Scrivi /start per iniziare, Ctrl-D per uscire."
+            ),
+            Preview::Telegram => say!(
+                "{bot} — test chat, as Telegram shows it. Type /start to begin, Ctrl-D to leave.",
+                "{bot} — chat di prova, come la mostra Telegram. Scrivi /start per iniziare, Ctrl-D per uscire."
+            ),
+            Preview::WhatsApp => say!(
+                "{bot} — test chat, as WhatsApp shows it. Type /start to begin, Ctrl-D to leave.",
+                "{bot} — chat di prova, come la mostra WhatsApp. Scrivi /start per iniziare, Ctrl-D per uscire."
+            ),
+        };
+        writeln!(out, "{}", greeting.in_language(options.staff))?;
         write!(out, "> ")?;
         out.flush()?;
     }
+    // The WhatsApp titles last shown, as the WhatsApp adapter remembers them.
+    let mut whatsapp_menu: Vec<MenuEntry> = Vec::new();
     let mut lines = input.lines();
     while let Some(line) = lines.next_line().await? {
         if line.trim().is_empty() {
@@ -56,14 +94,34 @@ where
             }
             continue;
         }
+        let mut typed = Input::from_text(&line);
+        if options.preview == Preview::WhatsApp {
+            typed = whatsapp::typed_title(typed, &whatsapp_menu);
+        }
         let inbound = Inbound {
             at: clock(),
-            input: Input::from_text(&line),
+            input: typed,
         };
         let turn = conversation
             .turn(&key, &inbound, Some(&options.lang))
             .await?;
-        write!(out, "{}", render(&turn.replies))?;
+        let shown = match options.preview {
+            Preview::Console => render(&turn.replies),
+            Preview::Telegram => preview::telegram(&telegram::render(&turn.replies), options.staff),
+            Preview::WhatsApp => {
+                let lang = if turn.session.lang.is_empty() {
+                    &options.lang
+                } else {
+                    &turn.session.lang
+                };
+                let rendered = whatsapp::render(&turn.replies, lang);
+                if let Some(menu) = &rendered.menu {
+                    whatsapp_menu.clone_from(menu);
+                }
+                preview::whatsapp(&rendered, options.staff)
+            }
+        };
+        write!(out, "{shown}")?;
         if options.interactive {
             write!(out, "> ")?;
         }

@@ -44,6 +44,8 @@ pub use render::{
 };
 pub use sender::{Delivered, NewsMessage, NewsSender, Via};
 pub use signature::{SIGNATURE_HEADER, sign, verify};
+// The console's WhatsApp preview reads typed titles as this channel does.
+pub(crate) use turns::typed_title;
 pub use webhook::WEBHOOK_PATH;
 pub use window::{WINDOW, within_window};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use sportello::channel::console::{self, ConsoleOptions};
+use sportello::channel::console::{self, ConsoleOptions, Preview};
 use sportello::content::{ContentError, ContentFile, Vocabulary};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues, Report, SourceFile, graph};
@@ -19,7 +19,7 @@ use sportello::store::{CitizenStore, ContentSource};
 use sportello::transcript;
 
 use super::runtime;
-use crate::{ChatArgs, CheckFormat, GraphFormat};
+use crate::{ChatArgs, ChatChannel, CheckFormat, GraphFormat};
 
 pub fn check(dir: Option<&Path>, format: CheckFormat) -> anyhow::Result<ExitCode> {
     let (dialogues, report) = load(dir);
@@ -40,6 +40,12 @@ pub fn chat(args: ChatArgs) -> anyhow::Result<ExitCode> {
         interactive: std::io::stdin().is_terminal(),
         lang: args.lang.clone(),
         chat: args.chat.clone(),
+        preview: match args.channel {
+            ChatChannel::Console => Preview::Console,
+            ChatChannel::Telegram => Preview::Telegram,
+            ChatChannel::Whatsapp => Preview::WhatsApp,
+        },
+        staff: StaffLanguage::current(),
     };
     let rt = runtime()?;
     match &args.database_url {

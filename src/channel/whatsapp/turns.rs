@@ -154,7 +154,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
 
 /// A typed text that is one of the titles last shown (maybe shortened, so the engine
 /// would not know it) becomes that button's press.
-fn typed_title(input: Input, menu: &[MenuEntry]) -> Input {
+pub(crate) fn typed_title(input: Input, menu: &[MenuEntry]) -> Input {
     let Input::Text(text) = &input else {
         return input;
     };
