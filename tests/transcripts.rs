@@ -323,3 +323,31 @@ fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files.sort();
     files
 }
+
+#[test]
+fn turns_that_pick_a_button_by_its_number_are_named_after_the_summary() {
+    let by_number = "\
+name: numeri
+turns:
+  - send: /start
+  - send: \"2\"
+    state: main.menu
+  - press: Iscriviti
+";
+    let bot = Bot::with(&[("n.yaml", by_number)]);
+    let (code, text) = bot.test(&[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_holds(
+        &text,
+        "typed numbers: these turns pick a button by its number",
+    );
+    assert_holds(
+        &text,
+        &format!("{}:4:5: «2» picks [Iscriviti]", bot.path("n.yaml")),
+    );
+    // A pressed label depends on no number.
+    assert!(!text.contains("n.yaml:6"), "{text}");
+
+    let (_, italian) = bot.test(&["--lang", "it"]);
+    assert_holds(&italian, "«2» sceglie [Iscriviti]");
+}

@@ -96,6 +96,20 @@ pub struct Outcome {
     pub failure: Option<Failure>,
     /// Every state the test entered, for coverage.
     pub visited: BTreeSet<StateId>,
+    /// Turns that pick a button by typing its number: they pick another one once a
+    /// button is added above it, so the report names them.
+    pub by_number: Vec<NumberPick>,
+}
+
+/// A turn that typed a button's number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberPick {
+    /// Where the turn is written.
+    pub place: Place,
+    /// The number typed.
+    pub number: usize,
+    /// The label of the button it picked.
+    pub label: String,
 }
 
 /// All transcripts and the coverage they reach.
@@ -180,7 +194,35 @@ impl Summary {
         if !self.uncovered.is_empty() {
             let _ = writeln!(out, "{uncovered}");
         }
+        render_number_picks(&mut out, &self.outcomes, language);
         out
+    }
+}
+
+/// The turns that pick a button by its number, one line each: a new button above
+/// it renumbers the menu, and these are the turns to look at then.
+fn render_number_picks(out: &mut String, outcomes: &[Outcome], language: StaffLanguage) {
+    let picks: Vec<(&str, &NumberPick)> = outcomes
+        .iter()
+        .flat_map(|o| o.by_number.iter().map(move |p| (o.file.as_str(), p)))
+        .collect();
+    if picks.is_empty() {
+        return;
+    }
+    let heading = say!(
+        "typed numbers: these turns pick a button by its number, which changes when a button is added above it (press: a label does not):",
+        "numeri scritti: questi turni scelgono un pulsante col suo numero, che cambia se si aggiunge un pulsante sopra (press: con l'etichetta no):"
+    );
+    let _ = writeln!(out, "{}", heading.in_language(language));
+    for (file, pick) in picks {
+        let (number, label) = (pick.number, &pick.label);
+        let line = say!("«{number}» picks [{label}]", "«{number}» sceglie [{label}]");
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            pick.place.in_file(file),
+            line.in_language(language)
+        );
     }
 }
 

@@ -11,7 +11,7 @@ use super::compare::{differences, not_offered};
 use super::load::{Action, Script, Step, load};
 use super::matching::find_label;
 use super::raw::parse;
-use super::report::{Failure, Finding, Outcome, Reply, TurnFailure};
+use super::report::{Failure, Finding, NumberPick, Outcome, Reply, TurnFailure};
 use crate::conversation::Conversation;
 use crate::dialogue::{Dialogues, SourceFile, StateId};
 use crate::engine::{Inbound, Input, OutButton};
@@ -31,6 +31,7 @@ pub(super) async fn run_one(
         name: file.path.clone(),
         failure: None,
         visited: BTreeSet::new(),
+        by_number: Vec::new(),
     };
     let script = match parse(file) {
         Ok(raw) => {
@@ -43,7 +44,11 @@ pub(super) async fn run_one(
     };
     match script {
         Ok(script) => {
-            outcome.failure = play(dialogues, content, &script, &mut outcome.visited)
+            let seen = Seen {
+                visited: &mut outcome.visited,
+                by_number: &mut outcome.by_number,
+            };
+            outcome.failure = play(dialogues, content, &script, seen)
                 .await
                 .map(Failure::Turn);
         }
@@ -52,13 +57,21 @@ pub(super) async fn run_one(
     outcome
 }
 
-/// Plays `script` turn by turn, recording the states entered in `visited`; the first
-/// turn that does not go as written, if any.
+/// What playing a script notes besides failures.
+struct Seen<'a> {
+    /// The states entered, for coverage.
+    visited: &'a mut BTreeSet<StateId>,
+    /// The turns that typed a button's number.
+    by_number: &'a mut Vec<NumberPick>,
+}
+
+/// Plays `script` turn by turn, noting what it sees in `seen`; the first turn that
+/// does not go as written, if any.
 async fn play(
     dialogues: &Arc<Dialogues>,
     content: &MemoryContent,
     script: &Script,
-    visited: &mut BTreeSet<StateId>,
+    seen: Seen<'_>,
 ) -> Option<TurnFailure> {
     let now = script.now.unwrap_or_else(default_now);
     let lang = script
@@ -81,6 +94,9 @@ async fn play(
             Ok(input) => input,
             Err(finding) => return Some(failed(vec![finding], None)),
         };
+        if let Some(pick) = number_pick(step, &offered) {
+            seen.by_number.push(pick);
+        }
         let inbound = Inbound { at: now, input };
         let turn = match conversation.turn(&key, &inbound, Some(lang)).await {
             Ok(turn) => turn,
@@ -96,7 +112,7 @@ async fn play(
                 return Some(failed(vec![finding], None));
             }
         };
-        visited.extend(turn.visited.iter().copied());
+        seen.visited.extend(turn.visited.iter().copied());
         offered = turn
             .replies
             .iter()
@@ -138,6 +154,20 @@ fn input(step: &Step, offered: &[OutButton]) -> Result<Input, Finding> {
             }
         }
     }
+}
+
+/// The button a typed number picks among those `offered`, as the engine counts them.
+fn number_pick(step: &Step, offered: &[OutButton]) -> Option<NumberPick> {
+    let Action::Send(text) = &step.action else {
+        return None;
+    };
+    let number: usize = text.trim().parse().ok()?;
+    let button = offered.get(number.checked_sub(1)?)?;
+    Some(NumberPick {
+        place: step.place,
+        number,
+        label: button.label.clone(),
+    })
 }
 
 fn default_now() -> DateTime<Utc> {
