@@ -177,7 +177,13 @@ pub fn load_or_report(dir: Option<&Path>) -> anyhow::Result<Arc<Dialogues>> {
         Some(d) => Ok(Arc::new(d)),
         None => {
             eprint!("{}", report.render_text());
-            bail!("the dialogues have errors; fix them (see `sportello check`)")
+            bail!(
+                "{}",
+                StaffLanguage::current().pick(
+                    "the dialogues have errors; fix them (see `sportello check`)",
+                    "i dialoghi hanno errori: correggili (vedi `sportello check`)"
+                )
+            )
         }
     }
 }
@@ -199,8 +205,9 @@ pub fn content_file(path: Option<&Path>) -> anyhow::Result<ContentFile> {
 /// One error listing every problem of a content file, a line each.
 pub fn content_errors(errors: &[ContentError]) -> anyhow::Error {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    anyhow::anyhow!(
-        "nothing was imported; the content has errors:\n{}",
-        lines.join("\n")
-    )
+    let heading = StaffLanguage::current().pick(
+        "nothing was imported; the content has errors:",
+        "non è stato importato nulla: il contenuto ha errori:",
+    );
+    anyhow::anyhow!("{heading}\n{}", lines.join("\n"))
 }
