@@ -3,13 +3,29 @@ use crate::staff_language::StaffLanguage;
 
 /// The hint `from_str` would give for `text`, read as free-form YAML.
 fn hint_for(text: &str) -> Hint {
+    hint_as::<serde_json::Value>(text, &[])
+}
+
+/// The hint for `text` read as a `T`, knowing `keys` sit side by side.
+fn hint_as<T: serde::de::DeserializeOwned>(text: &str, keys: &[&str]) -> Hint {
     let options = serde_saphyr::options! { with_snippet: false };
-    let err = serde_saphyr::from_str_with_options::<serde_json::Value>(text, options)
+    let err = serde_saphyr::from_str_with_options::<T>(text, options)
         .err()
         .unwrap_or_else(|| panic!("parses:\n{text}"));
     let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-    explain(text, line, column, &super::super::message_of(&err), &[])
+    explain(text, line, column, &super::super::message_of(&err), keys)
 }
+
+/// A state with texts per language, for the misplaced-key hints.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct State {
+    say: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    buttons: Vec<String>,
+}
+
+type States = std::collections::BTreeMap<String, State>;
 
 fn english(hint: &Hint) -> &str {
     hint.message.in_language(StaffLanguage::English)
@@ -96,22 +112,8 @@ fn block_texts_and_comments_do_not_confuse_the_rules() {
 
 #[test]
 fn a_key_indented_into_the_text_above_is_named_as_misplaced() {
-    #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
-    struct State {
-        say: std::collections::BTreeMap<String, String>,
-        #[serde(default)]
-        buttons: Vec<String>,
-    }
     let text = "a:\n  say:\n    it: ciao\n  buttons:\n    - x\nb:\n  say:\n    it: ciao\n    buttons:\n    - x\n";
-    let options = serde_saphyr::options! { with_snippet: false };
-    let err = serde_saphyr::from_str_with_options::<std::collections::BTreeMap<String, State>>(
-        text, options,
-    )
-    .err()
-    .unwrap_or_else(|| panic!("parses"));
-    let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-    let hint = explain(text, line, column, &super::super::message_of(&err), &[]);
+    let hint = hint_as::<States>(text, &[]);
     assert_eq!(hint.line, 9, "{hint:?}");
     assert!(english(&hint).contains("under `say:`"), "{hint:?}");
 }
@@ -144,25 +146,10 @@ fn hostile_text_never_panics() {
 
 #[test]
 fn keys_of_one_mapping_tell_a_misplaced_key_even_when_written_once() {
-    #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
-    struct State {
-        say: std::collections::BTreeMap<String, String>,
-        #[serde(default)]
-        buttons: Vec<String>,
-    }
     let text = "a:\n  say:\n    it: ciao\n    buttons:\n    - x\n";
-    let options = serde_saphyr::options! { with_snippet: false };
-    let err = serde_saphyr::from_str_with_options::<std::collections::BTreeMap<String, State>>(
-        text, options,
-    )
-    .err()
-    .unwrap_or_else(|| panic!("parses"));
-    let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-    let message = super::super::message_of(&err);
-    let plain = explain(text, line, column, &message, &[]);
+    let plain = hint_as::<States>(text, &[]);
     assert_ne!(plain.line, 4, "no sibling to tell by: {plain:?}");
-    let hint = explain(text, line, column, &message, &["say", "buttons"]);
+    let hint = hint_as::<States>(text, &["say", "buttons"]);
     assert_eq!(hint.line, 4, "{hint:?}");
     assert!(english(&hint).contains("under `say:`"), "{hint:?}");
 }
