@@ -12,6 +12,7 @@ mod check_texts;
 mod diagnostic;
 mod expect;
 pub mod graph;
+mod limits;
 mod live;
 mod load;
 mod model;
@@ -23,17 +24,17 @@ mod template;
 mod understanding;
 pub mod watch;
 
-pub use check::{
-    TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS,
-    WHATSAPP_LIST_ROWS, WHATSAPP_ROW_DESCRIPTION, WHATSAPP_ROW_TITLE, successors,
-};
 pub use diagnostic::{Diagnostic, Position, Report, Severity};
 pub use expect::{Bound, Choice, Expect};
+pub use limits::{
+    TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT, WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS,
+    WHATSAPP_LIST_ROWS, WHATSAPP_ROW_DESCRIPTION, WHATSAPP_ROW_TITLE,
+};
 pub use live::{Live, ReloadError, Reloaded};
 pub use load::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, load, read_dir};
 pub use model::{
     Action, Ask, Branch, Button, Command, Dialogues, Example, Fallback, Flow, Goto, Intent,
-    Localized, Rule, Settings, State, StateId, Text, Topic, Understanding,
+    Localized, Rule, Settings, State, StateId, Text, Topic, Understanding, successors,
 };
 pub use pattern::Pattern;
 pub use payload::{button_payload, parse_payload};

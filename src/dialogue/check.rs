@@ -3,37 +3,12 @@
 
 use std::collections::VecDeque;
 
-use super::diagnostic::{Diagnostic, Position, Report};
-use super::model::{Action, Dialogues, StateId};
+use super::diagnostic::{Diagnostic, Report};
+use super::limits::{TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT};
+use super::model::{Action, Dialogues, StateId, successors};
 use super::payload::button_payload;
+use super::template::TemplateSite;
 use crate::say;
-
-/// Telegram's longest message.
-pub const TELEGRAM_TEXT_LIMIT: usize = 4096;
-/// Telegram's longest `callback_data`, in bytes.
-pub const TELEGRAM_CALLBACK_LIMIT: usize = 64;
-/// WhatsApp reply buttons per message; more become a list.
-pub const WHATSAPP_BUTTONS: usize = 3;
-/// WhatsApp list rows; more become a numbered text menu.
-pub const WHATSAPP_LIST_ROWS: usize = 10;
-/// WhatsApp reply-button title length.
-pub const WHATSAPP_BUTTON_TITLE: usize = 20;
-/// WhatsApp list-row title length (the full label goes under it, as the description).
-pub const WHATSAPP_ROW_TITLE: usize = 24;
-/// WhatsApp list-row description length.
-pub const WHATSAPP_ROW_DESCRIPTION: usize = 72;
-
-/// A compiled template and where it was written: what the lints that look inside
-/// templates need, handed over by `load` so that lints never reach back into loading.
-#[derive(Debug)]
-pub(super) struct TemplateSite {
-    /// The compiled template's name: `flow.state#say.it`, `@fallback#say.en`, ….
-    pub(super) name: String,
-    /// Where the template's first line is in its file.
-    pub(super) position: Position,
-    /// The template's length in characters, before rendering.
-    pub(super) source_len: usize,
-}
 
 /// Adds the lint findings for `d` to `report`.
 pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
@@ -166,18 +141,6 @@ fn reachable(d: &Dialogues) -> Vec<bool> {
         queue.extend(successors(d, id));
     }
     seen
-}
-
-/// The states one state leads to, by any edge.
-pub fn successors(d: &Dialogues, id: StateId) -> impl Iterator<Item = StateId> + '_ {
-    let state = d.state(id);
-    state
-        .buttons
-        .iter()
-        .map(|b| b.target)
-        .chain(state.rules.iter().map(|r| r.target))
-        .chain(state.ask.iter().map(|a| a.escape))
-        .chain(state.goto.iter().flat_map(|g| g.targets()))
 }
 
 /// One state of every `goto` loop that never waits for input (through any branch:

@@ -7,11 +7,11 @@
 //! Titles are cut by [`crate::text::shorten_unique`], the function the WhatsApp
 //! renderer sends them with, so a finding quotes what the citizen will see.
 
-use super::check::{
+use super::diagnostic::{Diagnostic, Report};
+use super::limits::{
     WHATSAPP_BUTTON_TITLE, WHATSAPP_BUTTONS, WHATSAPP_LIST_ROWS, WHATSAPP_ROW_DESCRIPTION,
     WHATSAPP_ROW_TITLE,
 };
-use super::diagnostic::{Diagnostic, Report};
 use super::model::{Button, Dialogues, StateId};
 use crate::say;
 use crate::text::{shorten, shorten_unique};

@@ -9,12 +9,13 @@ use chrono::{Datelike, TimeZone, Utc};
 use minijinja::Value;
 use serde_json::json;
 
-use super::check::{TemplateSite, successors};
 use super::diagnostic::{Diagnostic, Position, Report};
 use super::expect::Expect;
+use super::model::successors;
 use super::model::{Dialogues, StateId};
 use super::suggest::{did_you_mean_hint, did_you_mean_hint_it};
 use super::template;
+use super::template::TemplateSite;
 use crate::say;
 use crate::staff_language::Message;
 

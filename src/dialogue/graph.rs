@@ -14,6 +14,7 @@ mod page;
 mod picture;
 mod svg;
 mod svg_legend;
+mod words;
 
 use super::model::Dialogues;
 use super::suggest::did_you_mean;

@@ -19,11 +19,11 @@ use std::sync::Arc;
 
 use serde_saphyr::Location;
 
-use super::check::TemplateSite;
 use super::diagnostic::{Diagnostic, Position, Report};
 use super::model::Dialogues;
 use super::pattern::Pattern;
 use super::raw::{RawFlow, RawSettings};
+use super::template::TemplateSite;
 use super::template::Templates;
 use crate::say;
 use source::{is_settings_file, version_of};

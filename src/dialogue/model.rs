@@ -382,3 +382,15 @@ fn pick<'a>(entries: &'a [(String, String)], lang: &str, fallback: &str) -> Opti
         .or_else(|| entries.first())
         .map(|(_, v)| v)
 }
+
+/// The states one state leads to, by any edge.
+pub fn successors(d: &Dialogues, id: StateId) -> impl Iterator<Item = StateId> + '_ {
+    let state = d.state(id);
+    state
+        .buttons
+        .iter()
+        .map(|b| b.target)
+        .chain(state.rules.iter().map(|r| r.target))
+        .chain(state.ask.iter().map(|a| a.escape))
+        .chain(state.goto.iter().flat_map(|g| g.targets()))
+}

@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use chrono_tz::Europe::Rome;
 use minijinja::{AutoEscape, Environment, ErrorKind, State, Value};
 
+use super::diagnostic::Position;
 use crate::staff_language::Message;
 
 /// Instructions a template may run per render: plenty for a list of 100 events, and a
@@ -369,6 +370,18 @@ fn format_rome(
         (true, false, _) => date,
         _ => time,
     }
+}
+
+/// A compiled template and where it was written: what the lints that look inside
+/// templates need, handed over by `load` so that lints never reach back into loading.
+#[derive(Debug)]
+pub(crate) struct TemplateSite {
+    /// The compiled template's name: `flow.state#say.it`, `@fallback#say.en`, ….
+    pub(crate) name: String,
+    /// Where the template's first line is in its file.
+    pub(crate) position: Position,
+    /// The template's length in characters, before rendering.
+    pub(crate) source_len: usize,
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::legend::{Entry, Sample, Words, legend, words};
+use super::legend::{Entry, Sample, legend};
 use super::picture::{EdgeKind, Node, NodeKind, Picture};
+use super::words::{Words, words};
 use crate::staff_language::StaffLanguage;
 
 /// The edge colours, the same in every format.

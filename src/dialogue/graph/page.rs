@@ -1,9 +1,9 @@
 //! The picture as one HTML page that opens in any browser with no network: the SVG
 //! inline, a few lines of CSS, no scripts, fonts or links to anything outside.
 
-use super::legend::words;
 use super::picture::Picture;
 use super::svg::{self, Standing, xml};
+use super::words::words;
 use crate::staff_language::StaffLanguage;
 
 pub(crate) fn render(picture: &Picture, language: StaffLanguage) -> String {

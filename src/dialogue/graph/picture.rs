@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::legend::{action_text, ask_text, words};
+use super::words::{action_text, ask_text, words};
 use crate::dialogue::model::{Dialogues, Rule, State, StateId};
 use crate::staff_language::StaffLanguage;
 

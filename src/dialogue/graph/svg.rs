@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use super::diagram::edge_colour;
 use super::layout::{self, Graph, LayoutEdge, LayoutNode, Point, Rect, Segment, Size};
-use super::legend::words;
 use super::picture::{EdgeKind, Node, NodeKind, Picture};
 use super::svg_legend;
+use super::words::words;
 use crate::staff_language::StaffLanguage;
 
 /// Font sizes, in pixels.

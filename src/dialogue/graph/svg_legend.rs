@@ -4,12 +4,13 @@
 use std::fmt::Write as _;
 
 use super::layout::{Point, Rect, Segment, Size};
-use super::legend::{Sample, legend, words};
+use super::legend::{Sample, legend};
 use super::picture::{NodeKind, Picture};
 use super::svg::{
     LABEL_FONT, SMALL_FONT, edge_style, flow_colours, kind_colours, path_data, shape, text_width,
     xml,
 };
+use super::words::words;
 use crate::staff_language::StaffLanguage;
 
 const SAMPLE: Size = Size {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use serde_saphyr::{Location, Spanned};
 
 use super::Builder;
-use crate::dialogue::check::TemplateSite;
 use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::{Localized, Text};
 use crate::dialogue::pattern::Pattern;
 use crate::dialogue::raw::RawText;
 use crate::dialogue::suggest::{did_you_mean, did_you_mean_hint, did_you_mean_hint_it};
+use crate::dialogue::template::TemplateSite;
 use crate::say;
 use crate::staff_language::{Message, StaffLanguage};
 
