@@ -54,15 +54,10 @@ pub fn from_str_knowing<T: DeserializeOwned>(text: &str, keys: &[&str]) -> Resul
     })
 }
 
+/// The parser's first line, without its location (`hints` words it for staff).
 fn message_of(err: &serde_saphyr::Error) -> String {
     let text = err.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("invalid YAML").trim();
     let cleaned = first.rfind(" at line ").map_or(first, |i| &first[..i]);
-    match cleaned.strip_prefix("duplicate mapping key: ") {
-        Some(rest) => {
-            let key = rest.split(',').next().unwrap_or(rest);
-            format!("`{key}` is written twice here; each key may appear once")
-        }
-        None => cleaned.to_owned(),
-    }
+    cleaned.to_owned()
 }

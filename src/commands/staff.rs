@@ -142,7 +142,7 @@ pub fn graph(
     };
     let options = graph::GraphOptions {
         flow,
-        language: sportello::staff_language::StaffLanguage::current(),
+        language: StaffLanguage::current(),
     };
     print!("{}", graph::render(&dialogues, format, &options)?);
     Ok(ExitCode::SUCCESS)

@@ -13,11 +13,11 @@ use super::diagnostic::{Diagnostic, Position, Report};
 use super::expect::Expect;
 use super::model::successors;
 use super::model::{Dialogues, StateId};
-use super::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use super::suggest::did_you_mean_tails;
 use super::template;
 use super::template::TemplateSite;
 use crate::say;
-use crate::staff_language::Message;
+use crate::staff_language::{Message, StaffLanguage};
 
 /// Below this Gulpease index an Italian text is hard for a reader with a middle-school
 /// education (the index's own scale: 60 and over reads easily).
@@ -87,12 +87,11 @@ impl Collected {
         slot: &str,
         report: &mut Report,
     ) -> bool {
-        let cosa = what.italian.as_deref().unwrap_or(&what.english);
+        let cosa = what.in_language(StaffLanguage::Italian);
         let what = &what.english;
         let Some(askers) = self.asks.get(slot) else {
             let names: Vec<&str> = self.asks.keys().map(String::as_str).collect();
-            let hint = did_you_mean_hint(slot, &names);
-            let forse = did_you_mean_hint_it(slot, &names);
+            let (hint, forse) = did_you_mean_tails(slot, &names);
             let (known, noti) = if names.is_empty() {
                 (
                     "no `ask` collects any".to_owned(),
@@ -205,15 +204,11 @@ fn render_with_samples(
     let lang = language_of(&site.name).unwrap_or(&d.settings.default_lang);
     let context = samples.context(d, lang);
     match d.templates.render(&site.name, context) {
-        Ok(text) => match lang {
-            "it" => readability(&text, site, report),
-            "en" => english_readability(&text, site, report),
-            _ => {}
-        },
+        Ok(text) => readability(&text, lang, site, report),
         Err(err) => {
             let reason = template::reason(&err);
             let detail = &reason.english;
-            let motivo = reason.italian.as_deref().unwrap_or(detail);
+            let motivo = reason.in_language(StaffLanguage::Italian);
             let suspects: Vec<String> = slots_read(&d.templates.reads(&site.name))
                 .into_iter()
                 .filter(|s| samples.free_text.contains(s))
@@ -352,54 +347,59 @@ fn sample_context(
     Value::from_serialize(&context)
 }
 
-/// The Gulpease index of an Italian text and its long sentences, as warnings.
-fn readability(text: &str, site: &TemplateSite, report: &mut Report) {
+/// How hard a citizen's text is to read, as warnings: Italian by the Gulpease index
+/// and its long sentences, English by the Flesch Reading Ease (the `textstat` crate
+/// counts syllables with its English heuristic); other languages are not judged.
+fn readability(text: &str, lang: &str, site: &TemplateSite, report: &mut Report) {
     let plain = strip_markup(text);
-    if let Some(long) = sentences(&plain).find(|s| word_count(s) > LONG_SENTENCE) {
+    let warn = |report: &mut Report, message: Message| {
+        report.push(Diagnostic::warning(site.position.clone(), message));
+    };
+    if lang == "it"
+        && let Some(long) = sentences(&plain).find(|s| word_count(s) > LONG_SENTENCE)
+    {
         let count = word_count(long);
         let start: Vec<&str> = long.split_whitespace().take(6).collect();
         let start = start.join(" ");
-        report.push(Diagnostic::warning(
-            site.position.clone(),
+        warn(
+            report,
             say!(
                 "a sentence of {count} words («{start}…»): past {LONG_SENTENCE} it is hard to follow on a phone; split it",
                 "una frase di {count} parole («{start}…»): oltre le {LONG_SENTENCE} parole sul telefono si segue a fatica; dividila"
             ),
-        ));
+        );
     }
     if word_count(&plain) < GULPEASE_MIN_WORDS {
         return;
     }
-    let index = gulpease(&plain);
-    if index < GULPEASE_HARD {
-        report.push(Diagnostic::warning(
-            site.position.clone(),
-            say!(
-                "hard to read: Gulpease index {index:.0} (60 and over reads easily for most citizens); use shorter sentences and shorter, common words",
-                "difficile da leggere: indice Gulpease {index:.0} (da 60 in su si legge facilmente per la maggior parte dei cittadini); usa frasi più brevi e parole più corte e comuni"
-            ),
-        ));
-    }
-}
-
-/// The Flesch Reading Ease of an English text, as a warning when it is hard (the
-/// `textstat` crate counts syllables with its English heuristic).
-fn english_readability(text: &str, site: &TemplateSite, report: &mut Report) {
-    let plain = strip_markup(text);
-    if word_count(&plain) < GULPEASE_MIN_WORDS {
-        return;
-    }
-    // Each line is a sentence, as for Gulpease: a list item has no full stop.
-    let sentences: Vec<&str> = sentences(&plain).collect();
-    let ease = textstat::flesch_reading_ease(&format!("{}.", sentences.join(". ")));
-    if ease < FLESCH_HARD {
-        report.push(Diagnostic::warning(
-            site.position.clone(),
-            say!(
-                "hard to read: Flesch Reading Ease {ease:.0} (60 and over is plain English); use shorter sentences and shorter, common words",
-                "testo inglese difficile da leggere: indice Flesch {ease:.0} (da 60 in su è inglese semplice); usa frasi più brevi e parole più corte e comuni"
-            ),
-        ));
+    match lang {
+        "it" => {
+            let index = gulpease(&plain);
+            if index < GULPEASE_HARD {
+                warn(
+                    report,
+                    say!(
+                        "hard to read: Gulpease index {index:.0} (60 and over reads easily for most citizens); use shorter sentences and shorter, common words",
+                        "difficile da leggere: indice Gulpease {index:.0} (da 60 in su si legge facilmente per la maggior parte dei cittadini); usa frasi più brevi e parole più corte e comuni"
+                    ),
+                );
+            }
+        }
+        "en" => {
+            // Each line is a sentence, as for Gulpease: a list item has no full stop.
+            let sentences: Vec<&str> = sentences(&plain).collect();
+            let ease = textstat::flesch_reading_ease(&format!("{}.", sentences.join(". ")));
+            if ease < FLESCH_HARD {
+                warn(
+                    report,
+                    say!(
+                        "hard to read: Flesch Reading Ease {ease:.0} (60 and over is plain English); use shorter sentences and shorter, common words",
+                        "testo inglese difficile da leggere: indice Flesch {ease:.0} (da 60 in su è inglese semplice); usa frasi più brevi e parole più corte e comuni"
+                    ),
+                );
+            }
+        }
+        _ => {}
     }
 }
 

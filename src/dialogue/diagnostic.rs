@@ -85,9 +85,9 @@ impl Diagnostic {
 
     /// The message in `language`.
     pub fn message_in(&self, language: StaffLanguage) -> &str {
-        match (language, &self.italian) {
-            (StaffLanguage::Italian, Some(italian)) => italian,
-            _ => &self.message,
+        match language {
+            StaffLanguage::Italian => self.italian.as_deref().unwrap_or(&self.message),
+            StaffLanguage::English => &self.message,
         }
     }
 }

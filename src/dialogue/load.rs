@@ -51,7 +51,7 @@ pub fn load(files: &[SourceFile]) -> (Option<Dialogues>, Report) {
         }
     }
     if let Some((file, raw)) = &settings {
-        let lang = raw.default_lang.as_ref().map_or("it", |l| l.value.as_str());
+        let lang = raw.default_lang();
         let declared = topic_menus::DeclaredTopics {
             file,
             topics: &raw.topics,
@@ -109,8 +109,8 @@ impl Builder {
         let names = self.register(&flows);
         let default_lang = settings
             .as_ref()
-            .and_then(|(_, s)| s.default_lang.as_ref().map(|l| l.value.clone()))
-            .unwrap_or_else(|| "it".to_owned());
+            .map_or("it", |(_, s)| s.default_lang())
+            .to_owned();
         let topic_keys: Vec<String> = settings
             .as_ref()
             .map(|(_, s)| s.topics.0.iter().map(|(k, _)| k.value.clone()).collect())

@@ -241,6 +241,15 @@ pub(super) struct RawSettings {
     pub(super) step_limit: Option<usize>,
 }
 
+impl RawSettings {
+    /// The bot's default language, as written (Italian when not).
+    pub(super) fn default_lang(&self) -> &str {
+        self.default_lang
+            .as_ref()
+            .map_or("it", |l| l.value.as_str())
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCommand {

@@ -13,16 +13,17 @@ pub(crate) fn did_you_mean<'a, S: AsRef<str>>(
         .map(|(_, c)| c)
 }
 
-/// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a finding.
-pub(crate) fn did_you_mean_hint<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
-    did_you_mean(wanted, candidates)
-        .map(|best| format!("; did you mean `{best}`?"))
-        .unwrap_or_default()
-}
-
-/// The same tail in Italian: `; forse `x`?`.
-pub(crate) fn did_you_mean_hint_it<S: AsRef<str>>(wanted: &str, candidates: &[S]) -> String {
-    did_you_mean(wanted, candidates)
-        .map(|best| format!("; forse `{best}`?"))
-        .unwrap_or_default()
+/// `; did you mean `x`?` for the closest candidate, or nothing: the tail of a
+/// finding, in English and in Italian (`; forse `x`?`).
+pub(crate) fn did_you_mean_tails<S: AsRef<str>>(
+    wanted: &str,
+    candidates: &[S],
+) -> (String, String) {
+    match did_you_mean(wanted, candidates) {
+        Some(best) => (
+            format!("; did you mean `{best}`?"),
+            format!("; forse `{best}`?"),
+        ),
+        None => (String::new(), String::new()),
+    }
 }

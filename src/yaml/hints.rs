@@ -7,6 +7,7 @@
 //! nearby line with a likely cause, and the parser's own words stay as the fallback.
 
 use crate::dialogue::suggest::did_you_mean;
+use crate::say;
 use crate::staff_language::Message;
 
 /// A better place and wording for a parse error.
@@ -599,13 +600,11 @@ fn translated(message: &str) -> Message {
             format!("qui manca `{field}:`"),
         );
     }
-    if let Some(key) = message
-        .strip_prefix('`')
-        .and_then(|rest| rest.strip_suffix("` is written twice here; each key may appear once"))
-    {
-        return Message::new(
-            message,
-            format!("`{key}` è scritto due volte qui; ogni chiave può comparire una sola volta"),
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest);
+        return say!(
+            "`{key}` is written twice here; each key may appear once",
+            "`{key}` è scritto due volte qui; ogni chiave può comparire una sola volta"
         );
     }
     let italian = match message {

@@ -10,7 +10,7 @@ use super::names::Names;
 use crate::dialogue::expect::{Bound, Choice, Expect, KINDS};
 use crate::dialogue::model::{Ask, StateId};
 use crate::dialogue::raw::RawAsk;
-use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use crate::dialogue::suggest::did_you_mean_tails;
 use crate::say;
 use crate::staff_language::Message;
 use crate::text::normalize;
@@ -112,10 +112,7 @@ impl Builder {
             Some(kind) => kind,
             // A lone word that is almost a kind ("years", "numero") is a typo, not a regex.
             None if name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') => {
-                let (hint, forse) = (
-                    did_you_mean_hint(name, &KINDS),
-                    did_you_mean_hint_it(name, &KINDS),
-                );
+                let (hint, forse) = did_you_mean_tails(name, &KINDS);
                 let kinds = KINDS.join(", ");
                 self.error(position, say!("`expect: {name}` is not a kind of answer{hint} (kinds: {kinds}; anything else is read as a regex, so write a word as ^{name}$)", "`expect: {name}` non è un tipo di risposta{forse} (tipi: {kinds}; tutto il resto è letto come regex, quindi una parola si scrive ^{name}$)"));
                 return None;

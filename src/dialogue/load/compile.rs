@@ -11,7 +11,7 @@ use crate::dialogue::diagnostic::Position;
 use crate::dialogue::model::{Localized, Text};
 use crate::dialogue::pattern::Pattern;
 use crate::dialogue::raw::RawText;
-use crate::dialogue::suggest::{did_you_mean, did_you_mean_hint, did_you_mean_hint_it};
+use crate::dialogue::suggest::{did_you_mean, did_you_mean_tails};
 use crate::dialogue::template::TemplateSite;
 use crate::say;
 use crate::staff_language::{Message, StaffLanguage};
@@ -176,8 +176,7 @@ impl Builder {
                     .collect();
                 unknown.sort();
                 for variable in &unknown {
-                    let hint = did_you_mean_hint(variable, in_scope);
-                    let forse = did_you_mean_hint_it(variable, in_scope);
+                    let (hint, forse) = did_you_mean_tails(variable, in_scope);
                     let known = in_scope.join(", ");
                     self.error(position.clone(), say!("{what} uses `{variable}`, which is not available here{hint} (available: {known})", "{cosa} usa `{variable}`, che qui non è disponibile{forse} (disponibili: {known})"));
                 }
@@ -223,10 +222,7 @@ impl Builder {
                             format!("; `{v}` needs a `do: {{ {v}: … }}` action in this state"),
                             format!("; `{v}` vuole un'azione `do: {{ {v}: … }}` in questo stato"),
                         ),
-                        _ => (
-                            did_you_mean_hint(&variable, in_scope),
-                            did_you_mean_hint_it(&variable, in_scope),
-                        ),
+                        _ => did_you_mean_tails(&variable, in_scope),
                     };
                     let known = in_scope.join(", ");
                     self.error(at.clone(), say!("template uses `{variable}`, which is not available here{hint} (available: {known})", "il testo usa `{variable}`, che qui non è disponibile{forse} (disponibili: {known})"));

@@ -1,7 +1,7 @@
 //! State names: every state gets its id before any target is resolved, so that a
 //! target may point forward; unknown names get the closest known one as a hint.
 
-use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use crate::dialogue::suggest::did_you_mean_tails;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -129,10 +129,7 @@ impl Builder {
                 names.states_of_flow.get(flow).cloned().unwrap_or_default();
             candidates.extend(names.by_name.keys().cloned());
             candidates.extend(names.flow_starts.keys().cloned());
-            let (hint, forse) = (
-                did_you_mean_hint(wanted, &candidates),
-                did_you_mean_hint_it(wanted, &candidates),
-            );
+            let (hint, forse) = did_you_mean_tails(wanted, &candidates);
             let position = self.at(file, &target.referenced);
             self.error(
                 position,

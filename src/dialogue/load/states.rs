@@ -12,7 +12,7 @@ use super::source::SETTINGS_FILE;
 use crate::dialogue::diagnostic::{Diagnostic, Position};
 use crate::dialogue::model::{Action, Branch, Button, Example, Flow, Goto, Rule, State, StateId};
 use crate::dialogue::raw::{RawAction, RawExamples, RawFlow, RawGoto, RawRule, RawState};
-use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use crate::dialogue::suggest::did_you_mean_tails;
 use crate::say;
 use crate::staff_language::Message;
 use crate::text::normalize;
@@ -220,8 +220,7 @@ impl Builder {
         for (index, action) in raw_actions.value.0.iter().enumerate() {
             let check_topic = |builder: &mut Builder, topic: &str| {
                 if !topics.iter().any(|t| t == topic) {
-                    let hint = did_you_mean_hint(topic, topics);
-                    let forse = did_you_mean_hint_it(topic, topics);
+                    let (hint, forse) = did_you_mean_tails(topic, topics);
                     builder.error(
                         position.clone(),
                         say!(

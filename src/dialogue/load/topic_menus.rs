@@ -12,7 +12,7 @@ use super::Builder;
 use crate::dialogue::raw::{
     Entries, GeneratedButton, OneOrMany, RawAction, RawButton, RawFlow, RawGoto, RawState, RawText,
 };
-use crate::dialogue::suggest::{did_you_mean_hint, did_you_mean_hint_it};
+use crate::dialogue::suggest::did_you_mean_tails;
 use crate::say;
 use crate::staff_language::Message;
 
@@ -73,10 +73,7 @@ impl Builder {
         let position = self.at(file, &kind.referenced);
         let kind_name = kind.value.trim();
         if !MENU_KINDS.contains(&kind_name) {
-            let (hint, forse) = (
-                did_you_mean_hint(kind_name, &MENU_KINDS),
-                did_you_mean_hint_it(kind_name, &MENU_KINDS),
-            );
+            let (hint, forse) = did_you_mean_tails(kind_name, &MENU_KINDS);
             self.error(
                 position,
                 say!(
