@@ -30,7 +30,7 @@ pub use language::{Language, NO_WORDS, THANKS_WORDS, YES_WORDS, is_courtesy, onl
 pub use message::{Message, Stem};
 pub use spelling::Spelling;
 pub use synonyms::{DEFAULT_SYNONYMS, Synonyms};
-pub use words::{is_question, passages, words};
+pub use words::{is_question, is_question_word, passages, words};
 
 /// How messages and examples are read: the bot's languages and synonyms.
 #[derive(Debug)]
@@ -103,6 +103,11 @@ impl Analyzer {
                     .iter()
                     .any(|l| l.code != lang && l.is_stopword(word))
         })
+    }
+
+    /// Whether `word` tells something in every language (is nobody's stopword).
+    pub fn tells(&self, word: &str) -> bool {
+        (0..self.languages.len()).all(|lang| self.stem(lang, word).is_some())
     }
 
     fn knows(&self, word: &str) -> bool {

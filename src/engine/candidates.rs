@@ -3,7 +3,7 @@
 //! The engine decides on it; `explain` and `unanswered` show it to staff.
 
 use crate::dialogue::{Dialogues, Intent, StateId};
-use crate::understand::{FaqIndex, Message, is_question, passages};
+use crate::understand::{FaqIndex, Message, Stem, is_question, is_question_word, passages};
 
 /// An example in another of the bot's languages against one in the citizen's.
 const OTHER_LANGUAGE: f32 = 0.9;
@@ -13,6 +13,8 @@ const LOCAL: f32 = 1.02;
 const CONTEXT: f32 = 0.9;
 /// Informative words a part that does not ask needs to be judged on its own.
 const TELLING_WORDS: usize = 2;
+/// Known words a message needs, once its strangers' clauses are left out.
+const TOLD_WORDS: usize = 2;
 /// A FAQ's score against a state's: just under, so a tie goes to the state (it answers
 /// in the dialogue's own flow).
 const FAQ_ON_A_TIE: f32 = 0.96;
@@ -49,7 +51,11 @@ pub fn best_reading(
     text: &str,
 ) -> (Vec<Candidate>, Option<String>) {
     let mut best = (candidates(d, faqs, lang, here, text), None);
-    let parts: Vec<(String, bool)> = passages(text)
+    let mut parts = passages(text);
+    if let Some(told) = without_strangers(d, faqs, text) {
+        parts.push(told);
+    }
+    let parts: Vec<(String, bool)> = parts
         .into_iter()
         .map(|part| {
             let asks = is_question(&part);
@@ -75,6 +81,51 @@ pub fn best_reading(
         }
     }
     best
+}
+
+/// `text` without the clauses (between commas) that hold no word any example knows,
+/// when it has some and something else: who is asking ("sono un docente nominato
+/// commissario esterno, …", "…, dobbiamo organizzare la festa") weighs on the whole
+/// without changing the question. A clause with one known word stays: "iscrizione
+/// al nido comunale, quando esce la graduatoria?" is about the nursery.
+fn without_strangers(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Option<String> {
+    let clauses: Vec<&str> = text.split(',').map(str::trim).collect();
+    if clauses.len() < 2 {
+        return None;
+    }
+    // Words no language stops at ("di" is no English word, though English examples
+    // write "esame di stato") and that say what about ("quanto" does not), that some
+    // example holds.
+    let analyzer = &d.understanding.analyzer;
+    let known = |clause: &str| {
+        let message = read(d, faqs, clause);
+        message
+            .words
+            .iter()
+            .filter(|word| analyzer.tells(word) && !is_question_word(word))
+            .filter(|word| {
+                (0..analyzer.languages().len()).any(|lang| {
+                    analyzer.stem(lang, word).is_some_and(|text| {
+                        let stem = Stem {
+                            text,
+                            corrected: false,
+                            name: false,
+                        };
+                        d.understanding.index.weight(lang, &stem).1
+                            || faqs.index().weight(lang, &stem).1
+                    })
+                })
+            })
+            .count()
+    };
+    let kept: Vec<&str> = clauses.iter().copied().filter(|c| known(c) > 0).collect();
+    if kept.is_empty() || kept.len() == clauses.len() {
+        return None;
+    }
+    let told = kept.join(", ");
+    // What is left must say what it is about on its own: "devo rinnovare la patente,
+    // quanto costa?" without the licence is no question about our fees.
+    (known(&told) >= TOLD_WORDS).then_some(told)
 }
 
 fn top(ranked: &[Candidate]) -> f32 {

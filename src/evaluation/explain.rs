@@ -29,7 +29,7 @@ pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
         let shown: Vec<String> = stems
             .iter()
             .map(|s| {
-                let (weight, known) = understanding.index.weight(lang, &s.text);
+                let (weight, known) = understanding.index.weight(lang, s);
                 let mark = match (s.corrected, known) {
                     (true, _) => " corretta",
                     (false, false) => " sconosciuta",

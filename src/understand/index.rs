@@ -5,7 +5,7 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::Analyzer;
-use super::message::Message;
+use super::message::{Message, Stem};
 use super::spelling::Spelling;
 
 /// How much a corrected word counts towards a match, against one typed right.
@@ -277,6 +277,17 @@ impl<T: PartialEq> Index<T> {
         self.unknown_weight * ((letters - 2.0) / 5.0).clamp(0.4, 1.4)
     }
 
+    /// The weight of a stem of the message no example holds: a name ("DNA",
+    /// "iPhone") tells what the message is about, however short.
+    fn unknown_in_message(&self, stem: &Stem) -> f32 {
+        let weight = self.unknown(&stem.text);
+        if stem.name {
+            weight.max(self.unknown_weight)
+        } else {
+            weight
+        }
+    }
+
     /// The words this index knows, for correcting messages.
     pub fn spelling(&self) -> &Spelling {
         &self.spelling
@@ -327,7 +338,8 @@ impl<T: PartialEq> Index<T> {
                     Some(term) => (Some(term), false),
                     None => (self.same_root(lang, &stem.text), true),
                 };
-                message_weight[lang] += term.map_or_else(|| self.unknown(&stem.text), |t| t.weight);
+                message_weight[lang] +=
+                    term.map_or_else(|| self.unknown_in_message(stem), |t| t.weight);
                 let Some(term) = term else { continue };
                 let counted = if stem.corrected || near {
                     term.weight * CORRECTED_WEIGHT
@@ -432,10 +444,14 @@ impl<T: PartialEq> Index<T> {
 
     /// The weight of `stem` in language `lang`, and whether any example holds it
     /// (the words that mattered, for `explain`).
-    pub fn weight(&self, lang: usize, stem: &str) -> (f32, bool) {
-        match self.terms.get(lang).and_then(|terms| terms.get(stem)) {
+    pub fn weight(&self, lang: usize, stem: &Stem) -> (f32, bool) {
+        match self
+            .terms
+            .get(lang)
+            .and_then(|terms| terms.get(stem.text.as_str()))
+        {
             Some(term) => (term.weight, true),
-            None => (self.unknown(stem), false),
+            None => (self.unknown_in_message(stem), false),
         }
     }
 }

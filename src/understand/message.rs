@@ -3,7 +3,10 @@
 
 use super::Analyzer;
 use super::spelling::Spelling;
-use super::words::{inner_capital_words, words};
+use super::words::{name_words, words};
+
+/// Letters from which a word close to a stopword is taken for a word of its own.
+const LONG_WORD: usize = 5;
 
 /// A stem of the message, and whether it comes from a corrected word.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +15,8 @@ pub struct Stem {
     pub text: String,
     /// True when the citizen typed something else and the spelling fixed it.
     pub corrected: bool,
+    /// True when the citizen wrote it as a name ("DNA", "iPhone"; see `name_words`).
+    pub name: bool,
 }
 
 /// A message, read.
@@ -32,7 +37,7 @@ impl Message {
     pub fn read(analyzer: &Analyzer, text: &str, spellings: &[&Spelling]) -> Message {
         let mut corrections = Vec::new();
         let mut corrected = Vec::new();
-        let names = inner_capital_words(text);
+        let names = name_words(text);
         let typed: Vec<String> = words(text)
             .into_iter()
             .map(|word| {
@@ -45,7 +50,13 @@ impl Message {
                 let best = spellings
                     .iter()
                     .filter_map(|s| s.closest(&word))
-                    .min_by_key(|(_, distance, count)| (*distance, std::cmp::Reverse(*count)));
+                    .min_by_key(|(_, distance, count)| (*distance, std::cmp::Reverse(*count)))
+                    // A longer word one letter from a stopword is mostly a word of its
+                    // own ("serie" is not "serve"): correcting it would only hide that
+                    // the message speaks of something we do not know.
+                    .filter(|(fixed, _, _)| {
+                        word.chars().count() < LONG_WORD || analyzer.tells(fixed)
+                    });
                 match best {
                     Some((fixed, _, _)) => {
                         corrections.push(format!("{word} → {fixed}"));
@@ -70,6 +81,7 @@ impl Message {
                     stems.push(Stem {
                         text,
                         corrected: corrected.contains(word),
+                        name: names.contains(word),
                     });
                 }
                 stems

@@ -156,6 +156,37 @@ fn four_letter_words_are_corrected_only_for_swapped_letters() {
 }
 
 #[test]
+fn a_longer_word_is_not_corrected_into_a_stopword() {
+    let analyzer = analyzer();
+    let index = index(
+        &analyzer,
+        &[("risultati", "it", "serve sapere i risultati")],
+    );
+    // "serie" is a word of its own, one letter from the stopword "serve".
+    let message = analyzer.read("i risultati della serie a", &[index.spelling()]);
+    assert!(message.corrections.is_empty(), "{:?}", message.corrections);
+    assert!(message.words.contains(&"serie".to_owned()));
+}
+
+#[test]
+fn a_name_in_capitals_weighs_as_much_as_a_long_unknown_word() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &[("costo", "it", "quanto costa il test")]);
+    let score = |text: &str| {
+        let message = analyzer.read(text, &[index.spelling()]);
+        index.rank(&message).first().map_or(0.0, |s| s.score)
+    };
+    // Lowercase, "dna" is a short word, mostly filler; in capitals it names what the
+    // message is about, which no example holds.
+    assert!(
+        score("quanto costa il test del DNA") < score("quanto costa il test del dna"),
+        "{} < {}",
+        score("quanto costa il test del DNA"),
+        score("quanto costa il test del dna")
+    );
+}
+
+#[test]
 fn a_word_both_languages_write_is_as_common_in_each() {
     let analyzer = analyzer();
     let mut written = vec![("risultati", "en", "when are the results of the maturita")];
@@ -168,8 +199,13 @@ fn a_word_both_languages_write_is_as_common_in_each() {
     written.extend(italian);
     let index = index(&analyzer, &written);
     let en = analyzer.language_index("en");
-    let (maturita, _) = index.weight(en, &analyzer.stem(en, "maturita").unwrap_or_default());
-    let (results, _) = index.weight(en, &analyzer.stem(en, "results").unwrap_or_default());
+    let stem = |word: &str| Stem {
+        text: analyzer.stem(en, word).unwrap_or_default(),
+        corrected: false,
+        name: false,
+    };
+    let (maturita, _) = index.weight(en, &stem("maturita"));
+    let (results, _) = index.weight(en, &stem("results"));
     // One English example holds each, but "maturità" is in every candidate's.
     assert!(maturita < results, "{maturita} < {results}");
 }

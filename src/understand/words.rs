@@ -14,15 +14,23 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The words written with a capital inside ("iPhone", "eBay", "PlayStation"): names
-/// of things, not typos, so they are never corrected into a word the bot knows.
-pub(super) fn inner_capital_words(text: &str) -> Vec<String> {
+/// The words written as names: with a capital inside ("iPhone", "eBay",
+/// "PlayStation") or, in a message not all in capitals, in capitals ("DNA", "INPS").
+/// Names of things, not typos: never corrected into a word the bot knows, and as
+/// telling as a long word when no example holds them.
+pub(super) fn name_words(text: &str) -> Vec<String> {
+    let shouting = !text.chars().any(char::is_lowercase);
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| {
             let chars: Vec<char> = word.chars().collect();
-            chars
+            let inner_capital = chars
                 .windows(2)
-                .any(|pair| pair[0].is_lowercase() && pair[1].is_uppercase())
+                .any(|pair| pair[0].is_lowercase() && pair[1].is_uppercase());
+            let acronym = !shouting
+                && chars.len() >= 2
+                && chars.iter().all(|c| c.is_uppercase() || c.is_ascii_digit())
+                && chars.iter().any(|c| c.is_uppercase());
+            inner_capital || acronym
         })
         .map(|word| squeeze(&normalize(word)))
         .collect()
@@ -147,6 +155,12 @@ const QUESTION_WORDS: &[&str] = &[
     "can",
 ];
 
+/// Whether `word` (as `words` reads it) asks: says what kind of question, not what
+/// about.
+pub fn is_question_word(word: &str) -> bool {
+    QUESTION_WORDS.contains(&word)
+}
+
 /// Whether a sentence asks: a question mark, or a question word in it.
 pub fn is_question(sentence: &str) -> bool {
     sentence.trim_end().ends_with('?')
@@ -177,10 +191,12 @@ mod tests {
     #[test]
     fn names_with_a_capital_inside_are_told_apart() {
         assert_eq!(
-            inner_capital_words("quando esce il nuovo iPhone o la PlayStation?"),
+            name_words("quando esce il nuovo iPhone o la PlayStation?"),
             ["iphone", "playstation"]
         );
-        assert!(inner_capital_words("Quando è la PRIMA prova? Maturità").is_empty());
+        assert_eq!(name_words("quanto costa un test del DNA"), ["dna"]);
+        assert!(name_words("QUANDO È LA PRIMA PROVA").is_empty());
+        assert!(name_words("Quando è la prima prova? Maturità").is_empty());
     }
 
     #[test]

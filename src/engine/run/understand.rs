@@ -317,7 +317,9 @@ fn is_goodbye(words: &[String]) -> bool {
 }
 
 /// Words that go with a goodbye without asking anything.
-const GOODBYE_FILLERS: &[&str] = &["ok", "okay", "allora", "bene", "va", "e", "a", "tutti"];
+const GOODBYE_FILLERS: &[&str] = &[
+    "ok", "okay", "allora", "bene", "va", "e", "a", "tutti", "tutto", "posto", "cosi",
+];
 
 /// A button label of reasonable length, first letter capitalized.
 fn short_label(text: &str) -> String {
