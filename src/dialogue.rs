@@ -16,6 +16,7 @@ mod limits;
 mod live;
 mod load;
 mod model;
+mod office_hours;
 mod pattern;
 mod payload;
 mod raw;
@@ -33,9 +34,11 @@ pub use limits::{
 pub use live::{Live, ReloadError, Reloaded};
 pub use load::{MAX_FILE_BYTES, SETTINGS_FILE, SourceFile, load, read_dir};
 pub use model::{
-    Action, Ask, Branch, Button, Command, Dialogues, Example, Fallback, Flow, Goto, Intent,
-    Localized, Rule, Settings, State, StateId, Text, Topic, Understanding, successors,
+    Action, Ask, Branch, Button, Command, Dialogues, Example, Fallback, Flow, Goto, Handoff,
+    Intent, Localized, Queue, Rule, Settings, State, StateId, Text, Topic, Understanding,
+    successors,
 };
+pub use office_hours::OfficeHours;
 pub use pattern::Pattern;
 pub use payload::{button_payload, parse_payload};
 pub use template::Templates;

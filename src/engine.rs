@@ -54,9 +54,13 @@ pub enum Outcome {
     Bye,
     /// Not understood: the fallback.
     NotUnderstood,
+    /// Passed to a person (the citizen is handed off).
+    ToStaff,
 }
 
 /// What `step` needs next.
+// A turn is returned once per round of fetching: boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// Fetch this, add it to the answers and call `step` again.

@@ -82,6 +82,7 @@ pub fn outcome_target(turn: &Turn, d: &crate::dialogue::Dialogues) -> String {
         Outcome::DidYouMean(choices) => format!("didyoumean:{}", choices.join(",")),
         Outcome::Thanks => "smalltalk:thanks".to_owned(),
         Outcome::Bye => "smalltalk:bye".to_owned(),
+        Outcome::ToStaff => "person".to_owned(),
         Outcome::Entered(_) | Outcome::NotUnderstood | Outcome::Nothing => "fallback".to_owned(),
     }
 }

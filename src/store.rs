@@ -282,6 +282,51 @@ pub trait WhatsAppRecords: Send + Sync {
     fn purge(&self, days: u32) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
+/// A citizen's conversation with a person (handoff), with its messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ticket {
+    /// Its number: the pseudonym staff see (never the citizen's name or chat id).
+    pub id: i64,
+    /// The queue it is in.
+    pub queue: String,
+    /// `open` (waiting for staff), `answered` or `closed`.
+    pub status: String,
+    /// The citizen's language.
+    pub lang: String,
+    /// The forum topic in the staff group, once opened there.
+    pub thread_id: Option<i64>,
+    /// When the citizen's first message opened it.
+    pub opened_at: DateTime<Utc>,
+    /// When it closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// What was said, oldest first.
+    pub messages: Vec<TicketMessage>,
+}
+
+/// One message of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketMessage {
+    /// `citizen`, `staff` or `note` (kept for staff, never sent).
+    pub direction: String,
+    /// What was written.
+    pub body: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Tickets as the citizen's turns leave them (`Effect::ToStaff` opens or adds to
+/// one, `Effect::EndHandoff` closes it, erasure deletes them).
+pub trait TicketStore: Send + Sync {
+    /// The citizen's live ticket, else their latest one.
+    fn latest_ticket(
+        &self,
+        key: &ChatKey,
+    ) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+}
+
+/// The staff line a ticket gets when the citizen ends the conversation.
+pub const CITIZEN_CLOSED_NOTE: &str = "🔒 Il cittadino ha chiuso la conversazione.";
+
 /// How long WhatsApp seen ids, deliveries and inactive contacts are kept.
 pub const WHATSAPP_RETENTION_DAYS: u32 = 30;
 

@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::channel::{telegram, whatsapp};
 use crate::conversation::{Conversation, TurnError};
-use crate::engine::{Inbound, Input, Outbound};
+use crate::engine::{Effect, Inbound, Input, Outbound};
 use crate::say;
 use crate::staff_language::StaffLanguage;
 use crate::store::{ChatKey, CitizenStore, ContentSource, MenuEntry};
@@ -122,6 +122,19 @@ where
             }
         };
         write!(out, "{shown}")?;
+        // Handed to a person: the bot is silent; say where the message went, since
+        // nobody answers from a staff group in this offline chat.
+        if turn
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::ToStaff { .. }))
+        {
+            let note = say!(
+                "(passed to the office's staff; in this test chat nobody answers — /fine to go back to the bot)",
+                "(inoltrato all'ufficio; in questa chat di prova nessuno risponde — /fine per tornare al bot)"
+            );
+            writeln!(out, "{}\n", note.in_language(options.staff))?;
+        }
         if options.interactive {
             write!(out, "> ")?;
         }

@@ -25,7 +25,12 @@ pub(super) fn lint(d: &Dialogues, sites: &[TemplateSite], report: &mut Report) {
                 ),
             ));
         }
-        if !state.waits() && state.goto.is_none() && !state.end {
+        // A state handing the citizen to a person waits for the person.
+        let hands_off = state
+            .actions
+            .iter()
+            .any(|a| matches!(a, crate::dialogue::Action::Handoff { .. }));
+        if !state.waits() && state.goto.is_none() && !state.end && !hands_off {
             report.push(Diagnostic::error(
                 at(),
                 say!(

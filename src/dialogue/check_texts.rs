@@ -342,7 +342,8 @@ fn sample_context(
             "keywords": [], "lang": lang, "examples": [],
         },
         "subscriptions": [first_topic],
-        "erased": { "at": when, "sessions": 1, "subscriptions": 1, "transcripts": 4, "deliveries": 0 },
+        "erased": { "at": when, "sessions": 1, "subscriptions": 1, "transcripts": 4, "deliveries": 0, "tickets": 0 },
+        "handoff": { "queue": "Ufficio relazioni con il pubblico", "open": true },
     });
     Value::from_serialize(&context)
 }

@@ -5,6 +5,7 @@
 
 mod ask;
 mod compile;
+mod handoff;
 mod names;
 mod settings;
 mod source;
@@ -85,6 +86,8 @@ struct Builder {
     /// Flows whose file could not be read: links to them are not reported as unknown,
     /// since the one finding that matters is in that file.
     skipped_flows: HashSet<String>,
+    /// The keys of `handoff.queues`, for checking `handoff` actions.
+    queue_keys: Vec<String>,
 }
 
 impl Builder {
@@ -116,6 +119,11 @@ impl Builder {
             .map(|(_, s)| s.topics.0.iter().map(|(k, _)| k.value.clone()).collect())
             .unwrap_or_default();
 
+        self.queue_keys = settings
+            .as_ref()
+            .and_then(|(_, s)| s.handoff.as_ref())
+            .map(|h| h.queues.0.iter().map(|(k, _)| k.value.clone()).collect())
+            .unwrap_or_default();
         let (built_flows, states) = self.build_flows(&names, &flows, &default_lang, &topic_keys);
 
         let Some((settings_file, raw_settings)) = settings else {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::diagnostic::Position;
 use super::expect::{Bound, Expect};
+use super::office_hours::OfficeHours;
 use super::pattern::Pattern;
 use super::template::Templates;
 use crate::understand::{Analyzer, Index};
@@ -108,6 +109,8 @@ pub struct Settings {
     pub news: Localized,
     /// States entered in one turn before the engine stops a `goto` loop (default 20).
     pub step_limit: usize,
+    /// Where a person answers; no queues when the settings have none.
+    pub handoff: Handoff,
 }
 
 /// A news topic citizens subscribe to.
@@ -349,6 +352,54 @@ pub enum Action {
     Erase,
     /// Go on in this language (one of the settings' `languages`).
     Language(String),
+    /// From now on a person of this queue answers (a key of `handoff.queues`).
+    Handoff {
+        /// The queue.
+        queue: String,
+    },
+}
+
+/// Where a person answers (`handoff` in the settings).
+#[derive(Debug, Clone)]
+pub struct Handoff {
+    /// The queues, in the order written.
+    pub queues: Vec<Queue>,
+    /// How staff replies are signed.
+    pub signature: Text,
+    /// Days in which a new message reopens a ticket staff closed.
+    pub reopen_days: u32,
+    /// Said when the citizen is handed to a person, in office hours.
+    pub opened: Text,
+    /// Said instead outside office hours.
+    pub outside_hours: Text,
+    /// Said once when nobody answered in time.
+    pub still_waiting: Text,
+    /// Said when the conversation with a person ends.
+    pub closed: Text,
+    /// The button that ends it.
+    pub end_button: Text,
+}
+
+impl Handoff {
+    /// The queue called `key`.
+    pub fn queue(&self, key: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.key == key)
+    }
+}
+
+/// One queue of people who answer.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    /// Its key in the settings.
+    pub key: String,
+    /// Its name for people.
+    pub name: Text,
+    /// The staff supergroup's chat id, when the settings give it.
+    pub group: Option<i64>,
+    /// When it answers.
+    pub hours: OfficeHours,
+    /// Office-hour minutes within which a first answer is due.
+    pub answer_within_minutes: u32,
 }
 
 /// A plain (non-template) text per language, e.g. a button label.

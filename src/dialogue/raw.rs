@@ -211,6 +211,10 @@ pub(super) enum RawAction {
     Erase {},
     /// `{ language: en }`: the conversation goes on in this language.
     Language(String),
+    /// `{ handoff: { queue: urp } }`: a person of that queue answers from now on.
+    Handoff {
+        queue: String,
+    },
 }
 
 /// `sportello.yaml`: settings for the whole bot.
@@ -239,6 +243,55 @@ pub(super) struct RawSettings {
     pub(super) news: Option<Spanned<RawText>>,
     #[serde(default)]
     pub(super) step_limit: Option<usize>,
+    /// Where a person answers: the queues, their groups and hours, and what is said.
+    #[serde(default)]
+    pub(super) handoff: Option<RawHandoff>,
+}
+
+/// `handoff:` in `sportello.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHandoff {
+    pub(super) queues: Entries<Spanned<String>, RawQueue>,
+    /// How staff replies are signed (the office's name).
+    #[serde(default)]
+    pub(super) signature: Option<Spanned<RawText>>,
+    /// Days in which a new message from the citizen reopens a ticket staff closed.
+    #[serde(default)]
+    pub(super) reopen_days: Option<u32>,
+    /// Said when the citizen is handed to a person, in office hours.
+    #[serde(default)]
+    pub(super) opened: Option<Spanned<RawText>>,
+    /// Said instead outside office hours.
+    #[serde(default)]
+    pub(super) outside_hours: Option<Spanned<RawText>>,
+    /// Said once when nobody answered within the queue's time.
+    #[serde(default)]
+    pub(super) still_waiting: Option<Spanned<RawText>>,
+    /// Said when the conversation with a person ends and the bot answers again.
+    #[serde(default)]
+    pub(super) closed: Option<Spanned<RawText>>,
+    /// The button that ends it.
+    #[serde(default)]
+    pub(super) end_button: Option<Spanned<RawText>>,
+}
+
+/// One queue of `handoff.queues`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQueue {
+    /// What staff and citizens call it.
+    #[serde(default)]
+    pub(super) name: Option<Spanned<RawText>>,
+    /// The staff supergroup's chat id (else `SPORTELLO_STAFF_GROUP`).
+    #[serde(default)]
+    pub(super) group: Option<i64>,
+    /// Office hours in Europe/Rome, as `lun-ven 09:00-17:00` (always open when unset).
+    #[serde(default)]
+    pub(super) hours: Option<Spanned<String>>,
+    /// Office hours within which a first answer is due (default 4).
+    #[serde(default)]
+    pub(super) answer_within_hours: Option<u32>,
 }
 
 impl RawSettings {

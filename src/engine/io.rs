@@ -85,6 +85,16 @@ pub enum Effect {
     },
     /// Delete everything stored about the citizen, the session included.
     Erase,
+    /// Pass what the citizen wrote to a person of `queue` (opening a ticket when
+    /// there is none).
+    ToStaff {
+        /// A key of `handoff.queues`.
+        queue: String,
+        /// What the citizen wrote.
+        text: String,
+    },
+    /// The citizen ended the conversation with a person: the ticket closes.
+    EndHandoff,
 }
 
 /// Data a turn needs from the content store or the subscriber store.
@@ -136,12 +146,14 @@ pub struct ErasureReceipt {
     pub transcripts: u64,
     /// Outbox deliveries deleted.
     pub deliveries: u64,
+    /// Conversations with a person deleted, with their messages.
+    pub tickets: u64,
 }
 
 impl ErasureReceipt {
     /// Whether anything was stored at all.
     pub fn found(&self) -> bool {
-        self.sessions + self.subscriptions + self.transcripts + self.deliveries > 0
+        self.sessions + self.subscriptions + self.transcripts + self.deliveries + self.tickets > 0
     }
 }
 

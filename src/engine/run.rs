@@ -4,6 +4,7 @@
 
 mod actions;
 mod ask;
+mod handoff;
 mod reply;
 mod understand;
 
@@ -86,6 +87,9 @@ impl<'a> Run<'a> {
 
     /// Routes the input: a command, a button, or free text.
     pub(super) fn handle(&mut self, inbound: &Inbound) -> Step<()> {
+        if let Some(queue) = self.session.handoff.clone() {
+            return self.with_a_person(&queue, inbound);
+        }
         let gone = !self.session.state.is_empty() && self.current().is_none();
         match &inbound.input {
             Input::Command { name, arg } => self.on_command(name, arg.as_deref()),
@@ -295,6 +299,11 @@ impl<'a> Run<'a> {
             }
             if let Some(prompt) = state.ask.as_ref().and_then(|a| a.prompt.as_ref()) {
                 self.say(prompt, id, &context);
+            }
+            // Handed to a person: they answer from here, not the dialogues.
+            if let Some(queue) = self.session.handoff.clone() {
+                self.say_handed_off(&queue);
+                return Ok(());
             }
             if state.waits() {
                 if !state.buttons.is_empty() {

@@ -24,6 +24,10 @@ pub struct Session {
     /// The choices of the last «Intendevi…?», so a typed number picks one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<String>,
+    /// The queue of the person the citizen is talking to: while set, what they
+    /// write goes to that person and the bot stays silent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<String>,
 }
 
 fn is_zero(n: &u8) -> bool {

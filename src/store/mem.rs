@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 
 use super::{
-    ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, FaqList, StoreError,
-    StoredSession, TranscriptLine, TurnRecord, UpdateLog,
+    CITIZEN_CLOSED_NOTE, ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, FaqList,
+    StoreError, StoredSession, Ticket, TicketMessage, TicketStore, TranscriptLine, TurnRecord,
+    UpdateLog,
 };
 use crate::content::{CalendarEvent, ContentFile, NewsItem, category_matches};
 use crate::engine::Effect;
@@ -32,6 +33,8 @@ struct Citizens {
     whatsapp: WhatsApp,
     /// The highest Telegram update id taken, per bot.
     updates: HashMap<i64, i64>,
+    /// Conversations with a person, oldest first, with whose they are.
+    tickets: Vec<(ChatKey, Ticket)>,
 }
 
 impl MemoryStore {
@@ -67,7 +70,11 @@ impl Citizens {
             subscriptions: u64::from(self.topics.remove(key).is_some_and(|t| !t.is_empty())),
             transcripts: self.transcripts.remove(key).map_or(0, |t| t.len() as u64),
             deliveries: 0,
+            tickets: 0,
         };
+        let before = self.tickets.len();
+        self.tickets.retain(|(k, _)| k != key);
+        receipt.tickets = (before - self.tickets.len()) as u64;
         if key.channel == "whatsapp" {
             // As in PostgreSQL: the contact counts with the session.
             let (contacts, deliveries) = self.whatsapp.erase(&key.chat);
@@ -75,6 +82,59 @@ impl Citizens {
             receipt.deliveries = deliveries;
         }
         receipt
+    }
+}
+
+impl Citizens {
+    fn live_ticket(&mut self, key: &ChatKey) -> Option<&mut Ticket> {
+        self.tickets
+            .iter_mut()
+            .find(|(k, t)| k == key && t.status != "closed")
+            .map(|(_, t)| t)
+    }
+
+    /// As PostgreSQL does: the message joins the live ticket, else opens one.
+    fn pass_to_staff(&mut self, key: &ChatKey, lang: &str, queue: &str, text: &str) {
+        let message = TicketMessage {
+            direction: "citizen".to_owned(),
+            body: text.to_owned(),
+            at: Utc::now(),
+        };
+        if let Some(ticket) = self.live_ticket(key) {
+            ticket.messages.push(message);
+            return;
+        }
+        let id = self.tickets.len() as i64 + 1;
+        self.tickets.push((
+            key.clone(),
+            Ticket {
+                id,
+                queue: queue.to_owned(),
+                status: "open".to_owned(),
+                lang: lang.to_owned(),
+                thread_id: None,
+                opened_at: message.at,
+                closed_at: None,
+                messages: vec![message],
+            },
+        ));
+    }
+}
+
+impl TicketStore for MemoryStore {
+    async fn latest_ticket(&self, key: &ChatKey) -> Result<Option<Ticket>, StoreError> {
+        let citizens = self.lock();
+        let mine = || {
+            citizens
+                .tickets
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, t)| t)
+        };
+        Ok(mine()
+            .find(|t| t.status != "closed")
+            .or_else(|| mine().next_back())
+            .cloned())
     }
 }
 
@@ -120,6 +180,20 @@ impl CitizenStore for MemoryStore {
                 }
                 Effect::Unsubscribe { topic: None } => {
                     citizens.topics.remove(key);
+                }
+                Effect::ToStaff { queue, text } => {
+                    citizens.pass_to_staff(key, &record.session.lang, queue, text);
+                }
+                Effect::EndHandoff => {
+                    if let Some(ticket) = citizens.live_ticket(key) {
+                        ticket.status = "closed".to_owned();
+                        ticket.closed_at = Some(Utc::now());
+                        ticket.messages.push(TicketMessage {
+                            direction: "note".to_owned(),
+                            body: CITIZEN_CLOSED_NOTE.to_owned(),
+                            at: Utc::now(),
+                        });
+                    }
                 }
                 Effect::Erase => {}
             }

@@ -14,6 +14,7 @@ mod retention;
 mod session_cache;
 mod stats;
 mod telegram;
+mod tickets;
 mod turn_batch;
 mod whatsapp;
 
@@ -34,6 +35,7 @@ pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
 pub use retention::Purged;
 pub use stats::SubscriberGroup;
+pub use tickets::STAFF_CHANNEL;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -130,6 +132,9 @@ struct SessionContext<'a> {
     misses: u8,
     #[serde(default)]
     offered: std::borrow::Cow<'a, [String]>,
+    /// The queue of the person the citizen talks to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    handoff: Option<std::borrow::Cow<'a, str>>,
 }
 
 impl<'a> SessionContext<'a> {
@@ -137,6 +142,7 @@ impl<'a> SessionContext<'a> {
         SessionContext {
             misses: session.misses,
             offered: std::borrow::Cow::Borrowed(&session.offered),
+            handoff: session.handoff.as_deref().map(std::borrow::Cow::Borrowed),
         }
     }
 }

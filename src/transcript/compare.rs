@@ -77,6 +77,15 @@ fn difference(
                 vec![say!("Must not say: {text}", "Non deve dire: {text}")],
             )
         }),
+        Expect::Silent => (!reply.text.trim().is_empty() || !reply.buttons.is_empty()).then(|| {
+            (
+                say!(
+                    "the bot answered where it must stay silent",
+                    "il bot ha risposto dove deve tacere"
+                ),
+                Vec::new(),
+            )
+        }),
         Expect::Button(label) => find_label(&reply.buttons, label).is_none().then(|| {
             (
                 no_such_button(label, &reply.buttons),

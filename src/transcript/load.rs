@@ -89,6 +89,8 @@ pub(super) enum Expect {
     Button(String),
     /// The citizen is in this `flow.state` after the turn.
     State(String),
+    /// The bot says nothing.
+    Silent,
 }
 
 /// Checks `raw` against `dialogues`: the script, or every mistake in it.
@@ -135,6 +137,7 @@ fn step(
         not_says,
         buttons,
         state,
+        silent,
     } = turn.value;
     let action = match (send, press) {
         (Some(text), None) => Some(Action::Send(text.value)),
@@ -226,6 +229,12 @@ fn step(
             None => Err(unknown_state(&name, dialogues)),
         },
     );
+    if let Some(silent) = silent.filter(|s| s.value) {
+        expectations.push(Expectation {
+            place: Place::of(&silent.referenced),
+            expect: Expect::Silent,
+        });
+    }
     expectations.sort_by_key(|e| e.place);
     Some(Step {
         place,

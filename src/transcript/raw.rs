@@ -24,6 +24,7 @@ const TURN_KEYS: &[&str] = &[
     "not_says",
     "buttons",
     "state",
+    "silent",
 ];
 
 /// A transcript file.
@@ -59,6 +60,9 @@ pub(super) struct RawTurn {
     pub(super) buttons: Texts,
     #[serde(default)]
     pub(super) state: Option<Spanned<String>>,
+    /// `silent: true`: the bot says nothing (the citizen is talking to a person).
+    #[serde(default)]
+    pub(super) silent: Option<Spanned<bool>>,
 }
 
 /// A list of texts, or one text on its own (`says: Prima prova`), each with its place.

@@ -113,7 +113,7 @@ async fn play(
             }
         };
         seen.visited.extend(turn.visited.iter().copied());
-        offered = turn
+        let shown: Vec<OutButton> = turn
             .replies
             .iter()
             .flat_map(|r| r.buttons.iter().cloned())
@@ -125,8 +125,13 @@ async fn play(
                 .map(|r| html_to_plain(&r.text))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            buttons: offered.iter().map(|b| b.label.clone()).collect(),
+            buttons: shown.iter().map(|b| b.label.clone()).collect(),
         };
+        // A silent turn (the citizen talks to a person) leaves the last buttons on
+        // screen, as a chat does.
+        if !turn.replies.is_empty() {
+            offered = shown;
+        }
         let findings = differences(&step.expectations, &reply, &turn.session.state);
         if !findings.is_empty() {
             return Some(failed(findings, Some(reply)));

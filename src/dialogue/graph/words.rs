@@ -65,6 +65,7 @@ pub(crate) fn action_text(action: &Action, language: StaffLanguage) -> String {
         Action::Subscriptions => pick("subscriptions", "iscrizioni").to_owned(),
         Action::Erase => pick("erase the citizen's data", "cancella i dati").to_owned(),
         Action::Language(lang) => format!("{}: {lang}", pick("language", "lingua")),
+        Action::Handoff { queue } => format!("{}: {queue}", pick("to a person", "a una persona")),
     };
     format!("⚙ {text}")
 }

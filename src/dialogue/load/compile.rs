@@ -17,7 +17,14 @@ use crate::say;
 use crate::staff_language::{Message, StaffLanguage};
 
 /// Variables that actions put in scope.
-pub(super) const ACTION_VARIABLES: [&str; 5] = ["events", "news", "faq", "subscriptions", "erased"];
+pub(super) const ACTION_VARIABLES: [&str; 6] = [
+    "events",
+    "news",
+    "faq",
+    "subscriptions",
+    "erased",
+    "handoff",
+];
 /// Variables every template may read: the answers collected, the citizen's language,
 /// the topics' names and the time of the message (in Europe/Rome).
 pub(super) const ALWAYS_IN_SCOPE: [&str; 6] = ["slots", "lang", "topics", "now", "today", "year"];

@@ -201,6 +201,7 @@ impl Builder {
                 synonyms.push((from.value.clone(), to.value.clone()));
             }
         }
+        let handoff = self.build_handoff(file, raw.handoff.as_ref(), &default_lang);
         Some(Settings {
             bot: raw.bot.unwrap_or_else(|| "Sportello".to_owned()),
             default_lang,
@@ -213,6 +214,7 @@ impl Builder {
             fallback,
             news,
             step_limit: raw.step_limit.unwrap_or(DEFAULT_STEP_LIMIT).max(1),
+            handoff,
         })
     }
 }

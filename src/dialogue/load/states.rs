@@ -272,6 +272,21 @@ impl Builder {
                 RawAction::Subscriptions {} => Action::Subscriptions,
                 RawAction::Erase {} => Action::Erase,
                 RawAction::Language(code) => Action::Language(code.clone()),
+                RawAction::Handoff { queue } => {
+                    if !self.queue_keys.iter().any(|q| q == queue) {
+                        let (hint, forse) = did_you_mean_tails(queue, &self.queue_keys);
+                        self.error(
+                            position.clone(),
+                            say!(
+                                "unknown queue `{queue}`{hint} (queues are declared under `handoff: queues:` in {SETTINGS_FILE})",
+                                "coda sconosciuta `{queue}`{forse} (le code si dichiarano sotto `handoff: queues:` in {SETTINGS_FILE})"
+                            ),
+                        );
+                    }
+                    Action::Handoff {
+                        queue: queue.clone(),
+                    }
+                }
             };
             actions.push(built);
         }
@@ -382,5 +397,6 @@ pub(super) fn provides(action: &Action) -> Option<&'static str> {
         }
         Action::Erase => Some("erased"),
         Action::Language(_) => None,
+        Action::Handoff { .. } => Some("handoff"),
     }
 }

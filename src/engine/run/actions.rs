@@ -64,6 +64,23 @@ impl<'a> Run<'a> {
                     values.insert("subscriptions", Value::from_serialize(&topics));
                 }
                 Action::Language(code) => self.session.lang = code.clone(),
+                Action::Handoff { queue } => {
+                    let open = self.office_open(queue);
+                    self.session.handoff = Some(queue.clone());
+                    let name = self
+                        .d
+                        .settings
+                        .handoff
+                        .queue(queue)
+                        .map_or(queue.as_str(), |q| {
+                            q.name
+                                .get(&self.session.lang, &self.d.settings.default_lang)
+                        });
+                    values.insert(
+                        "handoff",
+                        minijinja::context! { queue => name, open => open },
+                    );
+                }
                 Action::Erase => {
                     if let Answer::Erased(receipt) = self.fetch(Query::Erase)? {
                         values.insert("erased", Value::from_serialize(receipt));

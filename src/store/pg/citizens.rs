@@ -42,6 +42,7 @@ impl CitizenStore for PgStore {
                 lang: row.lang,
                 misses: row.context.0.misses,
                 offered: row.context.0.offered.into_owned(),
+                handoff: row.context.0.handoff.map(std::borrow::Cow::into_owned),
             },
             version: row.version,
         }))
@@ -146,6 +147,11 @@ impl PgStore {
                         .execute(&mut *tx)
                         .await?;
                 }
+                Effect::ToStaff { queue, text } => {
+                    super::tickets::to_staff(&mut tx, key, &record.session.lang, queue, text)
+                        .await?;
+                }
+                Effect::EndHandoff => super::tickets::end_by_citizen(&mut tx, key).await?,
                 Effect::Erase => {}
             }
         }
@@ -249,6 +255,7 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
                 .rows_affected(),
         ..ErasureReceipt::default()
     };
+    receipt.tickets = super::tickets::erase(tx, key).await?;
     // When the citizen last wrote on WhatsApp: part of the conversation's state.
     receipt.sessions +=
         deleted("DELETE FROM whatsapp_contacts WHERE $1 = 'whatsapp' AND wa_id = $2")

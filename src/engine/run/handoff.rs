@@ -1,0 +1,82 @@
+//! Talking to a person: once a state's `handoff` action ran, what the citizen writes
+//! goes to the staff of that queue and the bot stays silent. Anything addressed to
+//! the bot — the «Risolto» button, `/fine`, or any other command or button — ends
+//! the conversation with the person first, so a citizen is never stuck in it.
+
+use super::{Run, Step};
+use crate::engine::Outcome;
+use crate::engine::io::{Effect, Inbound, Input, OutButton};
+
+/// The payload of the button that ends the conversation with a person.
+pub(crate) const END_HANDOFF: &str = "!fine";
+/// Commands that end it, in the bot's languages.
+const END_COMMANDS: &[&str] = &["fine", "end", "risolto", "solved", "chiudi", "close"];
+
+impl Run<'_> {
+    /// Whether `queue`'s office is open now (an unknown queue counts as open).
+    pub(super) fn office_open(&self, queue: &str) -> bool {
+        self.d
+            .settings
+            .handoff
+            .queue(queue)
+            .is_none_or(|q| q.hours.is_open(self.at))
+    }
+
+    /// What a citizen handed to `queue` sends: text to the person, anything else to
+    /// the bot after ending the conversation with the person.
+    pub(super) fn with_a_person(&mut self, queue: &str, inbound: &Inbound) -> Step<()> {
+        match &inbound.input {
+            Input::Text(text) => {
+                let text = crate::text::clean(text);
+                if !text.trim().is_empty() {
+                    self.effects.push(Effect::ToStaff {
+                        queue: queue.to_owned(),
+                        text,
+                    });
+                }
+                self.outcome = Outcome::ToStaff;
+                Ok(())
+            }
+            Input::Button(payload) if payload == END_HANDOFF => self.end_handoff(),
+            Input::Command { name, .. } if END_COMMANDS.contains(&name.as_str()) => {
+                self.end_handoff()
+            }
+            // A command or an old button is for the bot: the person is left first.
+            _ => {
+                self.session.handoff = None;
+                self.effects.push(Effect::EndHandoff);
+                self.handle(inbound)
+            }
+        }
+    }
+
+    /// Ends the conversation with the person: says so, then the main menu.
+    fn end_handoff(&mut self) -> Step<()> {
+        self.session.handoff = None;
+        self.effects.push(Effect::EndHandoff);
+        let main = self.d.settings.main;
+        self.say_fixed(&self.d.settings.handoff.closed, main);
+        self.enter(main)
+    }
+
+    /// Says how a person will answer (or that the office is closed now), with the
+    /// button that ends it.
+    pub(super) fn say_handed_off(&mut self, queue: &str) {
+        let handoff = &self.d.settings.handoff;
+        let text = if self.office_open(queue) {
+            &handoff.opened
+        } else {
+            &handoff.outside_hours
+        };
+        let lang = &self.d.settings.default_lang;
+        let said = text.get(&self.session.lang, lang);
+        let label = handoff.end_button.get(&self.session.lang, lang).to_owned();
+        self.say_plain(said);
+        if let Some(last) = self.replies.last_mut() {
+            last.buttons.push(OutButton {
+                label,
+                payload: END_HANDOFF.to_owned(),
+            });
+        }
+    }
+}
