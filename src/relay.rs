@@ -45,6 +45,7 @@ mod deliver;
 mod message;
 mod outbox;
 mod publish;
+mod staff;
 mod status;
 mod whatsapp;
 mod worker;
@@ -53,6 +54,7 @@ pub use crate::sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use message::{NewsMessages, render_news};
 pub use outbox::{Claimed, Outcome};
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
+pub use staff::{Forum, StaffSender, TopicProblem};
 pub use status::{NewsStatus, news_status};
 pub use whatsapp::{DEFAULT_WHATSAPP_RATE, WhatsAppSender, whatsapp_limits};
 

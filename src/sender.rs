@@ -64,6 +64,8 @@ pub struct Delivery<'a> {
     pub title: Option<&'a str>,
     /// The news item's link, if any.
     pub link: Option<&'a str>,
+    /// The ticket a message to or from staff belongs to.
+    pub ticket: Option<i64>,
 }
 
 impl Message for Delivery<'_> {

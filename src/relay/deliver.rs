@@ -37,6 +37,7 @@ pub(super) async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
             topics: &row.topics,
             title: row.title.as_deref(),
             link: row.link.as_deref(),
+            ticket: row.ticket_id,
         };
         match sender.send(&recipient, &delivery).await {
             Ok(message_id) => {

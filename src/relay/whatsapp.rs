@@ -119,6 +119,7 @@ mod tests {
             topics: &topics,
             title: Some("Prima prova"),
             link: Some("https://www.mim.gov.it/"),
+            ticket: None,
         };
         assert_eq!(
             params(&delivery),

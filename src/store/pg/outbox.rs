@@ -19,6 +19,8 @@ pub struct Claimed {
     pub recipient: String,
     /// The recipient's language (the subscriber's; the default for channels).
     pub lang: String,
+    /// The ticket a message to or from staff belongs to.
+    pub ticket_id: Option<i64>,
     /// The message; `None` if the news item was never rendered (it fails).
     pub text: Option<String>,
     /// The news item's title and link, as staff wrote them (not HTML).

@@ -140,3 +140,178 @@ impl TicketStore for PgStore {
         }))
     }
 }
+
+/// Where a ticket's messages to staff go, and whose it is.
+#[derive(Debug, Clone, FromRow)]
+pub struct TicketRoute {
+    /// The ticket's number.
+    pub id: i64,
+    /// The citizen's channel and chat.
+    pub channel: String,
+    /// The citizen's chat id on it.
+    pub chat: String,
+    /// The queue.
+    pub queue: String,
+    /// The citizen's language.
+    pub lang: String,
+    /// `open`, `answered` or `closed`.
+    pub status: String,
+    /// The staff supergroup, once the ticket has a topic there.
+    pub staff_group: Option<i64>,
+    /// Its forum topic.
+    pub thread_id: Option<i64>,
+}
+
+impl PgStore {
+    /// The ticket `id`.
+    pub async fn ticket_route(&self, id: i64) -> Result<Option<TicketRoute>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, channel, chat, queue, lang, status, staff_group, thread_id \
+             FROM tickets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The ticket whose topic is `thread` in the staff group `group`.
+    pub async fn ticket_in_thread(
+        &self,
+        group: i64,
+        thread: i64,
+    ) -> Result<Option<TicketRoute>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, channel, chat, queue, lang, status, staff_group, thread_id \
+             FROM tickets WHERE staff_group = $1 AND thread_id = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(group)
+        .bind(thread)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records the topic ticket `id` has in `group` (`None`: it is gone, open a new one).
+    pub async fn set_ticket_topic(
+        &self,
+        id: i64,
+        group: i64,
+        thread: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE tickets SET staff_group = $2, thread_id = $3, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .bind(group)
+        .bind(thread)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The last `lines` lines of the citizen's transcript, oldest first, as
+    /// (direction, text): the summary a new topic opens with.
+    pub async fn recent_transcript(
+        &self,
+        channel: &str,
+        chat: &str,
+        lines: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut recent: Vec<(String, String)> = sqlx::query_as(
+            "SELECT direction, body FROM transcripts WHERE channel = $1 AND chat = $2 \
+             ORDER BY at DESC, id DESC LIMIT $3",
+        )
+        .bind(channel)
+        .bind(chat)
+        .bind(lines)
+        .fetch_all(&self.pool)
+        .await?;
+        recent.reverse();
+        Ok(recent)
+    }
+
+    /// A staff answer in ticket `id`: recorded, the ticket answered, and `html` (the
+    /// signed message) queued for the citizen on their channel.
+    pub async fn answer_ticket(&self, id: i64, text: &str, html: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ticket: Option<(String, String, String)> = sqlx::query_as(
+            "UPDATE tickets SET status = 'answered', first_reply_at = coalesce(first_reply_at, now()), \
+             updated_at = now() WHERE id = $1 AND status <> 'closed' RETURNING channel, chat, lang",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((channel, chat, lang)) = ticket else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "INSERT INTO ticket_messages (ticket_id, direction, body) VALUES ($1, 'staff', $2)",
+        )
+        .bind(id)
+        .bind(text)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
+             VALUES ('reply', $1, $2, $3, $4, $5)",
+        )
+        .bind(&channel)
+        .bind(&chat)
+        .bind(&lang)
+        .bind(html)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A note staff keep in ticket `id`, never sent to the citizen.
+    pub async fn note_ticket(&self, id: i64, text: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ticket_messages (ticket_id, direction, body) VALUES ($1, 'note', $2)",
+        )
+        .bind(id)
+        .bind(text)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Staff close ticket `id`: the citizen is told `html` and the bot answers them
+    /// again (their session leaves the person; a turn racing this one runs again).
+    pub async fn close_ticket(&self, id: i64, html: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ticket: Option<(String, String, String)> = sqlx::query_as(
+            "UPDATE tickets SET status = 'closed', closed_at = now(), updated_at = now() \
+             WHERE id = $1 AND status <> 'closed' RETURNING channel, chat, lang",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((channel, chat, lang)) = ticket else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE sessions SET context = context - 'handoff', version = version + 1, \
+             updated_at = now() WHERE channel = $1 AND chat = $2 AND context ? 'handoff'",
+        )
+        .bind(&channel)
+        .bind(&chat)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
+             VALUES ('reply', $1, $2, $3, $4, $5)",
+        )
+        .bind(&channel)
+        .bind(&chat)
+        .bind(&lang)
+        .bind(html)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.sessions.forget(&ChatKey::new(channel, chat));
+        Ok(true)
+    }
+}
