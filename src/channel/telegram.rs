@@ -13,6 +13,7 @@
 //! per message (split with tags kept balanced); button ids are at most 64 bytes.
 
 mod api;
+pub mod forum;
 mod inbound;
 mod intake;
 mod limits;

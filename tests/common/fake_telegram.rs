@@ -5,7 +5,14 @@
 //! injects faults (429 with `retry_after`, 403, 400, 500, slow answers) and enforces
 //! Telegram's limits (4096 characters, 64-byte `callback_data`, well-formed HTML): a
 //! violation is answered with 400 and recorded, so tests can fail on it.
+//!
+//! Forum supergroups (topics, copies into them, staff membership, staff's own
+//! messages) are in [`forum`].
 #![allow(dead_code)]
+
+// The benches include this file by `#[path]`: a path keeps `forum` found from both.
+#[path = "fake_telegram/forum.rs"]
+pub mod forum;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -57,6 +64,8 @@ pub struct Sent {
     pub text: String,
     /// (label, callback_data) of every inline button.
     pub buttons: Vec<(String, String)>,
+    /// The forum topic (`message_thread_id`) it went into, if any.
+    pub thread: Option<i64>,
 }
 
 #[derive(Default)]
@@ -74,6 +83,8 @@ struct Inner {
     webhook: Option<String>,
     /// Answer `getMe` with only the fields every Bot API emulator has.
     minimal_get_me: bool,
+    /// Forum supergroups, their topics and members.
+    forum: forum::Forums,
 }
 
 struct Shared {
@@ -199,7 +210,8 @@ impl FakeTelegram {
             .extend(faults);
     }
 
-    /// Makes every `sendMessage` to `chat` (a number or an `@name`) fail with `fault`.
+    /// Makes every `sendMessage` and `copyMessage` to `chat` (a number or an `@name`)
+    /// fail with `fault`.
     pub fn fail_chat(&self, chat: impl ToString, fault: Fault) {
         self.shared
             .lock()
@@ -379,10 +391,12 @@ async fn handle(
     let body = parse_body(content_type, &body);
     let fault = {
         let mut inner = shared.lock();
-        let per_chat = if method == "sendmessage" && !inner.chat_faults.is_empty() {
-            body.get("chat_id")
-                .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
-                .and_then(|c| inner.chat_faults.get(&c).cloned())
+        let delivers = method == "sendmessage" || method == "copymessage";
+        let per_chat = if delivers && !inner.chat_faults.is_empty() {
+            inner
+                .chat_faults
+                .get(&chat_text(body.get("chat_id")))
+                .cloned()
         } else {
             None
         };
@@ -438,6 +452,12 @@ async fn answer(shared: &Shared, method: &str, body: &Value) -> Response {
         })),
         "getupdates" => get_updates(shared, body).await,
         "sendmessage" => send_message(shared, body),
+        "copymessage" => forum::copy_message(shared, body),
+        "createforumtopic" => forum::create_topic(shared, body),
+        "closeforumtopic" | "reopenforumtopic" | "deleteforumtopic" => {
+            forum::manage_topic(shared, method, body)
+        }
+        "getchatmember" => forum::get_chat_member(shared, body),
         "editmessagetext" | "editmessagereplymarkup" => ok(json!(true)),
         "answercallbackquery" | "setmycommands" => ok(json!(true)),
         "setwebhook" => {
@@ -489,10 +509,8 @@ async fn get_updates(shared: &Shared, body: &Value) -> Response {
 
 fn send_message(shared: &Shared, body: &Value) -> Response {
     let chat = body.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
-    let to = body
-        .get("chat_id")
-        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
-        .unwrap_or_default();
+    let to = chat_text(body.get("chat_id"));
+    let thread = body.get("message_thread_id").and_then(Value::as_i64);
     let text = body
         .get("text")
         .and_then(Value::as_str)
@@ -529,26 +547,51 @@ fn send_message(shared: &Shared, body: &Value) -> Response {
             None,
         );
     }
-    let message_id = {
-        let mut inner = shared.lock();
-        let sent = Sent {
+    if let Some(refusal) = thread.and_then(|thread| shared.lock().forum.refusal(chat, thread)) {
+        return error(StatusCode::BAD_REQUEST, refusal, None);
+    }
+    let message_id = deliver(
+        shared,
+        Sent {
             chat,
             to,
             text: text.clone(),
             buttons,
-        };
-        let _ = shared.delivered.send(sent.clone());
-        inner.sent.push(sent);
-        inner.next_message_id += 1;
-        inner.next_message_id
-    };
-    let chat_type = if chat > 0 { "private" } else { "group" };
-    ok(json!({
+            thread,
+        },
+    );
+    let mut message = json!({
         "message_id": message_id, "date": 1_800_000_000,
-        "chat": { "id": chat, "type": chat_type, "first_name": "Cittadino", "title": "Gruppo" },
-        "from": { "id": BOT_ID, "is_bot": true, "first_name": "Sportello", "username": BOT_USERNAME },
+        "chat": shared.lock().forum.chat(chat),
+        "from": bot_user(),
         "text": text
-    }))
+    });
+    if let Some(thread) = thread {
+        message["message_thread_id"] = json!(thread);
+        message["is_topic_message"] = json!(true);
+    }
+    ok(message)
+}
+
+/// The bot's `user` object, as the author of its messages.
+fn bot_user() -> Value {
+    json!({ "id": BOT_ID, "is_bot": true, "first_name": "Sportello", "username": BOT_USERNAME })
+}
+
+/// `chat_id` as the bot wrote it: a number as text, or a channel's `@name`.
+fn chat_text(chat_id: Option<&Value>) -> String {
+    chat_id
+        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Records a message the bot got through to a chat; its new message id.
+fn deliver(shared: &Shared, sent: Sent) -> i64 {
+    let mut inner = shared.lock();
+    let _ = shared.delivered.send(sent.clone());
+    inner.sent.push(sent);
+    inner.next_message_id += 1;
+    inner.next_message_id
 }
 
 /// Telegram's own rules for a message.

@@ -125,7 +125,7 @@ impl BotApi {
     }
 
     /// Calls `method` with `body` and reads the answer's `result` as `T`.
-    async fn call<T: serde::de::DeserializeOwned>(
+    pub(super) async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: &str,
         body: &Value,
