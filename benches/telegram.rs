@@ -18,7 +18,7 @@ use sportello::conversation::Conversation;
 use sportello::dialogue;
 use sportello::store::mem::{MemoryContent, MemoryStore};
 use sportello::store::pg::PgStore;
-use sportello::store::{CitizenStore, ContentSource, UpdateLog};
+use sportello::store::{CitizenStore, ContentSource, StaffDesk, UpdateLog};
 use teloxide::prelude::*;
 use tokio::sync::oneshot;
 
@@ -117,7 +117,7 @@ async fn sportello_in_memory() -> Option<Figures> {
 async fn sportello<C, S>(content: C, citizens: S) -> Option<Figures>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + UpdateLog + Clone + 'static,
+    S: CitizenStore + StaffDesk + UpdateLog + Clone + 'static,
 {
     let (dialogues, _) = dialogue::load(&dialogue::bundled_files());
     let conversation = Conversation::new(Arc::new(dialogues?), content, citizens);
@@ -131,6 +131,7 @@ where
         max_in_flight: 64,
         // The fake has no limits to respect: measure the bot, not the pacing.
         limits: Limits::unlimited(),
+        staff_group: None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn(telegram::run(config, conversation, async move {

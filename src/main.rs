@@ -214,6 +214,10 @@ struct ServeArgs {
     /// The webhook's secret token (generated at start when unset).
     #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true)]
     telegram_webhook_secret: Option<String>,
+    /// The Telegram supergroup (with topics) where staff answer citizens handed to a
+    /// person, for queues whose `group:` is not set in sportello.yaml.
+    #[arg(long, env = "SPORTELLO_STAFF_GROUP", allow_hyphen_values = true)]
+    staff_group: Option<i64>,
     #[command(flatten)]
     whatsapp: WhatsAppArgs,
     /// Address of the HTTP listener (webhooks).

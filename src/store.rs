@@ -324,6 +324,40 @@ pub trait TicketStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
 }
 
+/// What staff do from a ticket's forum topic in the staff group.
+pub trait StaffDesk: Send + Sync {
+    /// The ticket whose topic is `thread` in `group`, if any.
+    fn ticket_in_topic(
+        &self,
+        group: i64,
+        thread: i64,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+
+    /// A staff answer (`text` as written) in ticket `id`, queued for the citizen as
+    /// `html` gives it in their language (signed); false when the ticket is closed.
+    fn answer_ticket(
+        &self,
+        id: i64,
+        text: &str,
+        html: &(dyn Fn(&str) -> String + Sync),
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// A note staff keep in ticket `id`, never sent.
+    fn note_ticket(
+        &self,
+        id: i64,
+        text: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Staff close ticket `id`: the citizen is told what `html` gives in their
+    /// language and the bot answers them again; false when it was closed already.
+    fn close_ticket(
+        &self,
+        id: i64,
+        html: &(dyn Fn(&str) -> String + Sync),
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
 /// The staff line a ticket gets when the citizen ends the conversation.
 pub const CITIZEN_CLOSED_NOTE: &str = "🔒 Il cittadino ha chiuso la conversazione.";
 

@@ -46,6 +46,7 @@ fn config(fake: &FakeTelegram) -> TelegramConfig {
         max_in_flight: 16,
         // Telegram's pace would only slow the suite down (pace.rs tests it).
         limits: Limits::unlimited(),
+        staff_group: None,
     }
 }
 

@@ -18,6 +18,8 @@ mod inbound;
 mod intake;
 mod limits;
 mod render;
+mod staff;
+mod topics;
 mod turns;
 
 use std::future::Future;
@@ -35,7 +37,7 @@ use crate::conversation::Conversation;
 use crate::dialogue::Dialogues;
 pub use crate::sender::Pace;
 use crate::sender::{Paced, Retry, RetryPolicy};
-use crate::store::{CitizenStore, ContentSource, UpdateLog};
+use crate::store::{CitizenStore, ContentSource, StaffDesk, UpdateLog};
 use intake::Intake;
 use turns::Turns;
 
@@ -59,6 +61,9 @@ pub struct TelegramConfig {
     pub max_in_flight: usize,
     /// Outgoing message limits.
     pub limits: Limits,
+    /// The staff supergroup of queues whose settings name none
+    /// (`SPORTELLO_STAFF_GROUP`).
+    pub staff_group: Option<i64>,
 }
 
 /// The channel stopped for a reason other than being asked to.
@@ -85,7 +90,7 @@ pub async fn run<C, S>(
 ) -> Result<(), TelegramError>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + UpdateLog + Clone + 'static,
+    S: CitizenStore + StaffDesk + UpdateLog + Clone + 'static,
 {
     let pace = Arc::new(Pace::new(config.limits));
     // The citizens' store also keeps the channel's update watermark.
@@ -119,7 +124,7 @@ pub struct TelegramChannel<C, S, L> {
 impl<C, S, L> TelegramChannel<C, S, L>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + 'static,
+    S: CitizenStore + StaffDesk + 'static,
     L: UpdateLog + 'static,
 {
     /// Publishes the dialogues' commands and learns the bot's username. Replies wait for
@@ -140,11 +145,12 @@ where
                 String::new()
             }
         };
+        let staff_groups = staff_groups(&conversation.dialogues(), config.staff_group);
         let sender = Retry::new(Paced::new(api.clone(), pace), RetryPolicy::REPLY);
         let turns = Turns::new(conversation, sender, api.clone());
         let dispatch = Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight));
         Ok(TelegramChannel {
-            intake: Arc::new(Intake::new(api, username, dispatch, log).await),
+            intake: Arc::new(Intake::new(api, username, staff_groups, dispatch, log).await),
         })
     }
 
@@ -180,6 +186,20 @@ where
             "Telegram channel stopped (queued updates not started were dropped)"
         );
     }
+}
+
+/// The staff groups of the dialogues' queues, and `default` for those that name none.
+pub fn staff_groups(d: &Dialogues, default: Option<i64>) -> Vec<i64> {
+    let mut groups: Vec<i64> = d
+        .settings
+        .handoff
+        .queues
+        .iter()
+        .filter_map(|q| q.group.or(default))
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
 }
 
 /// `setMyCommands` from the dialogues' global commands: the default list in the bot's

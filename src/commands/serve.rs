@@ -23,7 +23,7 @@ use sportello::store::pg::PgStore;
 
 use super::runtime;
 use super::settings::{
-    telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
+    staff_worker, telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
 };
 use super::staff::{dialogue_dir, load_or_report};
 use crate::ServeArgs;
@@ -41,6 +41,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         max_in_flight: args.max_in_flight,
         limits,
+        staff_group: args.staff_group,
     };
     let admin_tokens = match &args.admin_tokens {
         Some(tokens) => AdminTokens::from_str(tokens).context("SPORTELLO_ADMIN_TOKENS")?,
@@ -71,6 +72,23 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let relay = tokio::spawn({
             let stop = stop.clone();
             async move { relay.run(stop.wait()).await }
+        });
+        // What handed-off citizens write, into the staff group's topics.
+        let staff = staff_worker(
+            &store,
+            &args.telegram,
+            &args.relay,
+            (live.clone(), args.staff_group),
+            Arc::clone(&pace),
+        )?;
+        for queue in &live.get().settings.handoff.queues {
+            if queue.group.or(args.staff_group).is_none() {
+                tracing::warn!(queue = %queue.key, "handoff queue without a staff group: set `group:` in sportello.yaml or SPORTELLO_STAFF_GROUP; its messages fail in the outbox");
+            }
+        }
+        let staff = tokio::spawn({
+            let stop = stop.clone();
+            async move { staff.run(stop.wait()).await }
         });
         // WhatsApp replies and news share a pace of their own: neither channel waits
         // for the other.
@@ -138,7 +156,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         if let Some(whatsapp) = whatsapp {
             whatsapp.stop().await;
         }
-        for relay in std::iter::once(relay).chain(whatsapp_relay) {
+        for relay in [relay, staff].into_iter().chain(whatsapp_relay) {
             match relay.await {
                 Ok(Err(err)) => tracing::warn!("relay: {err}"),
                 Err(err) => tracing::warn!("relay task: {err}"),

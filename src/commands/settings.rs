@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use sportello::channel::telegram::{Limits, PAID_BROADCAST_MAX, Pace};
 use sportello::channel::whatsapp::{MAX_WHATSAPP_RATE, NewsTemplates, WhatsAppConfig};
+use sportello::dialogue::Live;
 use sportello::relay::{
-    Paced, TelegramSender, WhatsAppSender, Worker, WorkerConfig, whatsapp_limits,
+    Paced, StaffSender, TelegramSender, WhatsAppSender, Worker, WorkerConfig, whatsapp_limits,
 };
 use sportello::store::pg::PgStore;
 
@@ -66,6 +67,32 @@ pub(super) fn telegram_worker(
         store.pool().clone(),
         Paced::new(sender, pace),
         worker_config(relay),
+    ))
+}
+
+/// The outbox worker for staff: what handed-off citizens write, into their tickets'
+/// topics in the staff group, one at a time (so in order), at Telegram's `pace`.
+pub(super) fn staff_worker(
+    store: &PgStore,
+    telegram: &TelegramArgs,
+    relay: &RelaySettings,
+    (live, staff_group): (Live, Option<i64>),
+    pace: Arc<Pace>,
+) -> anyhow::Result<Worker<StaffSender<TelegramSender>>> {
+    let api = TelegramSender::new(
+        &telegram.telegram_token,
+        telegram.telegram_api_url.as_ref(),
+        SEND_TIMEOUT,
+        false,
+    )?;
+    let sender = StaffSender::new(api, store.clone(), live, staff_group, pace);
+    Ok(Worker::new(
+        store.pool().clone(),
+        sender,
+        WorkerConfig {
+            concurrency: 1,
+            ..worker_config(relay)
+        },
     ))
 }
 

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::{
     CITIZEN_CLOSED_NOTE, ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, FaqList,
-    StoreError, StoredSession, Ticket, TicketMessage, TicketStore, TranscriptLine, TurnRecord,
-    UpdateLog,
+    StaffDesk, StoreError, StoredSession, Ticket, TicketMessage, TicketStore, TranscriptLine,
+    TurnRecord, UpdateLog,
 };
 use crate::content::{CalendarEvent, ContentFile, NewsItem, category_matches};
 use crate::engine::Effect;
@@ -135,6 +135,34 @@ impl TicketStore for MemoryStore {
             .find(|t| t.status != "closed")
             .or_else(|| mine().next_back())
             .cloned())
+    }
+}
+
+/// The offline chat has no staff group: no ticket is ever in a topic.
+impl StaffDesk for MemoryStore {
+    async fn ticket_in_topic(&self, _group: i64, _thread: i64) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
+
+    async fn answer_ticket(
+        &self,
+        _id: i64,
+        _text: &str,
+        _html: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    async fn note_ticket(&self, _id: i64, _text: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn close_ticket(
+        &self,
+        _id: i64,
+        _html: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<bool, StoreError> {
+        Ok(false)
     }
 }
 

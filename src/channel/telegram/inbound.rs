@@ -27,13 +27,28 @@ pub enum Event {
         /// True when the bot can no longer write there.
         blocked: bool,
     },
+    /// A staff member wrote in a ticket's forum topic of a staff group.
+    Staff {
+        /// The staff supergroup.
+        group: i64,
+        /// The topic (`message_thread_id`).
+        thread: i64,
+        /// Who wrote: only members of the group may answer.
+        user: i64,
+        /// What they wrote.
+        text: String,
+    },
     /// Nothing to do.
     Ignore,
 }
 
-/// Reads an update for the bot called `@bot_username`.
-pub fn classify(update: &Update, bot_username: &str) -> Event {
+/// Reads an update for the bot called `@bot_username`, whose staff answer citizens
+/// from the forum topics of `staff_groups`.
+pub fn classify(update: &Update, bot_username: &str, staff_groups: &[i64]) -> Event {
     match &update.kind {
+        UpdateKind::Message(message) if staff_groups.contains(&message.chat.id.0) => {
+            from_staff(message)
+        }
         UpdateKind::Message(message) => from_message(message, bot_username),
         UpdateKind::CallbackQuery(query) => {
             let Some(message) = &query.message else {
@@ -112,6 +127,27 @@ fn raw_private_chat(raw: &serde_json::Value) -> Option<i64> {
         None => id > 0,
     };
     private.then_some(id)
+}
+
+/// A message in a staff group: text in a topic is staff's, anything else (the
+/// General topic, service messages, media) is not for citizens.
+fn from_staff(message: &Message) -> Event {
+    let (Some(thread), Some(user), Some(text)) = (
+        message.thread_id.filter(|_| message.is_topic_message),
+        message.from.as_ref(),
+        message.text(),
+    ) else {
+        return Event::Ignore;
+    };
+    if user.is_bot {
+        return Event::Ignore;
+    }
+    Event::Staff {
+        group: message.chat.id.0,
+        thread: i64::from(thread.0.0),
+        user: i64::try_from(user.id.0).unwrap_or(i64::MAX),
+        text: text.to_owned(),
+    }
 }
 
 fn from_message(message: &Message, bot_username: &str) -> Event {
@@ -240,7 +276,7 @@ mod tests {
     #[test]
     fn private_messages_are_turns_with_the_client_language() {
         assert_eq!(
-            classify(&message(private(), "/start maturita"), "SportelloBot"),
+            classify(&message(private(), "/start maturita"), "SportelloBot", &[]),
             Event::Turn {
                 chat: 42,
                 input: Input::Command {
@@ -254,8 +290,46 @@ mod tests {
     }
 
     #[test]
+    fn text_in_a_staff_groups_topic_is_staff_and_the_rest_of_the_group_is_ignored() {
+        let staff = serde_json::json!({ "id": -1001, "type": "supergroup", "title": "URP", "is_forum": true });
+        let in_topic = |thread: Option<i64>, text: &str| {
+            let mut message = serde_json::json!({
+                "message_id": 7, "date": 1_800_000_000, "chat": staff, "text": text,
+                "from": { "id": 9, "is_bot": false, "first_name": "Anna" }
+            });
+            if let Some(thread) = thread {
+                message["message_thread_id"] = thread.into();
+                message["is_topic_message"] = true.into();
+            }
+            update(serde_json::json!({ "update_id": 1, "message": message }))
+        };
+        assert_eq!(
+            classify(
+                &in_topic(Some(55), "Buongiorno, la domanda è valida"),
+                "SportelloBot",
+                &[-1001]
+            ),
+            Event::Staff {
+                group: -1001,
+                thread: 55,
+                user: 9,
+                text: "Buongiorno, la domanda è valida".into()
+            }
+        );
+        // The General topic, and the group when it is not a staff group.
+        assert_eq!(
+            classify(&in_topic(None, "ciao"), "SportelloBot", &[-1001]),
+            Event::Ignore
+        );
+        assert_eq!(
+            classify(&in_topic(Some(55), "ciao"), "SportelloBot", &[]),
+            Event::Ignore
+        );
+    }
+
+    #[test]
     fn groups_need_a_command_or_a_mention() {
-        let turn = |text: &str| match classify(&message(group(), text), "SportelloBot") {
+        let turn = |text: &str| match classify(&message(group(), text), "SportelloBot", &[]) {
             Event::Turn { input, .. } => Some(input),
             _ => None,
         };
@@ -292,7 +366,7 @@ mod tests {
         assert!(matches!(sparse.kind, UpdateKind::Error(_)), "{sparse:?}");
         assert_eq!(chat_of(&sparse), Some(42));
         assert_eq!(
-            classify(&sparse, "SportelloBot"),
+            classify(&sparse, "SportelloBot", &[]),
             Event::Turn {
                 chat: 42,
                 input: Input::Command {
@@ -309,7 +383,7 @@ mod tests {
                                 "message": { "message_id": 2, "chat": { "id": 42 } } }
         }));
         assert_eq!(
-            classify(&press, "SportelloBot"),
+            classify(&press, "SportelloBot", &[]),
             Event::Turn {
                 chat: 42,
                 input: Input::Button("main.menu#1".into()),
@@ -321,7 +395,7 @@ mod tests {
             "update_id": 7,
             "message": { "message_id": 3, "chat": { "id": -100 }, "text": "/start" }
         }));
-        assert_eq!(classify(&group, "SportelloBot"), Event::Ignore);
+        assert_eq!(classify(&group, "SportelloBot", &[]), Event::Ignore);
         assert_eq!(chat_of(&group), None);
     }
 
@@ -334,7 +408,7 @@ mod tests {
                 "chat": { "id": -1001, "type": "channel", "title": "Ministero" }
             }
         }));
-        assert_eq!(classify(&post, "SportelloBot"), Event::Ignore);
+        assert_eq!(classify(&post, "SportelloBot", &[]), Event::Ignore);
     }
 
     #[test]
@@ -348,7 +422,7 @@ mod tests {
             }
         }));
         assert_eq!(
-            classify(&press, "SportelloBot"),
+            classify(&press, "SportelloBot", &[]),
             Event::Turn {
                 chat: 42,
                 input: Input::Button("main.menu#0".into()),
@@ -366,7 +440,7 @@ mod tests {
             }
         }));
         assert_eq!(
-            classify(&blocked, "SportelloBot"),
+            classify(&blocked, "SportelloBot", &[]),
             Event::Blocked {
                 chat: 42,
                 blocked: true

@@ -45,6 +45,8 @@ pub(super) struct Intake<H, L> {
     api: BotApi,
     /// The bot's @username (empty if unknown), for telling group messages meant for it.
     username: String,
+    /// The staff supergroups, whose topics hold the tickets.
+    staff_groups: Vec<i64>,
     dispatch: Ordered<i64, Event, H>,
     recent: Mutex<RecentUpdates>,
     log: L,
@@ -64,6 +66,7 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
     pub(super) async fn new(
         api: BotApi,
         username: String,
+        staff_groups: Vec<i64>,
         dispatch: Ordered<i64, Event, H>,
         log: L,
     ) -> Self {
@@ -77,6 +80,7 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
         Intake {
             api,
             username,
+            staff_groups,
             dispatch,
             recent: Mutex::new(RecentUpdates::default()),
             log,
@@ -203,10 +207,12 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
             return Some(id);
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
-        let event = classify(&update, &self.username);
+        let event = classify(&update, &self.username, &self.staff_groups);
         let chat = match &event {
             Event::Ignore => return Some(id),
             Event::Turn { chat, .. } | Event::Blocked { chat, .. } => *chat,
+            // One queue per group: its staff's messages are handled in order.
+            Event::Staff { group, .. } => *group,
         };
         if self.dispatch.push(chat, event).await == Pushed::Closed {
             tracing::debug!(update = id, "stopping: update not taken");

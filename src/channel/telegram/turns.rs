@@ -11,7 +11,7 @@ use crate::channel::ordered::Handler;
 use crate::conversation::Conversation;
 use crate::engine::Inbound;
 use crate::sender::{SendError, Sender};
-use crate::store::{ChatKey, CitizenStore, ContentSource};
+use crate::store::{ChatKey, CitizenStore, ContentSource, StaffDesk};
 use crate::text::log_id;
 
 /// What the Telegram channel does with one chat's events.
@@ -19,6 +19,8 @@ pub(super) struct Turns<C, S> {
     conversation: Conversation<C, S>,
     sender: ReplySender,
     api: BotApi,
+    /// Who may answer in the staff groups.
+    members: super::staff::Members,
 }
 
 impl<C, S> Turns<C, S> {
@@ -27,6 +29,7 @@ impl<C, S> Turns<C, S> {
             conversation,
             sender,
             api,
+            members: super::staff::Members::default(),
         }
     }
 }
@@ -55,11 +58,28 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
     }
 }
 
-impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<i64, Event> for Turns<C, S> {
+impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + 'static> Handler<i64, Event>
+    for Turns<C, S>
+{
     async fn handle(&self, chat: &i64, event: Event) {
         let key = key(*chat);
         match event {
             Event::Ignore => {}
+            Event::Staff {
+                group,
+                thread,
+                user,
+                text,
+            } => {
+                super::staff::handle(
+                    &self.conversation,
+                    &self.api,
+                    &self.members,
+                    (group, thread, user),
+                    &text,
+                )
+                .await;
+            }
             Event::Blocked { blocked, .. } => self.conversation.set_blocked(&key, blocked).await,
             Event::Turn {
                 input,

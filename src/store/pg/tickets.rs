@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
 
 use super::PgStore;
-use crate::store::{CITIZEN_CLOSED_NOTE, ChatKey, StoreError, Ticket, TicketMessage, TicketStore};
+use crate::store::{
+    CITIZEN_CLOSED_NOTE, ChatKey, StaffDesk, StoreError, Ticket, TicketMessage, TicketStore,
+};
 
 /// The outbox channel of messages to staff: only the staff relay claims it.
 pub const STAFF_CHANNEL: &str = "staff";
@@ -174,22 +176,6 @@ impl PgStore {
         .await?)
     }
 
-    /// The ticket whose topic is `thread` in the staff group `group`.
-    pub async fn ticket_in_thread(
-        &self,
-        group: i64,
-        thread: i64,
-    ) -> Result<Option<TicketRoute>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, channel, chat, queue, lang, status, staff_group, thread_id \
-             FROM tickets WHERE staff_group = $1 AND thread_id = $2 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(group)
-        .bind(thread)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
     /// Records the topic ticket `id` has in `group` (`None`: it is gone, open a new one).
     pub async fn set_ticket_topic(
         &self,
@@ -228,10 +214,27 @@ impl PgStore {
         recent.reverse();
         Ok(recent)
     }
+}
+
+impl StaffDesk for PgStore {
+    async fn ticket_in_topic(&self, group: i64, thread: i64) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM tickets WHERE staff_group = $1 AND thread_id = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(group)
+        .bind(thread)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
 
     /// A staff answer in ticket `id`: recorded, the ticket answered, and `html` (the
     /// signed message) queued for the citizen on their channel.
-    pub async fn answer_ticket(&self, id: i64, text: &str, html: &str) -> Result<bool, StoreError> {
+    async fn answer_ticket(
+        &self,
+        id: i64,
+        text: &str,
+        html: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let ticket: Option<(String, String, String)> = sqlx::query_as(
             "UPDATE tickets SET status = 'answered', first_reply_at = coalesce(first_reply_at, now()), \
@@ -257,7 +260,7 @@ impl PgStore {
         .bind(&channel)
         .bind(&chat)
         .bind(&lang)
-        .bind(html)
+        .bind(html(&lang))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -266,7 +269,7 @@ impl PgStore {
     }
 
     /// A note staff keep in ticket `id`, never sent to the citizen.
-    pub async fn note_ticket(&self, id: i64, text: &str) -> Result<(), StoreError> {
+    async fn note_ticket(&self, id: i64, text: &str) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO ticket_messages (ticket_id, direction, body) VALUES ($1, 'note', $2)",
         )
@@ -279,7 +282,11 @@ impl PgStore {
 
     /// Staff close ticket `id`: the citizen is told `html` and the bot answers them
     /// again (their session leaves the person; a turn racing this one runs again).
-    pub async fn close_ticket(&self, id: i64, html: &str) -> Result<bool, StoreError> {
+    async fn close_ticket(
+        &self,
+        id: i64,
+        html: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let ticket: Option<(String, String, String)> = sqlx::query_as(
             "UPDATE tickets SET status = 'closed', closed_at = now(), updated_at = now() \
@@ -306,7 +313,7 @@ impl PgStore {
         .bind(&channel)
         .bind(&chat)
         .bind(&lang)
-        .bind(html)
+        .bind(html(&lang))
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -1,0 +1,30 @@
+//! The staff relay's [`Forum`], on the bot's Bot API client (`forum`'s calls).
+
+use super::api::BotApi;
+use super::forum;
+use crate::relay::{Forum, TopicProblem};
+use crate::sender::SendError;
+
+impl Forum for BotApi {
+    async fn create_topic(&self, group: i64, name: &str) -> Result<i64, SendError> {
+        forum::create_topic(self, group, name).await
+    }
+
+    async fn send_to_topic(
+        &self,
+        group: i64,
+        thread: i64,
+        text: &str,
+        markup: bool,
+    ) -> Result<String, SendError> {
+        forum::send_to_topic(self, group, thread, text, markup).await
+    }
+
+    async fn reopen_topic(&self, group: i64, thread: i64) -> Result<(), SendError> {
+        forum::reopen_topic(self, group, thread).await
+    }
+
+    fn topic_problem(err: &SendError) -> Option<TopicProblem> {
+        forum::topic_problem(err)
+    }
+}
