@@ -118,6 +118,12 @@ async fn metrics_text(State(state): State<Arc<OpsState>>) -> Response {
     if let Ok(Ok(depth)) = depth {
         metrics::gauge!("sportello_outbox_depth").set(depth as f64);
     }
+    let open = tokio::time::timeout(DATABASE_CHECK, state.store.open_tickets()).await;
+    if let Ok(Ok(open)) = open {
+        for (queue, count) in open {
+            metrics::gauge!("sportello_tickets_open", "queue" => queue).set(count as f64);
+        }
+    }
     (
         [("content-type", "text/plain; version=0.0.4")],
         handle.render(),

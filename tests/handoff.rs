@@ -173,3 +173,39 @@ async fn the_in_memory_store_keeps_tickets_the_same_way() {
     };
     assert_eq!(receipt.tickets, 1);
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn tickets_are_in_the_citizens_export_and_expire_with_the_transcripts(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let key = ChatKey::new("telegram", "4545");
+    let c = Conversation::new(bundled(), store.clone(), store.clone());
+    send(&c, &key, "/operatore").await;
+    send(&c, &key, "vorrei sapere dei miei crediti").await;
+    let export = match store.export_citizen(&key).await {
+        Ok(export) => export,
+        Err(err) => panic!("export failed: {err}"),
+    };
+    assert_eq!(export.tickets.len(), 1);
+    let messages = export.tickets[0]["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["body"], "vorrei sapere dei miei crediti");
+
+    // An open ticket stays, however old; a closed one goes with the transcripts.
+    send(&c, &key, "/fine").await;
+    let Ok(purged) = store.purge_expired(30).await else {
+        panic!("purge failed")
+    };
+    assert_eq!(purged.tickets, 0, "closed today: kept");
+    sqlx::query("UPDATE tickets SET closed_at = now() - interval '31 days'")
+        .execute(&pool)
+        .await
+        .unwrap_or_default();
+    let Ok(purged) = store.purge_expired(30).await else {
+        panic!("purge failed")
+    };
+    assert_eq!(purged.tickets, 1);
+    assert_eq!(store.latest_ticket(&key).await.ok().flatten(), None);
+}

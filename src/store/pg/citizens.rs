@@ -287,6 +287,8 @@ pub struct CitizenExport {
     pub deliveries: Vec<serde_json::Value>,
     /// On WhatsApp: when the citizen last wrote and the last menu shown.
     pub whatsapp_contact: Option<serde_json::Value>,
+    /// Conversations with a person, each with its messages.
+    pub tickets: Vec<serde_json::Value>,
 }
 
 impl PgStore {
@@ -333,6 +335,7 @@ impl PgStore {
         .bind(&key.chat)
         .fetch_optional(&self.pool)
         .await?;
+        let tickets = self.export_tickets(key).await?;
         let exported_at = sqlx::query_scalar("SELECT now()")
             .fetch_one(&self.pool)
             .await?;
@@ -345,6 +348,7 @@ impl PgStore {
             transcript,
             deliveries,
             whatsapp_contact,
+            tickets,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Retention: every time-limited record deleted by one task. Transcripts are kept for
 //! the operator's `SPORTELLO_RETENTION_DAYS`; the WhatsApp channel's seen ids,
-//! deliveries and inactive contacts for [`WHATSAPP_RETENTION_DAYS`] (30).
+//! deliveries and inactive contacts for [`WHATSAPP_RETENTION_DAYS`] (30); tickets
+//! closed longer ago than transcripts are kept go with their messages.
 
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub struct Purged {
     pub transcripts: u64,
     /// WhatsApp seen ids, deliveries and contacts.
     pub whatsapp: u64,
+    /// Closed tickets, with their messages (kept as long as transcripts).
+    pub tickets: u64,
 }
 
 impl PgStore {
@@ -26,6 +29,7 @@ impl PgStore {
         Ok(Purged {
             transcripts: self.purge_transcripts(transcript_days).await?,
             whatsapp: self.purge(WHATSAPP_RETENTION_DAYS).await?,
+            tickets: self.purge_tickets(transcript_days).await?,
         })
     }
 

@@ -63,6 +63,15 @@ impl PgStore {
         Ok(depth.max(0) as u64)
     }
 
+    /// Tickets not closed, per queue (the open-tickets gauge, read at each scrape).
+    pub async fn open_tickets(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT queue, count(*) FROM tickets WHERE status <> 'closed' GROUP BY queue ORDER BY queue",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether the database answers a trivial query (readiness); the error when not.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query_scalar::<_, i32>("SELECT 1")

@@ -22,10 +22,11 @@ pub(super) async fn to_staff(
     queue: &str,
     text: &str,
 ) -> Result<(), StoreError> {
-    let ticket: i64 = sqlx::query_scalar(
+    // `xmax = 0`: the row was inserted, not updated: a new ticket.
+    let (ticket, opened): (i64, bool) = sqlx::query_as(
         "INSERT INTO tickets (channel, chat, queue, lang) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (channel, chat) WHERE status <> 'closed' \
-         DO UPDATE SET updated_at = now() RETURNING id",
+         DO UPDATE SET updated_at = now() RETURNING id, xmax = 0",
     )
     .bind(&key.channel)
     .bind(&key.chat)
@@ -33,6 +34,10 @@ pub(super) async fn to_staff(
     .bind(lang)
     .fetch_one(&mut *tx)
     .await?;
+    if opened {
+        metrics::counter!("sportello_tickets_opened_total", "queue" => queue.to_owned())
+            .increment(1);
+    }
     sqlx::query(
         "INSERT INTO ticket_messages (ticket_id, direction, body) VALUES ($1, 'citizen', $2)",
     )
@@ -216,6 +221,36 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// Deletes tickets closed more than `days` ago, with their messages.
+    pub async fn purge_tickets(&self, days: u32) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM tickets WHERE status = 'closed' AND closed_at < now() - make_interval(days => $1)",
+        )
+        .bind(i32::try_from(days).unwrap_or(i32::MAX))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
+    }
+
+    /// The citizen's tickets with their messages, oldest first (the right of access).
+    pub async fn export_tickets(
+        &self,
+        key: &ChatKey,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT to_jsonb(t) - 'channel' - 'chat' || jsonb_build_object('messages', \
+               coalesce((SELECT jsonb_agg(to_jsonb(m) - 'ticket_id' ORDER BY m.id) \
+                           FROM ticket_messages m WHERE m.ticket_id = t.id), '[]'::jsonb)) \
+             FROM tickets t WHERE channel = $1 AND chat = $2 ORDER BY id",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
 impl StaffDesk for PgStore {
     async fn ticket_in_topic(&self, group: i64, thread: i64) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(
@@ -236,21 +271,36 @@ impl StaffDesk for PgStore {
         html: &(dyn Fn(&str) -> String + Sync),
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let ticket: Option<(String, String, String)> = sqlx::query_as(
-            "UPDATE tickets SET status = 'answered', first_reply_at = coalesce(first_reply_at, now()), \
-             updated_at = now() WHERE id = $1 AND status <> 'closed' RETURNING channel, chat, lang",
+        let ticket: Option<(String, String, String, Option<f64>)> = sqlx::query_as(
+            "UPDATE tickets t SET status = 'answered', first_reply_at = coalesce(t.first_reply_at, now()), \
+             updated_at = now() FROM tickets before WHERE t.id = $1 AND before.id = t.id \
+             AND t.status <> 'closed' RETURNING t.channel, t.chat, t.lang, \
+             CASE WHEN before.first_reply_at IS NULL THEN extract(epoch FROM now() - t.opened_at)::float8 END",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((channel, chat, lang)) = ticket else {
+        let Some((channel, chat, lang, first_reply)) = ticket else {
             return Ok(false);
         };
+        if let Some(seconds) = first_reply {
+            metrics::histogram!("sportello_ticket_first_reply_seconds").record(seconds);
+        }
         sqlx::query(
             "INSERT INTO ticket_messages (ticket_id, direction, body) VALUES ($1, 'staff', $2)",
         )
         .bind(id)
         .bind(text)
+        .execute(&mut *tx)
+        .await?;
+        // The staff answer belongs to the conversation as the citizen saw it.
+        sqlx::query(
+            "INSERT INTO transcripts (channel, chat, direction, state, body, understood) \
+             VALUES ($1, $2, 'out', 'handoff', $3, true)",
+        )
+        .bind(&channel)
+        .bind(&chat)
+        .bind(html(&lang))
         .execute(&mut *tx)
         .await?;
         sqlx::query(
