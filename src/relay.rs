@@ -47,6 +47,7 @@ mod outbox;
 mod publish;
 mod staff;
 mod status;
+mod waiting;
 mod whatsapp;
 mod worker;
 
@@ -56,6 +57,7 @@ pub use outbox::{Claimed, Outcome};
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
 pub use staff::{Forum, StaffSender, TopicProblem};
 pub use status::{NewsStatus, news_status};
+pub use waiting::{spawn_waiting_check, tell_the_waiting};
 pub use whatsapp::{DEFAULT_WHATSAPP_RATE, WhatsAppSender, whatsapp_limits};
 
 /// News to Telegram go through the bot's one Bot API client.

@@ -209,3 +209,47 @@ async fn tickets_are_in_the_citizens_export_and_expire_with_the_transcripts(pool
     assert_eq!(purged.tickets, 1);
     assert_eq!(store.latest_ticket(&key).await.ok().flatten(), None);
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_citizen_nobody_answered_within_office_hours_is_told_once(pool: PgPool) {
+    use sportello::relay::tell_the_waiting;
+    let store = PgStore::from_pool(pool.clone());
+    let key = ChatKey::new("telegram", "4646");
+    let d = bundled();
+    let live = sportello::dialogue::Live::from(Arc::clone(&d));
+    let c = Conversation::new(d, store.clone(), store.clone());
+    send(&c, &key, "/operatore").await;
+    send(&c, &key, "mi serve un certificato").await;
+    // Opened on Tuesday 8 June 2027 at 09:00 in Rome; the office answers within 4
+    // office hours (lun-ven 09:00-13:00, and 14:30-16:30 on Tuesdays).
+    sqlx::query("UPDATE tickets SET opened_at = '2027-06-08T07:00:00Z'")
+        .execute(&pool)
+        .await
+        .unwrap_or_default();
+    let told = |now: &str| {
+        let (store, live) = (store.clone(), live.clone());
+        let now = at(now);
+        async move {
+            match tell_the_waiting(&store, &live, now).await {
+                Ok(n) => n,
+                Err(err) => panic!("{err}"),
+            }
+        }
+    };
+    // 12:00: three office hours gone.
+    assert_eq!(told("2027-06-08T10:00:00Z").await, 0);
+    // 14:00: the four hours 09:00-13:00 are gone (the lunch break does not count).
+    assert_eq!(told("2027-06-08T12:00:00Z").await, 1);
+    assert_eq!(told("2027-06-08T15:00:00Z").await, 0, "told once");
+    let waiting: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE kind = 'reply' AND recipient = '4646'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_default();
+    assert_eq!(waiting.len(), 1);
+    assert!(
+        waiting[0].contains("Ci scusiamo per l'attesa"),
+        "{waiting:?}"
+    );
+}

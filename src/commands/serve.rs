@@ -18,6 +18,7 @@ use sportello::conversation::Conversation;
 use sportello::dialogue::Live;
 use sportello::dialogue::watch;
 use sportello::ops::{self, OpsState};
+use sportello::relay::spawn_waiting_check;
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
@@ -86,6 +87,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 tracing::warn!(queue = %queue.key, "handoff queue without a staff group: set `group:` in sportello.yaml or SPORTELLO_STAFF_GROUP; its messages fail in the outbox");
             }
         }
+        let waiting = spawn_waiting_check(store.clone(), live.clone());
         let staff = tokio::spawn({
             let stop = stop.clone();
             async move { staff.run(stop.wait()).await }
@@ -164,6 +166,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         retention.abort();
+        waiting.abort();
         upkeep.abort();
         hangup.abort();
         if let Some(watcher) = watcher {

@@ -251,6 +251,66 @@ impl PgStore {
     }
 }
 
+/// A ticket nobody answered yet, and nobody told the citizen about.
+#[derive(Debug, Clone, FromRow)]
+pub struct Unanswered {
+    /// The ticket's number.
+    pub id: i64,
+    /// Its queue.
+    pub queue: String,
+    /// The citizen's language.
+    pub lang: String,
+    /// When the citizen's first message opened it.
+    pub opened_at: DateTime<Utc>,
+}
+
+impl PgStore {
+    /// Tickets still open at `now` with no staff answer, whose citizen was not told.
+    pub async fn unanswered_tickets(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Unanswered>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, queue, lang, opened_at FROM tickets WHERE status = 'open' \
+             AND first_reply_at IS NULL AND told_waiting_at IS NULL AND opened_at < $1 \
+             ORDER BY id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Tells the citizen of ticket `id` that nobody answered yet (`html`), once; false
+    /// when they were told already or the ticket moved on.
+    pub async fn tell_waiting(&self, id: i64, html: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ticket: Option<(String, String, String)> = sqlx::query_as(
+            "UPDATE tickets SET told_waiting_at = now(), updated_at = now() \
+             WHERE id = $1 AND told_waiting_at IS NULL AND status = 'open' \
+             RETURNING channel, chat, lang",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((channel, chat, lang)) = ticket else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
+             VALUES ('reply', $1, $2, $3, $4, $5)",
+        )
+        .bind(&channel)
+        .bind(&chat)
+        .bind(&lang)
+        .bind(html)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 impl StaffDesk for PgStore {
     async fn ticket_in_topic(&self, group: i64, thread: i64) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(
