@@ -7,6 +7,7 @@ mod relay;
 mod serve;
 mod settings;
 mod staff;
+mod tickets;
 mod understanding;
 
 use std::process::ExitCode;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Content(command) => data::content(command),
         Command::News(command) => data::news(command),
         Command::Citizen(command) => data::citizen(command),
+        Command::Tickets(command) => tickets::tickets(command),
         Command::Relay(args) => relay::relay(args),
         Command::Unanswered {
             db,

@@ -118,6 +118,9 @@ enum Command {
     /// A citizen's rights: see or delete everything stored about them.
     #[command(subcommand)]
     Citizen(CitizenCommand),
+    /// Conversations citizens have with a person: list, read, close.
+    #[command(subcommand)]
+    Tickets(TicketsCommand),
     /// Send what the outbox holds (news to subscribers and channels: Telegram, and
     /// WhatsApp when `WHATSAPP_TOKEN` is set) until stopped.
     Relay(RelayArgs),
@@ -433,6 +436,38 @@ enum CitizenCommand {
         who: Citizen,
         #[command(flatten)]
         db: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum TicketsCommand {
+    /// The open tickets (or all), newest first: number, queue, status, channel.
+    List {
+        /// Closed ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// One ticket with its messages.
+    Show {
+        /// The ticket's number.
+        id: i64,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Close a ticket: the citizen is told and the bot answers them again.
+    Close {
+        /// The ticket's number.
+        id: i64,
+        #[command(flatten)]
+        db: Database,
+        /// Dialogue directory, for the text the citizen gets (default: ./dialogues,
+        /// else the bundled dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
     },
 }
 

@@ -207,3 +207,48 @@ fn an_unreachable_database_is_one_line_and_a_failure() {
     assert!(stderr.starts_with("error: database:"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn tickets_are_listed_read_and_closed_from_the_command_line(pool: PgPool) {
+    let url = url_of(&pool);
+    let db = ["--database-url", url.as_str()];
+    let output = sportello(&[&["migrate"][..], &db].concat(), "");
+    assert!(output.status.success(), "{}", out(&output));
+    let chat = ["chat", "--database-url", url.as_str(), "--chat", "99"];
+    let output = sportello(&chat, "/operatore\nil mio diploma non è registrato\n");
+    assert!(
+        out(&output).contains("Ti metto in contatto"),
+        "{}",
+        out(&output)
+    );
+
+    let output = sportello(&[&["tickets", "list"][..], &db].concat(), "");
+    let listed = out(&output);
+    assert!(output.status.success(), "{listed}");
+    assert!(
+        listed.contains("#1 ") && listed.contains("urp") && listed.contains("open"),
+        "{listed}"
+    );
+    assert!(!listed.contains("99"), "no chat id in the list: {listed}");
+
+    let output = sportello(&[&["tickets", "show", "1"][..], &db].concat(), "");
+    assert!(
+        out(&output).contains("citizen  il mio diploma non è registrato"),
+        "{}",
+        out(&output)
+    );
+
+    let output = sportello(&[&["tickets", "close", "1"][..], &db].concat(), "");
+    assert!(output.status.success(), "{}", out(&output));
+    let output = sportello(&[&["tickets", "close", "1"][..], &db].concat(), "");
+    assert!(!output.status.success(), "closing twice: {}", out(&output));
+    let output = sportello(&[&["tickets", "list"][..], &db].concat(), "");
+    assert!(out(&output).contains("no open tickets"), "{}", out(&output));
+    // The bot answers the citizen again.
+    let output = sportello(&chat, "quando è la prima prova?\n");
+    assert!(
+        !out(&output).contains("inoltrato") && !out(&output).contains("passed to the office"),
+        "{}",
+        out(&output)
+    );
+}

@@ -35,7 +35,7 @@ pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
 pub use retention::Purged;
 pub use stats::SubscriberGroup;
-pub use tickets::{STAFF_CHANNEL, TicketRoute, Unanswered};
+pub use tickets::{STAFF_CHANNEL, TicketLine, TicketRoute, Unanswered};
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

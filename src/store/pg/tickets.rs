@@ -111,12 +111,25 @@ struct TicketRow {
 
 impl TicketStore for PgStore {
     async fn latest_ticket(&self, key: &ChatKey) -> Result<Option<Ticket>, StoreError> {
+        self.ticket_of(key, None).await
+    }
+}
+
+impl PgStore {
+    /// The citizen's ticket `id`, else their live one, else their latest.
+    async fn ticket_of(
+        &self,
+        key: &ChatKey,
+        id: Option<i64>,
+    ) -> Result<Option<Ticket>, StoreError> {
         let row: Option<TicketRow> = sqlx::query_as(
             "SELECT id, queue, status, lang, thread_id, opened_at, closed_at FROM tickets \
-             WHERE channel = $1 AND chat = $2 ORDER BY status = 'closed', id DESC LIMIT 1",
+             WHERE channel = $1 AND chat = $2 AND ($3::bigint IS NULL OR id = $3) \
+             ORDER BY status = 'closed', id DESC LIMIT 1",
         )
         .bind(&key.channel)
         .bind(&key.chat)
+        .bind(id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
@@ -248,6 +261,54 @@ impl PgStore {
         .bind(&key.chat)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+/// One line of the tickets list (no chat id: a ticket's number is its name).
+#[derive(Debug, Clone, FromRow)]
+pub struct TicketLine {
+    /// The ticket's number.
+    pub id: i64,
+    /// Its queue.
+    pub queue: String,
+    /// `open`, `answered` or `closed`.
+    pub status: String,
+    /// The citizen's channel.
+    pub channel: String,
+    /// When it opened.
+    pub opened_at: DateTime<Utc>,
+    /// Its messages.
+    pub messages: i64,
+    /// When the last one was written.
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+impl PgStore {
+    /// Tickets, newest first: the live ones, or `all` of them.
+    pub async fn list_tickets(&self, all: bool, limit: i64) -> Result<Vec<TicketLine>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT t.id, t.queue, t.status, t.channel, t.opened_at, \
+                    (SELECT count(*) FROM ticket_messages m WHERE m.ticket_id = t.id) AS messages, \
+                    (SELECT max(at) FROM ticket_messages m WHERE m.ticket_id = t.id) AS last_at \
+               FROM tickets t WHERE $1 OR t.status <> 'closed' ORDER BY t.id DESC LIMIT $2",
+        )
+        .bind(all)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Ticket `id` with its messages.
+    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
+        let key: Option<(String, String)> =
+            sqlx::query_as("SELECT channel, chat FROM tickets WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((channel, chat)) = key else {
+            return Ok(None);
+        };
+        self.ticket_of(&ChatKey::new(channel, chat), Some(id)).await
     }
 }
 
