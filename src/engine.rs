@@ -12,7 +12,7 @@ mod session;
 
 pub use candidates::{Candidate, Choice, best_reading, candidates, choice_name};
 pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton, Outbound, Query};
-pub use session::Session;
+pub use session::{Reopen, Session};
 
 use crate::dialogue::{Dialogues, StateId};
 use crate::understand::FaqIndex;

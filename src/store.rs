@@ -350,11 +350,13 @@ pub trait StaffDesk: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Staff close ticket `id`: the citizen is told what `html` gives in their
-    /// language and the bot answers them again; false when it was closed already.
+    /// language and the bot answers them again (for `reopen_days`, what it cannot
+    /// answer reopens the ticket); false when it was closed already.
     fn close_ticket(
         &self,
         id: i64,
         html: &(dyn Fn(&str) -> String + Sync),
+        reopen_days: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 

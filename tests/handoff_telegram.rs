@@ -201,6 +201,36 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
     );
     assert_eq!(relay(&staff_relay).await, 0, "nothing more goes to staff");
 
+    // Thanks are answered by the bot; a follow-up it cannot answer goes back to the
+    // same ticket, in the same topic, reopened.
+    fake.send_text(CITIZEN, "grazie");
+    let thanked = fake.wait_for(CITIZEN, before + 3).await;
+    assert!(
+        thanked.last().is_some_and(|s| s.text.contains("Prego")),
+        "{thanked:#?}"
+    );
+    fake.send_text(
+        CITIZEN,
+        "il link che mi avete mandato non si apre, potete rimandarlo?",
+    );
+    let reopened = fake.wait_for(CITIZEN, before + 4).await;
+    assert!(
+        reopened
+            .last()
+            .is_some_and(|s| s.text.contains("Ho passato il tuo messaggio")),
+        "{reopened:#?}"
+    );
+    let again = ticket_messages(&store, &key, 4).await;
+    assert_eq!((again.id, again.status.as_str()), (ticket.id, "open"));
+    assert_eq!(relay(&staff_relay).await, 1);
+    assert_eq!(fake.topics(GROUP).len(), 1, "the same topic, reopened");
+    assert_eq!(
+        fake.sent_to_thread(GROUP, thread)
+            .last()
+            .map(|s| s.text.as_str()),
+        Some("il link che mi avete mandato non si apre, potete rimandarlo?")
+    );
+
     let _ = stop.send(());
     let _ = bot.await;
 }

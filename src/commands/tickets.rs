@@ -73,7 +73,7 @@ pub fn tickets(command: TicketsCommand) -> anyhow::Result<ExitCode> {
                     html_escape::encode_text(handoff.closed.get(lang, &d.settings.default_lang))
                         .into_owned()
                 };
-                if store.close_ticket(id, &closed).await? {
+                if store.close_ticket(id, &closed, handoff.reopen_days).await? {
                     println!("ticket #{id} closed; the citizen is told and talks to the bot again");
                     Ok(ExitCode::SUCCESS)
                 } else {

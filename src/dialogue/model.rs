@@ -376,6 +376,9 @@ pub struct Handoff {
     pub still_waiting: Text,
     /// Said when the conversation with a person ends.
     pub closed: Text,
+    /// Said when a follow-up the bot cannot answer goes back to the people who closed
+    /// the ticket.
+    pub reopened: Text,
     /// The button that ends it.
     pub end_button: Text,
 }

@@ -274,6 +274,9 @@ pub(super) struct RawHandoff {
     /// The button that ends it.
     #[serde(default)]
     pub(super) end_button: Option<Spanned<RawText>>,
+    /// Said when a follow-up the bot cannot answer reopens a ticket staff closed.
+    #[serde(default)]
+    pub(super) reopened: Option<Spanned<RawText>>,
 }
 
 /// One queue of `handoff.queues`.

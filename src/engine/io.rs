@@ -92,6 +92,8 @@ pub enum Effect {
         queue: String,
         /// What the citizen wrote.
         text: String,
+        /// A follow-up to the ticket staff closed last: it opens again.
+        reopen: bool,
     },
     /// The citizen ended the conversation with a person: the ticket closes.
     EndHandoff,

@@ -211,6 +211,9 @@ impl<'a> Run<'a> {
         if self.understand(here, text)? {
             return Ok(());
         }
+        if let Some(step) = self.reopen_ticket(text) {
+            return step;
+        }
         if current.is_none() {
             // A first message we cannot place: greet with the main menu.
             self.understood = false;

@@ -28,6 +28,19 @@ pub struct Session {
     /// write goes to that person and the bot stays silent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<String>,
+    /// Staff closed the citizen's ticket: until then, what the bot cannot answer goes
+    /// back to the same people instead of the fallback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopen: Option<Reopen>,
+}
+
+/// A ticket staff closed, which a follow-up the bot cannot answer reopens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reopen {
+    /// The queue it was in.
+    pub queue: String,
+    /// Until when.
+    pub until: chrono::DateTime<chrono::Utc>,
 }
 
 fn is_zero(n: &u8) -> bool {

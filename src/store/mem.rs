@@ -161,6 +161,7 @@ impl StaffDesk for MemoryStore {
         &self,
         _id: i64,
         _html: &(dyn Fn(&str) -> String + Sync),
+        _reopen_days: u32,
     ) -> Result<bool, StoreError> {
         Ok(false)
     }
@@ -209,7 +210,7 @@ impl CitizenStore for MemoryStore {
                 Effect::Unsubscribe { topic: None } => {
                     citizens.topics.remove(key);
                 }
-                Effect::ToStaff { queue, text } => {
+                Effect::ToStaff { queue, text, .. } => {
                     citizens.pass_to_staff(key, &record.session.lang, queue, text);
                 }
                 Effect::EndHandoff => {

@@ -135,6 +135,9 @@ struct SessionContext<'a> {
     /// The queue of the person the citizen talks to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     handoff: Option<std::borrow::Cow<'a, str>>,
+    /// A ticket staff closed, which a follow-up may reopen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reopen: Option<std::borrow::Cow<'a, crate::engine::Reopen>>,
 }
 
 impl<'a> SessionContext<'a> {
@@ -143,6 +146,7 @@ impl<'a> SessionContext<'a> {
             misses: session.misses,
             offered: std::borrow::Cow::Borrowed(&session.offered),
             handoff: session.handoff.as_deref().map(std::borrow::Cow::Borrowed),
+            reopen: session.reopen.as_ref().map(std::borrow::Cow::Borrowed),
         }
     }
 }

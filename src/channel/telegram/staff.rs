@@ -140,7 +140,10 @@ pub(super) async fn handle<C: ContentSource, S: CitizenStore + StaffDesk>(
             let closed = |lang: &str| {
                 html_escape::encode_text(handoff.closed.get(lang, default_lang)).into_owned()
             };
-            match desk.close_ticket(ticket, &closed).await {
+            match desk
+                .close_ticket(ticket, &closed, handoff.reopen_days)
+                .await
+            {
                 Ok(closed) => {
                     if closed && let Err(err) = super::forum::close_topic(api, group, thread).await
                     {

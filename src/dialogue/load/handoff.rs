@@ -9,7 +9,8 @@ use crate::dialogue::office_hours::OfficeHours;
 use crate::dialogue::raw::RawHandoff;
 use crate::say;
 
-/// Days in which a citizen's new message reopens a ticket staff closed, unless set.
+/// Days in which a follow-up the bot cannot answer reopens a ticket staff closed,
+/// unless set.
 const DEFAULT_REOPEN_DAYS: u32 = 7;
 /// Office hours within which a first answer is due, unless set.
 const DEFAULT_ANSWER_WITHIN_HOURS: u32 = 4;
@@ -56,6 +57,16 @@ const CLOSED: &[(&str, &str)] = &[
     ),
 ];
 const END_BUTTON: &[(&str, &str)] = &[("it", "✅ Risolto"), ("en", "✅ Solved")];
+const REOPENED: &[(&str, &str)] = &[
+    (
+        "it",
+        "Ho passato il tuo messaggio all'ufficio che ti ha risposto: ti risponderà qui. Quando hai finito, premi «Risolto» o scrivi /fine.",
+    ),
+    (
+        "en",
+        "I passed your message to the office that answered you: they will answer here. When you are done, press «Solved» or type /fine.",
+    ),
+];
 
 impl Builder {
     /// The handoff settings; no queues when `raw` is `None`.
@@ -65,7 +76,7 @@ impl Builder {
         raw: Option<&RawHandoff>,
         default_lang: &str,
     ) -> Handoff {
-        let texts = |builder: &mut Builder| -> [Text; 6] {
+        let texts = |builder: &mut Builder| -> [Text; 7] {
             let raw = raw.map(|r| {
                 [
                     &r.signature,
@@ -74,6 +85,7 @@ impl Builder {
                     &r.still_waiting,
                     &r.closed,
                     &r.end_button,
+                    &r.reopened,
                 ]
             });
             let builtin = [
@@ -83,6 +95,7 @@ impl Builder {
                 STILL_WAITING,
                 CLOSED,
                 END_BUTTON,
+                REOPENED,
             ];
             std::array::from_fn(|i| match raw.and_then(|r| r[i].as_ref()) {
                 Some(text) => builder.plain_text(file, text, default_lang),
@@ -101,6 +114,7 @@ impl Builder {
             still_waiting,
             closed,
             end_button,
+            reopened,
         ] = texts(self);
         let mut queues = Vec::new();
         for (key, queue) in raw.map(|r| r.queues.0.as_slice()).unwrap_or_default() {
@@ -148,6 +162,7 @@ impl Builder {
             still_waiting,
             closed,
             end_button,
+            reopened,
         }
     }
 }

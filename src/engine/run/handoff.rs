@@ -32,6 +32,7 @@ impl Run<'_> {
                     self.effects.push(Effect::ToStaff {
                         queue: queue.to_owned(),
                         text,
+                        reopen: false,
                     });
                 }
                 self.outcome = Outcome::ToStaff;
@@ -50,9 +51,38 @@ impl Run<'_> {
         }
     }
 
+    /// A message the bot cannot answer, while a ticket staff closed may still be
+    /// reopened: it goes back to the same people, and the citizen is with them again.
+    pub(super) fn reopen_ticket(&mut self, text: &str) -> Option<Step<()>> {
+        let reopen = self.session.reopen.take()?;
+        if self.at >= reopen.until {
+            return None;
+        }
+        self.session.handoff = Some(reopen.queue.clone());
+        self.effects.push(Effect::ToStaff {
+            queue: reopen.queue,
+            text: crate::text::clean(text),
+            reopen: true,
+        });
+        self.outcome = Outcome::ToStaff;
+        let handoff = &self.d.settings.handoff;
+        let lang = &self.d.settings.default_lang;
+        let said = handoff.reopened.get(&self.session.lang, lang);
+        let label = handoff.end_button.get(&self.session.lang, lang).to_owned();
+        self.say_plain(said);
+        if let Some(last) = self.replies.last_mut() {
+            last.buttons.push(OutButton {
+                label,
+                payload: END_HANDOFF.to_owned(),
+            });
+        }
+        Some(Ok(()))
+    }
+
     /// Ends the conversation with the person: says so, then the main menu.
     fn end_handoff(&mut self) -> Step<()> {
         self.session.handoff = None;
+        self.session.reopen = None;
         self.effects.push(Effect::EndHandoff);
         let main = self.d.settings.main;
         self.say_fixed(&self.d.settings.handoff.closed, main);

@@ -43,6 +43,7 @@ impl CitizenStore for PgStore {
                 misses: row.context.0.misses,
                 offered: row.context.0.offered.into_owned(),
                 handoff: row.context.0.handoff.map(std::borrow::Cow::into_owned),
+                reopen: row.context.0.reopen.map(std::borrow::Cow::into_owned),
             },
             version: row.version,
         }))
@@ -147,9 +148,13 @@ impl PgStore {
                         .execute(&mut *tx)
                         .await?;
                 }
-                Effect::ToStaff { queue, text } => {
-                    super::tickets::to_staff(&mut tx, key, &record.session.lang, queue, text)
-                        .await?;
+                Effect::ToStaff {
+                    queue,
+                    text,
+                    reopen,
+                } => {
+                    let lang = &record.session.lang;
+                    super::tickets::to_staff(&mut tx, key, (lang, queue, *reopen), text).await?;
                 }
                 Effect::EndHandoff => super::tickets::end_by_citizen(&mut tx, key).await?,
                 Effect::Erase => {}

@@ -18,22 +18,48 @@ pub const STAFF_CHANNEL: &str = "staff";
 pub(super) async fn to_staff(
     tx: &mut PgConnection,
     key: &ChatKey,
-    lang: &str,
-    queue: &str,
+    (lang, queue, reopen): (&str, &str, bool),
     text: &str,
 ) -> Result<(), StoreError> {
+    // A follow-up to the ticket staff closed last opens it again (unless another one
+    // is live).
+    let reopened: Option<i64> = if reopen {
+        sqlx::query_scalar(
+            "UPDATE tickets SET status = 'open', closed_at = NULL, updated_at = now() \
+             WHERE id = (SELECT id FROM tickets WHERE channel = $1 AND chat = $2 \
+                          AND status = 'closed' ORDER BY id DESC LIMIT 1) \
+               AND NOT EXISTS (SELECT 1 FROM tickets WHERE channel = $1 AND chat = $2 \
+                                AND status <> 'closed') \
+             RETURNING id",
+        )
+        .bind(&key.channel)
+        .bind(&key.chat)
+        .fetch_optional(&mut *tx)
+        .await?
+    } else {
+        None
+    };
+    if reopened.is_some() {
+        metrics::counter!("sportello_tickets_reopened_total", "queue" => queue.to_owned())
+            .increment(1);
+    }
     // `xmax = 0`: the row was inserted, not updated: a new ticket.
-    let (ticket, opened): (i64, bool) = sqlx::query_as(
-        "INSERT INTO tickets (channel, chat, queue, lang) VALUES ($1, $2, $3, $4) \
+    let (ticket, opened): (i64, bool) = match reopened {
+        Some(id) => (id, false),
+        None => {
+            sqlx::query_as(
+                "INSERT INTO tickets (channel, chat, queue, lang) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (channel, chat) WHERE status <> 'closed' \
          DO UPDATE SET updated_at = now() RETURNING id, xmax = 0",
-    )
-    .bind(&key.channel)
-    .bind(&key.chat)
-    .bind(queue)
-    .bind(lang)
-    .fetch_one(&mut *tx)
-    .await?;
+            )
+            .bind(&key.channel)
+            .bind(&key.chat)
+            .bind(queue)
+            .bind(lang)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
     if opened {
         metrics::counter!("sportello_tickets_opened_total", "queue" => queue.to_owned())
             .increment(1);
@@ -457,24 +483,31 @@ impl StaffDesk for PgStore {
         &self,
         id: i64,
         html: &(dyn Fn(&str) -> String + Sync),
+        reopen_days: u32,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let ticket: Option<(String, String, String)> = sqlx::query_as(
+        let ticket: Option<(String, String, String, String)> = sqlx::query_as(
             "UPDATE tickets SET status = 'closed', closed_at = now(), updated_at = now() \
-             WHERE id = $1 AND status <> 'closed' RETURNING channel, chat, lang",
+             WHERE id = $1 AND status <> 'closed' RETURNING channel, chat, lang, queue",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((channel, chat, lang)) = ticket else {
+        let Some((channel, chat, lang, queue)) = ticket else {
             return Ok(false);
         };
+        // The citizen leaves the person; for `reopen_days` a follow-up the bot cannot
+        // answer goes back to them.
         sqlx::query(
-            "UPDATE sessions SET context = context - 'handoff', version = version + 1, \
-             updated_at = now() WHERE channel = $1 AND chat = $2 AND context ? 'handoff'",
+            "UPDATE sessions SET context = (context - 'handoff') || jsonb_build_object('reopen', \
+               jsonb_build_object('queue', $3::text, 'until', \
+                 to_jsonb(now() + make_interval(days => $4)))), \
+             version = version + 1, updated_at = now() WHERE channel = $1 AND chat = $2",
         )
         .bind(&channel)
         .bind(&chat)
+        .bind(&queue)
+        .bind(i32::try_from(reopen_days).unwrap_or(i32::MAX))
         .execute(&mut *tx)
         .await?;
         sqlx::query(
