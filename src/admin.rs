@@ -35,6 +35,7 @@ mod dialogues;
 mod error;
 mod news;
 mod subscribers;
+mod tickets;
 mod time;
 mod unanswered;
 
@@ -110,6 +111,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(news::routes())
         .merge(subscribers::routes())
         .merge(unanswered::routes())
+        .merge(tickets::routes())
         .merge(dialogues::routes())
         .route_layer(from_fn_with_state(state.clone(), auth::require_token))
         .with_state(state)

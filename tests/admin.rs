@@ -639,3 +639,51 @@ async fn bundled_dialogues_cannot_be_reloaded(pool: PgPool) {
             .is_some_and(|f| f.contains(&json!("main")))
     );
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn tickets_are_listed_read_and_closed_by_number(pool: PgPool) {
+    use sportello::conversation::Conversation;
+    use sportello::engine::{Inbound, Input};
+    use sportello::store::ChatKey;
+    let store = PgStore::from_pool(pool.clone());
+    let c = Conversation::new(bundled(), store.clone(), store);
+    let key = ChatKey::new("telegram", "8080");
+    for text in ["/operatore", "ho un dubbio sul mio esonero"] {
+        let inbound = Inbound {
+            at: chrono::Utc::now(),
+            input: Input::from_text(text),
+        };
+        if let Err(err) = c.turn(&key, &inbound, Some("it")).await {
+            panic!("turn: {err}");
+        }
+    }
+    let app = app(&pool);
+    let list = get(&app, "/admin/tickets").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(list.body["tickets"].as_array().map(Vec::len), Some(1));
+    let id = list.body["tickets"][0]["id"].as_i64().unwrap_or_default();
+    assert_eq!(list.body["tickets"][0]["queue"], "urp");
+    assert!(
+        !list.body.to_string().contains("8080"),
+        "no chat id: {}",
+        list.body
+    );
+
+    let one = get(&app, &format!("/admin/tickets/{id}")).await;
+    assert_eq!(
+        one.body["messages"][0]["body"],
+        "ho un dubbio sul mio esonero"
+    );
+    assert_eq!(one.body["messages"][0]["direction"], "citizen");
+
+    let closed = post(&app, &format!("/admin/tickets/{id}/close"), None).await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let again = post(&app, &format!("/admin/tickets/{id}/close"), None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let missing = get(&app, "/admin/tickets/999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let open = get(&app, "/admin/tickets").await;
+    assert_eq!(open.body["tickets"].as_array().map(Vec::len), Some(0));
+    let all = get(&app, "/admin/tickets?all=true").await;
+    assert_eq!(all.body["tickets"][0]["status"], "closed");
+}
