@@ -460,3 +460,122 @@ async fn refusals_fail_the_row_with_the_reason_and_outages_retry(pool: PgPool) {
     );
     assert_eq!((down.0.as_str(), down.1), ("queued", 1), "retried later");
 }
+
+/// A text message from `from`, as the Cloud API's webhook posts it.
+fn citizen_text(from: &str, wamid: &str, body: &str) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "WABA", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "390600000000", "phone_number_id": PHONE_NUMBER_ID },
+            "contacts": [{ "profile": { "name": "Giulia" }, "wa_id": from }],
+            "messages": [{ "from": from, "id": wamid, "timestamp": "1800000000",
+                           "type": "text", "text": { "body": body } }]
+        } }] }]
+    })
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_whatsapp_citizen_is_handed_to_staff_on_telegram_and_gets_the_answer(pool: PgPool) {
+    use common::fake_telegram::forum::STAFF_ADMIN;
+    use sportello::relay::StaffSender;
+    use sportello::store::StaffDesk;
+    const GROUP: i64 = -1_007_000_000_001;
+    let (tg, wa) = (FakeTelegram::start().await, FakeWhatsApp::start().await);
+    tg.make_forum(GROUP);
+    tg.add_member(GROUP, STAFF_ADMIN, "member");
+    let store = PgStore::from_pool(pool.clone());
+    let d = dialogues();
+    let conversation = Conversation::new(Arc::clone(&d), store.clone(), store.clone());
+    let channel = match WhatsApp::new(&wa_config(&wa), conversation, store.clone()) {
+        Ok(channel) => channel,
+        Err(err) => panic!("{err}"),
+    };
+    let router = channel.router();
+    post(
+        &router,
+        &citizen_text(INSIDE, "wamid.h1", "vorrei parlare con un operatore"),
+    )
+    .await;
+    let said = wa.wait_for(INSIDE, 1).await;
+    assert!(
+        said.iter().any(|s| s.text.contains("Ti metto in contatto")),
+        "{said:#?}"
+    );
+    post(
+        &router,
+        &citizen_text(INSIDE, "wamid.h2", "non ricevo le notifiche sul telefono"),
+    )
+    .await;
+    // The turn runs in the channel's own task: wait for the row to staff.
+    let mut queued = 0;
+    for _ in 0..300 {
+        queued =
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE channel = 'staff'")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_default();
+        if queued > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(queued, 1);
+
+    let api = match TelegramSender::new("123456:TEST", Some(&tg.url), Duration::from_secs(5), false)
+    {
+        Ok(api) => api,
+        Err(err) => panic!("{err}"),
+    };
+    let pace = Arc::new(Pace::new(Limits::unlimited()));
+    let staff = StaffSender::new(
+        api,
+        store.clone(),
+        sportello::dialogue::Live::from(d),
+        Some(GROUP),
+        pace,
+    );
+    assert_eq!(run_once(&pool, staff).await, 1);
+    let topics = tg.topics(GROUP);
+    assert_eq!(topics.len(), 1);
+    let in_topic = tg.sent_to_thread(GROUP, topics[0].thread);
+    assert!(
+        in_topic[0].text.contains("Canale: whatsapp"),
+        "{}",
+        in_topic[0].text
+    );
+    assert!(
+        !in_topic[0].text.contains(INSIDE),
+        "no phone number: {}",
+        in_topic[0].text
+    );
+    assert_eq!(in_topic[1].text, "non ricevo le notifiche sul telefono");
+
+    // Staff answer (through the desk, as the Telegram intake does): it goes to the
+    // citizen on WhatsApp, inside the 24-hour window, signed.
+    let Ok(Some(ticket)) = store.ticket_in_topic(GROUP, topics[0].thread).await else {
+        panic!("no ticket in the topic")
+    };
+    let signed = |_: &str| {
+        "<b>Ufficio relazioni con il pubblico</b>\nLe controlliamo l'iscrizione.".to_owned()
+    };
+    assert!(matches!(
+        store
+            .answer_ticket(ticket, "Le controlliamo l'iscrizione.", &signed)
+            .await,
+        Ok(true)
+    ));
+    let before = wa.sent_to(INSIDE).len();
+    assert_eq!(run_once(&pool, whatsapp(&pool, &wa)).await, 1);
+    let answered = wa.wait_for(INSIDE, before + 1).await;
+    let last = answered
+        .last()
+        .map(|s| (s.kind.clone(), s.text.clone()))
+        .unwrap_or_default();
+    assert_eq!(last.0, "text");
+    assert!(
+        last.1.contains("Ufficio relazioni con il pubblico") && last.1.contains("Le controlliamo"),
+        "{last:?}"
+    );
+    channel.stop().await;
+}
