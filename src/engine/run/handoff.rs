@@ -4,6 +4,7 @@
 //! the conversation with the person first, so a citizen is never stuck in it.
 
 use super::{Run, Step};
+use crate::dialogue::Text;
 use crate::engine::Outcome;
 use crate::engine::io::{Effect, Inbound, Input, OutButton};
 
@@ -65,17 +66,7 @@ impl Run<'_> {
             reopen: true,
         });
         self.outcome = Outcome::ToStaff;
-        let handoff = &self.d.settings.handoff;
-        let lang = &self.d.settings.default_lang;
-        let said = handoff.reopened.get(&self.session.lang, lang);
-        let label = handoff.end_button.get(&self.session.lang, lang).to_owned();
-        self.say_plain(said);
-        if let Some(last) = self.replies.last_mut() {
-            last.buttons.push(OutButton {
-                label,
-                payload: END_HANDOFF.to_owned(),
-            });
-        }
+        self.say_with_end_button(&self.d.settings.handoff.reopened);
         Some(Ok(()))
     }
 
@@ -98,13 +89,19 @@ impl Run<'_> {
         } else {
             &handoff.outside_hours
         };
-        let lang = &self.d.settings.default_lang;
-        let said = text.get(&self.session.lang, lang);
-        let label = handoff.end_button.get(&self.session.lang, lang).to_owned();
-        self.say_plain(said);
+        self.say_with_end_button(text);
+    }
+
+    /// `text` in the citizen's language, with the button that ends the conversation
+    /// with the person.
+    fn say_with_end_button(&mut self, text: &Text) {
+        let d = self.d;
+        let lang = &d.settings.default_lang;
+        let label = d.settings.handoff.end_button.get(&self.session.lang, lang);
+        self.say_plain(text.get(&self.session.lang, lang));
         if let Some(last) = self.replies.last_mut() {
             last.buttons.push(OutButton {
-                label,
+                label: label.to_owned(),
                 payload: END_HANDOFF.to_owned(),
             });
         }

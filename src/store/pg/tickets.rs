@@ -98,12 +98,24 @@ async fn queue_for_staff(
     lang: &str,
     html: &str,
 ) -> Result<(), StoreError> {
+    queue_message(tx, ("ticket", STAFF_CHANNEL, queue), lang, html, ticket).await
+}
+
+/// An outbox row about `ticket` of `kind` to `recipient` on `channel`.
+async fn queue_message(
+    tx: &mut PgConnection,
+    (kind, channel, recipient): (&str, &str, &str),
+    lang: &str,
+    html: &str,
+    ticket: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
-         VALUES ('ticket', $1, $2, $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(STAFF_CHANNEL)
-    .bind(queue)
+    .bind(kind)
+    .bind(channel)
+    .bind(recipient)
     .bind(lang)
     .bind(html)
     .bind(ticket)
@@ -382,17 +394,7 @@ impl PgStore {
         let Some((channel, chat, lang)) = ticket else {
             return Ok(false);
         };
-        sqlx::query(
-            "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
-             VALUES ('reply', $1, $2, $3, $4, $5)",
-        )
-        .bind(&channel)
-        .bind(&chat)
-        .bind(&lang)
-        .bind(html)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        queue_message(&mut tx, ("reply", &channel, &chat), &lang, html, id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -450,17 +452,7 @@ impl StaffDesk for PgStore {
         .bind(html(&lang))
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
-             VALUES ('reply', $1, $2, $3, $4, $5)",
-        )
-        .bind(&channel)
-        .bind(&chat)
-        .bind(&lang)
-        .bind(html(&lang))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        queue_message(&mut tx, ("reply", &channel, &chat), &lang, &html(&lang), id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -510,17 +502,7 @@ impl StaffDesk for PgStore {
         .bind(i32::try_from(reopen_days).unwrap_or(i32::MAX))
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
-             VALUES ('reply', $1, $2, $3, $4, $5)",
-        )
-        .bind(&channel)
-        .bind(&chat)
-        .bind(&lang)
-        .bind(html(&lang))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        queue_message(&mut tx, ("reply", &channel, &chat), &lang, &html(&lang), id).await?;
         tx.commit().await?;
         self.sessions.forget(&ChatKey::new(channel, chat));
         Ok(true)
