@@ -52,10 +52,11 @@ mod whatsapp;
 mod worker;
 
 pub use crate::sender::{Delivery, Paced, SendError, Sender, pace_key};
+pub use crate::sender::{Forum, TopicProblem};
 pub use message::{NewsMessages, render_news};
 pub use outbox::{Claimed, Outcome};
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
-pub use staff::{Forum, StaffSender, TopicProblem};
+pub use staff::StaffSender;
 pub use status::{NewsStatus, news_status};
 pub use waiting::{spawn_waiting_check, tell_the_waiting};
 pub use whatsapp::{DEFAULT_WHATSAPP_RATE, WhatsAppSender, whatsapp_limits};

@@ -11,12 +11,14 @@
 //!
 //! The stack reads `Retry<Paced<channel sender>>`, so every attempt waits for the pace.
 
+mod forum;
 mod pace;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use forum::{Forum, TopicProblem};
 pub use pace::{Pace, Quotas};
 
 /// Why a send did not deliver, as callers act on it.

@@ -9,11 +9,10 @@
 //! one they closed is reopened. Every send waits for the group's share of the shared
 //! [`Pace`] (twenty messages a minute per group).
 
-use std::future::Future;
 use std::sync::Arc;
 
 use crate::dialogue::Live;
-use crate::sender::{Delivery, Pace, SendError, Sender};
+use crate::sender::{Delivery, Forum, Pace, SendError, Sender, TopicProblem};
 use crate::store::StoreError;
 use crate::store::pg::{PgStore, STAFF_CHANNEL, TicketRoute};
 use crate::text::shorten;
@@ -24,44 +23,6 @@ const SUMMARY_LINES: i64 = 8;
 const SUMMARY_LINE_CHARS: usize = 300;
 /// Telegram's longest topic name.
 const TOPIC_NAME_CHARS: usize = 128;
-
-/// What a failed send into a topic says about the topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopicProblem {
-    /// Deleted (or never there): open a new one.
-    Gone,
-    /// Closed by hand: reopen it.
-    Closed,
-}
-
-/// A Telegram supergroup with forum topics, as the staff relay uses it.
-pub trait Forum: Send + Sync + 'static {
-    /// Opens a topic called `name` in `group`; its thread id.
-    fn create_topic(
-        &self,
-        group: i64,
-        name: &str,
-    ) -> impl Future<Output = Result<i64, SendError>> + Send;
-
-    /// Sends `text` (Telegram HTML when `markup`) into `thread`; the message id.
-    fn send_to_topic(
-        &self,
-        group: i64,
-        thread: i64,
-        text: &str,
-        markup: bool,
-    ) -> impl Future<Output = Result<String, SendError>> + Send;
-
-    /// Reopens a topic staff closed.
-    fn reopen_topic(
-        &self,
-        group: i64,
-        thread: i64,
-    ) -> impl Future<Output = Result<(), SendError>> + Send;
-
-    /// What `err` says about the topic, if anything.
-    fn topic_problem(err: &SendError) -> Option<TopicProblem>;
-}
 
 /// Sends the `staff` outbox rows into their tickets' topics.
 pub struct StaffSender<F> {

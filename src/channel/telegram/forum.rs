@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::BotApi;
-use crate::relay::TopicProblem;
 use crate::sender::SendError;
+use crate::sender::TopicProblem;
 use crate::text::html_to_plain;
 
 /// What `createForumTopic` is read for: the topic's id, without which the topic is

@@ -2,8 +2,8 @@
 
 use super::api::BotApi;
 use super::forum;
-use crate::relay::{Forum, TopicProblem};
 use crate::sender::SendError;
+use crate::sender::{Forum, TopicProblem};
 
 impl Forum for BotApi {
     async fn create_topic(&self, group: i64, name: &str) -> Result<i64, SendError> {
