@@ -96,13 +96,44 @@ impl OfficeHours {
     }
 
     /// The minutes the office is open between `from` and `to` (what "answered within
-    /// four office hours" counts), walked a minute at a time over at most two weeks.
+    /// four office hours" counts), over at most two weeks: each day's ranges, in
+    /// Rome's time of that day, cut to the interval.
     pub fn open_minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
-        const TWO_WEEKS: i64 = 14 * 24 * 60;
-        let total = (to - from).num_minutes().clamp(0, TWO_WEEKS);
-        (0..total)
-            .filter(|m| self.is_open(from + chrono::Duration::minutes(*m)))
-            .count() as u32
+        let to = to.min(from + chrono::Duration::days(14));
+        if to <= from {
+            return 0;
+        }
+        // Rome's midnight of `date`, `minute` minutes later, in UTC (a time a clock
+        // change skips counts from the first instant after it).
+        let instant = |date: chrono::NaiveDate, minute: u16| {
+            let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+            let local = midnight + chrono::Duration::minutes(i64::from(minute));
+            let mapped = local.and_local_timezone(Rome);
+            mapped
+                .earliest()
+                .or_else(|| {
+                    (local + chrono::Duration::hours(1))
+                        .and_local_timezone(Rome)
+                        .earliest()
+                })
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let mut open = chrono::Duration::zero();
+        let mut date = from.with_timezone(&Rome).date_naive();
+        let last = to.with_timezone(&Rome).date_naive();
+        while date <= last {
+            for &(start, end) in &self.days[date.weekday().num_days_from_monday() as usize] {
+                if let (Some(start), Some(end)) = (instant(date, start), instant(date, end)) {
+                    let (start, end) = (start.max(from), end.min(to));
+                    if end > start {
+                        open += end - start;
+                    }
+                }
+            }
+            let Some(next) = date.succ_opt() else { break };
+            date = next;
+        }
+        u32::try_from(open.num_minutes()).unwrap_or(u32::MAX)
     }
 }
 

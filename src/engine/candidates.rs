@@ -3,7 +3,7 @@
 //! The engine decides on it; `explain` and `unanswered` show it to staff.
 
 use crate::dialogue::{Dialogues, Intent, StateId};
-use crate::understand::{FaqIndex, Message, Stem, is_question, is_question_word, passages};
+use crate::understand::{FaqIndex, Message, is_question, is_question_word, passages};
 
 /// An example in another of the bot's languages against one in the citizen's.
 const OTHER_LANGUAGE: f32 = 0.9;
@@ -105,14 +105,8 @@ fn without_strangers(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Option<Strin
             .filter(|word| analyzer.tells(word) && !is_question_word(word))
             .filter(|word| {
                 (0..analyzer.languages().len()).any(|lang| {
-                    analyzer.stem(lang, word).is_some_and(|text| {
-                        let stem = Stem {
-                            text,
-                            corrected: false,
-                            name: false,
-                        };
-                        d.understanding.index.weight(lang, &stem).1
-                            || faqs.index().weight(lang, &stem).1
+                    analyzer.stem(lang, word).is_some_and(|stem| {
+                        d.understanding.index.holds(lang, &stem) || faqs.index().holds(lang, &stem)
                     })
                 })
             })

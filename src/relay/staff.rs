@@ -167,13 +167,12 @@ impl<F: Forum> StaffSender<F> {
         let Some(ticket) = self.store.ticket_route(id).await.map_err(store_error)? else {
             return Err(SendError::Permanent(format!("ticket #{id} is gone")));
         };
-        let group = ticket
-            .staff_group
-            .filter(|_| ticket.thread_id.is_some())
-            .map_or_else(|| self.group_of(&ticket.queue), Ok)?;
-        let mut thread = match ticket.thread_id {
-            Some(thread) if ticket.staff_group == Some(group) => thread,
-            _ => self.open_topic(&ticket, group).await?,
+        let (group, mut thread) = match (ticket.staff_group, ticket.thread_id) {
+            (Some(group), Some(thread)) => (group, thread),
+            _ => {
+                let group = self.group_of(&ticket.queue)?;
+                (group, self.open_topic(&ticket, group).await?)
+            }
         };
         // Once after opening a topic again or reopening it.
         for _ in 0..2 {

@@ -442,6 +442,13 @@ impl<T: PartialEq> Index<T> {
         ranked
     }
 
+    /// Whether some example written in language `lang` holds `stem`.
+    pub fn holds(&self, lang: usize, stem: &str) -> bool {
+        self.terms
+            .get(lang)
+            .is_some_and(|terms| terms.contains_key(stem))
+    }
+
     /// The weight of `stem` in language `lang`, and whether any example holds it
     /// (the words that mattered, for `explain`).
     pub fn weight(&self, lang: usize, stem: &Stem) -> (f32, bool) {
