@@ -311,6 +311,7 @@ fn transcript(before: &Session, turn: &Turn, inbound: &Inbound) -> Vec<Transcrip
             arg: Some(arg),
         } => format!("/{name} {arg}"),
         Input::Command { name, arg: None } => format!("/{name}"),
+        Input::Attachment(attachment) => attachment.describe(),
     };
     let mut lines = vec![TranscriptLine {
         direction: "in",

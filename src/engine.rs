@@ -11,7 +11,10 @@ mod run;
 mod session;
 
 pub use candidates::{Candidate, Choice, best_reading, candidates, choice_name};
-pub use io::{Answer, Answers, Effect, ErasureReceipt, Inbound, Input, OutButton, Outbound, Query};
+pub use io::{
+    Answer, Answers, Attachment, AttachmentKind, Effect, ErasureReceipt, Inbound, Input, OutButton,
+    Outbound, Query,
+};
 pub use session::{Reopen, Session};
 
 use crate::dialogue::{Dialogues, StateId};

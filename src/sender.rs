@@ -68,6 +68,9 @@ pub struct Delivery<'a> {
     pub link: Option<&'a str>,
     /// The ticket a message to or from staff belongs to.
     pub ticket: Option<i64>,
+    /// The citizen's message to copy to staff as it is (an attachment on Telegram);
+    /// `text` describes it where it cannot be copied.
+    pub copy_of: Option<i64>,
 }
 
 impl Message for Delivery<'_> {

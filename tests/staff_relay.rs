@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use common::at;
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues, Live};
-use sportello::engine::{Inbound, Input};
+use sportello::engine::{Attachment, AttachmentKind, Inbound, Input};
 use sportello::relay::{Forum, SendError, StaffSender, TopicProblem, Worker, WorkerConfig};
 use sportello::sender::Pace;
 use sportello::store::pg::PgStore;
@@ -83,6 +83,23 @@ impl Forum for FakeForum {
         Ok(recorded.sent.len().to_string())
     }
 
+    /// Message 404 was deleted by the citizen: Telegram will not copy it.
+    async fn copy_to_topic(
+        &self,
+        group: i64,
+        thread: i64,
+        from_chat: i64,
+        message_id: i64,
+    ) -> Result<String, SendError> {
+        if message_id == 404 {
+            return Err(SendError::Permanent(
+                "Bad Request: message to copy not found".into(),
+            ));
+        }
+        let copy = format!("[copy of {from_chat}:{message_id}]");
+        self.send_to_topic(group, thread, &copy, false).await
+    }
+
     async fn reopen_topic(&self, _group: i64, thread: i64) -> Result<(), SendError> {
         self.set(thread, TopicState::Open);
         Ok(())
@@ -117,6 +134,24 @@ async fn send(c: &Conversation<PgStore, PgStore>, key: &ChatKey, text: &str) {
     if let Err(err) = c.turn(key, &inbound, Some("it")).await {
         panic!("turn failed: {err}");
     }
+}
+
+async fn send_input(c: &Conversation<PgStore, PgStore>, key: &ChatKey, input: Input) {
+    let inbound = Inbound {
+        at: at("2027-06-08T08:00:00Z"),
+        input,
+    };
+    if let Err(err) = c.turn(key, &inbound, Some("it")).await {
+        panic!("turn failed: {err}");
+    }
+}
+
+fn photo(caption: &str, message_id: Option<i64>) -> Input {
+    Input::Attachment(Attachment {
+        kind: AttachmentKind::Photo,
+        caption: caption.to_owned(),
+        message_id,
+    })
 }
 
 fn worker(pool: &PgPool, forum: &FakeForum, d: &Arc<Dialogues>) -> Worker<StaffSender<FakeForum>> {
@@ -213,4 +248,45 @@ async fn each_ticket_gets_its_topic_with_a_summary_and_survives_staff_tidying_up
     assert_eq!(in_second.len(), 2, "{in_second:?}");
     assert!(in_second[0].contains("Richiesta #"));
     assert_eq!(in_second[1], "pronto?");
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_telegram_citizens_photo_reaches_staff_as_it_is_and_a_whatsapp_one_described(
+    pool: PgPool,
+) {
+    let d = bundled();
+    let store = PgStore::from_pool(pool.clone());
+    let c = Conversation::new(Arc::clone(&d), store.clone(), store.clone());
+    let forum = FakeForum::default();
+    let worker = worker(&pool, &forum, &d);
+
+    let telegram = ChatKey::new("telegram", "555000222");
+    send(&c, &telegram, "/operatore").await;
+    send_input(&c, &telegram, photo("il modulo compilato", Some(77))).await;
+    // Deleted before staff got it: they read what it was.
+    send_input(&c, &telegram, photo("", Some(404))).await;
+    assert_eq!(relay(&worker).await, 2);
+    {
+        let recorded = forum.lock();
+        let texts: Vec<&str> = recorded.sent.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            texts[1..],
+            ["[copy of 555000222:77]", "[foto]"],
+            "after the summary: {texts:?}"
+        );
+    }
+    let Ok(Some(ticket)) = store.latest_ticket(&telegram).await else {
+        panic!("no ticket")
+    };
+    let bodies: Vec<&str> = ticket.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["[foto] il modulo compilato", "[foto]"]);
+
+    let whatsapp = ChatKey::new("whatsapp", "393331234567");
+    send(&c, &whatsapp, "/operatore").await;
+    send_input(&c, &whatsapp, photo("la ricevuta", None)).await;
+    assert_eq!(relay(&worker).await, 1);
+    assert_eq!(
+        forum.lock().sent.last().map(|s| s.1.as_str()),
+        Some("[foto] la ricevuta")
+    );
 }

@@ -32,6 +32,73 @@ pub enum Input {
         /// The rest of the line, trimmed; `None` when empty.
         arg: Option<String>,
     },
+    /// A photo, a document, a voice note…: the bot reads its caption; a person it is
+    /// handed to sees the original.
+    Attachment(Attachment),
+}
+
+/// Something the citizen sent that is not text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// What it is.
+    pub kind: AttachmentKind,
+    /// Its caption, cleaned; empty for none.
+    pub caption: String,
+    /// The channel's id of the message, where the channel can copy it to staff
+    /// (Telegram's `copyMessage`); `None` elsewhere.
+    pub message_id: Option<i64>,
+}
+
+/// The kinds of attachment, as staff are told of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentKind {
+    /// A picture.
+    Photo,
+    /// A file.
+    Document,
+    /// A voice note.
+    Voice,
+    /// A music or audio file.
+    Audio,
+    /// A video or video note.
+    Video,
+    /// A sticker or an animation.
+    Sticker,
+    /// A shared place.
+    Location,
+    /// A shared contact card.
+    Contact,
+    /// Anything else.
+    Other,
+}
+
+impl AttachmentKind {
+    /// Its name in the staff group's language (Italian).
+    pub fn staff_label(self) -> &'static str {
+        match self {
+            AttachmentKind::Photo => "foto",
+            AttachmentKind::Document => "documento",
+            AttachmentKind::Voice => "messaggio vocale",
+            AttachmentKind::Audio => "audio",
+            AttachmentKind::Video => "video",
+            AttachmentKind::Sticker => "sticker",
+            AttachmentKind::Location => "posizione",
+            AttachmentKind::Contact => "contatto",
+            AttachmentKind::Other => "allegato",
+        }
+    }
+}
+
+impl Attachment {
+    /// How staff and the transcript read it: `[foto] caption`.
+    pub fn describe(&self) -> String {
+        let label = self.kind.staff_label();
+        if self.caption.is_empty() {
+            format!("[{label}]")
+        } else {
+            format!("[{label}] {}", self.caption)
+        }
+    }
 }
 
 impl Input {
@@ -94,6 +161,9 @@ pub enum Effect {
         text: String,
         /// A follow-up to the ticket staff closed last: it opens again.
         reopen: bool,
+        /// The citizen's message to show staff as it is (an attachment), where the
+        /// channel can copy it.
+        copy_of: Option<i64>,
     },
     /// The citizen ended the conversation with a person: the ticket closes.
     EndHandoff,

@@ -96,16 +96,20 @@ impl<'a> Run<'a> {
             // A button or answer meant for a state the dialogues no longer have.
             _ if gone => self.restart_flow(),
             Input::Button(payload) => self.on_button(payload),
-            Input::Text(text) => {
-                let text = clean(text);
-                // Free text of a few words in another of the bot's languages: answer
-                // in it from now on.
-                if let Some(lang) = language_of(&text, &self.d.settings.languages) {
-                    self.session.lang = lang;
-                }
-                self.on_text(&text)
-            }
+            Input::Text(text) => self.on_free_text(text),
+            // Outside a conversation with a person, only the caption is for the bot.
+            Input::Attachment(attachment) => self.on_free_text(&attachment.caption),
         }
+    }
+
+    fn on_free_text(&mut self, text: &str) -> Step<()> {
+        let text = clean(text);
+        // Free text of a few words in another of the bot's languages: answer in it
+        // from now on.
+        if let Some(lang) = language_of(&text, &self.d.settings.languages) {
+            self.session.lang = lang;
+        }
+        self.on_text(&text)
     }
 
     /// The citizen's state, if the dialogues still have it.

@@ -38,6 +38,7 @@ pub(super) async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
             title: row.title.as_deref(),
             link: row.link.as_deref(),
             ticket: row.ticket_id,
+            copy_of: row.copy_of,
         };
         match sender.send(&recipient, &delivery).await {
             Ok(message_id) => {

@@ -174,13 +174,21 @@ impl<F: Forum> StaffSender<F> {
                 (group, self.open_topic(&ticket, group).await?)
             }
         };
+        // A Telegram citizen's attachment is copied as it is; elsewhere staff read
+        // its description.
+        let copy_of = message
+            .copy_of
+            .filter(|_| ticket.channel == "telegram")
+            .zip(ticket.chat.parse::<i64>().ok());
         // Once after opening a topic again or reopening it.
         for _ in 0..2 {
-            self.pace.ready(group).await;
-            let sent = self
-                .forum
-                .send_to_topic(group, thread, message.text, message.markup)
-                .await;
+            let sent = match copy_of {
+                Some((message_id, from_chat)) => {
+                    self.copy_or_describe(group, thread, (from_chat, message_id), message)
+                        .await
+                }
+                None => self.send_text(group, thread, message).await,
+            };
             match sent {
                 Ok(message_id) => return Ok(message_id),
                 Err(err) => match F::topic_problem(&err) {
@@ -206,5 +214,42 @@ impl<F: Forum> StaffSender<F> {
         Err(SendError::Transient(format!(
             "the topic of ticket #{id} keeps refusing messages"
         )))
+    }
+
+    async fn send_text(
+        &self,
+        group: i64,
+        thread: i64,
+        message: &Delivery<'_>,
+    ) -> Result<String, SendError> {
+        self.pace.ready(group).await;
+        self.forum
+            .send_to_topic(group, thread, message.text, message.markup)
+            .await
+    }
+
+    /// Copies the citizen's message into the topic; when Telegram will not copy it
+    /// (the citizen deleted it, or it cannot be copied) staff get its description.
+    async fn copy_or_describe(
+        &self,
+        group: i64,
+        thread: i64,
+        (from_chat, message_id): (i64, i64),
+        message: &Delivery<'_>,
+    ) -> Result<String, SendError> {
+        self.pace.ready(group).await;
+        match self
+            .forum
+            .copy_to_topic(group, thread, from_chat, message_id)
+            .await
+        {
+            Err(err @ (SendError::Permanent(_) | SendError::Gone(_)))
+                if F::topic_problem(&err).is_none() =>
+            {
+                tracing::debug!("staff relay: attachment not copied ({err}); describing it");
+                self.send_text(group, thread, message).await
+            }
+            copied => copied,
+        }
     }
 }

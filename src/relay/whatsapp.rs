@@ -120,6 +120,7 @@ mod tests {
             title: Some("Prima prova"),
             link: Some("https://www.mim.gov.it/"),
             ticket: None,
+            copy_of: None,
         };
         assert_eq!(
             params(&delivery),

@@ -32,6 +32,16 @@ pub trait Forum: Send + Sync + 'static {
         markup: bool,
     ) -> impl Future<Output = Result<String, SendError>> + Send;
 
+    /// Copies message `message_id` of the chat `from_chat` (a citizen's photo, say)
+    /// into `thread`, as it is and without naming its sender; the copy's message id.
+    fn copy_to_topic(
+        &self,
+        group: i64,
+        thread: i64,
+        from_chat: i64,
+        message_id: i64,
+    ) -> impl Future<Output = Result<String, SendError>> + Send;
+
     /// Reopens a topic staff closed.
     fn reopen_topic(
         &self,

@@ -20,6 +20,16 @@ impl Forum for BotApi {
         forum::send_to_topic(self, group, thread, text, markup).await
     }
 
+    async fn copy_to_topic(
+        &self,
+        group: i64,
+        thread: i64,
+        from_chat: i64,
+        message_id: i64,
+    ) -> Result<String, SendError> {
+        forum::copy_to_topic(self, group, thread, from_chat, message_id).await
+    }
+
     async fn reopen_topic(&self, group: i64, thread: i64) -> Result<(), SendError> {
         forum::reopen_topic(self, group, thread).await
     }

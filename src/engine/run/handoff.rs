@@ -34,8 +34,19 @@ impl Run<'_> {
                         queue: queue.to_owned(),
                         text,
                         reopen: false,
+                        copy_of: None,
                     });
                 }
+                self.outcome = Outcome::ToStaff;
+                Ok(())
+            }
+            Input::Attachment(attachment) => {
+                self.effects.push(Effect::ToStaff {
+                    queue: queue.to_owned(),
+                    text: attachment.describe(),
+                    reopen: false,
+                    copy_of: attachment.message_id,
+                });
                 self.outcome = Outcome::ToStaff;
                 Ok(())
             }
@@ -64,6 +75,7 @@ impl Run<'_> {
             queue: reopen.queue,
             text: crate::text::clean(text),
             reopen: true,
+            copy_of: None,
         });
         self.outcome = Outcome::ToStaff;
         self.say_with_end_button(&self.d.settings.handoff.reopened);

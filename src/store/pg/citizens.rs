@@ -152,9 +152,11 @@ impl PgStore {
                     queue,
                     text,
                     reopen,
+                    copy_of,
                 } => {
                     let lang = &record.session.lang;
-                    super::tickets::to_staff(&mut tx, key, (lang, queue, *reopen), text).await?;
+                    let message = (text.as_str(), *copy_of);
+                    super::tickets::to_staff(&mut tx, key, (lang, queue, *reopen), message).await?;
                 }
                 Effect::EndHandoff => super::tickets::end_by_citizen(&mut tx, key).await?,
                 Effect::Erase => {}

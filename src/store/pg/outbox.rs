@@ -21,6 +21,8 @@ pub struct Claimed {
     pub lang: String,
     /// The ticket a message to or from staff belongs to.
     pub ticket_id: Option<i64>,
+    /// The citizen's message to copy to staff as it is (an attachment).
+    pub copy_of: Option<i64>,
     /// The message; `None` if the news item was never rendered (it fails).
     pub text: Option<String>,
     /// The news item's title and link, as staff wrote them (not HTML).

@@ -19,7 +19,7 @@ pub(super) async fn to_staff(
     tx: &mut PgConnection,
     key: &ChatKey,
     (lang, queue, reopen): (&str, &str, bool),
-    text: &str,
+    (text, copy_of): (&str, Option<i64>),
 ) -> Result<(), StoreError> {
     // A follow-up to the ticket staff closed last opens it again (unless another one
     // is live).
@@ -71,7 +71,8 @@ pub(super) async fn to_staff(
     .bind(text)
     .execute(&mut *tx)
     .await?;
-    queue_for_staff(tx, ticket, queue, lang, &html_escape::encode_text(text)).await
+    let html = html_escape::encode_text(text);
+    queue_for_staff(tx, ticket, (queue, lang), (&html, copy_of)).await
 }
 
 /// Closes the citizen's live ticket, telling staff.
@@ -85,20 +86,21 @@ pub(super) async fn end_by_citizen(tx: &mut PgConnection, key: &ChatKey) -> Resu
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((ticket, queue, lang)) = closed {
-        queue_for_staff(tx, ticket, &queue, &lang, CITIZEN_CLOSED_NOTE).await?;
+        queue_for_staff(tx, ticket, (&queue, &lang), (CITIZEN_CLOSED_NOTE, None)).await?;
     }
     Ok(())
 }
 
-/// An outbox row to the staff of `queue` about `ticket`.
+/// An outbox row to the staff of `queue` about `ticket`: `html`, or the citizen's
+/// message `copy_of` as it is where the channel can copy it.
 async fn queue_for_staff(
     tx: &mut PgConnection,
     ticket: i64,
-    queue: &str,
-    lang: &str,
-    html: &str,
+    (queue, lang): (&str, &str),
+    (html, copy_of): (&str, Option<i64>),
 ) -> Result<(), StoreError> {
-    queue_message(tx, ("ticket", STAFF_CHANNEL, queue), lang, html, ticket).await
+    let recipient = ("ticket", STAFF_CHANNEL, queue);
+    queue_message(tx, recipient, lang, (html, copy_of), ticket).await
 }
 
 /// An outbox row about `ticket` of `kind` to `recipient` on `channel`.
@@ -106,12 +108,12 @@ async fn queue_message(
     tx: &mut PgConnection,
     (kind, channel, recipient): (&str, &str, &str),
     lang: &str,
-    html: &str,
+    (html, copy_of): (&str, Option<i64>),
     ticket: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO outbox (kind, channel, recipient, lang, payload, ticket_id, copy_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(kind)
     .bind(channel)
@@ -119,6 +121,7 @@ async fn queue_message(
     .bind(lang)
     .bind(html)
     .bind(ticket)
+    .bind(copy_of)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -160,6 +163,12 @@ impl PgStore {
         key: &ChatKey,
         id: Option<i64>,
     ) -> Result<Option<Ticket>, StoreError> {
+        // One snapshot: a staff answer committed between the two reads must not show
+        // its message beside the ticket's status from before it.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
         let row: Option<TicketRow> = sqlx::query_as(
             "SELECT id, queue, status, lang, thread_id, opened_at, closed_at FROM tickets \
              WHERE channel = $1 AND chat = $2 AND ($3::bigint IS NULL OR id = $3) \
@@ -168,7 +177,7 @@ impl PgStore {
         .bind(&key.channel)
         .bind(&key.chat)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -177,8 +186,9 @@ impl PgStore {
             "SELECT direction, body, at FROM ticket_messages WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(row.id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(Some(Ticket {
             id: row.id,
             queue: row.queue,
@@ -394,7 +404,7 @@ impl PgStore {
         let Some((channel, chat, lang)) = ticket else {
             return Ok(false);
         };
-        queue_message(&mut tx, ("reply", &channel, &chat), &lang, html, id).await?;
+        queue_message(&mut tx, ("reply", &channel, &chat), &lang, (html, None), id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -452,7 +462,14 @@ impl StaffDesk for PgStore {
         .bind(html(&lang))
         .execute(&mut *tx)
         .await?;
-        queue_message(&mut tx, ("reply", &channel, &chat), &lang, &html(&lang), id).await?;
+        queue_message(
+            &mut tx,
+            ("reply", &channel, &chat),
+            &lang,
+            (&html(&lang), None),
+            id,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -502,7 +519,14 @@ impl StaffDesk for PgStore {
         .bind(i32::try_from(reopen_days).unwrap_or(i32::MAX))
         .execute(&mut *tx)
         .await?;
-        queue_message(&mut tx, ("reply", &channel, &chat), &lang, &html(&lang), id).await?;
+        queue_message(
+            &mut tx,
+            ("reply", &channel, &chat),
+            &lang,
+            (&html(&lang), None),
+            id,
+        )
+        .await?;
         tx.commit().await?;
         self.sessions.forget(&ChatKey::new(channel, chat));
         Ok(true)
