@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::at;
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues};
-use sportello::engine::{Effect, Inbound, Input};
+use sportello::engine::{Attachment, AttachmentKind, Effect, Inbound, Input};
 use sportello::store::mem::{MemoryContent, MemoryStore};
 use sportello::store::pg::{PgStore, STAFF_CHANNEL};
 use sportello::store::{CITIZEN_CLOSED_NOTE, ChatKey, CitizenStore, ContentSource, TicketStore};
@@ -172,6 +172,55 @@ async fn the_in_memory_store_keeps_tickets_the_same_way() {
         panic!("erase failed")
     };
     assert_eq!(receipt.tickets, 1);
+}
+
+#[tokio::test]
+async fn an_attachment_goes_to_the_person_as_it_is_and_the_bot_reads_only_its_words() {
+    let store = MemoryStore::new();
+    let key = ChatKey::new("telegram", "77");
+    let c = Conversation::new(bundled(), MemoryContent::default(), store.clone());
+    let attach = |caption: &str| Inbound {
+        at: at(OFFICE_OPEN),
+        input: Input::Attachment(Attachment {
+            kind: AttachmentKind::Photo,
+            caption: caption.to_owned(),
+            message_id: Some(31),
+        }),
+    };
+    let turn = |inbound: Inbound| {
+        let c = &c;
+        let key = &key;
+        async move {
+            match c.turn(key, &inbound, Some("it")).await {
+                Ok(turn) => turn,
+                Err(err) => panic!("turn failed: {err}"),
+            }
+        }
+    };
+    // To the bot, a photo without words is neither a question nor a miss.
+    let bare = turn(attach("")).await;
+    assert!(
+        common::said(&bare).contains("solo i messaggi scritti"),
+        "{}",
+        common::said(&bare)
+    );
+    assert!(bare.effects.is_empty(), "{:?}", bare.effects);
+    // Its caption is read like a message.
+    let captioned = turn(attach("quando è la prima prova?")).await;
+    assert!(captioned.understood, "{}", common::said(&captioned));
+
+    send(&c, &key, "/operatore").await;
+    let handed = turn(attach("il modulo")).await;
+    assert!(handed.replies.is_empty(), "{:?}", handed.replies);
+    assert_eq!(
+        handed.effects,
+        [Effect::ToStaff {
+            queue: "urp".into(),
+            text: "[foto] il modulo".into(),
+            reopen: false,
+            copy_of: Some(31),
+        }]
+    );
 }
 
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]

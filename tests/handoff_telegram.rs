@@ -140,6 +140,19 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
         "Buongiorno, il mio diploma non risulta registrato"
     );
 
+    // A photo of the document: staff see it as it is, copied without the citizen's
+    // name; the ticket keeps what it was.
+    fake.send_photo(CITIZEN, 901, "ecco la ricevuta");
+    let ticket = ticket_messages(&store, &key, 2).await;
+    assert_eq!(ticket.messages[1].body, "[foto] ecco la ricevuta");
+    assert_eq!(relay(&staff_relay).await, 1);
+    assert_eq!(
+        fake.sent_to_thread(GROUP, thread)
+            .last()
+            .map(|s| s.text.clone()),
+        Some(format!("[copy of {CITIZEN}:901]"))
+    );
+
     // Someone who is not in the group writes in the topic: ignored.
     fake.staff_writes(GROUP, STRANGER, Some(thread), "sono un intruso");
     // A staff member answers: the citizen gets it, signed.
@@ -149,7 +162,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
         Some(thread),
         "Buongiorno, controlliamo e le scriviamo entro domani.",
     );
-    let ticket = ticket_messages(&store, &key, 2).await;
+    let ticket = ticket_messages(&store, &key, 3).await;
     assert_eq!(ticket.status, "answered");
     assert!(
         ticket.messages.iter().all(|m| m.body != "sono un intruso"),
@@ -167,7 +180,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
 
     // The citizen answers: same topic.
     fake.send_text(CITIZEN, "grazie, attendo");
-    ticket_messages(&store, &key, 3).await;
+    ticket_messages(&store, &key, 4).await;
     assert_eq!(relay(&staff_relay).await, 1);
     assert_eq!(fake.topics(GROUP).len(), 1);
     assert_eq!(
@@ -220,7 +233,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
             .is_some_and(|s| s.text.contains("Ho passato il tuo messaggio")),
         "{reopened:#?}"
     );
-    let again = ticket_messages(&store, &key, 4).await;
+    let again = ticket_messages(&store, &key, 5).await;
     assert_eq!((again.id, again.status.as_str()), (ticket.id, "open"));
     assert_eq!(relay(&staff_relay).await, 1);
     assert_eq!(fake.topics(GROUP).len(), 1, "the same topic, reopened");

@@ -319,7 +319,7 @@ async fn a_redelivered_message_is_answered_once_even_days_later(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
-async fn an_image_gets_a_polite_text_only_reply_and_no_turn(pool: PgPool) {
+async fn an_image_without_words_gets_a_polite_reply_and_its_caption_is_read(pool: PgPool) {
     let fake = FakeWhatsApp::start().await;
     let channel = channel(&pool, &fake, bundled()).await;
     post(
@@ -334,21 +334,31 @@ async fn an_image_gets_a_polite_text_only_reply_and_no_turn(pool: PgPool) {
     let sent = fake.wait_for(CITIZEN, 1).await;
     assert_eq!(sent[0].kind, "text");
     assert!(
-        sent[0].text.contains("solo messaggi scritti"),
+        sent[0].text.contains("solo i messaggi scritti"),
         "{}",
         sent[0].text
-    );
-    channel.drain().await;
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM sessions").await,
-        0,
-        "no engine turn"
     );
     assert_eq!(
         count(&pool, "SELECT count(*) FROM whatsapp_contacts").await,
         1,
         "the window opened"
     );
+    post(
+        &channel.router(),
+        &message(
+            "wamid.IMG2",
+            "image",
+            json!({ "id": "MEDIA2", "mime_type": "image/jpeg", "caption": "quando è la prima prova?" }),
+        ),
+    )
+    .await;
+    let sent = fake.wait_for(CITIZEN, 2).await;
+    assert!(
+        sent[1].text.contains("giugno"),
+        "the caption is answered: {}",
+        sent[1].text
+    );
+    channel.drain().await;
 }
 
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]

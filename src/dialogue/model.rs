@@ -165,6 +165,9 @@ pub struct Fallback {
     pub thanks: Text,
     /// The answer to a goodbye.
     pub bye: Text,
+    /// The answer to a photo, a voice note… without words, outside a conversation
+    /// with a person (the bot reads only words).
+    pub attachment: Text,
 }
 
 /// A flow: a named set of states with an entry state.

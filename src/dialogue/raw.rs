@@ -352,6 +352,10 @@ pub(super) struct RawFallback {
     /// The answer to a goodbye.
     #[serde(default)]
     pub(super) bye: Option<Spanned<RawText>>,
+    /// The answer to a photo, a voice note… without words, outside a conversation
+    /// with a person.
+    #[serde(default)]
+    pub(super) attachment: Option<Spanned<RawText>>,
 }
 
 /// A text that is either the same for everyone or written per language.

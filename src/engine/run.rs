@@ -97,7 +97,13 @@ impl<'a> Run<'a> {
             _ if gone => self.restart_flow(),
             Input::Button(payload) => self.on_button(payload),
             Input::Text(text) => self.on_free_text(text),
-            // Outside a conversation with a person, only the caption is for the bot.
+            // Outside a conversation with a person, only the caption is for the bot;
+            // without one, the citizen learns the bot reads words (not a miss).
+            Input::Attachment(attachment) if attachment.caption.trim().is_empty() => {
+                let here = self.current().unwrap_or(self.d.settings.main);
+                self.say_fixed(&self.d.settings.fallback.attachment, here);
+                Ok(())
+            }
             Input::Attachment(attachment) => self.on_free_text(&attachment.caption),
         }
     }

@@ -187,6 +187,18 @@ impl FakeTelegram {
         self.push_update(message_update(private_chat(chat), chat, text))
     }
 
+    /// A citizen in a private chat sends a photo with `caption` as message
+    /// `message_id`.
+    pub fn send_photo(&self, chat: i64, message_id: i64, caption: &str) -> u32 {
+        self.push_update(json!({
+            "message": {
+                "message_id": message_id, "date": 1_800_000_000, "chat": private_chat(chat),
+                "from": citizen(chat), "caption": caption,
+                "photo": [{ "file_id": "PHOTO", "file_unique_id": "P1", "width": 800, "height": 600, "file_size": 51200 }]
+            }
+        }))
+    }
+
     /// A citizen presses the button with `data`.
     pub fn press(&self, chat: i64, data: &str) -> u32 {
         self.push_update(json!({

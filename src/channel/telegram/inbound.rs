@@ -4,7 +4,7 @@
 
 use teloxide::types::{Message, Update, UpdateKind};
 
-use crate::engine::Input;
+use crate::engine::{Attachment, AttachmentKind, Input};
 
 /// What an update asks of the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +88,19 @@ fn from_raw(raw: &serde_json::Value) -> Event {
     if let Some(message) = raw.get("message")
         && let Some(chat) = raw_private_chat(raw)
     {
-        let text = message.get("text").and_then(|t| t.as_str()).unwrap_or("");
+        let input = match message.get("text").and_then(|t| t.as_str()) {
+            Some(text) => Input::from_text(text),
+            None => Input::Attachment(Attachment {
+                kind: raw_attachment_kind(message),
+                caption: (message.get("caption").and_then(|c| c.as_str()))
+                    .unwrap_or_default()
+                    .to_owned(),
+                message_id: message.get("message_id").and_then(|id| id.as_i64()),
+            }),
+        };
         return Event::Turn {
             chat,
-            input: Input::from_text(text),
+            input,
             lang: message.get("from").and_then(&lang),
             callback: None,
         };
@@ -159,12 +168,12 @@ fn from_message(message: &Message, bot_username: &str) -> Event {
     );
     let chat = message.chat.id.0;
     let Some(text) = message.text() else {
-        // A photo, a sticker, a voice note: in private chats the citizen still gets an
-        // answer (the engine's "non ho capito" with the options).
+        // A photo, a sticker, a voice note: in private chats the bot reads its caption
+        // (or answers "non ho capito" with the options), a person sees the original.
         return if message.chat.is_private() {
             Event::Turn {
                 chat,
-                input: Input::Text(String::new()),
+                input: Input::Attachment(attachment(message)),
                 lang,
                 callback: None,
             }
@@ -211,6 +220,55 @@ fn from_message(message: &Message, bot_username: &str) -> Event {
         lang,
         callback: None,
     }
+}
+
+/// What a private message without text holds.
+fn attachment(message: &Message) -> Attachment {
+    let kind = if message.photo().is_some() {
+        AttachmentKind::Photo
+    } else if message.sticker().is_some() || message.animation().is_some() {
+        AttachmentKind::Sticker
+    } else if message.voice().is_some() {
+        AttachmentKind::Voice
+    } else if message.audio().is_some() {
+        AttachmentKind::Audio
+    } else if message.video().is_some() || message.video_note().is_some() {
+        AttachmentKind::Video
+    } else if message.document().is_some() {
+        AttachmentKind::Document
+    } else if message.location().is_some() || message.venue().is_some() {
+        AttachmentKind::Location
+    } else if message.contact().is_some() {
+        AttachmentKind::Contact
+    } else {
+        AttachmentKind::Other
+    };
+    Attachment {
+        kind,
+        caption: message.caption().unwrap_or_default().to_owned(),
+        message_id: Some(i64::from(message.id.0)),
+    }
+}
+
+/// The kind of attachment a raw message's field holds (`photo`, `voice`…).
+fn raw_attachment_kind(message: &serde_json::Value) -> AttachmentKind {
+    const FIELDS: &[(&str, AttachmentKind)] = &[
+        ("photo", AttachmentKind::Photo),
+        ("sticker", AttachmentKind::Sticker),
+        ("animation", AttachmentKind::Sticker),
+        ("voice", AttachmentKind::Voice),
+        ("audio", AttachmentKind::Audio),
+        ("video", AttachmentKind::Video),
+        ("video_note", AttachmentKind::Video),
+        ("document", AttachmentKind::Document),
+        ("location", AttachmentKind::Location),
+        ("venue", AttachmentKind::Location),
+        ("contact", AttachmentKind::Contact),
+    ];
+    FIELDS
+        .iter()
+        .find(|(field, _)| message.get(field).is_some())
+        .map_or(AttachmentKind::Other, |(_, kind)| *kind)
 }
 
 /// `en-GB` → `en`.
@@ -397,6 +455,62 @@ mod tests {
         }));
         assert_eq!(classify(&group, "SportelloBot", &[]), Event::Ignore);
         assert_eq!(chat_of(&group), None);
+    }
+
+    #[test]
+    fn attachments_in_private_chats_are_turns_with_their_kind_caption_and_id() {
+        let with = |media: serde_json::Value| {
+            let mut message = serde_json::json!({
+                "message_id": 31, "date": 1_800_000_000, "chat": private(),
+                "from": { "id": 42, "is_bot": false, "first_name": "Giulia" }
+            });
+            if let (Some(message), Some(media)) = (message.as_object_mut(), media.as_object()) {
+                message.extend(media.clone());
+            }
+            update(serde_json::json!({ "update_id": 1, "message": message }))
+        };
+        let input = |update: &Update| match classify(update, "SportelloBot", &[]) {
+            Event::Turn { input, .. } => input,
+            other => panic!("not a turn: {other:?}"),
+        };
+        let photo = serde_json::json!({
+            "photo": [{ "file_id": "a", "file_unique_id": "b", "width": 90, "height": 90 }],
+            "caption": "la ricevuta"
+        });
+        assert_eq!(
+            input(&with(photo)),
+            Input::Attachment(Attachment {
+                kind: AttachmentKind::Photo,
+                caption: "la ricevuta".into(),
+                message_id: Some(31)
+            })
+        );
+        let voice = serde_json::json!({
+            "voice": { "file_id": "a", "file_unique_id": "b", "duration": 4,
+                       "mime_type": "audio/ogg", "file_size": 5120 }
+        });
+        assert_eq!(
+            input(&with(voice)),
+            Input::Attachment(Attachment {
+                kind: AttachmentKind::Voice,
+                caption: String::new(),
+                message_id: Some(31)
+            })
+        );
+        // As an emulator may send it, with fields teloxide wants left out.
+        let sparse = unreadable(serde_json::json!({
+            "update_id": 5,
+            "message": { "message_id": 8, "chat": { "id": 42 }, "caption": "modulo",
+                         "document": { "file_id": "a" } }
+        }));
+        assert_eq!(
+            input(&sparse),
+            Input::Attachment(Attachment {
+                kind: AttachmentKind::Document,
+                caption: "modulo".into(),
+                message_id: Some(8)
+            })
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::dialogue::parse_payload;
-use crate::engine::Input;
+use crate::engine::{Attachment, AttachmentKind, Input};
 
 /// One thing a webhook told us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,8 @@ pub enum MessageKind {
     /// Typed text (maybe a shortened button title), a reply button, a list row or a
     /// template quick reply.
     Input(Input),
-    /// A photo, voice note, location…: answered politely, no turn.
+    /// A kind the bot cannot read at all (an order, a poll…): answered politely, no
+    /// turn. Photos, voice notes, locations are attachments (`Input::Attachment`).
     Unsupported(String),
     /// A reaction or a system notice: nothing to do.
     Ignore,
@@ -115,6 +116,15 @@ struct Message {
     text: Option<Text>,
     interactive: Option<Interactive>,
     button: Option<QuickReply>,
+    image: Option<Media>,
+    document: Option<Media>,
+    video: Option<Media>,
+}
+
+/// A photo, file or video: only its caption matters here.
+#[derive(Debug, Deserialize)]
+struct Media {
+    caption: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,8 +253,40 @@ fn kind(message: &Message) -> MessageKind {
             None => MessageKind::Ignore,
         },
         "reaction" | "system" | "ephemeral" => MessageKind::Ignore,
-        other => MessageKind::Unsupported(other.to_owned()),
+        media => match attachment_kind(media) {
+            Some(kind) => {
+                let captioned = match kind {
+                    AttachmentKind::Photo => message.image.as_ref(),
+                    AttachmentKind::Document => message.document.as_ref(),
+                    AttachmentKind::Video => message.video.as_ref(),
+                    _ => None,
+                };
+                MessageKind::Input(Input::Attachment(Attachment {
+                    kind,
+                    caption: captioned
+                        .and_then(|m| m.caption.clone())
+                        .unwrap_or_default(),
+                    // The Cloud API cannot forward a citizen's media as it is.
+                    message_id: None,
+                }))
+            }
+            None => MessageKind::Unsupported(media.to_owned()),
+        },
     }
+}
+
+/// The attachment a message `type` is.
+fn attachment_kind(kind: &str) -> Option<AttachmentKind> {
+    Some(match kind {
+        "image" => AttachmentKind::Photo,
+        "document" => AttachmentKind::Document,
+        "audio" => AttachmentKind::Voice,
+        "video" => AttachmentKind::Video,
+        "sticker" => AttachmentKind::Sticker,
+        "location" => AttachmentKind::Location,
+        "contacts" => AttachmentKind::Contact,
+        _ => return None,
+    })
 }
 
 /// `en_US` → `en`.
@@ -330,13 +372,32 @@ mod tests {
     }
 
     #[test]
-    fn media_is_unsupported_and_reactions_are_ignored() {
+    fn media_are_attachments_other_kinds_unsupported_and_reactions_ignored() {
         assert_eq!(
             one(msg(
                 "image",
-                json!({ "image": { "id": "MEDIA", "mime_type": "image/jpeg" } })
+                json!({ "image": { "id": "MEDIA", "mime_type": "image/jpeg", "caption": "la ricevuta" } })
             )),
-            MessageKind::Unsupported("image".into())
+            MessageKind::Input(Input::Attachment(Attachment {
+                kind: AttachmentKind::Photo,
+                caption: "la ricevuta".into(),
+                message_id: None
+            }))
+        );
+        assert_eq!(
+            one(msg(
+                "audio",
+                json!({ "audio": { "id": "MEDIA", "mime_type": "audio/ogg; codecs=opus", "voice": true } })
+            )),
+            MessageKind::Input(Input::Attachment(Attachment {
+                kind: AttachmentKind::Voice,
+                caption: String::new(),
+                message_id: None
+            }))
+        );
+        assert_eq!(
+            one(msg("order", json!({ "order": { "catalog_id": "1" } }))),
+            MessageKind::Unsupported("order".into())
         );
         assert_eq!(one(msg("reaction", json!({}))), MessageKind::Ignore);
     }

@@ -148,6 +148,7 @@ impl Builder {
             ),
             thanks: self.text_or(file, &raw.fallback.thanks, &default_lang, THANKS),
             bye: self.text_or(file, &raw.fallback.bye, &default_lang, BYE),
+            attachment: self.text_or(file, &raw.fallback.attachment, &default_lang, ATTACHMENT),
         };
         let news = match &raw.news {
             Some(text) => self.template(file, "@news", text, &default_lang, &NEWS_IN_SCOPE),
@@ -248,6 +249,16 @@ const THANKS: &[(&str, &str)] = &[
 const BYE: &[(&str, &str)] = &[
     ("it", "Ciao, a presto! Scrivimi quando vuoi."),
     ("en", "Bye, see you soon! Write whenever you like."),
+];
+const ATTACHMENT: &[(&str, &str)] = &[
+    (
+        "it",
+        "Leggo solo i messaggi scritti 🙂 Scrivi la tua domanda con parole tue, oppure scrivi «menu» per vedere gli argomenti.",
+    ),
+    (
+        "en",
+        "I can only read written messages 🙂 Type your question in your own words, or type “menu” to see the topics.",
+    ),
 ];
 
 impl Builder {
