@@ -285,6 +285,10 @@ struct WhatsAppArgs {
     /// `topic=template:lang,…`.
     #[arg(long, env = "WHATSAPP_NEWS_TEMPLATES")]
     whatsapp_news_templates: Option<String>,
+    /// The approved template of staff answers outside the 24-hour window
+    /// (`template:lang`; body parameters: the ticket's number, the answer).
+    #[arg(long, env = "WHATSAPP_REPLY_TEMPLATE")]
+    whatsapp_reply_template: Option<String>,
     /// News messages per second to WhatsApp (the Cloud API's default throughput is 80;
     /// at most 1,000 once Meta raises it). Telegram's pace is separate.
     #[arg(long, env = "WHATSAPP_RATE", default_value_t = 80)]

@@ -16,7 +16,7 @@ use common::fake_whatsapp::{FakeWhatsApp, PHONE_NUMBER_ID, TOKEN};
 use common::worker::{start, status};
 use serde_json::{Value, json};
 use sportello::channel::telegram::{Limits, Pace};
-use sportello::channel::whatsapp::{self, WhatsApp, WhatsAppConfig};
+use sportello::channel::whatsapp::{self, Template, WhatsApp, WhatsAppConfig};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues};
 use sportello::relay::{
@@ -576,6 +576,95 @@ async fn a_whatsapp_citizen_is_handed_to_staff_on_telegram_and_gets_the_answer(p
     assert!(
         last.1.contains("Ufficio relazioni con il pubblico") && last.1.contains("Le controlliamo"),
         "{last:?}"
+    );
+
+    // A day later the window has closed: with no answers' template the answer fails,
+    // saying why; with one it goes as that template, the answer on one line.
+    exec(
+        &pool,
+        "UPDATE whatsapp_contacts SET last_inbound_at = now() - interval '2 days'",
+    )
+    .await;
+    let signed = |_: &str| {
+        "<b>Ufficio relazioni con il pubblico</b>\nLe mandiamo il modulo.\n\nCordiali saluti"
+            .to_owned()
+    };
+    for _ in 0..2 {
+        assert!(matches!(
+            store
+                .answer_ticket(ticket, "Le mandiamo il modulo.", &signed)
+                .await,
+            Ok(true)
+        ));
+    }
+    let before = wa.sent_to(INSIDE).len();
+    let one_at_a_time = WorkerConfig {
+        batch: 1,
+        ..config("once")
+    };
+    let one = Worker::new(pool.clone(), whatsapp(&pool, &wa), one_at_a_time);
+    assert!(matches!(one.run_once().await, Ok(1)));
+    let failed: (String, Option<String>) = match sqlx::query_as(
+        "SELECT status, last_error FROM outbox WHERE channel = 'whatsapp' AND kind = 'reply' \
+         ORDER BY id DESC OFFSET 1 LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    {
+        Ok(row) => row,
+        Err(err) => panic!("{err}"),
+    };
+    assert_eq!(failed.0, "failed");
+    assert!(
+        failed
+            .1
+            .as_deref()
+            .is_some_and(|e| e.contains("WHATSAPP_REPLY_TEMPLATE")),
+        "{failed:?}"
+    );
+    // Staff learn it in the ticket's topic, in Italian.
+    let warning: Option<String> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE channel = 'staff' AND ticket_id = $1 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ticket)
+    .fetch_optional(&pool)
+    .await
+    .unwrap_or_default();
+    assert!(
+        warning
+            .as_deref()
+            .is_some_and(|w| w.contains("non è arrivato al cittadino") && w.contains("24 ore")),
+        "{warning:?}"
+    );
+    let mut with_template = wa_config(&wa);
+    with_template.reply_template = Some(Template {
+        name: "risposta_ufficio".into(),
+        lang: "it".into(),
+    });
+    let sender = match WhatsAppSender::new(&with_template, store.clone()) {
+        Ok(s) => Paced::new(s, Arc::new(Pace::new(whatsapp_limits(1_000)))),
+        Err(err) => panic!("{err}"),
+    };
+    assert_eq!(run_once(&pool, sender).await, 1);
+    let sent = wa.wait_for(INSIDE, before + 1).await;
+    let template = sent
+        .last()
+        .map(|s| (s.kind.clone(), s.text.clone(), s.template.clone()));
+    assert_eq!(
+        template,
+        Some((
+            "template".to_owned(),
+            "risposta_ufficio".to_owned(),
+            Some((
+                "it".to_owned(),
+                vec![
+                    ticket.to_string(),
+                    "Ufficio relazioni con il pubblico Le mandiamo il modulo. Cordiali saluti"
+                        .to_owned()
+                ]
+            ))
+        ))
     );
     channel.stop().await;
 }

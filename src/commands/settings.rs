@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sportello::channel::telegram::{Limits, PAID_BROADCAST_MAX, Pace};
-use sportello::channel::whatsapp::{MAX_WHATSAPP_RATE, NewsTemplates, WhatsAppConfig};
+use sportello::channel::whatsapp::{MAX_WHATSAPP_RATE, NewsTemplates, Template, WhatsAppConfig};
 use sportello::dialogue::Live;
 use sportello::relay::{
     Paced, StaffSender, TelegramSender, WhatsAppSender, Worker, WorkerConfig, whatsapp_limits,
@@ -158,6 +158,9 @@ pub(super) fn whatsapp_config(
     }
     if let Some(templates) = &args.whatsapp_news_templates {
         config.news_templates = NewsTemplates::from_str(templates)?;
+    }
+    if let Some(template) = args.whatsapp_reply_template.as_deref() {
+        config.reply_template = Some(Template::reply(template)?);
     }
     config.max_in_flight = max_in_flight;
     if !(1..=MAX_WHATSAPP_RATE).contains(&args.whatsapp_rate) {

@@ -3,6 +3,10 @@
 //! answers 131047) the approved template of the news' topic, with the body parameters
 //! `[title, link]` (`—` when the item has no link).
 //!
+//! A message about a ticket (a staff answer, the office closing it) goes outside the
+//! window as `WHATSAPP_REPLY_TEMPLATE` with `[ticket number, the message as one line]`;
+//! with no such template it fails, saying so.
+//!
 //! The template's topic is the first of the news' topics, those the subscriber
 //! follows first, that has a template in `WHATSAPP_NEWS_TEMPLATES`; with none, the
 //! delivery fails naming the topic.
@@ -85,14 +89,32 @@ fn params(delivery: &Delivery<'_>) -> Vec<String> {
     vec![title, link.to_owned()]
 }
 
+/// Meta refuses template parameters with line breaks, tabs or more than four spaces
+/// in a row, and bodies over 1,024 characters: the answer as one line, shortened.
+const REPLY_PARAM_CHARS: usize = 900;
+
+/// The answers' template's body parameters: the ticket's number and the message.
+fn reply_params(ticket: i64, delivery: &Delivery<'_>) -> Vec<String> {
+    let plain = html_to_plain(delivery.text);
+    let one_line = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    vec![
+        ticket.to_string(),
+        crate::text::shorten(&one_line, REPLY_PARAM_CHARS),
+    ]
+}
+
 impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
     fn channel(&self) -> &str {
         "whatsapp"
     }
 
     async fn send(&self, recipient: &str, delivery: &Delivery<'a>) -> Result<String, SendError> {
-        let params = params(delivery);
+        let params = match delivery.ticket {
+            Some(ticket) => reply_params(ticket, delivery),
+            None => params(delivery),
+        };
         let message = NewsMessage {
+            reply: delivery.ticket.is_some(),
             topic: self.topic(delivery.topics),
             html: delivery.text,
             params: &params,
@@ -125,6 +147,17 @@ mod tests {
         assert_eq!(
             params(&delivery),
             ["Prima prova", "https://www.mim.gov.it/"]
+        );
+        assert_eq!(
+            reply_params(
+                42,
+                &Delivery {
+                    text: "Buongiorno,\n\nla domanda è   valida.\n\n— <i>URP</i>",
+                    ticket: Some(42),
+                    ..delivery
+                }
+            ),
+            ["42", "Buongiorno, la domanda è valida. — URP"]
         );
         delivery.title = None;
         delivery.link = None;

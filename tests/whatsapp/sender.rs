@@ -13,6 +13,7 @@ fn sender(pool: &PgPool, fake: &FakeWhatsApp) -> NewsSender {
 fn news<'a>(params: &'a [String]) -> NewsMessage<'a> {
     NewsMessage {
         topic: "maturita",
+        reply: false,
         html: "📰 <b>Prima prova</b>\n\nIl 16 giugno alle 8:30.",
         params,
     }

@@ -70,6 +70,11 @@ pub enum SendError {
         /// The topic that needs a template in `WHATSAPP_NEWS_TEMPLATES`.
         topic: String,
     },
+    /// A staff answer outside the window, and no answers' template is configured.
+    #[error(
+        "outside the 24-hour window and WHATSAPP_REPLY_TEMPLATE is not set: the answer reaches the citizen only if they write again"
+    )]
+    NoReplyTemplate,
 }
 
 impl SendError {
@@ -293,7 +298,7 @@ impl From<SendError> for sender::SendError {
             Wa::Permanent { code, reason } => {
                 Self::Permanent(format!("Graph error {code}: {reason}"))
             }
-            err @ (Wa::NoTemplate { .. } | Wa::OutsideWindow { .. }) => {
+            err @ (Wa::NoTemplate { .. } | Wa::NoReplyTemplate | Wa::OutsideWindow { .. }) => {
                 Self::Permanent(err.to_string())
             }
         }

@@ -30,6 +30,10 @@ pub struct WhatsAppConfig {
     /// `WHATSAPP_NEWS_TEMPLATES`: the approved template per news topic, for citizens
     /// outside the 24-hour window.
     pub news_templates: NewsTemplates,
+    /// `WHATSAPP_REPLY_TEMPLATE`: the approved template of staff answers to a citizen
+    /// outside the 24-hour window, with two body parameters: the ticket's number and
+    /// the signed answer.
+    pub reply_template: Option<Template>,
 }
 
 impl WhatsAppConfig {
@@ -50,6 +54,7 @@ impl WhatsAppConfig {
             api_url,
             max_in_flight: 64,
             news_templates: NewsTemplates::default(),
+            reply_template: None,
         })
     }
 
@@ -91,6 +96,7 @@ impl fmt::Debug for WhatsAppConfig {
             .field("api_url", &self.api_url.as_str())
             .field("max_in_flight", &self.max_in_flight)
             .field("news_templates", &self.news_templates)
+            .field("reply_template", &self.reply_template)
             .finish()
     }
 }
@@ -102,6 +108,40 @@ pub struct Template {
     pub name: String,
     /// Its language code.
     pub lang: String,
+}
+
+impl Template {
+    /// `name:lang`: a name of lowercase letters, digits and `_`, a language code of
+    /// letters and `_`; what is wrong, else.
+    fn parse(text: &str) -> Result<Template, &'static str> {
+        let (name, lang) = text.split_once(':').ok_or("has no ':lang'")?;
+        let (name, lang) = (name.trim(), lang.trim());
+        if name.is_empty() || lang.is_empty() {
+            return Err("has an empty part");
+        }
+        let valid_name = name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_name {
+            return Err("has a template name other than lowercase letters, digits and '_'");
+        }
+        if !lang.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+            return Err("has a language code other than letters and '_'");
+        }
+        Ok(Template {
+            name: name.to_owned(),
+            lang: lang.to_owned(),
+        })
+    }
+
+    /// The staff answers' template, from `WHATSAPP_REPLY_TEMPLATE` (`name:lang`).
+    pub fn reply(text: &str) -> Result<Template, WhatsAppError> {
+        Template::parse(text.trim()).map_err(|why| {
+            WhatsAppError::Config(format!(
+                "WHATSAPP_REPLY_TEMPLATE: {text:?} {why} (expected template:lang, e.g. risposta_ufficio:it)"
+            ))
+        })
+    }
 }
 
 /// Topic → template, from `maturita=news_maturita:it,universita=news_universita:it`.
@@ -134,28 +174,11 @@ impl std::str::FromStr for NewsTemplates {
                 ))
             };
             let (topic, template) = entry.split_once('=').ok_or_else(|| bad("has no '='"))?;
-            let (name, lang) = template
-                .split_once(':')
-                .ok_or_else(|| bad("has no ':lang'"))?;
-            let (topic, name, lang) = (topic.trim(), name.trim(), lang.trim());
-            if topic.is_empty() || name.is_empty() || lang.is_empty() {
+            let topic = topic.trim();
+            if topic.is_empty() {
                 return Err(bad("has an empty part"));
             }
-            let valid_name = name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !valid_name {
-                return Err(bad(
-                    "has a template name other than lowercase letters, digits and '_'",
-                ));
-            }
-            if !lang.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
-                return Err(bad("has a language code other than letters and '_'"));
-            }
-            let template = Template {
-                name: name.to_owned(),
-                lang: lang.to_owned(),
-            };
+            let template = Template::parse(template).map_err(bad)?;
             if map.insert(topic.to_owned(), template).is_some() {
                 return Err(bad("names a topic already given"));
             }
@@ -195,6 +218,21 @@ mod tests {
             let err = bad.parse::<NewsTemplates>();
             assert!(
                 matches!(&err, Err(WhatsAppError::Config(m)) if m.contains("topic=template:lang")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_reply_template_is_a_name_and_a_language() {
+        assert!(matches!(
+            Template::reply(" risposta_ufficio:it "),
+            Ok(t) if t == Template { name: "risposta_ufficio".into(), lang: "it".into() }
+        ));
+        for bad in ["risposta_ufficio", "Risposta:it", ":it"] {
+            let err = Template::reply(bad);
+            assert!(
+                matches!(&err, Err(WhatsAppError::Config(m)) if m.contains("WHATSAPP_REPLY_TEMPLATE")),
                 "{bad}: {err:?}"
             );
         }

@@ -1,7 +1,8 @@
 //! Proactive messages (news) to WhatsApp citizens, within the 24-hour rule: a citizen
 //! who wrote in the last 24 hours gets the free-form text; anyone else (or anyone
 //! the Graph API says is outside the window, error 131047) gets the approved
-//! template configured for the topic. Every accepted message is recorded in
+//! template configured for the topic (a staff answer to a ticket: the answers'
+//! template, `WHATSAPP_REPLY_TEMPLATE`). Every accepted message is recorded in
 //! `whatsapp_deliveries` under its `wamid`, where status webhooks update it.
 //!
 //! Nothing is retried here: a [`SendError`] says whether and when to try again
@@ -11,17 +12,19 @@ use chrono::{DateTime, Utc};
 
 use super::WhatsAppError;
 use super::api::{GraphClient, SendError};
-use super::config::{NewsTemplates, WhatsAppConfig};
+use super::config::{NewsTemplates, Template, WhatsAppConfig};
 use super::render::{TEXT_LIMIT, WaMessage, to_whatsapp};
 use crate::store::WhatsAppRecords;
 use crate::store::pg::PgStore;
 use crate::text::split;
 
-/// One news message for one citizen.
+/// One message for one citizen: news, or a staff answer to their ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewsMessage<'a> {
     /// The topic, choosing the template outside the window.
     pub topic: &'a str,
+    /// A staff answer: outside the window it goes as `WHATSAPP_REPLY_TEMPLATE`.
+    pub reply: bool,
     /// The free-form text, Telegram-style HTML as the relay renders it.
     pub html: &'a str,
     /// The template's body parameters (e.g. the title), in order.
@@ -52,6 +55,7 @@ pub struct NewsSender {
     client: GraphClient,
     records: PgStore,
     templates: NewsTemplates,
+    reply_template: Option<Template>,
 }
 
 impl NewsSender {
@@ -61,6 +65,7 @@ impl NewsSender {
             client: GraphClient::new(config)?,
             records,
             templates: config.news_templates.clone(),
+            reply_template: config.reply_template.clone(),
         })
     }
 
@@ -94,12 +99,17 @@ impl NewsSender {
                 Err(err) => return Err(err),
             }
         }
-        let template = self
-            .templates
-            .get(news.topic)
-            .ok_or_else(|| SendError::NoTemplate {
-                topic: news.topic.to_owned(),
-            })?;
+        let template = if news.reply {
+            self.reply_template
+                .as_ref()
+                .ok_or(SendError::NoReplyTemplate)?
+        } else {
+            self.templates
+                .get(news.topic)
+                .ok_or_else(|| SendError::NoTemplate {
+                    topic: news.topic.to_owned(),
+                })?
+        };
         let wamid = self
             .client
             .send_template(wa_id, template, news.params)
