@@ -468,3 +468,104 @@ async fn sighup_reloads_the_dialogues(pool: PgPool) {
     );
     stop(child).await;
 }
+
+/// Waits until `sql` (one count) is at least `at_least`.
+async fn until_count(pool: &PgPool, sql: &'static str, at_least: i64) {
+    for _ in 0..600 {
+        let count: i64 = sqlx::query_scalar(sql)
+            .fetch_one(pool)
+            .await
+            .unwrap_or_default();
+        if count >= at_least {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never {at_least}: {sql}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_kill_9_between_a_message_and_its_delivery_loses_nothing_in_either_direction(
+    pool: PgPool,
+) {
+    use common::fake_telegram::Fault;
+    use common::fake_telegram::forum::STAFF_ADMIN;
+    const GROUP: i64 = -1_008_000_000_001;
+    const CITIZEN: i64 = 4_040;
+    const ANSWER: &str = "Buongiorno, il certificato è stato spedito ieri.";
+    const FOLLOW_UP: &str = "ci siete ancora?";
+    let fake = FakeTelegram::start().await;
+    fake.make_forum(GROUP);
+    fake.add_member(GROUP, STAFF_ADMIN, "administrator");
+    let mut command = serve_command(&pool, &fake.url, "127.0.0.1:0");
+    command
+        .env("SPORTELLO_STAFF_GROUP", GROUP.to_string())
+        // A row a killed process was sending is another's after 3 s.
+        .env("SPORTELLO_RELAY_LEASE", "3");
+    let mut first = spawn(&mut command);
+
+    fake.send_text(CITIZEN, "/operatore");
+    fake.wait_for(CITIZEN, 1).await;
+    fake.send_text(CITIZEN, "il certificato non mi è arrivato");
+    // The topic opens with the summary, then the message.
+    let opened = fake.wait_for(GROUP, 2).await;
+    let Some(thread) = opened.last().and_then(|s| s.thread) else {
+        panic!("not in a topic: {opened:#?}")
+    };
+
+    // Neither the citizen nor the staff group can be reached now: a staff answer and
+    // a citizen's follow-up wait in the outbox, tried once each.
+    fake.fail_chat(CITIZEN, Fault::ServerError);
+    fake.fail_chat(GROUP, Fault::ServerError);
+    fake.staff_writes(GROUP, STAFF_ADMIN, Some(thread), ANSWER);
+    fake.send_text(CITIZEN, FOLLOW_UP);
+    until_count(
+        &pool,
+        "SELECT count(*) FROM outbox WHERE ticket_id IS NOT NULL AND attempts >= 1 \
+         AND status <> 'sent' AND kind IN ('reply', 'ticket')",
+        2,
+    )
+    .await;
+    // kill -9: no drain, no goodbye.
+    if let Err(err) = first.kill() {
+        panic!("cannot kill serve: {err}");
+    }
+    let _ = first.wait();
+
+    fake.heal_chat(CITIZEN);
+    fake.heal_chat(GROUP);
+    let second = spawn(&mut command);
+    let delivered =
+        |sent: Vec<Sent>, text: &str| sent.iter().filter(|s| s.text.contains(text)).count();
+    for _ in 0..600 {
+        if delivered(fake.sent_to(CITIZEN), ANSWER) > 0
+            && delivered(fake.sent_to(GROUP), FOLLOW_UP) > 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    until_count(
+        &pool,
+        "SELECT count(*) FROM outbox WHERE ticket_id IS NOT NULL AND status = 'sent' \
+         AND kind IN ('reply', 'ticket') AND attempts >= 2",
+        2,
+    )
+    .await;
+    stop(second).await;
+    assert_eq!(
+        delivered(fake.sent_to(CITIZEN), ANSWER),
+        1,
+        "{:#?}",
+        fake.sent_to(CITIZEN)
+    );
+    assert_eq!(
+        fake.sent_to(GROUP)
+            .iter()
+            .filter(|s| s.text == FOLLOW_UP && s.thread == Some(thread))
+            .count(),
+        1,
+        "{:#?}",
+        fake.sent_to(GROUP)
+    );
+}

@@ -231,6 +231,11 @@ impl FakeTelegram {
             .insert(chat.to_string(), fault);
     }
 
+    /// Lets sends to `chat` through again.
+    pub fn heal_chat(&self, chat: impl ToString) {
+        self.shared.lock().chat_faults.remove(&chat.to_string());
+    }
+
     /// Messages received by `to` (a number as text or an `@name`).
     pub fn sent_to_name(&self, to: &str) -> Vec<Sent> {
         self.shared
