@@ -247,3 +247,80 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
     let _ = stop.send(());
     let _ = bot.await;
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_staff_group_given_in_a_reload_is_heard_without_a_restart(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    fake.make_forum(GROUP);
+    fake.add_member(GROUP, STAFF_ADMIN, "administrator");
+    // The bundled dialogues, editable; no staff group anywhere yet.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+    for entry in std::fs::read_dir(source).into_iter().flatten().flatten() {
+        if entry.path().is_file() {
+            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
+        }
+    }
+    let live = Live::new(bundled(), Some(dir.path().to_path_buf()));
+    let store = PgStore::from_pool(pool.clone());
+    let config = TelegramConfig {
+        token: "123456:TEST".into(),
+        api_url: Some(fake.url.clone()),
+        webhook_url: None,
+        webhook_secret: None,
+        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        max_in_flight: 16,
+        limits: Limits::unlimited(),
+        staff_group: None,
+    };
+    let conversation = Conversation::new(live.clone(), store.clone(), store.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let bot = tokio::spawn(telegram::run(config, conversation, async move {
+        let _ = stopped.await;
+    }));
+
+    // The operator gives the queue its group and the dialogues reload.
+    let settings = dir.path().join("sportello.yaml");
+    let text = std::fs::read_to_string(&settings).unwrap_or_default();
+    let marker = "    urp:\n";
+    assert!(
+        text.contains(marker),
+        "the bundled settings have the urp queue"
+    );
+    let edited = text.replacen(marker, &format!("{marker}      group: {GROUP}\n"), 1);
+    std::fs::write(&settings, edited).unwrap_or_else(|e| panic!("{e}"));
+    if let Err(err) = live.reload() {
+        panic!("reload: {err}");
+    }
+
+    let key = ChatKey::new("telegram", CITIZEN.to_string());
+    fake.send_text(CITIZEN, "/operatore");
+    fake.wait_for(CITIZEN, 1).await;
+    fake.send_text(CITIZEN, "la mia iscrizione risulta sospesa");
+    ticket_messages(&store, &key, 1).await;
+    let pace = Arc::new(Pace::new(Limits::unlimited()));
+    let staff_relay = Worker::new(
+        pool.clone(),
+        StaffSender::new(api(&fake), store.clone(), live, None, pace),
+        WorkerConfig::default(),
+    );
+    assert_eq!(relay(&staff_relay).await, 1);
+    let topics = fake.topics(GROUP);
+    assert_eq!(topics.len(), 1, "the topic opens in the new group");
+    fake.staff_writes(
+        GROUP,
+        STAFF_ADMIN,
+        Some(topics[0].thread),
+        "La riattiviamo entro oggi.",
+    );
+    let ticket = ticket_messages(&store, &key, 2).await;
+    assert_eq!(
+        ticket
+            .messages
+            .last()
+            .map(|m| (m.direction.as_str(), m.body.as_str())),
+        Some(("staff", "La riattiviamo entro oggi."))
+    );
+    let _ = stop.send(());
+    let _ = bot.await;
+}

@@ -38,7 +38,7 @@ use crate::dialogue::Dialogues;
 pub use crate::sender::Pace;
 use crate::sender::{Paced, Retry, RetryPolicy};
 use crate::store::{CitizenStore, ContentSource, StaffDesk, UpdateLog};
-use intake::Intake;
+use intake::{Intake, StaffGroups};
 use turns::Turns;
 
 /// How long one call to the Bot API may take before it counts as a timeout.
@@ -145,7 +145,10 @@ where
                 String::new()
             }
         };
-        let staff_groups = staff_groups(&conversation.dialogues(), config.staff_group);
+        let staff_groups = StaffGroups {
+            dialogues: conversation.live().clone(),
+            default: config.staff_group,
+        };
         let sender = Retry::new(Paced::new(api.clone(), pace), RetryPolicy::REPLY);
         let turns = Turns::new(conversation, sender, api.clone());
         let dispatch = Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight));

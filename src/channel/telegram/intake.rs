@@ -28,6 +28,7 @@ use super::api::{BotApi, RawUpdate};
 use super::inbound::{Event, classify};
 use crate::channel::ordered::{Handler, Ordered, Pushed};
 use crate::channel::secrets_match;
+use crate::dialogue::Live;
 use crate::sender::SendError;
 use crate::store::UpdateLog;
 
@@ -40,13 +41,27 @@ const MAX_POLL_PAUSE: Duration = Duration::from_secs(30);
 /// The header Telegram signs webhook calls with.
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
+/// The staff supergroups as the running dialogues name them: a reload that gives a
+/// queue its group is heard from at once.
+pub(super) struct StaffGroups {
+    pub(super) dialogues: Live,
+    /// `SPORTELLO_STAFF_GROUP`, for queues that name none.
+    pub(super) default: Option<i64>,
+}
+
+impl StaffGroups {
+    fn now(&self) -> Vec<i64> {
+        super::staff_groups(&self.dialogues.get(), self.default)
+    }
+}
+
 /// The intake of one bot, in front of its dispatch.
 pub(super) struct Intake<H, L> {
     api: BotApi,
     /// The bot's @username (empty if unknown), for telling group messages meant for it.
     username: String,
     /// The staff supergroups, whose topics hold the tickets.
-    staff_groups: Vec<i64>,
+    staff_groups: StaffGroups,
     dispatch: Ordered<i64, Event, H>,
     recent: Mutex<RecentUpdates>,
     log: L,
@@ -66,7 +81,7 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
     pub(super) async fn new(
         api: BotApi,
         username: String,
-        staff_groups: Vec<i64>,
+        staff_groups: StaffGroups,
         dispatch: Ordered<i64, Event, H>,
         log: L,
     ) -> Self {
@@ -207,7 +222,7 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
             return Some(id);
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
-        let event = classify(&update, &self.username, &self.staff_groups);
+        let event = classify(&update, &self.username, &self.staff_groups.now());
         let chat = match &event {
             Event::Ignore => return Some(id),
             Event::Turn { chat, .. } | Event::Blocked { chat, .. } => *chat,
