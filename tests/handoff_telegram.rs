@@ -43,6 +43,20 @@ fn api(fake: &FakeTelegram) -> TelegramSender {
     }
 }
 
+/// The bot on `fake`, its staff in `staff_group`.
+fn bot_config(fake: &FakeTelegram, staff_group: Option<i64>) -> TelegramConfig {
+    TelegramConfig {
+        token: "123456:TEST".into(),
+        api_url: Some(fake.url.clone()),
+        webhook_url: None,
+        webhook_secret: None,
+        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        max_in_flight: 16,
+        limits: Limits::unlimited(),
+        staff_group,
+    }
+}
+
 /// Sends what is due in `worker`'s channel; how many rows it handled.
 async fn relay<S: for<'a> sportello::relay::Sender<sportello::relay::Delivery<'a>>>(
     worker: &Worker<S>,
@@ -74,16 +88,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
     fake.add_member(GROUP, STAFF_ADMIN, "administrator");
     let store = PgStore::from_pool(pool.clone());
     let d = bundled();
-    let config = TelegramConfig {
-        token: "123456:TEST".into(),
-        api_url: Some(fake.url.clone()),
-        webhook_url: None,
-        webhook_secret: None,
-        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-        max_in_flight: 16,
-        limits: Limits::unlimited(),
-        staff_group: Some(GROUP),
-    };
+    let config = bot_config(&fake, Some(GROUP));
     let conversation = Conversation::new(Arc::clone(&d), store.clone(), store.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn(telegram::run(config, conversation, async move {
@@ -254,25 +259,10 @@ async fn a_staff_group_given_in_a_reload_is_heard_without_a_restart(pool: PgPool
     fake.make_forum(GROUP);
     fake.add_member(GROUP, STAFF_ADMIN, "administrator");
     // The bundled dialogues, editable; no staff group anywhere yet.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    for entry in std::fs::read_dir(source).into_iter().flatten().flatten() {
-        if entry.path().is_file() {
-            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
-        }
-    }
+    let dir = common::bundled_copy();
     let live = Live::new(bundled(), Some(dir.path().to_path_buf()));
     let store = PgStore::from_pool(pool.clone());
-    let config = TelegramConfig {
-        token: "123456:TEST".into(),
-        api_url: Some(fake.url.clone()),
-        webhook_url: None,
-        webhook_secret: None,
-        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-        max_in_flight: 16,
-        limits: Limits::unlimited(),
-        staff_group: None,
-    };
+    let config = bot_config(&fake, None);
     let conversation = Conversation::new(live.clone(), store.clone(), store.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn(telegram::run(config, conversation, async move {

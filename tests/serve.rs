@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::fake_telegram::{FakeTelegram, Sent};
 use common::fake_whatsapp::{self, FakeWhatsApp};
 use common::serve::{free_addr, serve_command, spawn, start_serve, stop};
-use common::url_of;
+use common::{bundled_copy, url_of};
 use sqlx::PgPool;
 
 /// GETs `url` until it answers; its status and body.
@@ -50,18 +50,6 @@ fn staff(pool: &PgPool, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A copy of the bundled dialogues the test may edit.
-fn bundled_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
-    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
-        if entry.path().is_file() {
-            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
-        }
-    }
-    dir
 }
 
 #[sqlx::test(migrations = false)]

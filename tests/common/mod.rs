@@ -196,3 +196,15 @@ pub fn url_of(pool: &sqlx::PgPool) -> String {
         .to_owned();
     format!("{server}/{name}")
 }
+
+/// A copy of the bundled dialogues the test may edit.
+pub fn bundled_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+    for entry in std::fs::read_dir(bundled).into_iter().flatten().flatten() {
+        if entry.path().is_file() {
+            let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
+        }
+    }
+    dir
+}

@@ -103,6 +103,17 @@ async fn queue_for_staff(
     queue_message(tx, recipient, lang, (html, copy_of), ticket).await
 }
 
+/// An outbox row to the citizen of `ticket` on their channel and chat.
+async fn queue_reply(
+    tx: &mut PgConnection,
+    (channel, chat): (&str, &str),
+    lang: &str,
+    html: &str,
+    ticket: i64,
+) -> Result<(), StoreError> {
+    queue_message(tx, ("reply", channel, chat), lang, (html, None), ticket).await
+}
+
 /// An outbox row about `ticket` of `kind` to `recipient` on `channel`.
 async fn queue_message(
     tx: &mut PgConnection,
@@ -404,7 +415,7 @@ impl PgStore {
         let Some((channel, chat, lang)) = ticket else {
             return Ok(false);
         };
-        queue_message(&mut tx, ("reply", &channel, &chat), &lang, (html, None), id).await?;
+        queue_reply(&mut tx, (&channel, &chat), &lang, html, id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -462,14 +473,7 @@ impl StaffDesk for PgStore {
         .bind(html(&lang))
         .execute(&mut *tx)
         .await?;
-        queue_message(
-            &mut tx,
-            ("reply", &channel, &chat),
-            &lang,
-            (&html(&lang), None),
-            id,
-        )
-        .await?;
+        queue_reply(&mut tx, (&channel, &chat), &lang, &html(&lang), id).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -519,14 +523,7 @@ impl StaffDesk for PgStore {
         .bind(i32::try_from(reopen_days).unwrap_or(i32::MAX))
         .execute(&mut *tx)
         .await?;
-        queue_message(
-            &mut tx,
-            ("reply", &channel, &chat),
-            &lang,
-            (&html(&lang), None),
-            id,
-        )
-        .await?;
+        queue_reply(&mut tx, (&channel, &chat), &lang, &html(&lang), id).await?;
         tx.commit().await?;
         self.sessions.forget(&ChatKey::new(channel, chat));
         Ok(true)
