@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::fake_telegram::FakeTelegram;
 use common::fake_telegram::forum::STAFF_ADMIN;
-use sportello::channel::telegram::{self, Limits, Pace, TelegramConfig};
+use sportello::channel::telegram::{self, Limits, Pace};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues, Live};
 use sportello::relay::{Paced, StaffSender, TelegramSender, Worker, WorkerConfig};
@@ -40,20 +40,6 @@ fn api(fake: &FakeTelegram) -> TelegramSender {
     ) {
         Ok(api) => api,
         Err(err) => panic!("{err}"),
-    }
-}
-
-/// The bot on `fake`, its staff in `staff_group`.
-fn bot_config(fake: &FakeTelegram, staff_group: Option<i64>) -> TelegramConfig {
-    TelegramConfig {
-        token: "123456:TEST".into(),
-        api_url: Some(fake.url.clone()),
-        webhook_url: None,
-        webhook_secret: None,
-        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-        max_in_flight: 16,
-        limits: Limits::unlimited(),
-        staff_group,
     }
 }
 
@@ -88,7 +74,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
     fake.add_member(GROUP, STAFF_ADMIN, "administrator");
     let store = PgStore::from_pool(pool.clone());
     let d = bundled();
-    let config = bot_config(&fake, Some(GROUP));
+    let config = fake.bot_config(Some(GROUP));
     let conversation = Conversation::new(Arc::clone(&d), store.clone(), store.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn(telegram::run(config, conversation, async move {
@@ -262,7 +248,7 @@ async fn a_staff_group_given_in_a_reload_is_heard_without_a_restart(pool: PgPool
     let dir = common::bundled_copy();
     let live = Live::new(bundled(), Some(dir.path().to_path_buf()));
     let store = PgStore::from_pool(pool.clone());
-    let config = bot_config(&fake, None);
+    let config = fake.bot_config(None);
     let conversation = Conversation::new(live.clone(), store.clone(), store.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn(telegram::run(config, conversation, async move {

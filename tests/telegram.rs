@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::fake_telegram::{BOT_USERNAME, FakeTelegram, Fault, message_update};
 use serde_json::json;
-use sportello::channel::telegram::{self, Limits, TelegramConfig};
+use sportello::channel::telegram::{self, TelegramConfig};
 use sportello::content::ContentFile;
 use sportello::conversation::Conversation;
 use sportello::dialogue;
@@ -33,20 +33,6 @@ impl Running {
             Ok(Ok(())) => {}
             other => panic!("serve did not stop cleanly: {other:?}"),
         }
-    }
-}
-
-fn config(fake: &FakeTelegram) -> TelegramConfig {
-    TelegramConfig {
-        token: "123456:TEST".into(),
-        api_url: Some(fake.url.clone()),
-        webhook_url: None,
-        webhook_secret: None,
-        listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
-        max_in_flight: 16,
-        // Telegram's pace would only slow the suite down (pace.rs tests it).
-        limits: Limits::unlimited(),
-        staff_group: None,
     }
 }
 
@@ -85,7 +71,7 @@ fn webhook_config(fake: &FakeTelegram) -> (TelegramConfig, String) {
         probe.local_addr().map(|a| a.port()).unwrap_or_default()
     };
     let hook = format!("http://127.0.0.1:{port}/telegram/webhook");
-    let mut config = config(fake);
+    let mut config = fake.bot_config(None);
     config.webhook_url = Some(reqwest::Url::parse(&hook).unwrap_or_else(|e| panic!("{e}")));
     config.webhook_secret = Some("s3cret-token".into());
     config.listen = format!("127.0.0.1:{port}")
@@ -137,7 +123,7 @@ async fn start_buttons_dates_and_the_faq(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     fake.set_webhook("https://old.example.org/hook");
     let store = store(&pool).await;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     let chat = 8_123_456_789; // ids past 32 bits
 
     fake.send_text(chat, "/start");
@@ -214,7 +200,7 @@ async fn subscribing_persists_and_a_restart_continues_the_conversation(pool: PgP
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
     let chat = 42;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.send_text(chat, "/notizie");
     fake.wait_for(chat, 1).await;
     fake.press(chat, "notizie.menu#0");
@@ -241,7 +227,7 @@ async fn subscribing_persists_and_a_restart_continues_the_conversation(pool: PgP
     bot.stop().await;
 
     // A new process: "2" means «Cosa portare» only if the Maturità menu was remembered.
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.send_text(chat, "2");
     let sent = fake.wait_for(chat, 5).await;
     assert!(
@@ -257,7 +243,7 @@ async fn a_429_is_waited_out_and_the_reply_still_arrives(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
     fake.inject("sendMessage", [Fault::TooManyRequests { retry_after: 1 }]);
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.send_text(7, "/start");
     let sent = fake.wait_for(7, 1).await;
     assert!(sent[0].text.contains("sportello digitale"));
@@ -284,7 +270,7 @@ async fn a_repeated_update_is_handled_once(pool: PgPool) {
     fake.push_update(update.clone());
     fake.push_update(update);
     fake.send_text(9, "/aiuto");
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     let sent = fake.wait_for(9, 2).await;
     assert!(sent[1].text.contains("Come funziono"), "{}", texts(&sent));
     bot.stop().await;
@@ -300,7 +286,7 @@ async fn a_repeated_update_is_handled_once(pool: PgPool) {
 async fn in_groups_only_commands_and_mentions_get_answers(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     let group = json!({ "id": -100, "type": "group", "title": "Classe 5B" });
     fake.push_update(message_update(group.clone(), 5, "quando è la prima prova?"));
     fake.push_update(message_update(group.clone(), 5, "/menu@AltroBot"));
@@ -331,7 +317,7 @@ async fn in_groups_only_commands_and_mentions_get_answers(pool: PgPool) {
 async fn blocking_the_bot_marks_the_subscriber(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.send_text(11, "/notizie");
     fake.wait_for(11, 1).await;
     fake.press(11, "notizie.menu#0");
@@ -393,7 +379,7 @@ async fn a_sparse_emulator_get_me_is_enough(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     fake.minimal_get_me();
     let store = store(&pool).await;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.send_text(61, "/start");
     assert!(
         fake.wait_for(61, 1).await[0]
@@ -415,7 +401,7 @@ async fn a_sparse_emulator_get_me_is_enough(pool: PgPool) {
 async fn sparse_emulator_updates_still_get_answers(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     // No `date`, no `from.is_bot`, no chat `type`: more than teloxide will read.
     fake.push_update(json!({
         "message": { "message_id": 1, "chat": { "id": 62 }, "text": "/start",
@@ -455,7 +441,7 @@ fn start_update(id: u32, chat: i64) -> serde_json::Value {
 async fn an_update_taken_before_a_restart_is_not_answered_again(pool: PgPool) {
     let fake = FakeTelegram::start().await;
     let store = store(&pool).await;
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.push_update(start_update(40, 71));
     fake.wait_for(71, 1).await;
     bot.stop().await;
@@ -464,7 +450,7 @@ async fn an_update_taken_before_a_restart_is_not_answered_again(pool: PgPool) {
     // one behind it, to the next start.
     fake.push_update(start_update(40, 71));
     fake.push_update(start_update(41, 72));
-    let bot = serve(config(&fake), &store);
+    let bot = serve(fake.bot_config(None), &store);
     fake.wait_for(72, 1).await;
     bot.stop().await;
     assert_eq!(

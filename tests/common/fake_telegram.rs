@@ -329,6 +329,26 @@ impl FakeTelegram {
     }
 }
 
+impl FakeTelegram {
+    /// The bot's settings for talking to this fake, its staff in `staff_group`.
+    pub fn bot_config(
+        &self,
+        staff_group: Option<i64>,
+    ) -> sportello::channel::telegram::TelegramConfig {
+        sportello::channel::telegram::TelegramConfig {
+            token: "123456:TEST".into(),
+            api_url: Some(self.url.clone()),
+            webhook_url: None,
+            webhook_secret: None,
+            listen: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+            max_in_flight: 16,
+            // Telegram's pace would only slow the suite down (pace.rs tests it).
+            limits: sportello::channel::telegram::Limits::unlimited(),
+            staff_group,
+        }
+    }
+}
+
 pub fn private_chat(chat: i64) -> Value {
     json!({ "id": chat, "type": "private", "first_name": "Cittadino" })
 }
