@@ -369,6 +369,9 @@ pub struct Handoff {
     pub queues: Vec<Queue>,
     /// How staff replies are signed.
     pub signature: Text,
+    /// Whether a reply also shows the first name of the staff member who wrote it
+    /// (off unless staff agree to it).
+    pub sign_with_name: bool,
     /// Days in which a new message reopens a ticket staff closed.
     pub reopen_days: u32,
     /// Said when the citizen is handed to a person, in office hours.

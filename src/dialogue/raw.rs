@@ -256,6 +256,9 @@ pub(super) struct RawHandoff {
     /// How staff replies are signed (the office's name).
     #[serde(default)]
     pub(super) signature: Option<Spanned<RawText>>,
+    /// Whether a reply also shows the first name of the staff member who wrote it.
+    #[serde(default)]
+    pub(super) sign_with_name: Option<bool>,
     /// Days in which a new message from the citizen reopens a ticket staff closed.
     #[serde(default)]
     pub(super) reopen_days: Option<u32>,

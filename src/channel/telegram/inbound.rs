@@ -35,6 +35,8 @@ pub enum Event {
         thread: i64,
         /// Who wrote: only members of the group may answer.
         user: i64,
+        /// Their first name, for replies signed with it (`sign_with_name`).
+        name: String,
         /// What they wrote.
         text: String,
     },
@@ -155,6 +157,7 @@ fn from_staff(message: &Message) -> Event {
         group: message.chat.id.0,
         thread: i64::from(thread.0.0),
         user: i64::try_from(user.id.0).unwrap_or(i64::MAX),
+        name: user.first_name.clone(),
         text: text.to_owned(),
     }
 }
@@ -371,6 +374,7 @@ mod tests {
                 group: -1001,
                 thread: 55,
                 user: 9,
+                name: "Anna".into(),
                 text: "Buongiorno, la domanda è valida".into()
             }
         );

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::api::BotApi;
 use crate::conversation::Conversation;
+use crate::dialogue::Handoff;
 use crate::store::{CitizenStore, ContentSource, StaffDesk};
 use crate::text::log_id;
 
@@ -85,7 +86,7 @@ pub(super) async fn handle<C: ContentSource, S: CitizenStore + StaffDesk>(
     api: &BotApi,
     members: &Members,
     (group, thread, user): (i64, i64, i64),
-    text: &str,
+    (name, text): (&str, &str),
 ) {
     let desk = conversation.citizens();
     let ticket = match desk.ticket_in_topic(group, thread).await {
@@ -113,13 +114,7 @@ pub(super) async fn handle<C: ContentSource, S: CitizenStore + StaffDesk>(
     let done = match command(text) {
         StaffCommand::Answer("") | StaffCommand::Note("") => Ok(()),
         StaffCommand::Answer(answer) => {
-            let signed = |lang: &str| {
-                format!(
-                    "<b>{}</b>\n{}",
-                    html_escape::encode_text(handoff.signature.get(lang, default_lang)),
-                    html_escape::encode_text(answer)
-                )
-            };
+            let signed = |lang: &str| signed(handoff, (lang, default_lang), name, answer);
             match desk.answer_ticket(ticket, answer, &signed).await {
                 Ok(true) => {
                     metrics::counter!("sportello_ticket_answers_total").increment(1);
@@ -160,9 +155,54 @@ pub(super) async fn handle<C: ContentSource, S: CitizenStore + StaffDesk>(
     }
 }
 
+/// A staff answer as the citizen reads it: the office's name (with the staff
+/// member's first name when `sign_with_name`), then the answer; HTML.
+fn signed(
+    handoff: &Handoff,
+    (lang, default_lang): (&str, &str),
+    name: &str,
+    answer: &str,
+) -> String {
+    let office = handoff.signature.get(lang, default_lang);
+    let name = name.trim();
+    let signature = if handoff.sign_with_name && !name.is_empty() {
+        format!("{office} · {name}")
+    } else {
+        office.to_owned()
+    };
+    format!(
+        "<b>{}</b>\n{}",
+        html_escape::encode_text(&signature),
+        html_escape::encode_text(answer)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_signed_by_the_office_and_by_name_only_when_configured() {
+        let (d, _) = crate::dialogue::load(&crate::dialogue::bundled_files());
+        let Some(d) = d else {
+            panic!("bundled dialogues do not load")
+        };
+        let mut handoff = d.settings.handoff.clone();
+        let langs = ("it", "it");
+        assert_eq!(
+            signed(&handoff, langs, "Anna", "Le <rispondo> domani"),
+            "<b>Ufficio relazioni con il pubblico</b>\nLe &lt;rispondo&gt; domani"
+        );
+        handoff.sign_with_name = true;
+        assert_eq!(
+            signed(&handoff, langs, "Anna", "Ok"),
+            "<b>Ufficio relazioni con il pubblico · Anna</b>\nOk"
+        );
+        assert_eq!(
+            signed(&handoff, ("en", "it"), " ", "Ok"),
+            "<b>Public relations office</b>\nOk"
+        );
+    }
 
     #[test]
     fn staff_commands_are_read_in_both_languages() {

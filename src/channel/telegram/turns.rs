@@ -69,6 +69,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + 'static> Handler<
                 group,
                 thread,
                 user,
+                name,
                 text,
             } => {
                 super::staff::handle(
@@ -76,7 +77,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + 'static> Handler<
                     &self.api,
                     &self.members,
                     (group, thread, user),
-                    &text,
+                    (&name, &text),
                 )
                 .await;
             }

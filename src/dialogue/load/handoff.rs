@@ -154,6 +154,7 @@ impl Builder {
         Handoff {
             queues,
             signature,
+            sign_with_name: raw.and_then(|r| r.sign_with_name).unwrap_or(false),
             reopen_days: raw
                 .and_then(|r| r.reopen_days)
                 .unwrap_or(DEFAULT_REOPEN_DAYS),
