@@ -687,3 +687,37 @@ fn hard_english_texts_are_warned_with_their_flesch_figure() {
         report.diagnostics
     );
 }
+
+#[test]
+fn an_example_that_reads_like_an_off_topic_one_is_warned_about_at_its_line() {
+    let dir = scratch();
+    let settings = fs::read_to_string(dir.path().join("sportello.yaml")).unwrap_or_default();
+    let settings = settings.replacen(
+        "fallback:\n",
+        "fallback:\n  off_topic: { it: [rinnovo della patente di guida, quiz della patente] }\n",
+        1,
+    );
+    write(dir.path(), "sportello.yaml", settings);
+    write(
+        dir.path(),
+        "x.yaml",
+        "flow: x\nstart: a\nstates:\n  a:\n    say: scegli\n    match:\n      - goto: b\n        examples:\n          - quando esce il bando di medicina\n          - rinnovo patente\n  b:\n    say: bando\n    end: true\n",
+    );
+    let (dialogues, report) = dialogue::load_dir(dir.path());
+    assert!(dialogues.is_some(), "warnings do not block");
+    let found = report
+        .diagnostics
+        .iter()
+        .find(|d| {
+            d.message
+                .contains("«rinnovo patente» reads like what the service does not answer")
+        })
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert_eq!(found.severity, Severity::Warning);
+    assert_eq!(at(found), ("x.yaml".to_owned(), 10, 13));
+    assert!(
+        found.message.contains("«rinnovo della patente di guida»"),
+        "{}",
+        found.message
+    );
+}

@@ -415,3 +415,41 @@ async fn conditions_and_ranges_follow_the_date_of_the_message() {
         "a refused answer asks again"
     );
 }
+
+/// The basic fixture's dialogues, with `off_topic` examples added to the fallback.
+fn basic_with_off_topic(off_topic: &str) -> std::sync::Arc<sportello::dialogue::Dialogues> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let source = common::fixture("basic");
+    for entry in std::fs::read_dir(&source).into_iter().flatten().flatten() {
+        let _ = std::fs::copy(entry.path(), dir.path().join(entry.file_name()));
+    }
+    let settings = dir.path().join("sportello.yaml");
+    let text = std::fs::read_to_string(&settings).unwrap_or_default();
+    let edited = text.replacen(
+        "fallback:\n",
+        &format!("fallback:\n  off_topic: {off_topic}\n"),
+        1,
+    );
+    std::fs::write(&settings, edited).unwrap_or_else(|e| panic!("{e}"));
+    common::load(dir.path())
+}
+
+#[tokio::test]
+async fn a_question_closer_to_an_off_topic_example_gets_the_fallback_not_a_near_answer() {
+    let asked = "bando test patente";
+    // Without off-topic examples the shared words win: the medicine call's FAQ.
+    let mut plain = Citizen::new(basic_with_off_topic("[]"), common::basic_content());
+    plain.send("/start").await;
+    let said = plain.send(asked).await;
+    assert!(said.contains("Il bando esce"), "{said}");
+
+    let d = basic_with_off_topic("{ it: [quiz della patente, test della patente di guida] }");
+    let mut citizen = Citizen::new(d, common::basic_content());
+    citizen.send("/start").await;
+    let turn = citizen.input(Input::from_text(asked)).await;
+    assert!(!turn.understood, "{}", common::said(&turn));
+    assert!(common::said(&turn).contains("Non ho capito."));
+    // What the service answers still is.
+    let said = citizen.send("quando esce il bando di medicina?").await;
+    assert!(said.contains("Il bando esce"), "{said}");
+}

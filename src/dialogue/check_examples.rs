@@ -79,6 +79,20 @@ fn misplaced(
         .iter()
         .find(|s| s.candidate.target == target && visible(s.candidate))
         .map_or(0.0, |s| s.score);
+    if let Some(off) = understanding.off_topic.rank(&message).first()
+        && off.score >= (own + crate::understand::OFF_TOPIC_MARGIN).max(0.5)
+    {
+        let text = &example.text;
+        let (like, target) = (&off.example, &d.state(target).qualified);
+        report.push(Diagnostic::warning(
+            example.position.clone(),
+            say!(
+                "the example «{text}» reads like what the service does not answer (`fallback.off_topic`: «{like}») more than like `{target}`: citizens who write it get the fallback; make it more specific or change that off-topic example",
+                "l'esempio «{text}» somiglia più a ciò che il servizio non tratta (`fallback.off_topic`: «{like}») che a `{target}`: chi lo scrive riceve il messaggio di ripiego; rendilo più preciso o cambia quell'esempio fuori tema"
+            ),
+        ));
+        return;
+    }
     let Some(rival) = ranked
         .iter()
         .find(|s| s.candidate.target != target && visible(s.candidate))

@@ -49,6 +49,9 @@ pub struct Understanding {
     pub analyzer: Arc<Analyzer>,
     /// Examples → where they lead.
     pub index: Index<Intent>,
+    /// What the service does not answer (`fallback.off_topic`), apart: its words
+    /// weigh in no question of ours.
+    pub off_topic: Index<()>,
 }
 
 /// Where examples lead, and where they count.
@@ -168,6 +171,10 @@ pub struct Fallback {
     /// The answer to a photo, a voice note… without words, outside a conversation
     /// with a person (the bot reads only words).
     pub attachment: Text,
+    /// Examples of questions the service does not answer ("esame della patente",
+    /// "risultati della Serie A"): a message closest to one of them gets the
+    /// fallback, never an answer that shares a word with it.
+    pub off_topic: Vec<Example>,
 }
 
 /// A flow: a named set of states with an entry state.

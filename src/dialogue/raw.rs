@@ -359,6 +359,9 @@ pub(super) struct RawFallback {
     /// with a person.
     #[serde(default)]
     pub(super) attachment: Option<Spanned<RawText>>,
+    /// Examples of what the service does not answer.
+    #[serde(default)]
+    pub(super) off_topic: Option<Spanned<RawExamples>>,
 }
 
 /// A text that is either the same for everyone or written per language.

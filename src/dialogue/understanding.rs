@@ -41,8 +41,14 @@ pub(crate) fn build(settings: &Settings, states: &[State]) -> Understanding {
             add(None, rule.target, &example.lang, &example.text);
         }
     }
+    let off_topic = settings.fallback.off_topic.iter().map(|example| Written {
+        candidate: (),
+        lang: example.lang.clone(),
+        text: example.text.clone(),
+    });
     Understanding {
         index: Index::build(&analyzer, written),
+        off_topic: Index::build(&analyzer, off_topic),
         analyzer,
     }
 }

@@ -3,7 +3,9 @@
 //! The engine decides on it; `explain` and `unanswered` show it to staff.
 
 use crate::dialogue::{Dialogues, Intent, StateId};
-use crate::understand::{FaqIndex, Message, is_question, is_question_word, passages};
+use crate::understand::{
+    FaqIndex, Message, OFF_TOPIC_MARGIN, is_question, is_question_word, passages,
+};
 
 /// An example in another of the bot's languages against one in the citizen's.
 const OTHER_LANGUAGE: f32 = 0.9;
@@ -138,9 +140,13 @@ pub fn candidates(
 }
 
 /// `text` as the dialogues' and the FAQs' examples read it.
-fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
+pub fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
     let understanding = &d.understanding;
-    let spellings = [understanding.index.spelling(), faqs.index().spelling()];
+    let spellings = [
+        understanding.index.spelling(),
+        faqs.index().spelling(),
+        understanding.off_topic.spelling(),
+    ];
     understanding.analyzer.read(text, &spellings)
 }
 
@@ -206,7 +212,23 @@ fn candidates_of(
         add(Choice::Faq(*scored.candidate), score, scored.example);
     }
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Closer to what we do not answer than to anything we do: not ours, whatever
+    // word it shares with our questions.
+    let off_topic = off_topic(d, message).map_or(0.0, |(score, lang, _)| score * lang_factor(lang));
+    if off_topic > 0.0 && off_topic >= top(&ranked) + OFF_TOPIC_MARGIN {
+        return Vec::new();
+    }
     ranked
+}
+
+/// The off-topic example (`fallback.off_topic`) closest to `message`: its score, its
+/// language and its text.
+pub fn off_topic<'a>(d: &'a Dialogues, message: &Message) -> Option<(f32, usize, &'a str)> {
+    d.understanding
+        .off_topic
+        .rank(message)
+        .first()
+        .map(|scored| (scored.score, scored.lang, scored.example))
 }
 
 /// A candidate's name for staff: `flow.state` or `faq:key`.

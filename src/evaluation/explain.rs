@@ -5,15 +5,14 @@
 use std::fmt::Write as _;
 
 use crate::dialogue::Dialogues;
-use crate::engine::{best_reading, choice_name};
+use crate::engine::{best_reading, choice_name, off_topic, read};
 use crate::understand::{Decision, FaqIndex, decide};
 
 /// The explanation of `text` as read in the main menu: the engine's own reading,
 /// with the sentence or passage of a long message it was judged by.
 pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
     let understanding = &d.understanding;
-    let spellings = [understanding.index.spelling(), faqs.index().spelling()];
-    let message = understanding.analyzer.read(text, &spellings);
+    let message = read(d, faqs, text);
     let mut out = String::new();
     let _ = writeln!(out, "Messaggio: «{text}»");
     let _ = writeln!(out, "Parole lette: {}", message.words.join(" "));
@@ -39,6 +38,12 @@ pub fn explain(d: &Dialogues, faqs: &FaqIndex, text: &str) -> String {
             })
             .collect();
         let _ = writeln!(out, "Radici [{code}] (peso): {}", shown.join(", "));
+    }
+    if let Some((score, _, example)) = off_topic(d, &message) {
+        let _ = writeln!(
+            out,
+            "Fuori tema (fallback.off_topic): {score:.2} «{example}»"
+        );
     }
     let (ranked, part) = best_reading(d, faqs, &d.settings.default_lang, d.settings.main, text);
     if let Some(part) = part {

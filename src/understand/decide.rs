@@ -13,6 +13,9 @@ const TIE: f32 = 0.03;
 const PLAUSIBLE: f32 = 0.42;
 /// The score at which a candidate with no other close to it is taken.
 const ALONE: f32 = 0.48;
+/// How far an off-topic example (`fallback.off_topic`) must be ahead of the best
+/// candidate for a message to count as off-topic: a tie is ours.
+pub const OFF_TOPIC_MARGIN: f32 = 0.05;
 /// Candidates offered at most in «Intendevi…?».
 const MAX_OFFERED: usize = 3;
 

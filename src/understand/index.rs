@@ -274,7 +274,7 @@ impl<T: PartialEq> Index<T> {
     /// citizen's filler.
     fn unknown(&self, stem: &str) -> f32 {
         let letters = stem.chars().count() as f32;
-        self.unknown_weight * ((letters - 2.0) / 5.0).clamp(0.4, 1.4)
+        self.unknown_weight * ((letters - 2.0) / 5.0).clamp(0.5, 1.4)
     }
 
     /// The weight of a stem of the message no example holds: a name ("DNA",

@@ -124,6 +124,8 @@ const ITALIAN_STOPWORDS: &[&str] = &[
     "sto",
     "questo",
     "questa",
+    "questi",
+    "queste",
     "quello",
     "quella",
     "ma",

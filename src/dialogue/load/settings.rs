@@ -149,6 +149,12 @@ impl Builder {
             thanks: self.text_or(file, &raw.fallback.thanks, &default_lang, THANKS),
             bye: self.text_or(file, &raw.fallback.bye, &default_lang, BYE),
             attachment: self.text_or(file, &raw.fallback.attachment, &default_lang, ATTACHMENT),
+            off_topic: raw
+                .fallback
+                .off_topic
+                .as_ref()
+                .map(|e| self.examples(file, &default_lang, e))
+                .unwrap_or_default(),
         };
         let news = match &raw.news {
             Some(text) => self.template(file, "@news", text, &default_lang, &NEWS_IN_SCOPE),

@@ -332,7 +332,7 @@ impl Builder {
 
     /// Example sentences, each with its language and place; empty and repeated ones
     /// are reported (a repeat is a warning: it changes nothing).
-    fn examples(
+    pub(super) fn examples(
         &mut self,
         file: &Arc<str>,
         lang: &str,
