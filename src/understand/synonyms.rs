@@ -15,6 +15,16 @@ pub const DEFAULT_SYNONYMS: &[(&str, &str)] = &[
     ("qd", "quando"),
     ("quann", "quando"),
     ("quanno", "quando"),
+    // Closing formulas are courtesy, not a question about being disturbed.
+    ("scusate il disturbo", "grazie"),
+    ("scusa il disturbo", "grazie"),
+    ("scusi il disturbo", "grazie"),
+    ("perdonate il disturbo", "grazie"),
+    ("ci scusiamo per il disturbo", "grazie"),
+    // Names of the ministry and joined words.
+    ("mim", "ministero"),
+    ("miur", "ministero"),
+    ("cartadocente", "carta docente"),
     // Regional forms: Sicilian, Roman, Neapolitan, Ligurian, Milanese.
     ("quannu", "quando"),
     ("niscinu", "escono"),
