@@ -201,7 +201,7 @@ fn typo(rng: &mut Lcg, text: &str) -> String {
 
 fn bench_understanding() {
     use sportello::content::Faq;
-    use sportello::understand::{Analyzer, FaqIndex, Index, Written, decide};
+    use sportello::understand::{Analyzer, FaqIndex, Index, OFF_TOPIC_MARGIN, Written, decide};
 
     let words = vocabulary();
     let mut rng = Lcg(7);
@@ -254,15 +254,33 @@ fn bench_understanding() {
             "passaporto"
         ));
     }
+    // What the service does not answer (`fallback.off_topic`), as the engine weighs it.
+    let off_topic_written: Vec<Written<()>> = (0..60)
+        .map(|_| {
+            let topic = [
+                rng.next(words.len()),
+                rng.next(words.len()),
+                rng.next(words.len()),
+            ];
+            Written {
+                candidate: (),
+                lang: "it".to_owned(),
+                text: sentence(&mut rng, &words, &topic, 4),
+            }
+        })
+        .collect();
     let analyzer = Analyzer::new(&["it".to_owned(), "en".to_owned()], []);
     let before = live_bytes();
     let began = Instant::now();
-    let intents = Index::build(&analyzer, written);
+    let off_topic_texts: Vec<String> = off_topic_written.iter().map(|w| w.text.clone()).collect();
+    let off_topic_texts: Vec<&str> = off_topic_texts.iter().map(String::as_str).collect();
+    let intents = Index::build_knowing(&analyzer, written, &off_topic_texts);
     let faq_index = FaqIndex::build(&analyzer, faqs);
+    let off_topic = Index::build(&analyzer, off_topic_written);
     let built = began.elapsed();
     let held = live_bytes() - before;
     println!(
-        "understanding index, 200 intents × 20 examples + 5,000 FAQs (3 examples each): built in {:.0} ms, {:.1} MB held",
+        "understanding index, 200 intents × 20 examples + 5,000 FAQs (3 examples each) + 60 off-topic examples: built in {:.0} ms, {:.1} MB held",
         built.as_secs_f64() * 1e3,
         held as f64 / (1024.0 * 1024.0)
     );
@@ -281,6 +299,13 @@ fn bench_understanding() {
                 .map(|s| (10_000 + *s.candidate, s.score)),
         );
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let off = off_topic.rank(&message).first().map_or(0.0, |s| s.score);
+        if ranked
+            .first()
+            .is_some_and(|(_, top)| off >= top + OFF_TOPIC_MARGIN)
+        {
+            ranked.clear();
+        }
         decide(&ranked)
     };
     for q in &queries {

@@ -46,8 +46,15 @@ pub(crate) fn build(settings: &Settings, states: &[State]) -> Understanding {
         lang: example.lang.clone(),
         text: example.text.clone(),
     });
+    let off_topic_texts: Vec<&str> = settings
+        .fallback
+        .off_topic
+        .iter()
+        .map(|example| example.text.as_str())
+        .collect();
     Understanding {
-        index: Index::build(&analyzer, written),
+        // Its spelling knows the off-topic words too: "postale" is no typo of "portale".
+        index: Index::build_knowing(&analyzer, written, &off_topic_texts),
         off_topic: Index::build(&analyzer, off_topic),
         analyzer,
     }

@@ -142,11 +142,7 @@ pub fn candidates(
 /// `text` as the dialogues' and the FAQs' examples read it.
 pub fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
     let understanding = &d.understanding;
-    let spellings = [
-        understanding.index.spelling(),
-        faqs.index().spelling(),
-        understanding.off_topic.spelling(),
-    ];
+    let spellings = [understanding.index.spelling(), faqs.index().spelling()];
     understanding.analyzer.read(text, &spellings)
 }
 

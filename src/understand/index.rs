@@ -118,6 +118,16 @@ pub struct Written<T> {
 impl<T: PartialEq> Index<T> {
     /// Indexes `written` as `analyzer` reads messages.
     pub fn build(analyzer: &Analyzer, written: impl IntoIterator<Item = Written<T>>) -> Index<T> {
+        Index::build_knowing(analyzer, written, &[])
+    }
+
+    /// As `build`, its spelling also knowing the words of `also` (sentences indexed
+    /// elsewhere, so a message is corrected once against all of them).
+    pub fn build_knowing(
+        analyzer: &Analyzer,
+        written: impl IntoIterator<Item = Written<T>>,
+        also: &[&str],
+    ) -> Index<T> {
         let languages = analyzer.languages.len();
         let mut candidates: Vec<T> = Vec::new();
         let mut examples: Vec<Example> = Vec::new();
@@ -244,6 +254,11 @@ impl<T: PartialEq> Index<T> {
                 roots
             })
             .collect();
+        for text in also {
+            for word in super::words::words(text) {
+                *counts.entry(word).or_insert(0) += 1;
+            }
+        }
         Index {
             candidates,
             examples,
