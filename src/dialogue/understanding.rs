@@ -41,17 +41,13 @@ pub(crate) fn build(settings: &Settings, states: &[State]) -> Understanding {
             add(None, rule.target, &example.lang, &example.text);
         }
     }
-    let off_topic = settings.fallback.off_topic.iter().map(|example| Written {
+    let off_topic = &settings.fallback.off_topic;
+    let off_topic_texts: Vec<&str> = off_topic.iter().map(|e| e.text.as_str()).collect();
+    let off_topic = off_topic.iter().map(|example| Written {
         candidate: (),
         lang: example.lang.clone(),
         text: example.text.clone(),
     });
-    let off_topic_texts: Vec<&str> = settings
-        .fallback
-        .off_topic
-        .iter()
-        .map(|example| example.text.as_str())
-        .collect();
     Understanding {
         // Its spelling knows the off-topic words too: "postale" is no typo of "portale".
         index: Index::build_knowing(&analyzer, written, &off_topic_texts),

@@ -42,7 +42,7 @@ pub enum Input {
 pub struct Attachment {
     /// What it is.
     pub kind: AttachmentKind,
-    /// Its caption, cleaned; empty for none.
+    /// Its caption as written; empty for none.
     pub caption: String,
     /// The channel's id of the message, where the channel can copy it to staff
     /// (Telegram's `copyMessage`); `None` elsewhere.

@@ -253,39 +253,33 @@ fn kind(message: &Message) -> MessageKind {
             None => MessageKind::Ignore,
         },
         "reaction" | "system" | "ephemeral" => MessageKind::Ignore,
-        media => match attachment_kind(media) {
-            Some(kind) => {
-                let captioned = match kind {
-                    AttachmentKind::Photo => message.image.as_ref(),
-                    AttachmentKind::Document => message.document.as_ref(),
-                    AttachmentKind::Video => message.video.as_ref(),
-                    _ => None,
-                };
-                MessageKind::Input(Input::Attachment(Attachment {
-                    kind,
-                    caption: captioned
-                        .and_then(|m| m.caption.clone())
-                        .unwrap_or_default(),
-                    // The Cloud API cannot forward a citizen's media as it is.
-                    message_id: None,
-                }))
-            }
-            None => MessageKind::Unsupported(media.to_owned()),
+        other => match attachment(message, other) {
+            Some(attachment) => MessageKind::Input(Input::Attachment(attachment)),
+            None => MessageKind::Unsupported(other.to_owned()),
         },
     }
 }
 
-/// The attachment a message `type` is.
-fn attachment_kind(kind: &str) -> Option<AttachmentKind> {
-    Some(match kind {
-        "image" => AttachmentKind::Photo,
-        "document" => AttachmentKind::Document,
-        "audio" => AttachmentKind::Voice,
-        "video" => AttachmentKind::Video,
-        "sticker" => AttachmentKind::Sticker,
-        "location" => AttachmentKind::Location,
-        "contacts" => AttachmentKind::Contact,
+/// The attachment a message of `type` is, with its caption (photos, files and
+/// videos have one); `None` for a kind the bot cannot read at all.
+fn attachment(message: &Message, kind: &str) -> Option<Attachment> {
+    let (kind, captioned) = match kind {
+        "image" => (AttachmentKind::Photo, message.image.as_ref()),
+        "document" => (AttachmentKind::Document, message.document.as_ref()),
+        "video" => (AttachmentKind::Video, message.video.as_ref()),
+        "audio" => (AttachmentKind::Voice, None),
+        "sticker" => (AttachmentKind::Sticker, None),
+        "location" => (AttachmentKind::Location, None),
+        "contacts" => (AttachmentKind::Contact, None),
         _ => return None,
+    };
+    Some(Attachment {
+        kind,
+        caption: captioned
+            .and_then(|m| m.caption.clone())
+            .unwrap_or_default(),
+        // The Cloud API cannot forward a citizen's media as it is.
+        message_id: None,
     })
 }
 

@@ -28,26 +28,12 @@ impl Run<'_> {
     pub(super) fn with_a_person(&mut self, queue: &str, inbound: &Inbound) -> Step<()> {
         match &inbound.input {
             Input::Text(text) => {
-                let text = crate::text::clean(text);
-                if !text.trim().is_empty() {
-                    self.effects.push(Effect::ToStaff {
-                        queue: queue.to_owned(),
-                        text,
-                        reopen: false,
-                        copy_of: None,
-                    });
-                }
-                self.outcome = Outcome::ToStaff;
+                self.pass_to_staff(queue, text, (false, None));
                 Ok(())
             }
             Input::Attachment(attachment) => {
-                self.effects.push(Effect::ToStaff {
-                    queue: queue.to_owned(),
-                    text: attachment.describe(),
-                    reopen: false,
-                    copy_of: attachment.message_id,
-                });
-                self.outcome = Outcome::ToStaff;
+                let copy_of = attachment.message_id;
+                self.pass_to_staff(queue, &attachment.describe(), (false, copy_of));
                 Ok(())
             }
             Input::Button(payload) if payload == END_HANDOFF => self.end_handoff(),
@@ -70,16 +56,26 @@ impl Run<'_> {
         if self.at >= reopen.until {
             return None;
         }
-        self.session.handoff = Some(reopen.queue.clone());
-        self.effects.push(Effect::ToStaff {
-            queue: reopen.queue,
-            text: crate::text::clean(text),
-            reopen: true,
-            copy_of: None,
-        });
-        self.outcome = Outcome::ToStaff;
+        self.pass_to_staff(&reopen.queue, text, (true, None));
+        self.session.handoff = Some(reopen.queue);
         self.say_with_end_button(&self.d.settings.handoff.reopened);
         Some(Ok(()))
+    }
+
+    /// `text` (cleaned; nothing when empty) for the people of `queue`, opening the ticket
+    /// staff closed last when `reopen`, with the citizen's message `copy_of` to show
+    /// them as it is.
+    fn pass_to_staff(&mut self, queue: &str, text: &str, (reopen, copy_of): (bool, Option<i64>)) {
+        let text = crate::text::clean(text);
+        if !text.trim().is_empty() {
+            self.effects.push(Effect::ToStaff {
+                queue: queue.to_owned(),
+                text,
+                reopen,
+                copy_of,
+            });
+        }
+        self.outcome = Outcome::ToStaff;
     }
 
     /// Ends the conversation with the person: says so, then the main menu.
