@@ -41,11 +41,13 @@ impl Message {
         let typed: Vec<String> = words(text)
             .into_iter()
             .map(|word| {
-                if analyzer.knows(&word)
-                    || spellings.iter().any(|s| s.knows(&word))
-                    || names.contains(&word)
-                {
+                let known = |w: &str| analyzer.knows(w) || spellings.iter().any(|s| s.knows(w));
+                if known(&word) || names.contains(&word) {
                     return word;
+                }
+                // Texting spelling is no typo: the word is read as meant, in full.
+                if let Some(meant) = texting(&word).find(|w| known(w)) {
+                    return meant;
                 }
                 let best = spellings
                     .iter()
@@ -99,4 +101,18 @@ impl Message {
     pub fn is_empty(&self) -> bool {
         self.stems.iter().all(Vec::is_empty)
     }
+}
+
+/// How `word` may be written without texting shortcuts: "k" for "ch" or "c"
+/// ("kiedere", "kalendario"), a leading "x" for "per".
+fn texting(word: &str) -> impl Iterator<Item = String> + '_ {
+    let k = word.contains('k');
+    let x = word.strip_prefix('x').filter(|rest| !rest.is_empty());
+    [
+        k.then(|| word.replace('k', "ch")),
+        k.then(|| word.replace('k', "c")),
+        x.map(|rest| format!("per{rest}")),
+    ]
+    .into_iter()
+    .flatten()
 }

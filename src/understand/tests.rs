@@ -220,3 +220,29 @@ fn greetings_thanks_and_goodbyes_are_courtesy_not_questions() {
     let analyzer = analyzer();
     assert!(analyzer.read("Buongiorno, grazie!", &[]).is_empty());
 }
+
+#[test]
+fn texting_spelling_is_read_as_meant() {
+    let analyzer = analyzer();
+    let index = index(
+        &analyzer,
+        &[
+            ("chiedere", "it", "cosa posso chiederti sul calendario"),
+            ("portare", "it", "cosa devo portare alle prove"),
+        ],
+    );
+    let message = analyzer.read(
+        "ma cosa ti posso kiederti sul kalendario",
+        &[index.spelling()],
+    );
+    assert!(
+        message.words.iter().any(|w| w == "chiederti"),
+        "{:?}",
+        message.words
+    );
+    assert!(message.corrections.is_empty(), "{:?}", message.corrections);
+    assert_eq!(
+        best(&index, &analyzer, "ke devo portare alle prove"),
+        Decision::Clear("portare")
+    );
+}
