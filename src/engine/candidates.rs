@@ -4,7 +4,8 @@
 
 use crate::dialogue::{Dialogues, Intent, StateId};
 use crate::understand::{
-    FaqIndex, Message, OFF_TOPIC_MARGIN, is_question, is_question_word, passages,
+    FaqIndex, Message, OFF_TOPIC_MARGIN, OFF_TOPIC_NEAR, asked_first, is_question,
+    is_question_word, passages,
 };
 
 /// An example in another of the bot's languages against one in the citizen's.
@@ -213,6 +214,12 @@ fn candidates_of(
     let off_topic = off_topic(d, message).map_or(0.0, |(score, lang, _)| score * lang_factor(lang));
     if off_topic > 0.0 && off_topic >= top(&ranked) + OFF_TOPIC_MARGIN {
         return Vec::new();
+    }
+    // Nearly as close to it: offered with «Intendevi…?», never answered unasked.
+    if off_topic > 0.0 && off_topic >= top(&ranked) - OFF_TOPIC_NEAR {
+        for candidate in &mut ranked {
+            candidate.score = asked_first(candidate.score);
+        }
     }
     ranked
 }

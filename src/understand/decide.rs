@@ -16,6 +16,9 @@ const ALONE: f32 = 0.48;
 /// How far an off-topic example (`fallback.off_topic`) must be ahead of the best
 /// candidate for a message to count as off-topic: a tie is ours.
 pub const OFF_TOPIC_MARGIN: f32 = 0.05;
+/// How close below the best candidate an off-topic example may be before the best
+/// is only offered («Intendevi…?»), not taken.
+pub const OFF_TOPIC_NEAR: f32 = 0.04;
 /// Candidates offered at most in «Intendevi…?».
 const MAX_OFFERED: usize = 3;
 
@@ -28,6 +31,12 @@ pub enum Decision<T> {
     Close(Vec<T>),
     /// Nothing fits well enough.
     Unsure,
+}
+
+/// `score` lowered, if needed, to where a candidate is offered but never taken
+/// without asking.
+pub fn asked_first(score: f32) -> f32 {
+    score.min(ALONE - 0.01)
 }
 
 /// Decides on `ranked` (best first; one entry per candidate).
