@@ -311,6 +311,59 @@ const ENGLISH_STOPWORDS: &[&str] = &[
     "okay", "sir", "madam", "dear",
 ];
 
+/// Who is asking ("sono la nonna di Giulia", "my son"): parents write it before
+/// every kind of question, so it tells none from another.
+const FAMILY: &[&str] = &[
+    "mamma",
+    "madre",
+    "papa",
+    "padre",
+    "genitore",
+    "genitori",
+    "figlio",
+    "figlia",
+    "figli",
+    "figlie",
+    "nipote",
+    "nipoti",
+    "nonna",
+    "nonno",
+    "nonni",
+    "zia",
+    "zio",
+    "fratello",
+    "sorella",
+    "marito",
+    "moglie",
+    "mother",
+    "mom",
+    "mum",
+    "father",
+    "dad",
+    "parent",
+    "parents",
+    "son",
+    "daughter",
+    "child",
+    "children",
+    "kid",
+    "kids",
+    "nephew",
+    "niece",
+    "grandson",
+    "granddaughter",
+    "grandmother",
+    "grandma",
+    "grandfather",
+    "grandpa",
+    "aunt",
+    "uncle",
+    "brother",
+    "sister",
+    "husband",
+    "wife",
+];
+
 /// Greetings and leave-taking, in the languages citizens mix: with `THANKS_WORDS`,
 /// small talk, answered apart (`engine::run::understand`), and never what a question
 /// is about ("Buongiorno, … Cordiali saluti" around a question must not rank as a
@@ -470,7 +523,12 @@ impl Language {
         Language {
             code: code.to_owned(),
             stemmer: algorithm.map(Stemmer::create),
-            stopwords: stopwords.iter().copied().chain(courtesy()).collect(),
+            stopwords: stopwords
+                .iter()
+                .chain(FAMILY)
+                .copied()
+                .chain(courtesy())
+                .collect(),
         }
     }
 
