@@ -201,7 +201,9 @@ fn typo(rng: &mut Lcg, text: &str) -> String {
 
 fn bench_understanding() {
     use sportello::content::Faq;
-    use sportello::understand::{Analyzer, FaqIndex, Index, OFF_TOPIC_MARGIN, Written, decide};
+    use sportello::understand::{
+        Analyzer, FaqIndex, Index, OffTopic, Written, asked_first, decide, off_topic_verdict,
+    };
 
     let words = vocabulary();
     let mut rng = Lcg(7);
@@ -300,11 +302,10 @@ fn bench_understanding() {
         );
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let off = off_topic.rank(&message).first().map_or(0.0, |s| s.score);
-        if ranked
-            .first()
-            .is_some_and(|(_, top)| off >= top + OFF_TOPIC_MARGIN)
-        {
-            ranked.clear();
+        match off_topic_verdict(off, ranked.first().map_or(0.0, |(_, s)| *s)) {
+            OffTopic::Ours => {}
+            OffTopic::Doubtful => ranked.iter_mut().for_each(|(_, s)| *s = asked_first(*s)),
+            OffTopic::NotOurs => ranked.clear(),
         }
         decide(&ranked)
     };

@@ -22,7 +22,7 @@ mod words;
 
 use foldhash::HashSet;
 
-pub use decide::{Decision, OFF_TOPIC_MARGIN, OFF_TOPIC_NEAR, asked_first, decide};
+pub use decide::{Decision, OFF_TOPIC_MARGIN, OffTopic, asked_first, decide, off_topic_verdict};
 pub use detect::language_of;
 pub use faqs::FaqIndex;
 pub use index::{Index, Scored, Written};

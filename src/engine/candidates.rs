@@ -4,8 +4,8 @@
 
 use crate::dialogue::{Dialogues, Intent, StateId};
 use crate::understand::{
-    FaqIndex, Message, OFF_TOPIC_MARGIN, OFF_TOPIC_NEAR, asked_first, is_question,
-    is_question_word, passages,
+    FaqIndex, Message, OffTopic, asked_first, is_question, is_question_word, off_topic_verdict,
+    passages,
 };
 
 /// An example in another of the bot's languages against one in the citizen's.
@@ -209,17 +209,16 @@ fn candidates_of(
         add(Choice::Faq(*scored.candidate), score, scored.example);
     }
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-    // Closer to what we do not answer than to anything we do: not ours, whatever
-    // word it shares with our questions.
+    // What we do not answer, as close as our best or closer: offer it or drop it.
     let off_topic = off_topic(d, message).map_or(0.0, |(score, lang, _)| score * lang_factor(lang));
-    if off_topic > 0.0 && off_topic >= top(&ranked) + OFF_TOPIC_MARGIN {
-        return Vec::new();
-    }
-    // Nearly as close to it: offered with «Intendevi…?», never answered unasked.
-    if off_topic > 0.0 && off_topic >= top(&ranked) - OFF_TOPIC_NEAR {
-        for candidate in &mut ranked {
-            candidate.score = asked_first(candidate.score);
+    match off_topic_verdict(off_topic, top(&ranked)) {
+        OffTopic::Ours => {}
+        OffTopic::Doubtful => {
+            for candidate in &mut ranked {
+                candidate.score = asked_first(candidate.score);
+            }
         }
+        OffTopic::NotOurs => ranked.clear(),
     }
     ranked
 }

@@ -18,7 +18,7 @@ const ALONE: f32 = 0.48;
 pub const OFF_TOPIC_MARGIN: f32 = 0.05;
 /// How close below the best candidate an off-topic example may be before the best
 /// is only offered («Intendevi…?»), not taken.
-pub const OFF_TOPIC_NEAR: f32 = 0.04;
+const OFF_TOPIC_NEAR: f32 = 0.04;
 /// Candidates offered at most in «Intendevi…?».
 const MAX_OFFERED: usize = 3;
 
@@ -31,6 +31,31 @@ pub enum Decision<T> {
     Close(Vec<T>),
     /// Nothing fits well enough.
     Unsure,
+}
+
+/// What the closest off-topic example (`fallback.off_topic`) says of the best
+/// candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OffTopic {
+    /// Far enough behind, or none: the ranking stands.
+    Ours,
+    /// Nearly as close: offer the candidates, answer none unasked.
+    Doubtful,
+    /// Ahead of it: the message is not ours, whatever word it shares with ours.
+    NotOurs,
+}
+
+/// Judges an off-topic example scoring `off_topic` against the best candidate's `best`.
+pub fn off_topic_verdict(off_topic: f32, best: f32) -> OffTopic {
+    if off_topic <= 0.0 {
+        OffTopic::Ours
+    } else if off_topic >= best + OFF_TOPIC_MARGIN {
+        OffTopic::NotOurs
+    } else if off_topic >= best - OFF_TOPIC_NEAR {
+        OffTopic::Doubtful
+    } else {
+        OffTopic::Ours
+    }
 }
 
 /// `score` lowered, if needed, to where a candidate is offered but never taken

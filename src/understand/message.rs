@@ -38,10 +38,10 @@ impl Message {
         let mut corrections = Vec::new();
         let mut corrected = Vec::new();
         let names = name_words(text);
+        let known = |w: &str| analyzer.knows(w) || spellings.iter().any(|s| s.knows(w));
         let typed: Vec<String> = words(text)
             .into_iter()
             .map(|word| {
-                let known = |w: &str| analyzer.knows(w) || spellings.iter().any(|s| s.knows(w));
                 if known(&word) || names.contains(&word) {
                     return word;
                 }

@@ -246,3 +246,17 @@ fn texting_spelling_is_read_as_meant() {
         Decision::Clear("portare")
     );
 }
+
+#[test]
+fn an_off_topic_example_drops_or_doubts_the_best_candidate() {
+    assert_eq!(off_topic_verdict(0.0, 0.6), OffTopic::Ours);
+    assert_eq!(off_topic_verdict(0.4, 0.6), OffTopic::Ours);
+    assert_eq!(off_topic_verdict(0.58, 0.6), OffTopic::Doubtful);
+    assert_eq!(off_topic_verdict(0.6, 0.6), OffTopic::Doubtful);
+    assert_eq!(off_topic_verdict(0.7, 0.6), OffTopic::NotOurs);
+    // Doubtful: offered, never taken unasked.
+    assert!(matches!(
+        decide(&[("x", asked_first(0.9))]),
+        Decision::Close(_)
+    ));
+}
