@@ -278,7 +278,7 @@ fn bench_understanding() {
     let off_topic_texts: Vec<&str> = off_topic_texts.iter().map(String::as_str).collect();
     let intents = Index::build_knowing(&analyzer, written, &off_topic_texts);
     let faq_index = FaqIndex::build(&analyzer, faqs);
-    let off_topic = Index::build(&analyzer, off_topic_written);
+    let off_topic = Index::build(&analyzer, off_topic_written).each_example_alone();
     let built = began.elapsed();
     let held = live_bytes() - before;
     println!(

@@ -51,7 +51,9 @@ pub(crate) fn build(settings: &Settings, states: &[State]) -> Understanding {
     Understanding {
         // Its spelling knows the off-topic words too: "postale" is no typo of "portale".
         index: Index::build_knowing(&analyzer, written, &off_topic_texts),
-        off_topic: Index::build(&analyzer, off_topic),
+        // All off-topic examples are one candidate of many subjects: the service words
+        // they share ("prova", "iscrizione") must not add up to one.
+        off_topic: Index::build(&analyzer, off_topic).each_example_alone(),
         analyzer,
     }
 }

@@ -2,7 +2,7 @@
 //! («Intendevi…?»), or nothing good enough (the fallback).
 
 /// A score at or above which the best candidate may be taken without asking.
-const CONFIDENT: f32 = 0.55;
+const CONFIDENT: f32 = 0.6;
 /// How far ahead of the next candidate a confident one must be.
 const MARGIN: f32 = 0.04;
 /// A score at which the best candidate is taken even with another close behind.
@@ -12,7 +12,7 @@ const TIE: f32 = 0.03;
 /// The lowest score a candidate needs to be offered at all.
 const PLAUSIBLE: f32 = 0.42;
 /// The score at which a candidate with no other close to it is taken.
-const ALONE: f32 = 0.48;
+const ALONE: f32 = 0.53;
 /// How far an off-topic example (`fallback.off_topic`) must be ahead of the best
 /// candidate for a message to count as off-topic: a tie is ours.
 pub const OFF_TOPIC_MARGIN: f32 = 0.05;

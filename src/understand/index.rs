@@ -27,6 +27,21 @@ struct Scratch {
     matched: Vec<f32>,
     /// Per candidate: its best score and example (`u32::MAX`: not reached).
     best: Vec<(f32, u32)>,
+    /// Per candidate and language: what its examples together know of the message.
+    covered: Vec<Cover>,
+    /// Per example: what the rarer words matched, before the common ones.
+    rare: Vec<f32>,
+}
+
+/// What a candidate's examples (in one language) know of a message's rarer words.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cover {
+    /// The weight of the words they hold, each by its share (see `OWN_WORD`).
+    weight: f32,
+    /// The message's word being counted (`0`: none yet).
+    word: u32,
+    /// How many of the examples hold that word.
+    holders: u32,
 }
 
 thread_local! {
@@ -40,6 +55,15 @@ struct Term {
     weight: f32,
     examples: Vec<u32>,
 }
+
+/// How much of the message a candidate's other examples know, beyond its best one's,
+/// adds to its score: a citizen combines phrasings no single example holds ("a che
+/// ora" from one, "il compito di italiano" from another).
+const COMBINED: f32 = 0.7;
+/// A word counts fully towards that when this many times the share of a candidate's
+/// examples holding it reaches one: one example in twenty holds it by chance, one in
+/// eight says it is the candidate's.
+const OWN_WORD: f32 = 8.0;
 
 /// A term in more examples than this is common: see `rank_without`.
 const COMMON: usize = 256;
@@ -93,6 +117,10 @@ pub struct Index<T> {
     /// Per language: the first `ROOT` letters → the terms that start with them.
     roots: Vec<HashMap<String, Vec<Box<str>>>>,
     spelling: Spelling,
+    /// How much the rest of a candidate's examples add (see `COMBINED`).
+    combined: f32,
+    /// Per candidate and language: how many examples it has.
+    examples_of: Vec<u32>,
 }
 
 impl<T> std::fmt::Debug for Index<T> {
@@ -259,6 +287,11 @@ impl<T: PartialEq> Index<T> {
                 *counts.entry(word).or_insert(0) += 1;
             }
         }
+        let mut examples_of = vec![0u32; candidates.len() * languages.max(1)];
+        for example in &examples {
+            examples_of
+                [example.candidate as usize * languages.max(1) + usize::from(example.lang)] += 1;
+        }
         Index {
             candidates,
             examples,
@@ -266,6 +299,17 @@ impl<T: PartialEq> Index<T> {
             roots,
             unknown_weight: weight_of(1) * UNKNOWN_WEIGHT,
             spelling: Spelling::new(counts),
+            combined: COMBINED,
+            examples_of,
+        }
+    }
+
+    /// This index with each example judged alone: for a candidate that is many
+    /// subjects (the off-topic examples), what its examples know together says nothing.
+    pub fn each_example_alone(self) -> Index<T> {
+        Index {
+            combined: 0.0,
+            ..self
         }
     }
 
@@ -341,7 +385,23 @@ impl<T: PartialEq> Index<T> {
         if scratch.best.len() < self.candidates.len() {
             scratch.best.resize(self.candidates.len(), (0.0, u32::MAX));
         }
-        let Scratch { matched, best } = scratch;
+        let languages = self.terms.len().max(1);
+        if scratch.covered.len() < self.candidates.len() * languages {
+            scratch
+                .covered
+                .resize(self.candidates.len() * languages, Cover::default());
+        }
+        if scratch.rare.len() < self.examples.len() {
+            scratch.rare.resize(self.examples.len(), 0.0);
+        }
+        let Scratch {
+            matched,
+            best,
+            covered,
+            rare,
+        } = scratch;
+        let mut word_seq: u32 = 0;
+        let mut term_holders: Vec<usize> = Vec::new();
         let mut touched: Vec<u32> = Vec::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         // Terms held by a large share of the examples: added only to examples the
@@ -365,12 +425,33 @@ impl<T: PartialEq> Index<T> {
                     common.push((lang, term, counted));
                     continue;
                 }
+                word_seq += 1;
+                term_holders.clear();
                 for &example in &term.examples {
                     let slot = &mut matched[example as usize];
                     if *slot == 0.0 {
                         touched.push(example);
                     }
                     *slot += counted;
+                    let held = &self.examples[example as usize];
+                    // An example left out tells nothing, not even through its target.
+                    if left_out.is_some_and(|text| *held.text == *text) {
+                        continue;
+                    }
+                    let key = held.candidate as usize * languages + usize::from(held.lang);
+                    let cover = &mut covered[key];
+                    if cover.word != word_seq {
+                        cover.word = word_seq;
+                        cover.holders = 0;
+                        term_holders.push(key);
+                    }
+                    cover.holders += 1;
+                }
+                for &key in &term_holders {
+                    let cover = &mut covered[key];
+                    let share =
+                        (OWN_WORD * cover.holders as f32 / self.examples_of[key] as f32).min(1.0);
+                    cover.weight += counted * share;
                 }
             }
         }
@@ -386,6 +467,7 @@ impl<T: PartialEq> Index<T> {
             }
         } else {
             for &example in &touched {
+                rare[example as usize] = matched[example as usize];
                 let held = &self.examples[example as usize];
                 for (lang, term, counted) in &common {
                     if usize::from(held.lang) == *lang && held.terms.binary_search(&term.id).is_ok()
@@ -414,6 +496,12 @@ impl<T: PartialEq> Index<T> {
             // Q's the message's, both computed once.
             let score =
                 (m / (message_power[example.lang as usize] * example.weight_power)).min(1.0);
+            // What the candidate's other examples know of the message's words, beyond
+            // this one: a citizen combines phrasings no single example holds.
+            let cover =
+                covered[example.candidate as usize * languages + usize::from(example.lang)].weight;
+            let beyond = (cover - rare[example_id as usize]).max(0.0) / of_message;
+            let score = (score + self.combined * beyond).min(1.0);
             let entry = &mut best[example.candidate as usize];
             if entry.1 == u32::MAX {
                 reached.push(example.candidate);
@@ -439,6 +527,10 @@ impl<T: PartialEq> Index<T> {
         // Clean for the next message: only what this one wrote.
         for &example in &touched {
             matched[example as usize] = 0.0;
+            rare[example as usize] = 0.0;
+            let held = &self.examples[example as usize];
+            covered[held.candidate as usize * languages + usize::from(held.lang)] =
+                Cover::default();
         }
         for &candidate in &reached {
             best[candidate as usize] = (0.0, u32::MAX);

@@ -260,3 +260,73 @@ fn an_off_topic_example_drops_or_doubts_the_best_candidate() {
         Decision::Close(_)
     ));
 }
+
+fn score_of(index: &Index<&'static str>, analyzer: &Analyzer, text: &str, of: &str) -> f32 {
+    let message = analyzer.read(text, &[index.spelling()]);
+    index
+        .rank(&message)
+        .iter()
+        .find(|s| *s.candidate == of)
+        .map_or(0.0, |s| s.score)
+}
+
+#[test]
+fn a_message_combining_two_examples_of_a_target_scores_for_both() {
+    let analyzer = analyzer();
+    let written = [
+        ("prima", "it", "quando è il tema di italiano"),
+        ("prima", "it", "a che ora si comincia"),
+        ("orali", "it", "quando è il colloquio orale"),
+    ];
+    let combined = index(&analyzer, &written);
+    let alone = index(&analyzer, &written).each_example_alone();
+    let text = "a che ora comincia il tema di italiano";
+    let with_both = score_of(&combined, &analyzer, text, "prima");
+    let with_one = score_of(&alone, &analyzer, text, "prima");
+    assert!(with_both > with_one, "{with_both} ≤ {with_one}");
+    // Another target gains nothing from words none of its examples hold.
+    assert_eq!(
+        score_of(&combined, &analyzer, text, "orali"),
+        score_of(&alone, &analyzer, text, "orali")
+    );
+}
+
+#[test]
+fn a_word_one_example_in_many_holds_adds_little_to_its_target() {
+    let analyzer = analyzer();
+    let mut written: Vec<(&'static str, &str, &str)> = vec![
+        ("portare", "it", "cosa devo portare allo scritto"),
+        ("portare", "it", "la penna cancellabile si può usare"),
+    ];
+    let filler = [
+        "posso portare il dizionario",
+        "serve la carta d'identità",
+        "si può usare la calcolatrice",
+        "il telefono va consegnato",
+        "posso tenere lo smartwatch",
+        "la bottiglia d'acqua è permessa",
+        "portare il righello",
+        "serve il codice fiscale",
+        "si può portare la merenda",
+        "posso usare l'evidenziatore",
+        "la tessera sanitaria serve",
+        "il vocabolario dei sinonimi",
+        "portare le cuffie",
+        "serve la matita",
+        "posso portare il goniometro",
+        "il compasso è ammesso",
+    ];
+    written.extend(filler.iter().map(|text| ("portare", "it", *text)));
+    written.push(("cancella", "it", "cancella i miei dati"));
+    written.push(("cancella", "it", "togli quello che ti ho scritto"));
+    let many = index(&analyzer, &written);
+    let alone = index(&analyzer, &written).each_example_alone();
+    let text = "cancella quello che ho scritto";
+    // "cancellabile" in one example of eighteen: by chance, not the target's word.
+    let gained =
+        score_of(&many, &analyzer, text, "portare") - score_of(&alone, &analyzer, text, "portare");
+    let own_gain = score_of(&many, &analyzer, text, "cancella")
+        - score_of(&alone, &analyzer, text, "cancella");
+    assert!(gained < 0.05, "gained {gained}");
+    assert!(own_gain > gained, "{own_gain} ≤ {gained}");
+}
