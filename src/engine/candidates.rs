@@ -14,6 +14,9 @@ const OTHER_LANGUAGE: f32 = 0.9;
 const LOCAL: f32 = 1.02;
 /// How much a part of a long message that does not ask counts, where another does.
 const CONTEXT: f32 = 0.9;
+/// How much a part of a long message counts that holds none of the known words of the
+/// whole; one holding them all counts in full.
+const PART_ALONE: f32 = 0.8;
 /// Informative words a part that does not ask needs to be judged on its own.
 const TELLING_WORDS: usize = 2;
 /// Known words a message needs, once its strangers' clauses are left out.
@@ -53,7 +56,9 @@ pub fn best_reading(
     here: StateId,
     text: &str,
 ) -> (Vec<Candidate>, Option<String>) {
-    let mut best = (candidates(d, faqs, lang, here, text), None);
+    let whole = read(d, faqs, text);
+    let whole_known = known_weight(d, faqs, &whole);
+    let mut best = (candidates_of(d, faqs, lang, here, &whole), None);
     let mut parts = passages(text);
     if let Some(told) = without_strangers(d, faqs, text) {
         parts.push(told);
@@ -77,6 +82,13 @@ pub fn best_reading(
             let mut ranked = candidates_of(d, faqs, lang, here, &message);
             if any_asks && !asks {
                 ranked.iter_mut().for_each(|c| c.score *= CONTEXT);
+            }
+            // "può fare maturità lo stesso?" after "ha 6 in condotta" is not a
+            // question about the maturità in general.
+            if whole_known > 0.0 {
+                let share = (known_weight(d, faqs, &message) / whole_known).min(1.0);
+                let factor = PART_ALONE + (1.0 - PART_ALONE) * share;
+                ranked.iter_mut().for_each(|c| c.score *= factor);
             }
             if top(&ranked) > top(&best.0) {
                 best = (ranked, Some(part));
@@ -123,6 +135,30 @@ fn without_strangers(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Option<Strin
     // What is left must say what it is about on its own: "devo rinnovare la patente,
     // quanto costa?" without the licence is no question about our fees.
     (known(&told) >= TOLD_WORDS).then_some(told)
+}
+
+/// The weight of the words of `message` some example holds, in the language that
+/// knows most of them.
+fn known_weight(d: &Dialogues, faqs: &FaqIndex, message: &Message) -> f32 {
+    message
+        .stems
+        .iter()
+        .enumerate()
+        .map(|(lang, stems)| {
+            stems
+                .iter()
+                .map(|stem| {
+                    let (weight, known) = d.understanding.index.weight(lang, stem);
+                    if known {
+                        weight
+                    } else {
+                        let (weight, known) = faqs.index().weight(lang, stem);
+                        if known { weight } else { 0.0 }
+                    }
+                })
+                .sum::<f32>()
+        })
+        .fold(0.0, f32::max)
 }
 
 fn top(ranked: &[Candidate]) -> f32 {
