@@ -27,21 +27,11 @@ struct Scratch {
     matched: Vec<f32>,
     /// Per candidate: its best score and example (`u32::MAX`: not reached).
     best: Vec<(f32, u32)>,
-    /// Per candidate and language: what its examples together know of the message.
-    covered: Vec<Cover>,
+    /// Per candidate and language: the weight of the message's rarer words its
+    /// examples hold, each by its share (see `OWN_WORD`).
+    covered: Vec<f32>,
     /// Per example: what the rarer words matched, before the common ones.
     rare: Vec<f32>,
-}
-
-/// What a candidate's examples (in one language) know of a message's rarer words.
-#[derive(Debug, Clone, Copy, Default)]
-struct Cover {
-    /// The weight of the words they hold, each by its share (see `OWN_WORD`).
-    weight: f32,
-    /// The message's word being counted (`0`: none yet).
-    word: u32,
-    /// How many of the examples hold that word.
-    holders: u32,
 }
 
 thread_local! {
@@ -54,6 +44,9 @@ struct Term {
     id: u32,
     weight: f32,
     examples: Vec<u32>,
+    /// Per candidate and language (`candidate × languages + language`) holding it: how
+    /// many of its examples do, once per key.
+    holders: Box<[(u32, u32)]>,
 }
 
 /// How much of the message a candidate's other examples know, beyond its best one's,
@@ -206,6 +199,7 @@ impl<T: PartialEq> Index<T> {
                     id: next_id,
                     weight: 0.0,
                     examples: Vec::new(),
+                    holders: Box::default(),
                 });
                 if term.examples.last() != Some(&example) {
                     term.examples.push(example);
@@ -287,10 +281,28 @@ impl<T: PartialEq> Index<T> {
                 *counts.entry(word).or_insert(0) += 1;
             }
         }
+        let key_of = |example: &Example| {
+            example.candidate * languages.max(1) as u32 + u32::from(example.lang)
+        };
         let mut examples_of = vec![0u32; candidates.len() * languages.max(1)];
         for example in &examples {
-            examples_of
-                [example.candidate as usize * languages.max(1) + usize::from(example.lang)] += 1;
+            examples_of[key_of(example) as usize] += 1;
+        }
+        for term in terms.iter_mut().flat_map(|t| t.values_mut()) {
+            let mut keys: Vec<u32> = term
+                .examples
+                .iter()
+                .map(|&e| key_of(&examples[e as usize]))
+                .collect();
+            keys.sort_unstable();
+            let mut holders: Vec<(u32, u32)> = Vec::new();
+            for key in keys {
+                match holders.last_mut() {
+                    Some((last, count)) if *last == key => *count += 1,
+                    _ => holders.push((key, 1)),
+                }
+            }
+            term.holders = holders.into_boxed_slice();
         }
         Index {
             candidates,
@@ -347,6 +359,12 @@ impl<T: PartialEq> Index<T> {
         }
     }
 
+    /// Where an example's candidate and language count in `Scratch::covered`.
+    fn key_of(&self, example: u32) -> u32 {
+        let example = &self.examples[example as usize];
+        example.candidate * self.terms.len().max(1) as u32 + u32::from(example.lang)
+    }
+
     /// The words this index knows, for correcting messages.
     pub fn spelling(&self) -> &Spelling {
         &self.spelling
@@ -389,7 +407,7 @@ impl<T: PartialEq> Index<T> {
         if scratch.covered.len() < self.candidates.len() * languages {
             scratch
                 .covered
-                .resize(self.candidates.len() * languages, Cover::default());
+                .resize(self.candidates.len() * languages, 0.0);
         }
         if scratch.rare.len() < self.examples.len() {
             scratch.rare.resize(self.examples.len(), 0.0);
@@ -400,8 +418,14 @@ impl<T: PartialEq> Index<T> {
             covered,
             rare,
         } = scratch;
-        let mut word_seq: u32 = 0;
-        let mut term_holders: Vec<usize> = Vec::new();
+        let mut covered_keys: Vec<u32> = Vec::new();
+        // The example left out (`check`) tells nothing, not even through its target.
+        let left_out_ids: Vec<u32> = match left_out {
+            Some(text) => (0..self.examples.len() as u32)
+                .filter(|&id| *self.examples[id as usize].text == *text)
+                .collect(),
+            None => Vec::new(),
+        };
         let mut touched: Vec<u32> = Vec::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         // Terms held by a large share of the examples: added only to examples the
@@ -425,33 +449,31 @@ impl<T: PartialEq> Index<T> {
                     common.push((lang, term, counted));
                     continue;
                 }
-                word_seq += 1;
-                term_holders.clear();
                 for &example in &term.examples {
                     let slot = &mut matched[example as usize];
                     if *slot == 0.0 {
                         touched.push(example);
                     }
                     *slot += counted;
-                    let held = &self.examples[example as usize];
-                    // An example left out tells nothing, not even through its target.
-                    if left_out.is_some_and(|text| *held.text == *text) {
+                }
+                for &(key, holders) in &term.holders {
+                    let left = left_out_ids
+                        .iter()
+                        .filter(|&&id| {
+                            self.key_of(id) == key && term.examples.binary_search(&id).is_ok()
+                        })
+                        .count() as u32;
+                    let holders = holders - left;
+                    if holders == 0 {
                         continue;
                     }
-                    let key = held.candidate as usize * languages + usize::from(held.lang);
-                    let cover = &mut covered[key];
-                    if cover.word != word_seq {
-                        cover.word = word_seq;
-                        cover.holders = 0;
-                        term_holders.push(key);
+                    let share = (OWN_WORD * holders as f32 / self.examples_of[key as usize] as f32)
+                        .min(1.0);
+                    let cover = &mut covered[key as usize];
+                    if *cover == 0.0 {
+                        covered_keys.push(key);
                     }
-                    cover.holders += 1;
-                }
-                for &key in &term_holders {
-                    let cover = &mut covered[key];
-                    let share =
-                        (OWN_WORD * cover.holders as f32 / self.examples_of[key] as f32).min(1.0);
-                    cover.weight += counted * share;
+                    *cover += counted * share;
                 }
             }
         }
@@ -498,8 +520,7 @@ impl<T: PartialEq> Index<T> {
                 (m / (message_power[example.lang as usize] * example.weight_power)).min(1.0);
             // What the candidate's other examples know of the message's words, beyond
             // this one: a citizen combines phrasings no single example holds.
-            let cover =
-                covered[example.candidate as usize * languages + usize::from(example.lang)].weight;
+            let cover = covered[self.key_of(example_id) as usize];
             let beyond = (cover - rare[example_id as usize]).max(0.0) / of_message;
             let score = (score + self.combined * beyond).min(1.0);
             let entry = &mut best[example.candidate as usize];
@@ -528,12 +549,12 @@ impl<T: PartialEq> Index<T> {
         for &example in &touched {
             matched[example as usize] = 0.0;
             rare[example as usize] = 0.0;
-            let held = &self.examples[example as usize];
-            covered[held.candidate as usize * languages + usize::from(held.lang)] =
-                Cover::default();
         }
         for &candidate in &reached {
             best[candidate as usize] = (0.0, u32::MAX);
+        }
+        for &key in &covered_keys {
+            covered[key as usize] = 0.0;
         }
         let order = |a: &Scored<'a, T>, b: &Scored<'a, T>| {
             b.score
