@@ -44,9 +44,9 @@ struct Term {
     id: u32,
     weight: f32,
     examples: Vec<u32>,
-    /// Per candidate and language (`candidate × languages + language`) holding it: how
-    /// many of its examples do, once per key.
-    holders: Box<[(u32, u32)]>,
+    /// Per candidate and language (`candidate × languages + language`) holding it,
+    /// once: how many of its examples do, and the share it counts by (see `OWN_WORD`).
+    holders: Box<[Holder]>,
 }
 
 /// How much of the message a candidate's other examples know, beyond its best one's,
@@ -57,6 +57,19 @@ const COMBINED: f32 = 0.7;
 /// examples holding it reaches one: one example in twenty holds it by chance, one in
 /// eight says it is the candidate's.
 const OWN_WORD: f32 = 8.0;
+
+/// A candidate (in one language) holding a term.
+#[derive(Debug, Clone, Copy)]
+struct Holder {
+    key: u32,
+    examples: u32,
+    share: f32,
+}
+
+/// How much a word `holding` of a candidate's `examples` counts for it.
+fn share(holding: u32, examples: u32) -> f32 {
+    (OWN_WORD * holding as f32 / examples.max(1) as f32).min(1.0)
+}
 
 /// A term in more examples than this is common: see `rank_without`.
 const COMMON: usize = 256;
@@ -295,12 +308,19 @@ impl<T: PartialEq> Index<T> {
                 .map(|&e| key_of(&examples[e as usize]))
                 .collect();
             keys.sort_unstable();
-            let mut holders: Vec<(u32, u32)> = Vec::new();
+            let mut holders: Vec<Holder> = Vec::new();
             for key in keys {
                 match holders.last_mut() {
-                    Some((last, count)) if *last == key => *count += 1,
-                    _ => holders.push((key, 1)),
+                    Some(last) if last.key == key => last.examples += 1,
+                    _ => holders.push(Holder {
+                        key,
+                        examples: 1,
+                        share: 0.0,
+                    }),
                 }
+            }
+            for holder in &mut holders {
+                holder.share = share(holder.examples, examples_of[holder.key as usize]);
             }
             term.holders = holders.into_boxed_slice();
         }
@@ -456,22 +476,27 @@ impl<T: PartialEq> Index<T> {
                     }
                     *slot += counted;
                 }
-                for &(key, holders) in &term.holders {
-                    let left = left_out_ids
-                        .iter()
-                        .filter(|&&id| {
-                            self.key_of(id) == key && term.examples.binary_search(&id).is_ok()
-                        })
-                        .count() as u32;
-                    let holders = holders - left;
-                    if holders == 0 {
-                        continue;
+                for holder in &term.holders {
+                    let mut share = holder.share;
+                    if !left_out_ids.is_empty() {
+                        let left = left_out_ids
+                            .iter()
+                            .filter(|&&id| {
+                                self.key_of(id) == holder.key
+                                    && term.examples.binary_search(&id).is_ok()
+                            })
+                            .count() as u32;
+                        if left >= holder.examples {
+                            continue;
+                        }
+                        share = self::share(
+                            holder.examples - left,
+                            self.examples_of[holder.key as usize],
+                        );
                     }
-                    let share = (OWN_WORD * holders as f32 / self.examples_of[key as usize] as f32)
-                        .min(1.0);
-                    let cover = &mut covered[key as usize];
+                    let cover = &mut covered[holder.key as usize];
                     if *cover == 0.0 {
-                        covered_keys.push(key);
+                        covered_keys.push(holder.key);
                     }
                     *cover += counted * share;
                 }
