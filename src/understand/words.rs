@@ -119,12 +119,14 @@ fn joined_follow_ups(sentences: Vec<&str>) -> Vec<String> {
 /// Words in a passage of a long sentence: about a question's length.
 const PASSAGE: usize = 12;
 
-/// The parts of a message judged on their own: its sentences, and in a sentence
-/// longer than a question, overlapping passages of it, for the question inside a long
-/// letter ("Gentile Ministero, sono la madre di … volevo sapere in quali giorni …").
+/// The parts of a message judged on their own: its sentences; in a sentence longer
+/// than a question, overlapping passages of it, for the question inside a long letter
+/// ("Gentile Ministero, sono la madre di … volevo sapere in quali giorni …"); and each
+/// short question with the statement before it.
 pub fn passages(text: &str) -> Vec<String> {
     let mut parts = Vec::new();
-    for sentence in joined_follow_ups(sentences(text)) {
+    let sentences = joined_follow_ups(sentences(text));
+    for sentence in &sentences {
         let words: Vec<&str> = sentence.split_whitespace().collect();
         if words.len() <= PASSAGE + PASSAGE / 2 {
             parts.push(sentence.to_owned());
@@ -138,6 +140,15 @@ pub fn passages(text: &str) -> Vec<String> {
                 break;
             }
             start += PASSAGE / 3;
+        }
+    }
+    // A question after the sentence that names its subject ("vuole fare architettura.
+    // C'è il test d'ingresso?"), read with it too.
+    for pair in sentences.windows(2) {
+        let [before, question] = pair else { continue };
+        let words = before.split_whitespace().count() + question.split_whitespace().count();
+        if is_question(question) && !is_question(before) && words <= PASSAGE + PASSAGE / 2 {
+            parts.push(format!("{before} {question}"));
         }
     }
     parts
@@ -183,9 +194,18 @@ mod tests {
             passages("ho finito la prima prova. E adesso quando escono i risultati della seconda?"),
             [
                 "ho finito la prima prova",
-                "E adesso quando escono i risultati della seconda?"
+                "E adesso quando escono i risultati della seconda?",
+                "ho finito la prima prova E adesso quando escono i risultati della seconda?"
             ]
         );
+    }
+
+    #[test]
+    fn a_question_is_also_read_with_the_statement_before_it() {
+        let parts = passages("Vuole fare architettura. C'è il test d'ingresso? Quando si svolge?");
+        assert!(parts.contains(&"Vuole fare architettura C'è il test d'ingresso?".to_owned()));
+        // A question after a question is not joined to it: it names its own subject.
+        assert!(!parts.iter().any(|p| p.contains("ingresso? Quando")));
     }
 
     #[test]
@@ -236,7 +256,11 @@ mod tests {
         assert!(parts.iter().any(|p| p.contains("quali giorni di giugno")));
         assert_eq!(
             passages("Ciao. Quando è la prima prova?"),
-            ["Ciao", "Quando è la prima prova?"]
+            [
+                "Ciao",
+                "Quando è la prima prova?",
+                "Ciao Quando è la prima prova?"
+            ]
         );
     }
 
