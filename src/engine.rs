@@ -10,7 +10,7 @@ mod io;
 mod run;
 mod session;
 
-pub use candidates::{Candidate, Choice, best_reading, candidates, choice_name, off_topic, read};
+pub use candidates::{Candidate, Choice, best_reading, choice_name, off_topic, read};
 pub use io::{
     Answer, Answers, Attachment, AttachmentKind, Effect, ErasureReceipt, Inbound, Input, OutButton,
     Outbound, Query,

@@ -57,7 +57,6 @@ pub fn best_reading(
     text: &str,
 ) -> (Vec<Candidate>, Option<String>) {
     let whole = read(d, faqs, text);
-    let whole_known = known_weight(d, faqs, &whole);
     let mut best = (candidates_of(d, faqs, lang, here, &whole), None);
     let mut parts = passages(text);
     if let Some(told) = without_strangers(d, faqs, text) {
@@ -72,6 +71,7 @@ pub fn best_reading(
         .collect();
     if parts.len() > 1 {
         let any_asks = parts.iter().any(|(_, asks)| *asks);
+        let whole_known = known_weight(d, faqs, &whole);
         for (part, asks) in parts {
             let message = read(d, faqs, &part);
             // A closing "buon lavoro" is no question: one word must not decide.
@@ -165,17 +165,6 @@ fn top(ranked: &[Candidate]) -> f32 {
     ranked.first().map_or(0.0, |c| c.score)
 }
 
-/// The candidates for `text` from a citizen speaking `lang` at `here`, best first.
-pub fn candidates(
-    d: &Dialogues,
-    faqs: &FaqIndex,
-    lang: &str,
-    here: StateId,
-    text: &str,
-) -> Vec<Candidate> {
-    candidates_of(d, faqs, lang, here, &read(d, faqs, text))
-}
-
 /// `text` as the dialogues' and the FAQs' examples read it.
 pub fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
     let understanding = &d.understanding;
@@ -183,7 +172,7 @@ pub fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
     understanding.analyzer.read(text, &spellings)
 }
 
-/// The candidates for `message`, read, as `candidates`.
+/// The candidates for `message` from a citizen speaking `lang` at `here`, best first.
 fn candidates_of(
     d: &Dialogues,
     faqs: &FaqIndex,

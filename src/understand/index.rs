@@ -66,6 +66,12 @@ struct Holder {
     share: f32,
 }
 
+/// Where a candidate's examples in one language count (`Term::holders`,
+/// `Scratch::covered`): one slot per candidate and language.
+fn holder_key(example: &Example, languages: usize) -> u32 {
+    example.candidate * languages.max(1) as u32 + u32::from(example.lang)
+}
+
 /// How much a word `holding` of a candidate's `examples` counts for it.
 fn share(holding: u32, examples: u32) -> f32 {
     (OWN_WORD * holding as f32 / examples.max(1) as f32).min(1.0)
@@ -294,18 +300,15 @@ impl<T: PartialEq> Index<T> {
                 *counts.entry(word).or_insert(0) += 1;
             }
         }
-        let key_of = |example: &Example| {
-            example.candidate * languages.max(1) as u32 + u32::from(example.lang)
-        };
         let mut examples_of = vec![0u32; candidates.len() * languages.max(1)];
         for example in &examples {
-            examples_of[key_of(example) as usize] += 1;
+            examples_of[holder_key(example, languages) as usize] += 1;
         }
         for term in terms.iter_mut().flat_map(|t| t.values_mut()) {
             let mut keys: Vec<u32> = term
                 .examples
                 .iter()
-                .map(|&e| key_of(&examples[e as usize]))
+                .map(|&e| holder_key(&examples[e as usize], languages))
                 .collect();
             keys.sort_unstable();
             let mut holders: Vec<Holder> = Vec::new();
@@ -379,10 +382,9 @@ impl<T: PartialEq> Index<T> {
         }
     }
 
-    /// Where an example's candidate and language count in `Scratch::covered`.
+    /// Where an example's candidate and language count (see `holder_key`).
     fn key_of(&self, example: u32) -> u32 {
-        let example = &self.examples[example as usize];
-        example.candidate * self.terms.len().max(1) as u32 + u32::from(example.lang)
+        holder_key(&self.examples[example as usize], self.terms.len())
     }
 
     /// The words this index knows, for correcting messages.
@@ -423,11 +425,8 @@ impl<T: PartialEq> Index<T> {
         if scratch.best.len() < self.candidates.len() {
             scratch.best.resize(self.candidates.len(), (0.0, u32::MAX));
         }
-        let languages = self.terms.len().max(1);
-        if scratch.covered.len() < self.candidates.len() * languages {
-            scratch
-                .covered
-                .resize(self.candidates.len() * languages, 0.0);
+        if scratch.covered.len() < self.examples_of.len() {
+            scratch.covered.resize(self.examples_of.len(), 0.0);
         }
         if scratch.rare.len() < self.examples.len() {
             scratch.rare.resize(self.examples.len(), 0.0);
