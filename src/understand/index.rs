@@ -531,7 +531,7 @@ impl<T: PartialEq> Index<T> {
         for &example_id in &touched {
             let m = matched[example_id as usize];
             let example = &self.examples[example_id as usize];
-            if left_out.is_some_and(|text| *example.text == *text) {
+            if left_out_ids.contains(&example_id) {
                 continue;
             }
             let of_message = message_weight[example.lang as usize];
