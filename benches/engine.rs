@@ -6,19 +6,19 @@
 //! - one message classified against 200 intents × 20 examples plus 5,000 FAQs (goal:
 //!   median ≤ 50 µs, p99 ≤ 200 µs; building that index ≤ 200 ms, ≤ 30 MB)
 
-use std::alloc::System;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sportello::dialogue::{self, Dialogues, SourceFile};
 use sportello::engine::{self, Answers, Inbound, Input, Session, Step};
-use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use stats_alloc::StatsAlloc;
+use tikv_jemallocator::Jemalloc;
 
-/// The system allocator, counting the bytes in use: what an index holds once built,
-/// whatever the process's resident size does with freed pages.
+/// The allocator `sportello` runs with (jemalloc), counting the bytes in use: what an
+/// index holds once built, whatever the process's resident size does with freed pages.
 #[global_allocator]
-static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+static ALLOCATOR: StatsAlloc<Jemalloc> = StatsAlloc::new(Jemalloc);
 
 fn live_bytes() -> isize {
     let stats = ALLOCATOR.stats();
@@ -272,18 +272,36 @@ fn bench_understanding() {
         })
         .collect();
     let analyzer = Analyzer::new(&["it".to_owned(), "en".to_owned()], []);
-    let before = live_bytes();
-    let began = Instant::now();
     let off_topic_texts: Vec<String> = off_topic_written.iter().map(|w| w.text.clone()).collect();
     let off_topic_texts: Vec<&str> = off_topic_texts.iter().map(String::as_str).collect();
-    let intents = Index::build_knowing(&analyzer, written, &off_topic_texts);
-    let faq_index = FaqIndex::build(&analyzer, faqs);
-    let off_topic = Index::build(&analyzer, off_topic_written).each_example_alone();
-    let built = began.elapsed();
-    let held = live_bytes() - before;
+    let build = |(written, faqs, off_topic_written)| {
+        let intents = Index::build_knowing(&analyzer, written, &off_topic_texts);
+        let faq_index = FaqIndex::build(&analyzer, faqs);
+        let off_topic = Index::build(&analyzer, off_topic_written).each_example_alone();
+        (intents, faq_index, off_topic)
+    };
+    // Built five times, the median reported: one build is one sample of a shared
+    // machine's speed. The last one is kept and measured.
+    let mut build_times = Vec::new();
+    let mut built = None;
+    let mut held = 0;
+    for _ in 0..5 {
+        drop(built.take());
+        // What the indexes are built from is the staff's, not the index's: made first.
+        let input = (written.clone(), faqs.clone(), off_topic_written.clone());
+        let before = live_bytes();
+        let began = Instant::now();
+        built = Some(build(input));
+        build_times.push(began.elapsed());
+        held = live_bytes() - before;
+    }
+    build_times.sort();
+    let Some((intents, faq_index, off_topic)) = built else {
+        return;
+    };
     println!(
-        "understanding index, 200 intents × 20 examples + 5,000 FAQs (3 examples each) + 60 off-topic examples: built in {:.0} ms, {:.1} MB held",
-        built.as_secs_f64() * 1e3,
+        "understanding index, 200 intents × 20 examples + 5,000 FAQs (3 examples each) + 60 off-topic examples: built in {:.0} ms (median of 5), {:.1} MB held",
+        percentile(&build_times, 0.5).as_secs_f64() * 1e3,
         held as f64 / (1024.0 * 1024.0)
     );
     let classify = |text: &str| {

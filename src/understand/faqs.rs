@@ -15,12 +15,12 @@ impl FaqIndex {
     /// Indexes `faqs` as `analyzer` reads messages.
     pub fn build(analyzer: &Analyzer, faqs: Vec<Faq>) -> FaqIndex {
         let mut written = Vec::new();
+        let languages: Vec<String> = analyzer
+            .languages()
+            .iter()
+            .map(|l| l.code.clone())
+            .collect();
         for (i, faq) in faqs.iter().enumerate() {
-            let languages: Vec<String> = analyzer
-                .languages()
-                .iter()
-                .map(|l| l.code.clone())
-                .collect();
             let mut add = |text: &str| {
                 // Staff may write a FAQ's examples in several languages; each is read
                 // in its own.

@@ -32,6 +32,10 @@ struct Scratch {
     covered: Vec<f32>,
     /// Per example: what the rarer words matched, before the common ones.
     rare: Vec<f32>,
+    /// The examples, candidates and `covered` slots this message wrote, to clean.
+    touched: Vec<u32>,
+    reached: Vec<u32>,
+    covered_keys: Vec<u32>,
 }
 
 thread_local! {
@@ -47,7 +51,12 @@ struct Term {
     /// Per candidate and language (`candidate × languages + language`) holding it,
     /// once: how many of its examples do, and the share it counts by (see `OWN_WORD`).
     holders: Box<[Holder]>,
+    /// For a common term, its bit in `Example::common` (`NO_BIT`: none).
+    common_bit: u8,
 }
+
+/// A common term with no bit of its own: looked up in the example's terms.
+const NO_BIT: u8 = u8::MAX;
 
 /// How much of the message a candidate's other examples know, beyond its best one's,
 /// adds to its score: a citizen combines phrasings no single example holds ("a che
@@ -98,6 +107,9 @@ struct Example {
     /// The ids of its terms, sorted: a common term is looked up here rather than
     /// walking its long list of examples.
     terms: Box<[u32]>,
+    /// The common terms it holds, one bit each (`Term::common_bit`): tested here,
+    /// beside what a ranking reads anyway, rather than searched for in `terms`.
+    common: u64,
     /// The sum of its stems' weights.
     weight: f32,
     /// That sum to the power the score gives it (see `rank_without`), once.
@@ -155,7 +167,7 @@ pub struct Written<T> {
     pub text: String,
 }
 
-impl<T: PartialEq> Index<T> {
+impl<T: Eq + std::hash::Hash + Clone> Index<T> {
     /// Indexes `written` as `analyzer` reads messages.
     pub fn build(analyzer: &Analyzer, written: impl IntoIterator<Item = Written<T>>) -> Index<T> {
         Index::build_knowing(analyzer, written, &[])
@@ -170,6 +182,7 @@ impl<T: PartialEq> Index<T> {
     ) -> Index<T> {
         let languages = analyzer.languages.len();
         let mut candidates: Vec<T> = Vec::new();
+        let mut position: HashMap<T, usize> = HashMap::new();
         let mut examples: Vec<Example> = Vec::new();
         // Each example's words after synonyms, to judge how common they are in the
         // other languages too.
@@ -181,10 +194,10 @@ impl<T: PartialEq> Index<T> {
         let mut terms: Vec<HashMap<Box<str>, Term>> =
             (0..languages).map(|_| HashMap::new()).collect();
         for w in written {
-            // Examples come grouped by candidate: the last one is the likely one.
-            let candidate = match candidates.iter().rposition(|c| *c == w.candidate) {
-                Some(i) => i,
+            let candidate = match position.get(&w.candidate) {
+                Some(&i) => i,
                 None => {
+                    position.insert(w.candidate.clone(), candidates.len());
                     candidates.push(w.candidate);
                     candidates.len() - 1
                 }
@@ -204,22 +217,25 @@ impl<T: PartialEq> Index<T> {
             let mut ids: Vec<u32> = Vec::with_capacity(words.len());
             for word in &words {
                 // Examples repeat their words: each is stemmed once.
-                let stem = match stem_of[lang].get(word.as_str()) {
-                    Some(stem) => stem.clone(),
-                    None => {
-                        let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
-                        stem_of[lang].insert(word.clone(), stem.clone());
-                        stem
-                    }
+                if !stem_of[lang].contains_key(word.as_str()) {
+                    let stem = analyzer.stem(lang, word).map(String::into_boxed_str);
+                    stem_of[lang].insert(word.clone(), stem);
+                }
+                let Some(Some(stem)) = stem_of[lang].get(word.as_str()) else {
+                    continue;
                 };
-                let Some(stem) = stem else { continue };
                 let next_id = terms[lang].len() as u32;
-                let term = terms[lang].entry(stem).or_insert_with(|| Term {
-                    id: next_id,
-                    weight: 0.0,
-                    examples: Vec::new(),
-                    holders: Box::default(),
-                });
+                // Looked up before inserted: most words are met again.
+                let term = match terms[lang].get_mut(stem) {
+                    Some(term) => term,
+                    None => terms[lang].entry(stem.clone()).or_insert(Term {
+                        id: next_id,
+                        weight: 0.0,
+                        examples: Vec::new(),
+                        holders: Box::default(),
+                        common_bit: NO_BIT,
+                    }),
+                };
                 if term.examples.last() != Some(&example) {
                     term.examples.push(example);
                     ids.push(term.id);
@@ -230,6 +246,7 @@ impl<T: PartialEq> Index<T> {
                 candidate: candidate as u32,
                 lang: lang as u8,
                 terms: ids.into_boxed_slice(),
+                common: 0,
                 weight: 0.0,
                 weight_power: 0.0,
                 text: w.text.into_boxed_str(),
@@ -327,13 +344,33 @@ impl<T: PartialEq> Index<T> {
             }
             term.holders = holders.into_boxed_slice();
         }
+        // The most common terms first: they are the ones a ranking tests most often.
+        let mut common: Vec<&mut Term> = terms
+            .iter_mut()
+            .flat_map(|t| t.values_mut())
+            .filter(|t| t.examples.len() > COMMON)
+            .collect();
+        common.sort_unstable_by_key(|t| std::cmp::Reverse(t.examples.len()));
+        for (bit, term) in common.into_iter().take(u64::BITS as usize).enumerate() {
+            term.common_bit = bit as u8;
+            for &example in &term.examples {
+                examples[example as usize].common |= 1 << bit;
+            }
+        }
         Index {
             candidates,
             examples,
             terms,
             roots,
             unknown_weight: weight_of(1) * UNKNOWN_WEIGHT,
-            spelling: Spelling::new(counts),
+            spelling: Spelling::new(counts, |word| {
+                (0..languages)
+                    .map(|lang| match stem_of[lang].get(word) {
+                        Some(stem) => stem.clone(),
+                        None => analyzer.stem(lang, word).map(String::into_boxed_str),
+                    })
+                    .collect()
+            }),
             combined: COMBINED,
             examples_of,
         }
@@ -436,8 +473,10 @@ impl<T: PartialEq> Index<T> {
             best,
             covered,
             rare,
+            touched,
+            reached,
+            covered_keys,
         } = scratch;
-        let mut covered_keys: Vec<u32> = Vec::new();
         // The example left out (`check`) tells nothing, not even through its target.
         let left_out_ids: Vec<u32> = match left_out {
             Some(text) => (0..self.examples.len() as u32)
@@ -445,7 +484,6 @@ impl<T: PartialEq> Index<T> {
                 .collect(),
             None => Vec::new(),
         };
-        let mut touched: Vec<u32> = Vec::new();
         let mut message_weight = vec![0.0f32; self.terms.len()];
         // Terms held by a large share of the examples: added only to examples the
         // rarer terms reached (unless the message has nothing rarer).
@@ -512,12 +550,16 @@ impl<T: PartialEq> Index<T> {
                 }
             }
         } else {
-            for &example in &touched {
+            for &example in touched.iter() {
                 rare[example as usize] = matched[example as usize];
                 let held = &self.examples[example as usize];
                 for (lang, term, counted) in &common {
-                    if usize::from(held.lang) == *lang && held.terms.binary_search(&term.id).is_ok()
-                    {
+                    let holds = if term.common_bit == NO_BIT {
+                        held.terms.binary_search(&term.id).is_ok()
+                    } else {
+                        held.common & (1 << term.common_bit) != 0
+                    };
+                    if usize::from(held.lang) == *lang && holds {
                         matched[example as usize] += counted;
                     }
                 }
@@ -527,8 +569,7 @@ impl<T: PartialEq> Index<T> {
             .iter()
             .map(|w| w.powf(MESSAGE_COVERAGE))
             .collect();
-        let mut reached: Vec<u32> = Vec::new();
-        for &example_id in &touched {
+        for &example_id in touched.iter() {
             let m = matched[example_id as usize];
             let example = &self.examples[example_id as usize];
             if left_out_ids.contains(&example_id) {
@@ -570,14 +611,14 @@ impl<T: PartialEq> Index<T> {
             })
             .collect();
         // Clean for the next message: only what this one wrote.
-        for &example in &touched {
+        for example in touched.drain(..) {
             matched[example as usize] = 0.0;
             rare[example as usize] = 0.0;
         }
-        for &candidate in &reached {
+        for candidate in reached.drain(..) {
             best[candidate as usize] = (0.0, u32::MAX);
         }
-        for &key in &covered_keys {
+        for key in covered_keys.drain(..) {
             covered[key as usize] = 0.0;
         }
         let order = |a: &Scored<'a, T>, b: &Scored<'a, T>| {

@@ -74,7 +74,12 @@ impl Message {
             .map(|lang| {
                 let mut stems: Vec<Stem> = Vec::new();
                 for word in &words {
-                    let Some(text) = analyzer.stem(lang, word) else {
+                    // Known words were stemmed when the index was built.
+                    let stem = match spellings.iter().find_map(|s| s.stem(lang, word)) {
+                        Some(known) => known.map(str::to_owned),
+                        None => analyzer.stem(lang, word),
+                    };
+                    let Some(text) = stem else {
                         continue;
                     };
                     if stems.iter().any(|s| s.text == text) {
