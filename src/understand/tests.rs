@@ -330,3 +330,35 @@ fn a_word_one_example_in_many_holds_adds_little_to_its_target() {
     assert!(gained < 0.05, "gained {gained}");
     assert!(own_gain > gained, "{own_gain} ≤ {gained}");
 }
+
+#[test]
+fn known_words_keep_the_stems_the_analyzer_gives_them() {
+    let analyzer = analyzer();
+    let index = index(&analyzer, &examples());
+    let spelling = index.spelling();
+    // Words of Italian and English examples, and a stopword of each language.
+    for word in [
+        "iscriversi",
+        "dizionario",
+        "written",
+        "medicine",
+        "della",
+        "the",
+    ] {
+        assert!(spelling.knows(word), "{word} should be known");
+        for lang in 0..analyzer.languages().len() {
+            assert_eq!(
+                spelling.stem(lang, word).map(|s| s.map(str::to_owned)),
+                Some(analyzer.stem(lang, word)),
+                "{word} in language {lang}"
+            );
+        }
+    }
+    assert_eq!(spelling.stem(0, "passaporto"), None);
+    // And a message reads the same stems through them as without them.
+    let text = "posso portare il dizionario alla prova scritta? the medicine test";
+    assert_eq!(
+        analyzer.read(text, &[spelling]).stems,
+        analyzer.read(text, &[]).stems
+    );
+}
