@@ -453,3 +453,25 @@ async fn a_question_closer_to_an_off_topic_example_gets_the_fallback_not_a_near_
     let said = citizen.send("quando esce il bando di medicina?").await;
     assert!(said.contains("Il bando esce"), "{said}");
 }
+
+#[tokio::test]
+async fn a_part_sharing_our_words_does_not_make_an_off_topic_message_ours() {
+    let dialogues = sportello::dialogue::load(&sportello::dialogue::bundled_files());
+    let Some(d) = dialogues.0 else {
+        panic!("bundled dialogues: {}", dialogues.1.render_text())
+    };
+    let content =
+        sportello::content::ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e:?}"));
+    let mut citizen = Citizen::new(std::sync::Arc::new(d), content);
+    citizen.send("/start").await;
+    // The whole is an off-topic example; its second sentence alone reads as the
+    // admission menu ("università"): that may be offered, never answered.
+    citizen
+        .send("Come si diventa insegnante di sostegno? Che corso all'università bisogna fare?")
+        .await;
+    assert_ne!(citizen.state(), "ammissione.menu");
+    // Asked on its own, the same sentence is ours again.
+    citizen.send("menu").await;
+    citizen.send("test d'ammissione all'università").await;
+    assert_eq!(citizen.state(), "ammissione.menu");
+}

@@ -57,7 +57,8 @@ pub fn best_reading(
     text: &str,
 ) -> (Vec<Candidate>, Option<String>) {
     let whole = read(d, faqs, text);
-    let mut best = (candidates_of(d, faqs, lang, here, &whole), None);
+    let (ranked, whole_verdict) = candidates_of(d, faqs, lang, here, &whole);
+    let mut best = (ranked, None);
     let mut parts = passages(text);
     if let Some(told) = without_strangers(d, faqs, text) {
         parts.push(told);
@@ -79,7 +80,15 @@ pub fn best_reading(
             if !asks && telling < TELLING_WORDS {
                 continue;
             }
-            let mut ranked = candidates_of(d, faqs, lang, here, &message);
+            let (mut ranked, _) = candidates_of(d, faqs, lang, here, &message);
+            // What we do not answer, as a whole, is not ours because a part of it
+            // ("che corso all'università bisogna fare?" after "come si diventa
+            // insegnante di sostegno?") shares our words: offer, never answer.
+            if whole_verdict != OffTopic::Ours {
+                ranked
+                    .iter_mut()
+                    .for_each(|c| c.score = asked_first(c.score));
+            }
             if any_asks && !asks {
                 ranked.iter_mut().for_each(|c| c.score *= CONTEXT);
             }
@@ -172,16 +181,17 @@ pub fn read(d: &Dialogues, faqs: &FaqIndex, text: &str) -> Message {
     understanding.analyzer.read(text, &spellings)
 }
 
-/// The candidates for `message` from a citizen speaking `lang` at `here`, best first.
+/// The candidates for `message` from a citizen speaking `lang` at `here`, best first,
+/// and what the closest off-topic example said of them.
 fn candidates_of(
     d: &Dialogues,
     faqs: &FaqIndex,
     lang: &str,
     here: StateId,
     message: &Message,
-) -> Vec<Candidate> {
+) -> (Vec<Candidate>, OffTopic) {
     if message.is_empty() {
-        return Vec::new();
+        return (Vec::new(), OffTopic::Ours);
     }
     let understanding = &d.understanding;
     // The buttons on offer: the state's own, else the main menu's.
@@ -236,7 +246,8 @@ fn candidates_of(
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
     // What we do not answer, as close as our best or closer: offer it or drop it.
     let off_topic = off_topic(d, message).map_or(0.0, |(score, lang, _)| score * lang_factor(lang));
-    match off_topic_verdict(off_topic, top(&ranked)) {
+    let verdict = off_topic_verdict(off_topic, top(&ranked));
+    match verdict {
         OffTopic::Ours => {}
         OffTopic::Doubtful => {
             for candidate in &mut ranked {
@@ -245,7 +256,7 @@ fn candidates_of(
         }
         OffTopic::NotOurs => ranked.clear(),
     }
-    ranked
+    (ranked, verdict)
 }
 
 /// The off-topic example (`fallback.off_topic`) closest to `message`: its score, its
