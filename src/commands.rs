@@ -1,6 +1,7 @@
 //! Command bodies for the `sportello` binary: staff tools (`staff`) and database
 //! commands (`data`). Each returns an exit code or an error for `main` to print.
 
+mod console;
 mod data;
 mod health;
 mod relay;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::News(command) => data::news(command),
         Command::Citizen(command) => data::citizen(command),
         Command::Tickets(command) => tickets::tickets(command),
+        Command::Staff(command) => console::staff(command),
         Command::Relay(args) => relay::relay(args),
         Command::Unanswered {
             db,

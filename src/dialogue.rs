@@ -25,6 +25,7 @@ mod template;
 mod understanding;
 pub mod watch;
 
+pub use check_texts::gulpease;
 pub use diagnostic::{Diagnostic, Position, Report, Severity};
 pub use expect::{Bound, Choice, Expect};
 pub use limits::{

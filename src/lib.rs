@@ -25,6 +25,7 @@
 
 pub mod admin;
 pub mod channel;
+pub mod console;
 pub mod content;
 pub mod conversation;
 pub mod dialogue;

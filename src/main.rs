@@ -121,6 +121,9 @@ enum Command {
     /// Conversations citizens have with a person: list, read, close.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Who may sign in to the staff console at /console: add, list, remove, new password.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Send what the outbox holds (news to subscribers and channels: Telegram, and
     /// WhatsApp when `WHATSAPP_TOKEN` is set) until stopped.
     Relay(RelayArgs),
@@ -236,6 +239,10 @@ struct ServeArgs {
     /// characters each); none disables it.
     #[arg(long, env = "SPORTELLO_ADMIN_TOKENS", hide_env_values = true)]
     admin_tokens: Option<String>,
+    /// Send the staff console's cookies only over HTTPS (turn off only to try the
+    /// console over plain HTTP on a machine of your own).
+    #[arg(long, env = "SPORTELLO_CONSOLE_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set)]
+    console_secure_cookies: bool,
     #[command(flatten)]
     channels: ChannelArgs,
     #[command(flatten)]
@@ -483,6 +490,42 @@ struct Citizen {
     /// The chat id on that channel.
     #[arg(long)]
     chat: String,
+}
+
+/// `sportello staff …`. Passwords are asked for without echo, or read from the first
+/// line of standard input when it is not a terminal.
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add an account (the first one should be an admin).
+    Add {
+        /// What they sign in with: lowercase letters, digits, dots, dashes.
+        username: String,
+        /// The name the console shows (default: the username).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// `editor` (news, inbox, content) or `admin` (also accounts and the audit log).
+        #[arg(long, default_value = "editor")]
+        role: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// List the accounts.
+    List {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Remove an account (never the last admin); its sessions end.
+    Remove {
+        username: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Set a new password.
+    ResetPassword {
+        username: String,
+        #[command(flatten)]
+        db: Database,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]

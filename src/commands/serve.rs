@@ -14,6 +14,7 @@ use anyhow::Context;
 use sportello::admin::{self, AdminState, AdminTokens};
 use sportello::channel::telegram::{Pace, TelegramChannel, TelegramConfig};
 use sportello::channel::whatsapp::WhatsApp;
+use sportello::console::{self, ConsoleState};
 use sportello::conversation::Conversation;
 use sportello::dialogue::Live;
 use sportello::dialogue::watch;
@@ -117,6 +118,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.channels.telegram_channels.clone(),
             admin_tokens,
         )));
+        let console = ConsoleState::new(
+            store.clone(),
+            live.clone(),
+            args.channels.telegram_channels.clone(),
+            args.console_secure_cookies,
+        )
+        .await?;
+        routes = routes.merge(console::router(console));
         let whatsapp = match &whatsapp_config {
             Some(config) => {
                 let whatsapp = WhatsApp::with_pace(
@@ -224,9 +233,11 @@ async fn serve_http(
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let bound = listener.local_addr().unwrap_or(args.listen);
-    tracing::info!(listen = %bound, "HTTP listener: /healthz, /readyz, /metrics and webhooks");
+    tracing::info!(listen = %bound, "HTTP listener: /healthz, /readyz, /metrics, webhooks and the staff console at /console");
     Ok(tokio::spawn(async move {
-        axum::serve(listener, routes)
+        // The peer address limits console sign-in attempts per address.
+        let service = routes.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(stop.wait())
             .await
     }))

@@ -405,7 +405,7 @@ fn readability(text: &str, lang: &str, site: &TemplateSite, report: &mut Report)
 }
 
 /// Gulpease: 89 + (300 × sentences − 10 × letters) / words.
-pub(super) fn gulpease(text: &str) -> f64 {
+pub fn gulpease(text: &str) -> f64 {
     let words = word_count(text);
     if words == 0 {
         return 100.0;

@@ -365,3 +365,16 @@ pub async fn news_status(
         },
     ))
 }
+
+/// Stops a publication: its deliveries still queued become `cancelled` (those being
+/// sent finish). Returns how many were stopped.
+pub async fn cancel_news(ex: impl PgExecutor<'_>, news_id: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'cancelled', last_error = 'cancelled by staff', \
+         updated_at = now() WHERE news_id = $1 AND status = 'queued'",
+    )
+    .bind(news_id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,445 @@
+//! What every console page shares: the state, the templates, the error page, the
+//! signed-in staff member, the page language and the CSRF check.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_csrf::{CsrfConfig, CsrfToken, Key};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+use sqlx::PgPool;
+use tower_sessions::Session;
+
+use super::accounts::{self, Role, StaffUser};
+use super::session_store::PgSessionStore;
+use crate::dialogue::Live;
+use crate::store::StoreError;
+use crate::store::pg::PgStore;
+
+/// The session key of the signed-in staff member's id.
+pub(super) const USER_KEY: &str = "staff_id";
+/// The session key of the page language (`it` or `en`).
+const LANG_KEY: &str = "lang";
+
+/// What the console works on. Cheap to clone.
+#[derive(Clone)]
+pub struct ConsoleState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: PgStore,
+    live: Live,
+    broadcast_to: Vec<String>,
+    templates: Environment<'static>,
+    csrf: CsrfConfig,
+    secure_cookies: bool,
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<String>,
+}
+
+/// Sign-in attempts allowed per account, per minute.
+const ATTEMPTS_PER_ACCOUNT: u32 = 5;
+/// Sign-in attempts allowed per address, per minute (an office shares one).
+const ATTEMPTS_PER_ADDRESS: u32 = 30;
+
+impl ConsoleState {
+    /// The console's state.
+    ///
+    /// - `store`, `live`, `broadcast_to`: as the admin API's (`AdminState::new`).
+    /// - `secure_cookies`: send cookies only over HTTPS (on in production, behind TLS;
+    ///   off for a console on plain loopback HTTP, as in tests).
+    ///
+    /// Reads (or, the first time, creates) the secret CSRF tokens are keyed with, so
+    /// every replica accepts the forms of every other.
+    pub async fn new(
+        store: PgStore,
+        live: Live,
+        broadcast_to: Vec<String>,
+        secure_cookies: bool,
+    ) -> Result<ConsoleState, StoreError> {
+        let secret = console_secret(store.pool()).await?;
+        let csrf = CsrfConfig::default()
+            .with_cookie_name("sportello_csrf")
+            .with_cookie_path("/console")
+            .with_secure(secure_cookies)
+            .with_http_only(true)
+            .with_cookie_same_site(axum_csrf::SameSite::Strict)
+            .with_lifetime(time::Duration::hours(12))
+            .with_key(Key::try_from(secret.as_bytes()).ok())
+            .with_salt(secret.chars().rev().collect::<String>());
+        let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        Ok(ConsoleState {
+            inner: Arc::new(Inner {
+                store,
+                live,
+                broadcast_to,
+                templates: super::templates::environment(),
+                csrf,
+                secure_cookies,
+                per_account: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ACCOUNT)),
+                per_address: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ADDRESS)),
+            }),
+        })
+    }
+
+    pub(super) fn store(&self) -> &PgStore {
+        &self.inner.store
+    }
+
+    pub(super) fn pool(&self) -> &PgPool {
+        self.inner.store.pool()
+    }
+
+    pub(super) fn live(&self) -> &Live {
+        &self.inner.live
+    }
+
+    pub(super) fn broadcast_to(&self) -> &[String] {
+        &self.inner.broadcast_to
+    }
+
+    pub(super) fn secure_cookies(&self) -> bool {
+        self.inner.secure_cookies
+    }
+
+    pub(super) fn session_store(&self) -> PgSessionStore {
+        PgSessionStore::new(self.pool().clone())
+    }
+
+    /// Whether one more sign-in attempt for `username` from `address` may be tried.
+    pub(super) fn may_try_login(&self, username: &str, address: Option<SocketAddr>) -> bool {
+        let account_ok = self
+            .inner
+            .per_account
+            .check_key(&username.trim().to_ascii_lowercase())
+            .is_ok();
+        let address_ok = address.is_none_or(|a| {
+            self.inner
+                .per_address
+                .check_key(&a.ip().to_string())
+                .is_ok()
+        });
+        account_ok && address_ok
+    }
+
+    /// `template` rendered with `ctx` plus what the layout needs.
+    pub(super) fn render(
+        &self,
+        template: &str,
+        page: &PageContext,
+        ctx: Value,
+    ) -> Result<Html<String>, ConsoleError> {
+        let tmpl = self
+            .inner
+            .templates
+            .get_template(template)
+            .map_err(|e| ConsoleError::Internal(format!("template {template}: {e}")))?;
+        let base = context! {
+            lang => page.lang,
+            csrf => page.csrf,
+            staff => page.staff.as_ref().map(|s| context! {
+                username => s.username,
+                name => s.display_name,
+                admin => s.role == Role::Admin,
+            }),
+            path => page.path,
+        };
+        tmpl.render(context! { ..ctx, ..base })
+            .map(Html)
+            .map_err(|e| ConsoleError::Internal(format!("template {template}: {e:#}")))
+    }
+}
+
+impl FromRef<ConsoleState> for CsrfConfig {
+    fn from_ref(state: &ConsoleState) -> CsrfConfig {
+        state.inner.csrf.clone()
+    }
+}
+
+/// The secret of the console (CSRF keys), the same in every replica.
+async fn console_secret(pool: &PgPool) -> Result<String, StoreError> {
+    use rand::Rng;
+    let fresh: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(64)
+        .map(char::from)
+        .collect();
+    sqlx::query(
+        "INSERT INTO console_secrets (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(&fresh)
+    .execute(pool)
+    .await?;
+    let (secret,): (String,) =
+        sqlx::query_as("SELECT value FROM console_secrets WHERE name = 'csrf'")
+            .fetch_one(pool)
+            .await?;
+    Ok(secret)
+}
+
+/// What the layout of every page needs.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct PageContext {
+    pub lang: &'static str,
+    pub csrf: String,
+    pub path: String,
+    #[serde(skip)]
+    pub staff: Option<StaffUser>,
+}
+
+/// The page language chosen in this browser's session: Italian unless English was
+/// picked.
+pub(super) async fn language(session: &Session) -> &'static str {
+    match session.get::<String>(LANG_KEY).await {
+        Ok(Some(lang)) if lang == "en" => "en",
+        _ => "it",
+    }
+}
+
+pub(super) async fn set_language(session: &Session, lang: &str) -> Result<(), ConsoleError> {
+    let lang = if lang == "en" { "en" } else { "it" };
+    session
+        .insert(LANG_KEY, lang)
+        .await
+        .map_err(|e| ConsoleError::Internal(format!("session: {e}")))
+}
+
+/// `it` or `en`, picked.
+pub(super) fn pick<'a>(lang: &str, italian: &'a str, english: &'a str) -> &'a str {
+    if lang == "en" { english } else { italian }
+}
+
+/// A signed-in staff member, with what every page needs: the extractor sends anyone
+/// else to the sign-in page and back.
+pub(super) struct Staff {
+    pub user: StaffUser,
+    pub page: PageContext,
+    pub session: Session,
+    pub csrf: CsrfToken,
+}
+
+impl Staff {
+    pub(super) fn lang(&self) -> &'static str {
+        self.page.lang
+    }
+
+    /// Refuses a form whose CSRF token is missing or not this browser's.
+    pub(super) fn check_csrf(&self, token: &str) -> Result<(), ConsoleError> {
+        self.csrf.verify(token).map_err(|_| ConsoleError::Forged)
+    }
+
+    /// `template` as a full page, the CSRF cookie set.
+    pub(super) fn page(
+        self,
+        state: &ConsoleState,
+        template: &str,
+        ctx: Value,
+    ) -> Result<Response, ConsoleError> {
+        let html = state.render(template, &self.page, ctx)?;
+        Ok((self.csrf, html).into_response())
+    }
+}
+
+impl FromRequestParts<ConsoleState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ConsoleState,
+    ) -> Result<Staff, Response> {
+        let (session, csrf, lang) = anonymous_parts(parts, state).await?;
+        let id: Option<i64> = session.get(USER_KEY).await.ok().flatten();
+        let user = match id {
+            Some(id) => accounts::by_id(state.pool(), id)
+                .await
+                .map_err(|e| ConsoleError::from(e).into_response())?,
+            None => None,
+        };
+        let Some(user) = user else {
+            return Err(to_login(&parts.uri).into_response());
+        };
+        let page = PageContext {
+            lang,
+            csrf: csrf.authenticity_token().unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+            staff: Some(user.clone()),
+        };
+        Ok(Staff {
+            user,
+            page,
+            session,
+            csrf,
+        })
+    }
+}
+
+/// The session, the CSRF token and the language of any visitor, signed in or not.
+pub(super) async fn anonymous_parts(
+    parts: &mut Parts,
+    state: &ConsoleState,
+) -> Result<(Session, CsrfToken, &'static str), Response> {
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let csrf = CsrfToken::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let lang = language(&session).await;
+    Ok((session, csrf, lang))
+}
+
+/// The address a request came from, when the listener records it.
+pub(super) fn peer(parts: &Parts) -> Option<SocketAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr)
+}
+
+/// The sign-in page, coming back to `uri` afterwards.
+fn to_login(uri: &Uri) -> Redirect {
+    let back = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/console");
+    let encoded: String = url_escape(back);
+    Redirect::to(&format!("/console/login?next={encoded}"))
+}
+
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A signed-in admin: editors get a page saying the page is for admins.
+pub(super) struct Admin(pub Staff);
+
+impl FromRequestParts<ConsoleState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ConsoleState,
+    ) -> Result<Admin, Response> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if staff.user.role != Role::Admin {
+            let lang = staff.lang();
+            return Err(error_page(
+                state,
+                &staff.page,
+                StatusCode::FORBIDDEN,
+                pick(
+                    lang,
+                    "Questa pagina è riservata agli amministratori.",
+                    "This page is for administrators only.",
+                ),
+            ));
+        }
+        Ok(Admin(staff))
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ConsoleError {
+    /// A form without this browser's CSRF token: possibly another site posting.
+    #[error("the form has expired or did not come from the console")]
+    Forged,
+    #[error("not found")]
+    NotFound,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ConsoleError {
+    fn from(err: StoreError) -> Self {
+        ConsoleError::Internal(err.to_string())
+    }
+}
+
+impl From<sqlx::Error> for ConsoleError {
+    fn from(err: sqlx::Error) -> Self {
+        ConsoleError::Internal(err.to_string())
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        // Plain and bilingual: an error page must not depend on the state that failed.
+        let (status, italian, english) = match &self {
+            ConsoleError::Forged => (
+                StatusCode::FORBIDDEN,
+                "Il modulo è scaduto o non viene dalla console. Torna indietro, ricarica la pagina e riprova.",
+                "The form has expired or did not come from the console. Go back, reload the page and try again.",
+            ),
+            ConsoleError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Questa pagina non esiste.",
+                "This page does not exist.",
+            ),
+            ConsoleError::Internal(details) => {
+                tracing::warn!("console: {details}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Qualcosa non ha funzionato. Riprova tra poco; se succede ancora, avvisa chi gestisce il servizio.",
+                    "Something went wrong. Try again shortly; if it happens again, tell whoever runs the service.",
+                )
+            }
+        };
+        let body = format!(
+            "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>Sportello</title>\
+             <link rel=\"stylesheet\" href=\"/console/assets/vendor/bootstrap-italia/css/bootstrap-italia.min.css\"></head>\
+             <body><main class=\"container my-5\"><h1 class=\"h3\">Sportello</h1>\
+             <div class=\"alert alert-danger\" role=\"alert\"><p class=\"mb-1\">{italian}</p><p class=\"mb-0\" lang=\"en\">{english}</p></div>\
+             <a class=\"btn btn-primary\" href=\"/console\">Torna alla console</a></main></body></html>"
+        );
+        (status, Html(body)).into_response()
+    }
+}
+
+/// An error shown inside the console's layout.
+pub(super) fn error_page(
+    state: &ConsoleState,
+    page: &PageContext,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    match state.render("error.html", page, context! { message => message }) {
+        Ok(html) => (status, html).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_way_back_after_signing_in_is_escaped() {
+        let uri: Uri = "/console/news?x=1&y=\"2\"".parse().unwrap_or_default();
+        let redirect = to_login(&uri).into_response();
+        let location = redirect
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            location,
+            "/console/login?next=/console/news%3Fx%3D1%26y%3D%222%22"
+        );
+    }
+}
