@@ -10,9 +10,12 @@ const LABEL: f64 = 180.0;
 /// Bootstrap Italia's primary blue, 7:1 on white.
 const COLOUR: &str = "#0066cc";
 
-/// A horizontal bar chart of `(label, value)` rows, titled `title`.
-pub(super) fn bars(title: &str, rows: &[(String, f64)]) -> String {
-    let max = rows.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
+/// One bar: its label, its length, and the figure written beside it (`80%`).
+pub(super) type Bar = (String, f64, String);
+
+/// A horizontal bar chart, titled `title`.
+pub(super) fn bars(title: &str, rows: &[Bar]) -> String {
+    let max = rows.iter().map(|(_, v, _)| *v).fold(0.0_f64, f64::max);
     let height = (rows.len().max(1) as f64) * (BAR + GAP) + GAP;
     let mut svg = String::new();
     let _ = write!(
@@ -21,7 +24,7 @@ pub(super) fn bars(title: &str, rows: &[(String, f64)]) -> String {
         id = slug(title),
         title = escape(title),
     );
-    for (i, (label, value)) in rows.iter().enumerate() {
+    for (i, (label, value, shown)) in rows.iter().enumerate() {
         let y = GAP + i as f64 * (BAR + GAP);
         let room = WIDTH - LABEL - 70.0;
         let width = if max > 0.0 { value / max * room } else { 0.0 };
@@ -32,19 +35,11 @@ pub(super) fn bars(title: &str, rows: &[(String, f64)]) -> String {
             ty = y + BAR * 0.7,
             label = escape(label),
             vx = LABEL + width + 6.0,
-            value = figure(*value),
+            value = escape(shown),
         );
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn figure(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    }
 }
 
 fn slug(title: &str) -> String {
@@ -67,18 +62,21 @@ mod tests {
     fn a_chart_is_well_formed_svg_with_every_figure_as_text() {
         let svg = bars(
             "Risposte per argomento",
-            &[("maturita".into(), 12.0), ("<ammissione>".into(), 3.5)],
+            &[
+                ("maturita".into(), 12.0, "12".into()),
+                ("<ammissione>".into(), 3.5, "3.5%".into()),
+            ],
         );
         let doc = roxmltree::Document::parse(&svg);
         assert!(doc.is_ok(), "{svg}");
-        assert!(svg.contains(">12<") && svg.contains(">3.5<"));
+        assert!(svg.contains(">12<") && svg.contains(">3.5%<"));
         assert!(svg.contains("&lt;ammissione&gt;"));
         assert!(svg.contains("<title"));
     }
 
     #[test]
     fn no_rows_and_zeros_draw_an_empty_chart() {
-        let svg = bars("Vuoto", &[("a".into(), 0.0)]);
+        let svg = bars("Vuoto", &[("a".into(), 0.0, "0".into())]);
         assert!(roxmltree::Document::parse(&svg).is_ok());
         assert!(bars("Niente", &[]).ends_with("</svg>"));
     }

@@ -41,15 +41,13 @@ impl Table {
         rows: Vec<Vec<String>>,
         chart_column: usize,
     ) -> Table {
-        let bars: Vec<(String, f64)> = rows
+        let bars: Vec<charts::Bar> = rows
             .iter()
             .map(|r| {
                 let label = r.first().cloned().unwrap_or_default();
-                let value = r
-                    .get(chart_column)
-                    .and_then(|v| v.trim_end_matches('%').parse().ok())
-                    .unwrap_or(0.0);
-                (label, value)
+                let shown = r.get(chart_column).cloned().unwrap_or_default();
+                let value = shown.trim_end_matches('%').parse().unwrap_or(0.0);
+                (label, value, shown)
             })
             .collect();
         Table {
@@ -130,9 +128,19 @@ async fn tables(state: &ConsoleState, lang: &str) -> Result<Vec<Table>, ConsoleE
     .fetch_all(pool)
     .await?;
     let d = state.live().get();
+    // Flows by the title citizens see, where they have one.
     let topic_rows = topics
         .into_iter()
-        .map(|(flow, n)| vec![flow, n.to_string()])
+        .map(|(flow, n)| {
+            let title = d
+                .flows
+                .iter()
+                .find(|f| f.name == flow)
+                .and_then(|f| f.title.as_ref())
+                .map(|t| t.get(lang, &d.settings.default_lang).to_owned())
+                .filter(|t| !t.is_empty());
+            vec![title.unwrap_or(flow), n.to_string()]
+        })
         .collect();
 
     let mut subscriber_rows: Vec<Vec<String>> = Vec::new();

@@ -72,6 +72,23 @@ fn where_examples_go(d: &Dialogues, target: &str) -> Option<String> {
         .map(|p| format!("{}:{}", p.file, p.line + 1))
 }
 
+/// What staff read for a dialogue state: its flow's title and its name
+/// («Esame di Stato › date»); the bare name when it has none.
+fn state_label(d: &Dialogues, target: &str, lang: &str) -> String {
+    let Some(id) = d.find(target) else {
+        return target.to_owned();
+    };
+    let state = d.state(id);
+    let flow = d.flows.get(state.flow);
+    let title = flow
+        .and_then(|f| f.title.as_ref())
+        .map(|t| t.get(lang, &d.settings.default_lang).to_owned());
+    match title {
+        Some(title) if !title.is_empty() => format!("{title} › {}", state.name),
+        _ => target.to_owned(),
+    }
+}
+
 /// A YAML list item that reads back as exactly `text`.
 fn yaml_item(text: &str) -> String {
     let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
@@ -98,6 +115,7 @@ async fn page(
     .fetch_all(state.pool())
     .await?;
     let d = state.live().get();
+    let staff_lang = staff.lang();
     let list = state.store().faqs().await?;
     let faqs = FaqIndex::build(&d.understanding.analyzer, list.faqs.to_vec());
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
@@ -112,7 +130,7 @@ async fn page(
                     .iter()
                     .find(|f| f.key == key)
                     .map_or_else(|| key.to_owned(), |f| f.question.clone()),
-                None => target.clone(),
+                None => state_label(&d, &target, staff_lang),
             };
             Group {
                 is_faq: faq_key.is_some(),

@@ -341,14 +341,14 @@ async fn preview(
         .iter()
         .map(|(lang, html)| Rendered {
             lang: lang.clone(),
-            telegram: telegram_preview(html),
-            whatsapp: to_whatsapp(html),
+            telegram: telegram_preview(html.trim()),
+            whatsapp: to_whatsapp(html).trim().to_owned(),
             length: html_to_plain(html).encode_utf16().count(),
         })
         .collect();
     let plain = format!("{}. {}", item.title, item.body);
     let words = plain.split_whitespace().count();
-    let readability = (words >= 5).then(|| gulpease(&plain).clamp(0.0, 100.0).round());
+    let readability = (words >= 5).then(|| gulpease(&plain).clamp(0.0, 100.0).round() as i64);
     let full = item.title.encode_utf16().count() + item.body.encode_utf16().count();
     let html = state.render(
         "news_preview.html",
@@ -363,8 +363,8 @@ async fn preview(
             limit => TELEGRAM_TEXT_LIMIT,
             trimmed => full > TELEGRAM_TEXT_LIMIT,
             readability,
-            easy => readability.is_some_and(|g| g >= 60.0),
-            hard => readability.is_some_and(|g| g < 40.0),
+            easy => readability.is_some_and(|g| g >= 60),
+            hard => readability.is_some_and(|g| g < 40),
             lang_page => lang,
         },
     )?;
