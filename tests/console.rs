@@ -509,3 +509,72 @@ async fn every_page_renders_in_both_languages_and_tables_download_as_csv(pool: P
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.content_type.starts_with("text/css"));
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_calendar_event_is_added_and_edited_with_the_checks_of_an_import(pool: PgPool) {
+    add(&pool, "anna", accounts::Role::Editor).await;
+    let mut browser = Browser::new(app(&pool).await);
+    browser.sign_in("anna", PASSWORD).await;
+    assert_eq!(
+        browser.get("/console/content/event/new").await.status,
+        StatusCode::OK
+    );
+    let mut fields = vec![
+        ("title", "Prova suppletiva"),
+        ("category", "sagra-del-paese"),
+        ("starts_at", "2027-07-01T08:30"),
+        ("ends_at", "2027-07-01T06:00"),
+        ("link", "www.mim.gov.it"),
+    ];
+    let page = browser.post("/console/content/event/new", &fields).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("La fine è prima dell"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Il collegamento deve iniziare con https:")
+    );
+    fields[3] = ("ends_at", "");
+    fields[4] = ("link", "https://www.mim.gov.it");
+    let page = browser.post("/console/content/event/new", &fields).await;
+    assert!(
+        page.body.contains("Categoria sconosciuta ai dialoghi"),
+        "{}",
+        page.body
+    );
+    fields[1] = ("category", "maturita-suppletiva");
+    let page = browser.post("/console/content/event/new", &fields).await;
+    assert_eq!(
+        page.location, "/console/content?saved=prova-suppletiva",
+        "{}",
+        page.body
+    );
+    let (title, starts): (String, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("SELECT title, starts_at FROM events WHERE key = 'prova-suppletiva'")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(title, "Prova suppletiva");
+    assert_eq!(
+        starts.to_rfc3339(),
+        "2027-07-01T06:30:00+00:00",
+        "read as Italian time"
+    );
+
+    let form = browser.get("/console/content/event/prova-suppletiva").await;
+    assert!(
+        form.body.contains("value=\"2027-07-01T08:30\""),
+        "{}",
+        form.body
+    );
+    fields[0] = ("title", "Prova suppletiva (rinviata)");
+    let page = browser
+        .post("/console/content/event/prova-suppletiva", &fields)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let (title,): (String,) =
+        sqlx::query_as("SELECT title FROM events WHERE key = 'prova-suppletiva'")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_default();
+    assert_eq!(title, "Prova suppletiva (rinviata)");
+}

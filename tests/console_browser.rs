@@ -277,6 +277,13 @@ async fn a_press_officer_publishes_news_and_teaches_the_bot_in_the_browser(pool:
     .await;
     look(&page, "content").await;
     must(
+        "event form",
+        page.goto(&format!("{base}/console/content/event/new"))
+            .await,
+    )
+    .await;
+    look(&page, "event-form").await;
+    must(
         "dialogues",
         page.goto(&format!("{base}/console/dialogues")).await,
     )

@@ -1,5 +1,6 @@
 //! `/console/content`: the calendar, the FAQs and the news in the content store, with
-//! a search; FAQs are created and edited here, checked as `content import` checks them.
+//! a search; FAQs and calendar events are created and edited here, checked as
+//! `content import` checks them.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -11,14 +12,22 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
-use super::web::{ConsoleError, ConsoleState, Staff, pick};
-use crate::content::{ContentFile, Faq};
+use super::web::{ConsoleError, ConsoleState, Staff, field_time, form_time, pick};
+use crate::content::{CalendarEvent, ContentFile, Faq, Vocabulary};
 
 pub(super) fn routes() -> Router<ConsoleState> {
     Router::new()
         .route("/console/content", get(list))
         .route("/console/content/faq/new", get(new_faq).post(save_faq))
         .route("/console/content/faq/{key}", get(edit_faq).post(save_faq))
+        .route(
+            "/console/content/event/new",
+            get(new_event).post(save_event),
+        )
+        .route(
+            "/console/content/event/{key}",
+            get(edit_event).post(save_event),
+        )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -350,4 +359,225 @@ mod tests {
         assert_eq!(faq.as_ref().map(|f| f.examples.len()), Some(2));
         assert_eq!(faq.map(|f| f.lang), Some("it".to_owned()));
     }
+}
+
+/// The event form's fields (times as `datetime-local`, Italian time).
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct EventForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    details: String,
+    #[serde(default)]
+    link: String,
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The form checked field by field in the page language, then as `content import`
+/// checks a file (known categories, dates in order).
+fn checked_event(
+    form: &EventForm,
+    lang: &str,
+    vocabulary: &Vocabulary,
+) -> Result<CalendarEvent, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &'static str, it: &str, en: &str| {
+        errors.push(FieldError {
+            field,
+            message: pick(lang, it, en).to_owned(),
+        })
+    };
+    let title = form.title.trim();
+    if title.is_empty() {
+        fail(
+            "title",
+            "Scrivi il nome dell'evento.",
+            "Write the event's name.",
+        );
+    }
+    let key = match form.key.trim() {
+        "" => key_from(title),
+        key => key.to_owned(),
+    };
+    let starts_at = match form_time(&form.starts_at) {
+        Some(Ok(at)) => Some(at),
+        _ => {
+            fail(
+                "starts_at",
+                "Scegli giorno e ora d'inizio.",
+                "Pick the day and time it starts.",
+            );
+            None
+        }
+    };
+    let ends_at = match form_time(&form.ends_at) {
+        None => None,
+        Some(Ok(at)) => Some(at),
+        Some(Err(_)) => {
+            fail("ends_at", "Fine non valida.", "Not a valid end.");
+            None
+        }
+    };
+    if let (Some(start), Some(end)) = (starts_at, ends_at)
+        && end < start
+    {
+        fail(
+            "ends_at",
+            "La fine è prima dell'inizio.",
+            "The end is before the start.",
+        );
+    }
+    let link = form.link.trim();
+    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+        fail(
+            "link",
+            "Il collegamento deve iniziare con https://",
+            "The link must start with https://",
+        );
+    }
+    let Some(starts_at) = starts_at.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let event = CalendarEvent {
+        key,
+        category: form.category.trim().to_owned(),
+        title: title.to_owned(),
+        starts_at,
+        ends_at,
+        place: optional(&form.place),
+        details: optional(&form.details),
+        link: optional(link),
+        valid_until: None,
+    };
+    let content = ContentFile {
+        events: vec![event.clone()],
+        ..ContentFile::default()
+    };
+    let problems = content.problems("console", vocabulary);
+    if let Some(problem) = problems.first() {
+        let known: Vec<&str> = vocabulary.categories.iter().map(String::as_str).collect();
+        errors.push(FieldError {
+            field: if problem.message.contains("category") {
+                "category"
+            } else {
+                "key"
+            },
+            message: if problem.message.contains("category") {
+                format!(
+                    "{} {}",
+                    pick(
+                        lang,
+                        "Categoria sconosciuta ai dialoghi; quelle previste:",
+                        "A category the dialogues do not know; they list:"
+                    ),
+                    known.join(", ")
+                )
+            } else {
+                problem.message.clone()
+            },
+        });
+        return Err(errors);
+    }
+    Ok(event)
+}
+
+fn event_page(
+    state: &ConsoleState,
+    staff: Staff,
+    form: &EventForm,
+    editing: bool,
+    errors: &[FieldError],
+) -> Result<Response, ConsoleError> {
+    let categories: Vec<String> = Vocabulary::of(&state.live().get())
+        .categories
+        .into_iter()
+        .collect();
+    staff.page(
+        state,
+        "event_form.html",
+        context! { form, editing, errors, categories },
+    )
+}
+
+/// `GET /console/content/event/new`.
+async fn new_event(
+    State(state): State<ConsoleState>,
+    staff: Staff,
+) -> Result<Response, ConsoleError> {
+    event_page(&state, staff, &EventForm::default(), false, &[])
+}
+
+/// `GET /console/content/event/{key}`.
+async fn edit_event(
+    State(state): State<ConsoleState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, ConsoleError> {
+    let content = state.store().export().await?;
+    let event = content
+        .events
+        .into_iter()
+        .find(|e| e.key == key)
+        .ok_or(ConsoleError::NotFound)?;
+    let form = EventForm {
+        key: event.key,
+        title: event.title,
+        category: event.category,
+        starts_at: field_time(event.starts_at),
+        ends_at: event.ends_at.map(field_time).unwrap_or_default(),
+        place: event.place.unwrap_or_default(),
+        details: event.details.unwrap_or_default(),
+        link: event.link.unwrap_or_default(),
+        ..EventForm::default()
+    };
+    event_page(&state, staff, &form, true, &[])
+}
+
+/// `POST /console/content/event/new` and `…/event/{key}`.
+async fn save_event(
+    State(state): State<ConsoleState>,
+    staff: Staff,
+    path: Option<Path<String>>,
+    Form(mut form): Form<EventForm>,
+) -> Result<Response, ConsoleError> {
+    staff.check_csrf(&form.csrf)?;
+    let editing = path.is_some();
+    if let Some(Path(key)) = path {
+        form.key = key;
+    }
+    let vocabulary = Vocabulary::of(&state.live().get());
+    let event = match checked_event(&form, staff.lang(), &vocabulary) {
+        Ok(event) => event,
+        Err(errors) => return event_page(&state, staff, &form, editing, &errors),
+    };
+    let key = event.key.clone();
+    state
+        .store()
+        .import(&ContentFile {
+            events: vec![event],
+            ..ContentFile::default()
+        })
+        .await?;
+    let action = if editing {
+        "event.edit"
+    } else {
+        "event.create"
+    };
+    audit::record(state.pool(), &staff.user.username, action, &key, None).await?;
+    Ok(Redirect::to(&format!("/console/content?saved={key}")).into_response())
 }

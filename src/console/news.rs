@@ -9,15 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::Rome;
 use minijinja::{Value, context};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
-use super::web::{ConsoleError, ConsoleState, Staff, pick};
+use super::web::{ConsoleError, ConsoleState, Staff, form_time, pick, when};
 use crate::channel::whatsapp::to_whatsapp;
-use crate::content::{NewsItem, Vocabulary, parse_when};
+use crate::content::{NewsItem, Vocabulary};
 use crate::dialogue::{TELEGRAM_TEXT_LIMIT, gulpease};
 use crate::relay::{self, PublishOptions};
 use crate::store::pg::{NewNews, find_news, outbox};
@@ -35,11 +34,6 @@ pub(super) fn routes() -> Router<ConsoleState> {
 
 /// Items the list shows.
 const LISTED: i64 = 50;
-
-/// `dd/mm/yyyy HH:MM`, Italian time.
-fn when(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Rome).format("%d/%m/%Y %H:%M").to_string()
-}
 
 #[derive(Debug, Serialize)]
 struct Listed {
@@ -104,20 +98,6 @@ struct FieldError {
 struct Checked {
     news: NewNews,
     at: Option<DateTime<Utc>>,
-}
-
-/// `2027-06-18T08:00` (a `datetime-local` field) or what `parse_when` reads.
-fn form_time(text: &str) -> Option<Result<DateTime<Utc>, String>> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let text = if text.len() == 16 && text.as_bytes().get(10) == Some(&b'T') {
-        text.replacen('T', " ", 1)
-    } else {
-        text.to_owned()
-    };
-    Some(parse_when(&text))
 }
 
 fn check(
@@ -584,16 +564,5 @@ mod tests {
             checked,
             Some((vec!["maturita".to_owned()], Some("mario".to_owned()), None))
         );
-    }
-
-    #[test]
-    fn datetime_local_fields_read_as_italian_time() {
-        let at = form_time("2027-06-18T08:00").and_then(Result::ok);
-        assert_eq!(
-            at.map(|a| a.to_rfc3339()).as_deref(),
-            Some("2027-06-18T06:00:00+00:00")
-        );
-        assert!(form_time("  ").is_none());
-        assert!(form_time("domani").is_some_and(|r| r.is_err()));
     }
 }

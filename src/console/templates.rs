@@ -21,6 +21,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "news_progress.html",
     "inbox.html",
     "faq_form.html",
+    "event_form.html",
     "content.html",
     "dialogues.html",
     "staff.html",

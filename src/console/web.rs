@@ -295,6 +295,35 @@ pub(super) async fn anonymous_parts(
     Ok((session, csrf, lang))
 }
 
+/// `dd/mm/yyyy HH:MM`, Italian time: how pages show a time.
+pub(super) fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Rome)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// `at` as a `datetime-local` field's value, Italian time.
+pub(super) fn field_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Rome)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// A `datetime-local` field (`2027-06-18T08:00`, Italian time) or what `parse_when`
+/// reads; `None` when empty.
+pub(super) fn form_time(text: &str) -> Option<Result<chrono::DateTime<chrono::Utc>, String>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let text = if text.len() == 16 && text.as_bytes().get(10) == Some(&b'T') {
+        text.replacen('T', " ", 1)
+    } else {
+        text.to_owned()
+    };
+    Some(crate::content::parse_when(&text))
+}
+
 /// The address a request came from, when the listener records it.
 pub(super) fn peer(parts: &Parts) -> Option<SocketAddr> {
     parts
@@ -441,5 +470,22 @@ mod tests {
             location,
             "/console/login?next=/console/news%3Fx%3D1%26y%3D%25C3%25A8"
         );
+    }
+
+    #[test]
+    fn datetime_local_fields_read_as_italian_time() {
+        let at = form_time("2027-06-18T08:00").and_then(Result::ok);
+        assert_eq!(
+            at.map(|a| a.to_rfc3339()).as_deref(),
+            Some("2027-06-18T06:00:00+00:00")
+        );
+        assert!(form_time("  ").is_none());
+        assert!(form_time("domani").is_some_and(|r| r.is_err()));
+    }
+
+    #[test]
+    fn a_field_time_reads_back() {
+        let at = form_time("2027-06-18T08:00").and_then(Result::ok);
+        assert_eq!(at.map(field_time).as_deref(), Some("2027-06-18T08:00"));
     }
 }

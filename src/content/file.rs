@@ -119,6 +119,12 @@ impl ContentFile {
         }
     }
 
+    /// What `parse` would say of this content, as if read from `source` (no line
+    /// numbers): for content written by other means than a file, such as the console.
+    pub fn problems(&self, source: &str, vocabulary: &Vocabulary) -> Vec<ContentError> {
+        self.check(source, &Origins::default(), vocabulary)
+    }
+
     /// The content as YAML, in the import format.
     pub fn to_yaml(&self) -> Result<String, String> {
         serde_saphyr::to_string(self).map_err(|e| e.to_string())
