@@ -13,7 +13,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use browser::{Browser, Page};
-use common::fake_telegram::{FakeTelegram, Sent};
+use common::fake_telegram::FakeTelegram;
 use common::serve::{free_addr, serve_command, spawn, stop};
 use common::url_of;
 use sqlx::PgPool;
@@ -41,17 +41,6 @@ fn add_staff(pool: &PgPool, username: &str, name: &str, role: &str) {
         "staff add: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn press(fake: &FakeTelegram, chat: i64, sent: &[Sent], label: &str) {
-    let data = sent
-        .last()
-        .and_then(|m| m.buttons.iter().find(|(l, _)| l.contains(label)))
-        .map(|(_, data)| data.clone());
-    let Some(data) = data else {
-        panic!("no button {label:?} in {sent:#?}")
-    };
-    fake.press(chat, &data);
 }
 
 /// Checks the page with axe-core and saves its screenshot as `name`.
@@ -106,11 +95,11 @@ async fn a_press_officer_publishes_news_and_teaches_the_bot_in_the_browser(pool:
     let citizen = 51;
     fake.send_text(citizen, "/start");
     let sent = fake.wait_for(citizen, 1).await;
-    press(&fake, citizen, &sent, "Notizie");
+    fake.press_label(citizen, &sent, "Notizie");
     let sent = fake.wait_for(citizen, 2).await;
-    press(&fake, citizen, &sent, "Iscriviti");
+    fake.press_label(citizen, &sent, "Iscriviti");
     let sent = fake.wait_for(citizen, 3).await;
-    press(&fake, citizen, &sent, "Esame di Stato");
+    fake.press_label(citizen, &sent, "Esame di Stato");
     fake.wait_for(citizen, 4).await;
     // …and asks something the bot does not know yet.
     let question =

@@ -24,18 +24,6 @@ async fn get_when_up(client: &reqwest::Client, url: &str) -> (u16, String) {
     panic!("{url} never answered")
 }
 
-/// Presses the button of the last message to `chat` whose label contains `label`.
-fn press(fake: &FakeTelegram, chat: i64, sent: &[Sent], label: &str) {
-    let data = sent
-        .last()
-        .and_then(|m| m.buttons.iter().find(|(l, _)| l.contains(label)))
-        .map(|(_, data)| data.clone());
-    let Some(data) = data else {
-        panic!("no button {label:?} in {sent:#?}")
-    };
-    fake.press(chat, &data);
-}
-
 /// Runs a staff command of the binary on the test database; returns its stdout.
 fn staff(pool: &PgPool, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_sportello"))
@@ -88,11 +76,11 @@ async fn a_subscriber_gets_the_news_of_their_topic_once_from_serve(pool: PgPool)
     let citizen = 41;
     fake.send_text(citizen, "/start");
     let sent = fake.wait_for(citizen, 1).await;
-    press(&fake, citizen, &sent, "Notizie");
+    fake.press_label(citizen, &sent, "Notizie");
     let sent = fake.wait_for(citizen, 2).await;
-    press(&fake, citizen, &sent, "Iscriviti");
+    fake.press_label(citizen, &sent, "Iscriviti");
     let sent = fake.wait_for(citizen, 3).await;
-    press(&fake, citizen, &sent, "Esame di Stato");
+    fake.press_label(citizen, &sent, "Esame di Stato");
     let sent = fake.wait_for(citizen, 4).await;
     assert!(sent[3].text.contains("Fatto"), "{}", sent[3].text);
 

@@ -12,7 +12,9 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
-use super::web::{ConsoleError, ConsoleState, Staff, field_time, form_time, pick};
+use super::web::{
+    ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, field_time, form_time, pick,
+};
 use crate::content::{CalendarEvent, ContentFile, Faq, Vocabulary};
 
 pub(super) fn routes() -> Router<ConsoleState> {
@@ -103,12 +105,6 @@ struct FaqForm {
     from: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
-
 /// A key from the question: `Quando escono i risultati?` → `quando-escono-i-risultati`.
 fn key_from(question: &str) -> String {
     let folded = crate::text::normalize(question);
@@ -121,24 +117,18 @@ fn key_from(question: &str) -> String {
 }
 
 fn checked(form: &FaqForm, lang: &str, languages: &[String]) -> Result<Faq, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut fail = |field: &'static str, it: &str, en: &str| {
-        errors.push(FieldError {
-            field,
-            message: pick(lang, it, en).to_owned(),
-        })
-    };
+    let mut errors = FieldErrors::new(lang);
     let question = form.question.trim();
     let answer = form.answer.trim();
     if question.is_empty() {
-        fail(
+        errors.add(
             "question",
             "Scrivi la domanda come la farebbe un cittadino.",
             "Write the question as a citizen would ask it.",
         );
     }
     if answer.is_empty() {
-        fail("answer", "Scrivi la risposta.", "Write the answer.");
+        errors.add("answer", "Scrivi la risposta.", "Write the answer.");
     }
     let key = match form.key.trim() {
         "" => key_from(question),
@@ -150,7 +140,7 @@ fn checked(form: &FaqForm, lang: &str, languages: &[String]) -> Result<Faq, Vec<
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c));
     if !key_ok && !question.is_empty() {
-        fail(
+        errors.add(
             "key",
             "La chiave usa solo lettere minuscole, cifre e trattini.",
             "The key uses only lowercase letters, digits and dashes.",
@@ -164,14 +154,14 @@ fn checked(form: &FaqForm, lang: &str, languages: &[String]) -> Result<Faq, Vec<
         l => l.to_owned(),
     };
     if !languages.contains(&faq_lang) {
-        fail(
+        errors.add(
             "lang",
             "Lingua non prevista dai dialoghi.",
             "A language the dialogues do not have.",
         );
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.into_vec());
     }
     let mut examples: Vec<String> = Vec::new();
     for line in form
@@ -395,16 +385,10 @@ fn checked_event(
     lang: &str,
     vocabulary: &Vocabulary,
 ) -> Result<CalendarEvent, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut fail = |field: &'static str, it: &str, en: &str| {
-        errors.push(FieldError {
-            field,
-            message: pick(lang, it, en).to_owned(),
-        })
-    };
+    let mut errors = FieldErrors::new(lang);
     let title = form.title.trim();
     if title.is_empty() {
-        fail(
+        errors.add(
             "title",
             "Scrivi il nome dell'evento.",
             "Write the event's name.",
@@ -417,7 +401,7 @@ fn checked_event(
     let starts_at = match form_time(&form.starts_at) {
         Some(Ok(at)) => Some(at),
         _ => {
-            fail(
+            errors.add(
                 "starts_at",
                 "Scegli giorno e ora d'inizio.",
                 "Pick the day and time it starts.",
@@ -429,14 +413,14 @@ fn checked_event(
         None => None,
         Some(Ok(at)) => Some(at),
         Some(Err(_)) => {
-            fail("ends_at", "Fine non valida.", "Not a valid end.");
+            errors.add("ends_at", "Fine non valida.", "Not a valid end.");
             None
         }
     };
     if let (Some(start), Some(end)) = (starts_at, ends_at)
         && end < start
     {
-        fail(
+        errors.add(
             "ends_at",
             "La fine è prima dell'inizio.",
             "The end is before the start.",
@@ -444,14 +428,14 @@ fn checked_event(
     }
     let link = form.link.trim();
     if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-        fail(
+        errors.add(
             "link",
             "Il collegamento deve iniziare con https://",
             "The link must start with https://",
         );
     }
     let Some(starts_at) = starts_at.filter(|_| errors.is_empty()) else {
-        return Err(errors);
+        return Err(errors.into_vec());
     };
     let event = CalendarEvent {
         key,
@@ -471,27 +455,21 @@ fn checked_event(
     let problems = content.problems("console", vocabulary);
     if let Some(problem) = problems.first() {
         let known: Vec<&str> = vocabulary.categories.iter().map(String::as_str).collect();
-        errors.push(FieldError {
-            field: if problem.message.contains("category") {
-                "category"
-            } else {
-                "key"
-            },
-            message: if problem.message.contains("category") {
-                format!(
-                    "{} {}",
-                    pick(
-                        lang,
-                        "Categoria sconosciuta ai dialoghi; quelle previste:",
-                        "A category the dialogues do not know; they list:"
-                    ),
-                    known.join(", ")
-                )
-            } else {
-                problem.message.clone()
-            },
-        });
-        return Err(errors);
+        if problem.message.contains("category") {
+            let message = format!(
+                "{} {}",
+                pick(
+                    lang,
+                    "Categoria sconosciuta ai dialoghi; quelle previste:",
+                    "A category the dialogues do not know; they list:"
+                ),
+                known.join(", ")
+            );
+            errors.push("category", message);
+        } else {
+            errors.push("key", problem.message.clone());
+        }
+        return Err(errors.into_vec());
     }
     Ok(event)
 }

@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
-use super::web::{ConsoleError, ConsoleState, Staff, form_time, pick, when};
+use super::web::{ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, form_time, when};
 use crate::channel::whatsapp::to_whatsapp;
 use crate::content::{NewsItem, Vocabulary};
 use crate::dialogue::{TELEGRAM_TEXT_LIMIT, gulpease};
@@ -87,13 +87,6 @@ struct NewsForm {
     when: String,
 }
 
-/// One field's problem, for the form to show beside it.
-#[derive(Debug, Clone, Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
-
 /// A form checked as `sportello news add` checks it.
 struct Checked {
     news: NewNews,
@@ -106,20 +99,14 @@ fn check(
     lang: &str,
     author: &str,
 ) -> Result<Checked, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut fail = |field: &'static str, it: &str, en: &str| {
-        errors.push(FieldError {
-            field,
-            message: pick(lang, it, en).to_owned(),
-        });
-    };
+    let mut errors = FieldErrors::new(lang);
     let title = form.title.trim();
     let body = form.body.trim();
     if title.is_empty() {
-        fail("title", "Scrivi un titolo.", "Write a title.");
+        errors.add("title", "Scrivi un titolo.", "Write a title.");
     }
     if body.is_empty() {
-        fail(
+        errors.add(
             "body",
             "Scrivi il testo della notizia.",
             "Write the text of the item.",
@@ -133,7 +120,7 @@ fn check(
         }
     }
     if topics.is_empty() {
-        fail(
+        errors.add(
             "topic",
             "Scegli almeno un argomento: riceve la notizia chi lo segue.",
             "Pick at least one topic: its followers get the item.",
@@ -141,7 +128,7 @@ fn check(
     }
     let link = form.link.trim();
     if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-        fail(
+        errors.add(
             "link",
             "Il collegamento deve iniziare con https://",
             "The link must start with https://",
@@ -152,7 +139,7 @@ fn check(
         None => None,
         Some(Ok(at)) if at > now => Some(at),
         Some(Ok(_)) => {
-            fail(
+            errors.add(
                 "expires",
                 "La scadenza è già passata.",
                 "The expiry is in the past.",
@@ -160,7 +147,7 @@ fn check(
             None
         }
         Some(Err(_)) => {
-            fail(
+            errors.add(
                 "expires",
                 "Scadenza non valida: usa giorno e ora, per esempio 18/06/2027 08:00.",
                 "Not a valid expiry: give a day and a time.",
@@ -172,7 +159,7 @@ fn check(
         match form_time(&form.at) {
             Some(Ok(at)) if at > now => Some(at),
             Some(Ok(_)) => {
-                fail(
+                errors.add(
                     "at",
                     "L'ora dell'invio è già passata: scegli un'ora futura o «Pubblica ora».",
                     "The sending time is in the past: pick a later time or «Publish now».",
@@ -180,7 +167,7 @@ fn check(
                 None
             }
             _ => {
-                fail(
+                errors.add(
                     "at",
                     "Scegli giorno e ora dell'invio.",
                     "Pick the day and time to send.",
@@ -194,14 +181,14 @@ fn check(
     if let (Some(expires), Some(at)) = (expires_at, at)
         && expires <= at
     {
-        fail(
+        errors.add(
             "expires",
             "La notizia scadrebbe prima dell'invio.",
             "The item would expire before it is sent.",
         );
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.into_vec());
     }
     Ok(Checked {
         news: NewNews {

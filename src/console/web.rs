@@ -295,6 +295,46 @@ pub(super) async fn anonymous_parts(
     Ok((session, csrf, lang))
 }
 
+/// One field's problem, for the form to show beside it.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// A form's problems, field by field, in the page language.
+pub(super) struct FieldErrors {
+    english: bool,
+    list: Vec<FieldError>,
+}
+
+impl FieldErrors {
+    pub(super) fn new(lang: &str) -> FieldErrors {
+        FieldErrors {
+            english: lang == "en",
+            list: Vec::new(),
+        }
+    }
+
+    /// `field` is wrong: `italian` or `english`, as the page reads.
+    pub(super) fn add(&mut self, field: &'static str, italian: &str, english: &str) {
+        let message = if self.english { english } else { italian };
+        self.push(field, message.to_owned());
+    }
+
+    pub(super) fn push(&mut self, field: &'static str, message: String) {
+        self.list.push(FieldError { field, message });
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub(super) fn into_vec(self) -> Vec<FieldError> {
+        self.list
+    }
+}
+
 /// `dd/mm/yyyy HH:MM`, Italian time: how pages show a time.
 pub(super) fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Rome)

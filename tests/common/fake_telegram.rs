@@ -200,6 +200,18 @@ impl FakeTelegram {
     }
 
     /// A citizen presses the button with `data`.
+    /// Presses the button of the last message in `sent` whose label contains `label`.
+    pub fn press_label(&self, chat: i64, sent: &[Sent], label: &str) -> u32 {
+        let data = sent
+            .last()
+            .and_then(|m| m.buttons.iter().find(|(l, _)| l.contains(label)))
+            .map(|(_, data)| data.clone());
+        let Some(data) = data else {
+            panic!("no button {label:?} in {sent:#?}")
+        };
+        self.press(chat, &data)
+    }
+
     pub fn press(&self, chat: i64, data: &str) -> u32 {
         self.push_update(json!({
             "callback_query": {
