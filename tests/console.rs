@@ -578,3 +578,21 @@ async fn a_calendar_event_is_added_and_edited_with_the_checks_of_an_import(pool:
             .unwrap_or_default();
     assert_eq!(title, "Prova suppletiva (rinviata)");
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn expired_console_sessions_go_with_the_hourly_retention(pool: PgPool) {
+    sqlx::query(
+        "INSERT INTO console_sessions (id, data, expires_at) VALUES \
+         ('old', '{}', now() - interval '1 hour'), ('live', '{}', now() + interval '1 hour')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let purged = PgStore::from_pool(pool.clone()).purge_expired(30).await;
+    assert_eq!(purged.ok().map(|p| p.console_sessions), Some(1));
+    let (left,): (Vec<String>,) = sqlx::query_as("SELECT array_agg(id) FROM console_sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or_default();
+    assert_eq!(left, ["live"]);
+}

@@ -1,7 +1,7 @@
 //! Console sessions in PostgreSQL, so every replica knows every signed-in staff member:
 //! tower-sessions' `SessionStore` on the project's sqlx (tower-sessions-sqlx-store is
-//! built on an older sqlx). Expired rows are never loaded and are deleted as they are
-//! met and by `delete_expired`.
+//! built on an older sqlx). Expired rows are never loaded; the store's hourly retention
+//! deletes them.
 
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -18,14 +18,6 @@ impl PgSessionStore {
     /// Sessions in `pool`'s `console_sessions` table.
     pub fn new(pool: PgPool) -> PgSessionStore {
         PgSessionStore { pool }
-    }
-
-    /// Deletes every expired session; returns how many.
-    pub async fn delete_expired(&self) -> std::result::Result<u64, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM console_sessions WHERE expires_at < now()")
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
     }
 }
 

@@ -1,7 +1,8 @@
 //! Retention: every time-limited record deleted by one task. Transcripts are kept for
 //! the operator's `SPORTELLO_RETENTION_DAYS`; the WhatsApp channel's seen ids,
 //! deliveries and inactive contacts for [`WHATSAPP_RETENTION_DAYS`] (30); tickets
-//! closed longer ago than transcripts are kept go with their messages.
+//! closed longer ago than transcripts are kept go with their messages; expired staff
+//! console sessions go too.
 
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ pub struct Purged {
     pub whatsapp: u64,
     /// Closed tickets, with their messages (kept as long as transcripts).
     pub tickets: u64,
+    /// Staff console sessions past their expiry.
+    pub console_sessions: u64,
 }
 
 impl PgStore {
@@ -30,6 +33,10 @@ impl PgStore {
             transcripts: self.purge_transcripts(transcript_days).await?,
             whatsapp: self.purge(WHATSAPP_RETENTION_DAYS).await?,
             tickets: self.purge_tickets(transcript_days).await?,
+            console_sessions: sqlx::query("DELETE FROM console_sessions WHERE expires_at < now()")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
         })
     }
 
