@@ -239,10 +239,10 @@ struct ServeArgs {
     /// characters each); none disables it.
     #[arg(long, env = "SPORTELLO_ADMIN_TOKENS", hide_env_values = true)]
     admin_tokens: Option<String>,
-    /// Send the staff console's cookies only over HTTPS (turn off only to try the
-    /// console over plain HTTP on a machine of your own).
-    #[arg(long, env = "SPORTELLO_CONSOLE_SECURE_COOKIES", default_value_t = true, action = clap::ArgAction::Set)]
-    console_secure_cookies: bool,
+    /// Send the staff console's cookies only over HTTPS: `auto` does unless the
+    /// listener is on loopback (a console tried on one's own machine over plain HTTP).
+    #[arg(long, env = "SPORTELLO_CONSOLE_SECURE_COOKIES", value_enum, default_value_t = SecureCookies::Auto)]
+    console_secure_cookies: SecureCookies,
     #[command(flatten)]
     channels: ChannelArgs,
     #[command(flatten)]
@@ -526,6 +526,15 @@ enum StaffCommand {
         #[command(flatten)]
         db: Database,
     },
+}
+
+/// Whether the console's cookies are for HTTPS only.
+#[derive(Clone, Copy, ValueEnum)]
+enum SecureCookies {
+    /// HTTPS only, unless the listener is on loopback.
+    Auto,
+    True,
+    False,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

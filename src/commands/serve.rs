@@ -28,7 +28,7 @@ use super::settings::{
     staff_worker, telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
 };
 use super::staff::{dialogue_dir, load_or_report};
-use crate::ServeArgs;
+use crate::{SecureCookies, ServeArgs};
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let dialogues = load_or_report(args.dialogues.as_deref())?;
@@ -122,7 +122,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             store.clone(),
             live.clone(),
             args.channels.telegram_channels.clone(),
-            args.console_secure_cookies,
+            match args.console_secure_cookies {
+                SecureCookies::Auto => !args.listen.ip().is_loopback(),
+                SecureCookies::True => true,
+                SecureCookies::False => false,
+            },
         )
         .await?;
         routes = routes.merge(console::router(console));
