@@ -374,6 +374,35 @@ async fn a_news_item_is_previewed_published_followed_and_stopped(pool: PgPool) {
     );
     assert!(progress.body.contains("25%"));
 
+    // A typo corrected: the queued deliveries carry the new words.
+    let form = browser.get(&format!("/console/news/{key}/edit")).await;
+    assert!(
+        form.body.contains("value=\"Prima prova il 18 giugno\""),
+        "{}",
+        form.body
+    );
+    let edited = browser
+        .post(
+            &format!("/console/news/{key}/edit"),
+            &[
+                ("title", "Prima prova il 17 giugno"),
+                ("body", "La prima prova è il 17 giugno alle 8:30."),
+                ("link", ""),
+                ("expires", ""),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    let (rendered,): (String,) = sqlx::query_as("SELECT rendered->>'it' FROM news WHERE key = $1")
+        .bind(&key)
+        .fetch_one(&pool)
+        .await
+        .unwrap_or_default();
+    assert!(
+        rendered.contains("17 giugno") && !rendered.contains("18 giugno"),
+        "{rendered}"
+    );
+
     let stopped = browser
         .post(&format!("/console/news/{key}/cancel"), &[])
         .await;
@@ -390,7 +419,10 @@ async fn a_news_item_is_previewed_published_followed_and_stopped(pool: PgPool) {
             .fetch_one(&pool)
             .await
             .unwrap_or_default();
-    assert_eq!(actions, ["login", "news.publish", "news.cancel"]);
+    assert_eq!(
+        actions,
+        ["login", "news.publish", "news.edit", "news.cancel"]
+    );
 }
 
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]

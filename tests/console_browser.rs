@@ -199,6 +199,8 @@ async fn a_press_officer_publishes_news_and_teaches_the_bot_in_the_browser(pool:
     must("progress", page.wait_for_text("#percent", "100%").await).await;
     must("sent", page.wait_for_text("#n-sent", "1").await).await;
     look(&page, "news-progress").await;
+    must("correct", page.click_and_wait_navigation("#edit").await).await;
+    look(&page, "news-edit").await;
     let sent = fake.wait_for(citizen, 6).await;
     assert!(
         sent[5].text.contains("Prima prova: mercoledì 17 giugno"),

@@ -1,5 +1,5 @@
 //! `/console/news`: write a news item with a live preview per channel, publish it now
-//! or at a time, follow its deliveries as they go, stop it.
+//! or at a time, follow its deliveries as they go, stop it, correct it.
 
 use std::sync::LazyLock;
 
@@ -14,7 +14,9 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
-use super::web::{ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, form_time, when};
+use super::web::{
+    ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, field_time, form_time, when,
+};
 use crate::channel::whatsapp::to_whatsapp;
 use crate::content::{NewsItem, Vocabulary};
 use crate::dialogue::{TELEGRAM_TEXT_LIMIT, gulpease};
@@ -30,6 +32,7 @@ pub(super) fn routes() -> Router<ConsoleState> {
         .route("/console/news/{key}", get(show))
         .route("/console/news/{key}/progress", get(progress))
         .route("/console/news/{key}/cancel", post(cancel))
+        .route("/console/news/{key}/edit", get(edit).post(save_edit))
 }
 
 /// Items the list shows.
@@ -489,6 +492,141 @@ async fn cancel(
         "news.cancel",
         &item.key,
         Some(&format!("{stopped} deliveries stopped")),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/console/news/{}", item.key)).into_response())
+}
+
+/// What the edit form sends: the words and the dates, never the topics (whoever got
+/// the item got it for those).
+#[derive(Debug, Default, Clone, Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    expires: String,
+}
+
+fn edit_page(
+    state: &ConsoleState,
+    staff: Staff,
+    key: &str,
+    form: &EditForm,
+    errors: &[FieldError],
+) -> Result<Response, ConsoleError> {
+    staff.page(
+        state,
+        "news_edit.html",
+        context! {
+            key,
+            form => context! { title => form.title, body => form.body, link => form.link, expires => form.expires },
+            errors,
+        },
+    )
+}
+
+/// `GET /console/news/{key}/edit`.
+async fn edit(
+    State(state): State<ConsoleState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, ConsoleError> {
+    let Some((_, item)) = find_news(state.pool(), &key).await? else {
+        return Err(ConsoleError::NotFound);
+    };
+    let form = EditForm {
+        title: item.title,
+        body: item.body,
+        link: item.link.unwrap_or_default(),
+        expires: item.expires_at.map(field_time).unwrap_or_default(),
+        ..EditForm::default()
+    };
+    edit_page(&state, staff, &item.key, &form, &[])
+}
+
+/// `POST /console/news/{key}/edit`: the bot's «ultime notizie» show the new words at
+/// once, and so do the deliveries still queued (the message is rendered again);
+/// messages already sent stay as they were.
+async fn save_edit(
+    State(state): State<ConsoleState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, ConsoleError> {
+    staff.check_csrf(&form.csrf)?;
+    let Some((id, mut item)) = find_news(state.pool(), &key).await? else {
+        return Err(ConsoleError::NotFound);
+    };
+    let mut errors = FieldErrors::new(staff.lang());
+    let title = form.title.trim();
+    let body = form.body.trim();
+    let link = form.link.trim();
+    if title.is_empty() {
+        errors.add("title", "Scrivi un titolo.", "Write a title.");
+    }
+    if body.is_empty() {
+        errors.add(
+            "body",
+            "Scrivi il testo della notizia.",
+            "Write the text of the item.",
+        );
+    }
+    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+        errors.add(
+            "link",
+            "Il collegamento deve iniziare con https://",
+            "The link must start with https://",
+        );
+    }
+    let expires_at = match form_time(&form.expires) {
+        None => None,
+        Some(Ok(at)) => Some(at),
+        Some(Err(_)) => {
+            errors.add(
+                "expires",
+                "Scadenza non valida: usa giorno e ora.",
+                "Not a valid expiry: give a day and a time.",
+            );
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return edit_page(&state, staff, &item.key, &form, &errors.into_vec());
+    }
+    item.title = title.to_owned();
+    item.body = body.to_owned();
+    item.link = (!link.is_empty()).then(|| link.to_owned());
+    item.expires_at = expires_at;
+    let mut tx = state.pool().begin().await?;
+    let relayed: (bool,) = sqlx::query_as(
+        "UPDATE news SET title = $2, body = $3, link = $4, expires_at = $5 WHERE id = $1 \
+         RETURNING relayed_at IS NOT NULL",
+    )
+    .bind(id)
+    .bind(&item.title)
+    .bind(&item.body)
+    .bind(&item.link)
+    .bind(item.expires_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    if relayed.0 {
+        let rendered = relay::render_news(&state.live().get(), &item)
+            .map_err(|e| ConsoleError::Internal(format!("news {}: {e}", item.key)))?;
+        outbox::save_rendered(&mut *tx, id, rendered.to_json()).await?;
+    }
+    tx.commit().await?;
+    audit::record(
+        state.pool(),
+        &staff.user.username,
+        "news.edit",
+        &item.key,
+        None,
     )
     .await?;
     Ok(Redirect::to(&format!("/console/news/{}", item.key)).into_response())

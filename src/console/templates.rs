@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "news_form.html",
     "news_preview.html",
     "news_show.html",
+    "news_edit.html",
     "news_progress.html",
     "inbox.html",
     "faq_form.html",
