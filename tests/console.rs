@@ -628,3 +628,48 @@ async fn expired_console_sessions_go_with_the_hourly_retention(pool: PgPool) {
         .unwrap_or_default();
     assert_eq!(left, ["live"]);
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_message_close_to_an_faq_is_added_as_its_example_in_one_click(pool: PgPool) {
+    add(&pool, "anna", accounts::Role::Editor).await;
+    sqlx::query(
+        "INSERT INTO faqs (key, question, answer) VALUES \
+         ('borse-di-studio', 'Come si chiede la borsa di studio regionale?', 'Sul sito della regione.')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO transcripts (channel, chat, direction, state, body, understood) \
+         VALUES ('telegram', '8', 'in', 'main.menu', 'borsa di studio regionale come si chiede', false) RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut browser = Browser::new(app(&pool).await);
+    browser.sign_in("anna", PASSWORD).await;
+    let inbox = browser.get("/console/inbox").await.body;
+    assert!(
+        inbox.contains("name=\"faq\" value=\"borse-di-studio\""),
+        "{inbox}"
+    );
+    let id = id.to_string();
+    let page = browser
+        .post(
+            "/console/inbox/example",
+            &[("faq", "borse-di-studio"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(page.location, "/console/inbox?done=example");
+    let (examples,): (Vec<String>,) =
+        sqlx::query_as("SELECT examples FROM faqs WHERE key = 'borse-di-studio'")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_default();
+    assert_eq!(examples, ["borsa di studio regionale come si chiede"]);
+    let inbox = browser.get("/console/inbox").await.body;
+    assert!(
+        !inbox.contains("borsa di studio regionale come si chiede"),
+        "taught, it leaves the inbox"
+    );
+}
