@@ -427,13 +427,7 @@ fn checked_event(
         );
     }
     let link = form.link.trim();
-    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-        errors.add(
-            "link",
-            "Il collegamento deve iniziare con https://",
-            "The link must start with https://",
-        );
-    }
+    errors.check_link(link);
     let Some(starts_at) = starts_at.filter(|_| errors.is_empty()) else {
         return Err(errors.into_vec());
     };

@@ -130,13 +130,7 @@ fn check(
         );
     }
     let link = form.link.trim();
-    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-        errors.add(
-            "link",
-            "Il collegamento deve iniziare con https://",
-            "The link must start with https://",
-        );
-    }
+    errors.check_link(link);
     let now = Utc::now();
     let expires_at = match form_time(&form.expires) {
         None => None,
@@ -577,13 +571,7 @@ async fn save_edit(
             "Write the text of the item.",
         );
     }
-    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
-        errors.add(
-            "link",
-            "Il collegamento deve iniziare con https://",
-            "The link must start with https://",
-        );
-    }
+    errors.check_link(link);
     let expires_at = match form_time(&form.expires) {
         None => None,
         Some(Ok(at)) => Some(at),

@@ -322,6 +322,17 @@ impl FieldErrors {
         self.push(field, message.to_owned());
     }
 
+    /// An optional web address in the field `link`: empty, or http(s).
+    pub(super) fn check_link(&mut self, link: &str) {
+        if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+            self.add(
+                "link",
+                "Il collegamento deve iniziare con https://",
+                "The link must start with https://",
+            );
+        }
+    }
+
     pub(super) fn push(&mut self, field: &'static str, message: String) {
         self.list.push(FieldError { field, message });
     }
