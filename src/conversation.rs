@@ -8,7 +8,7 @@
 //! citizens who blocked the bot, transcripts. Channels call [`Conversation::reply`]
 //! and render what comes back; they never reach the store themselves.
 
-mod faq_cache;
+pub(crate) mod faq_cache;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -53,7 +53,7 @@ mod worker;
 
 pub use crate::sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use crate::sender::{Forum, TopicProblem};
-pub use message::{NewsMessages, render_news};
+pub use message::{NewsMessages, render_news, visible_len};
 pub use outbox::{Claimed, Outcome};
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
 pub use staff::StaffSender;

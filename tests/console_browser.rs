@@ -91,14 +91,7 @@ async fn a_press_officer_publishes_news_and_teaches_the_bot_in_the_browser(pool:
 
     // A citizen follows the State exam's news.
     let citizen = 51;
-    fake.send_text(citizen, "/start");
-    let sent = fake.wait_for(citizen, 1).await;
-    fake.press_label(citizen, &sent, "Notizie");
-    let sent = fake.wait_for(citizen, 2).await;
-    fake.press_label(citizen, &sent, "Iscriviti");
-    let sent = fake.wait_for(citizen, 3).await;
-    fake.press_label(citizen, &sent, "Esame di Stato");
-    fake.wait_for(citizen, 4).await;
+    fake.follow_topic(citizen, "Esame di Stato").await;
     // …and asks something the bot does not know yet.
     let question =
         "c'è un parcheggio per le auto dei genitori davanti alla scuola il giorno dello scritto?";

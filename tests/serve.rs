@@ -74,14 +74,7 @@ async fn a_subscriber_gets_the_news_of_their_topic_once_from_serve(pool: PgPool)
     let fake = FakeTelegram::start().await;
     let child = start_serve(&pool, &fake);
     let citizen = 41;
-    fake.send_text(citizen, "/start");
-    let sent = fake.wait_for(citizen, 1).await;
-    fake.press_label(citizen, &sent, "Notizie");
-    let sent = fake.wait_for(citizen, 2).await;
-    fake.press_label(citizen, &sent, "Iscriviti");
-    let sent = fake.wait_for(citizen, 3).await;
-    fake.press_label(citizen, &sent, "Esame di Stato");
-    let sent = fake.wait_for(citizen, 4).await;
+    let sent = fake.follow_topic(citizen, "Esame di Stato").await;
     assert!(sent[3].text.contains("Fatto"), "{}", sent[3].text);
 
     // Staff publish one item of the citizen's topic and one of another.

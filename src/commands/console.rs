@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use sportello::console::accounts::{self, Role};
-use sportello::store::pg::PgStore;
 
-use super::runtime;
+use super::data::with_store;
 use crate::StaffCommand;
 
 pub fn staff(command: StaffCommand) -> anyhow::Result<ExitCode> {
@@ -22,19 +21,17 @@ pub fn staff(command: StaffCommand) -> anyhow::Result<ExitCode> {
                 bail!("`{role}` is not a role: write editor or admin");
             };
             let password = password()?;
-            runtime()?.block_on(async {
-                let store = PgStore::connect(&db.database_url).await?;
+            with_store(&db, async |store| {
                 let user = accounts::add(store.pool(), &username, &name, role, &password).await?;
                 println!(
                     "added {} ({}): they sign in at /console",
                     user.username,
                     user.role.as_str()
                 );
-                anyhow::Ok(ExitCode::SUCCESS)
+                Ok(ExitCode::SUCCESS)
             })
         }
-        StaffCommand::List { db } => runtime()?.block_on(async {
-            let store = PgStore::connect(&db.database_url).await?;
+        StaffCommand::List { db } => with_store(&db, async |store| {
             let users = accounts::list(store.pool()).await?;
             if users.is_empty() {
                 println!(
@@ -49,21 +46,19 @@ pub fn staff(command: StaffCommand) -> anyhow::Result<ExitCode> {
                     user.display_name
                 );
             }
-            anyhow::Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::SUCCESS)
         }),
-        StaffCommand::Remove { username, db } => runtime()?.block_on(async {
-            let store = PgStore::connect(&db.database_url).await?;
+        StaffCommand::Remove { username, db } => with_store(&db, async |store| {
             accounts::remove(store.pool(), &username).await?;
             println!("removed {username}");
-            anyhow::Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::SUCCESS)
         }),
         StaffCommand::ResetPassword { username, db } => {
             let password = password()?;
-            runtime()?.block_on(async {
-                let store = PgStore::connect(&db.database_url).await?;
+            with_store(&db, async |store| {
                 accounts::reset_password(store.pool(), &username, &password).await?;
                 println!("new password set for {username}");
-                anyhow::Ok(ExitCode::SUCCESS)
+                Ok(ExitCode::SUCCESS)
             })
         }
     }

@@ -16,7 +16,7 @@ use super::staff::{content_errors, load_or_report, vocabulary};
 use crate::{CitizenCommand, ContentCommand, Database, NewsCommand};
 
 /// Connects (applying pending migrations) and runs `body` on the store.
-fn with_store<T>(
+pub(super) fn with_store<T>(
     db: &Database,
     body: impl AsyncFnOnce(PgStore) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {

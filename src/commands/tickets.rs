@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use chrono_tz::Europe::Rome;
 use sportello::store::StaffDesk;
-use sportello::store::pg::PgStore;
 
-use super::runtime;
+use super::data::with_store;
 use super::staff::load_or_report;
-use crate::{Database, TicketsCommand};
+use crate::TicketsCommand;
 
 pub fn tickets(command: TicketsCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -83,14 +82,4 @@ pub fn tickets(command: TicketsCommand) -> anyhow::Result<ExitCode> {
             })
         }
     }
-}
-
-fn with_store(
-    db: &Database,
-    body: impl AsyncFnOnce(PgStore) -> anyhow::Result<ExitCode>,
-) -> anyhow::Result<ExitCode> {
-    runtime()?.block_on(async {
-        let store = PgStore::connect(&db.database_url).await?;
-        body(store).await
-    })
 }

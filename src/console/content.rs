@@ -7,13 +7,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::Form;
-use chrono_tz::Europe::Rome;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::audit;
+use super::inbox::citizen_words;
 use super::web::{
-    ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, field_time, form_time, pick,
+    ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, field_time, form_time, pick, when,
 };
 use crate::content::{CalendarEvent, ContentFile, Faq, Vocabulary};
 
@@ -53,9 +53,6 @@ async fn list(
 ) -> Result<Response, ConsoleError> {
     let content = state.store().export().await?;
     let q = search.q.as_str();
-    let when = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&Rome).format("%d/%m/%Y %H:%M").to_string()
-    };
     let faqs: Vec<_> = content
         .faqs
         .iter()
@@ -220,16 +217,11 @@ async fn new_faq(
         from: from.from,
         ..FaqForm::default()
     };
-    if let Some(id) = from.from {
-        let text: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM transcripts WHERE id = $1 AND direction = 'in'")
-                .bind(id)
-                .fetch_optional(state.pool())
-                .await?;
-        if let Some((text,)) = text {
-            form.question = text.trim().to_owned();
-            form.examples = text.trim().to_owned();
-        }
+    if let Some(id) = from.from
+        && let Some(text) = citizen_words(state.pool(), id).await?
+    {
+        form.question = text.trim().to_owned();
+        form.examples = text.trim().to_owned();
     }
     form_page(&state, staff, &form, false, &[])
 }

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use minijinja::{Value, context};
-use serde::Serialize;
 
 use super::charts;
 use super::web::{ConsoleError, ConsoleState, Staff, pick};
@@ -22,15 +21,15 @@ pub(super) fn routes() -> Router<ConsoleState> {
 }
 
 /// One table of figures, shown as HTML and downloadable as CSV.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct Table {
     /// Its name in the CSV address.
     name: &'static str,
     title: String,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
-    /// The chart of its first figure column, as SVG.
-    chart: String,
+    /// The column its chart draws.
+    chart_column: usize,
 }
 
 impl Table {
@@ -41,22 +40,28 @@ impl Table {
         rows: Vec<Vec<String>>,
         chart_column: usize,
     ) -> Table {
-        let bars: Vec<charts::Bar> = rows
+        Table {
+            name,
+            title: title.to_owned(),
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows,
+            chart_column,
+        }
+    }
+
+    /// The chart of the chart column, as SVG (drawn only for the page, not the CSV).
+    fn chart(&self) -> String {
+        let bars: Vec<charts::Bar> = self
+            .rows
             .iter()
             .map(|r| {
                 let label = r.first().cloned().unwrap_or_default();
-                let shown = r.get(chart_column).cloned().unwrap_or_default();
+                let shown = r.get(self.chart_column).cloned().unwrap_or_default();
                 let value = shown.trim_end_matches('%').parse().unwrap_or(0.0);
                 (label, value, shown)
             })
             .collect();
-        Table {
-            name,
-            chart: charts::bars(title, &bars),
-            title: title.to_owned(),
-            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
-            rows,
-        }
+        charts::bars(&self.title, &bars)
     }
 
     fn csv(&self) -> Result<String, ConsoleError> {
@@ -91,32 +96,28 @@ async fn tables(state: &ConsoleState, lang: &str) -> Result<Vec<Table>, ConsoleE
     .bind(DAYS)
     .fetch_all(pool)
     .await?;
+    let rate = |messages: i64, understood: i64| {
+        let share = if messages > 0 {
+            understood as f64 * 100.0 / messages as f64
+        } else {
+            0.0
+        };
+        format!("{share:.0}%")
+    };
     let conversations = days
         .iter()
         .map(|(d, chats, messages, understood)| {
-            let rate = if *messages > 0 {
-                *understood as f64 * 100.0 / *messages as f64
-            } else {
-                0.0
-            };
             vec![
                 day(*d),
                 chats.to_string(),
                 messages.to_string(),
-                format!("{rate:.0}%"),
+                rate(*messages, *understood),
             ]
         })
         .collect();
     let understood_rows: Vec<Vec<String>> = days
         .iter()
-        .map(|(d, _, messages, understood)| {
-            let rate = if *messages > 0 {
-                *understood as f64 * 100.0 / *messages as f64
-            } else {
-                0.0
-            };
-            vec![day(*d), format!("{rate:.0}%")]
-        })
+        .map(|(d, _, messages, understood)| vec![day(*d), rate(*messages, *understood)])
         .collect();
 
     let topics: Vec<(String, i64)> = sqlx::query_as(
@@ -292,11 +293,11 @@ pub(super) async fn page(
         .into_iter()
         .map(|table| {
             context! {
+                chart => Value::from_safe_string(table.chart()),
                 name => table.name,
                 title => table.title,
                 headers => table.headers,
                 rows => table.rows,
-                chart => Value::from_safe_string(table.chart),
             }
         })
         .collect();

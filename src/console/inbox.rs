@@ -13,13 +13,12 @@ use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 
 use super::audit;
 use super::web::{ConsoleError, ConsoleState, Staff};
 use crate::dialogue::Dialogues;
 use crate::evaluation::explain::best_candidate;
-use crate::store::ContentSource;
-use crate::understand::FaqIndex;
 
 pub(super) fn routes() -> Router<ConsoleState> {
     Router::new()
@@ -89,6 +88,16 @@ fn state_label(d: &Dialogues, target: &str, lang: &str) -> String {
     }
 }
 
+/// What a citizen wrote in the transcript line `id`, if it is one of theirs.
+pub(super) async fn citizen_words(pool: &PgPool, id: i64) -> Result<Option<String>, ConsoleError> {
+    let text: Option<(String,)> =
+        sqlx::query_as("SELECT body FROM transcripts WHERE id = $1 AND direction = 'in'")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(text.map(|(text,)| text))
+}
+
 /// A YAML list item that reads back as exactly `text`.
 fn yaml_item(text: &str) -> String {
     let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
@@ -116,8 +125,7 @@ async fn page(
     .await?;
     let d = state.live().get();
     let staff_lang = staff.lang();
-    let list = state.store().faqs().await?;
-    let faqs = FaqIndex::build(&d.understanding.analyzer, list.faqs.to_vec());
+    let faqs = state.faq_index(&d).await?;
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for (id, at, at_state, text) in rows {
         let best = best_candidate(&d, &faqs, &at_state, &text);
@@ -125,11 +133,9 @@ async fn page(
         let group = groups.entry(target.clone()).or_insert_with(|| {
             let faq_key = target.strip_prefix("faq:");
             let label = match faq_key {
-                Some(key) => list
-                    .faqs
-                    .iter()
-                    .find(|f| f.key == key)
-                    .map_or_else(|| key.to_owned(), |f| f.question.clone()),
+                Some(key) => faqs
+                    .find(key)
+                    .map_or_else(|| key.to_owned(), |(_, f)| f.question.clone()),
                 None => state_label(&d, &target, staff_lang),
             };
             Group {
@@ -189,13 +195,9 @@ async fn add_example(
     Form(form): Form<AddExample>,
 ) -> Result<Response, ConsoleError> {
     staff.check_csrf(&form.csrf)?;
-    let text: Option<(String,)> = sqlx::query_as("SELECT body FROM transcripts WHERE id = $1")
-        .bind(form.id)
-        .fetch_optional(state.pool())
-        .await?;
-    let Some((text,)) = text else {
-        return Err(ConsoleError::NotFound);
-    };
+    let text = citizen_words(state.pool(), form.id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
     let example = text.trim();
     let mut tx = state.pool().begin().await?;
     let updated = sqlx::query(

@@ -1,7 +1,7 @@
 //! Signing in and out, and the page language.
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -11,10 +11,7 @@ use serde::Deserialize;
 
 use super::accounts;
 use super::audit;
-use super::web::{
-    ConsoleError, ConsoleState, PageContext, Staff, USER_KEY, anonymous_parts, peer, pick,
-    set_language,
-};
+use super::web::{ConsoleError, ConsoleState, CsrfForm, LANG_KEY, Staff, USER_KEY, Visitor, pick};
 
 pub(super) fn routes() -> Router<ConsoleState> {
     Router::new()
@@ -37,26 +34,13 @@ fn safe_next(next: Option<&str>) -> &str {
 }
 
 /// `GET /console/login`.
-async fn form(State(state): State<ConsoleState>, request: Request) -> Response {
-    let (mut parts, _) = request.into_parts();
-    let next: Query<Next> = Query::from_request_parts(&mut parts, &state)
-        .await
-        .unwrap_or_default();
-    let (_, csrf, lang) = match anonymous_parts(&mut parts, &state).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let page = PageContext {
-        lang,
-        csrf: csrf.authenticity_token().unwrap_or_default(),
-        path: "/console/login".into(),
-        staff: None,
-    };
+async fn form(
+    State(state): State<ConsoleState>,
+    visitor: Visitor,
+    Query(next): Query<Next>,
+) -> Response {
     let ctx = context! { next => safe_next(next.next.as_deref()), username => "", error => () };
-    match state.render("login.html", &page, ctx) {
-        Ok(html) => (csrf, html).into_response(),
-        Err(err) => err.into_response(),
-    }
+    visitor.page(&state, StatusCode::OK, "login.html", ctx)
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,35 +57,21 @@ struct SignIn {
 
 /// `POST /console/login`: a wrong pair, too many attempts or a forged form each get
 /// the form again with a plain explanation; the password is never echoed.
-async fn sign_in(State(state): State<ConsoleState>, request: Request) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let address = peer(&parts);
-    let (session, csrf, lang) = match anonymous_parts(&mut parts, &state).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = Request::from_parts(parts, body);
-    let Ok(Form(form)) = Form::<SignIn>::from_request(request, &state).await else {
-        return (StatusCode::BAD_REQUEST, "bad form").into_response();
-    };
+async fn sign_in(
+    State(state): State<ConsoleState>,
+    visitor: Visitor,
+    Form(form): Form<SignIn>,
+) -> Response {
+    let lang = visitor.page.lang;
     let again = |status: StatusCode, error: &str| {
-        let page = PageContext {
-            lang,
-            csrf: csrf.authenticity_token().unwrap_or_default(),
-            path: "/console/login".into(),
-            staff: None,
-        };
         let ctx = context! {
             next => safe_next(form.next.as_deref()),
             username => form.username.trim(),
             error => error,
         };
-        match state.render("login.html", &page, ctx) {
-            Ok(html) => (status, csrf.clone(), html).into_response(),
-            Err(err) => err.into_response(),
-        }
+        visitor.page(&state, status, "login.html", ctx)
     };
-    if csrf.verify(&form.csrf).is_err() {
+    if visitor.csrf.verify(&form.csrf).is_err() {
         return again(
             StatusCode::FORBIDDEN,
             pick(
@@ -111,7 +81,7 @@ async fn sign_in(State(state): State<ConsoleState>, request: Request) -> Respons
             ),
         );
     }
-    if !state.may_try_login(&form.username, address) {
+    if !state.may_try_login(&form.username, visitor.address) {
         tracing::warn!("console: sign-in attempts over the limit");
         return again(
             StatusCode::TOO_MANY_REQUESTS,
@@ -137,6 +107,7 @@ async fn sign_in(State(state): State<ConsoleState>, request: Request) -> Respons
             ),
         );
     };
+    let session = &visitor.session;
     // A new session id on sign-in: an id planted before cannot be taken over.
     if let Err(err) = session.cycle_id().await {
         return ConsoleError::Internal(format!("session: {err}")).into_response();
@@ -153,14 +124,8 @@ async fn sign_in(State(state): State<ConsoleState>, request: Request) -> Respons
     Redirect::to(safe_next(form.next.as_deref())).into_response()
 }
 
-#[derive(Debug, Deserialize)]
-struct Token {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /console/logout`.
-async fn sign_out(staff: Staff, Form(form): Form<Token>) -> Result<Response, ConsoleError> {
+async fn sign_out(staff: Staff, Form(form): Form<CsrfForm>) -> Result<Response, ConsoleError> {
     staff.check_csrf(&form.csrf)?;
     staff
         .session
@@ -171,19 +136,10 @@ async fn sign_out(staff: Staff, Form(form): Form<Token>) -> Result<Response, Con
 }
 
 /// `GET /console/lingua/{it|en}`: back to the page it was asked from.
-async fn language(
-    State(state): State<ConsoleState>,
-    Path(lang): Path<String>,
-    headers: HeaderMap,
-    request: Request,
-) -> Response {
-    let (mut parts, _) = request.into_parts();
-    let (session, _, _) = match anonymous_parts(&mut parts, &state).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    if let Err(err) = set_language(&session, &lang).await {
-        return err.into_response();
+async fn language(visitor: Visitor, Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let lang = if lang == "en" { "en" } else { "it" };
+    if let Err(err) = visitor.session.insert(LANG_KEY, lang).await {
+        return ConsoleError::Internal(format!("session: {err}")).into_response();
     }
     let back = headers
         .get(header::REFERER)

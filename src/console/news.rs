@@ -12,17 +12,18 @@ use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 
 use super::audit;
 use super::web::{
-    ConsoleError, ConsoleState, FieldError, FieldErrors, Staff, field_time, form_time, when,
+    ConsoleError, ConsoleState, CsrfForm, FieldError, FieldErrors, Staff, field_time, form_time,
+    when,
 };
 use crate::channel::whatsapp::to_whatsapp;
 use crate::content::{NewsItem, Vocabulary};
 use crate::dialogue::{TELEGRAM_TEXT_LIMIT, gulpease};
 use crate::relay::{self, PublishOptions};
 use crate::store::pg::{NewNews, find_news, outbox};
-use crate::text::html_to_plain;
 
 pub(super) fn routes() -> Router<ConsoleState> {
     Router::new()
@@ -44,26 +45,61 @@ struct Listed {
     title: String,
     published_at: String,
     topics: Vec<String>,
-    sent: u64,
-    total: u64,
+    sent: i64,
+    total: i64,
 }
 
 /// `GET /console/news`.
 async fn list(State(state): State<ConsoleState>, staff: Staff) -> Result<Response, ConsoleError> {
     let items = state.store().list_news(LISTED).await?;
-    let mut listed = Vec::with_capacity(items.len());
-    for item in items {
-        let status = outbox::news_status(state.pool(), &item.key, 10.0).await?;
-        listed.push(Listed {
-            sent: status.as_ref().map_or(0, |s| s.sent),
-            total: status.as_ref().map_or(0, |s| s.total()),
-            key: item.key,
-            title: item.title,
-            published_at: when(item.published_at),
-            topics: item.topics,
-        });
-    }
+    let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+    // Every item's deliveries in one round trip (stopped ones do not count).
+    let counts: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT n.key, count(*) FILTER (WHERE o.status = 'sent'), \
+                count(o.id) FILTER (WHERE o.status <> 'cancelled') \
+         FROM news n LEFT JOIN outbox o ON o.news_id = n.id \
+         WHERE n.key = ANY($1) GROUP BY n.key",
+    )
+    .bind(&keys)
+    .fetch_all(state.pool())
+    .await?;
+    let listed: Vec<Listed> = items
+        .into_iter()
+        .map(|item| {
+            let (sent, total) = counts
+                .iter()
+                .find(|(key, _, _)| *key == item.key)
+                .map_or((0, 0), |(_, sent, total)| (*sent, *total));
+            Listed {
+                key: item.key,
+                title: item.title,
+                published_at: when(item.published_at),
+                topics: item.topics,
+                sent,
+                total,
+            }
+        })
+        .collect();
     staff.page(&state, "news_list.html", context! { items => listed })
+}
+
+/// The item `key` names, with its id; 404 when there is none.
+async fn find(pool: &PgPool, key: &str) -> Result<(i64, NewsItem), ConsoleError> {
+    find_news(pool, key).await?.ok_or(ConsoleError::NotFound)
+}
+
+/// The words every item needs, checked alike when written and when corrected.
+fn check_words(errors: &mut FieldErrors, title: &str, body: &str) {
+    if title.is_empty() {
+        errors.add("title", "Scrivi un titolo.", "Write a title.");
+    }
+    if body.is_empty() {
+        errors.add(
+            "body",
+            "Scrivi il testo della notizia.",
+            "Write the text of the item.",
+        );
+    }
 }
 
 /// What the compose form sends.
@@ -105,16 +141,8 @@ fn check(
     let mut errors = FieldErrors::new(lang);
     let title = form.title.trim();
     let body = form.body.trim();
-    if title.is_empty() {
-        errors.add("title", "Scrivi un titolo.", "Write a title.");
-    }
-    if body.is_empty() {
-        errors.add(
-            "body",
-            "Scrivi il testo della notizia.",
-            "Write the text of the item.",
-        );
-    }
+    let link = form.link.trim();
+    check_words(&mut errors, title, body);
     let mut topics: Vec<String> = Vec::new();
     for topic in &form.topic {
         let topic = topic.trim();
@@ -129,7 +157,6 @@ fn check(
             "Pick at least one topic: its followers get the item.",
         );
     }
-    let link = form.link.trim();
     errors.check_link(link);
     let now = Utc::now();
     let expires_at = match form_time(&form.expires) {
@@ -270,14 +297,6 @@ fn telegram_preview(html: &str) -> String {
     linked.replace("&lt;/a&gt;", "</a>")
 }
 
-#[derive(Debug, Serialize)]
-struct Rendered {
-    lang: String,
-    telegram: String,
-    whatsapp: String,
-    length: usize,
-}
-
 /// `POST /console/news/preview` (htmx): the item as each channel will show it, its
 /// length against Telegram's limit and how easy it is to read.
 async fn preview(
@@ -286,7 +305,6 @@ async fn preview(
     Form(form): Form<NewsForm>,
 ) -> Result<Response, ConsoleError> {
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
     let d = state.live().get();
     let item = NewsItem {
         key: "anteprima".into(),
@@ -300,14 +318,16 @@ async fn preview(
     };
     let rendered = relay::render_news(&d, &item)
         .map_err(|e| ConsoleError::Internal(format!("news preview: {e}")))?;
-    let by_lang: Vec<Rendered> = rendered
+    let by_lang: Vec<Value> = rendered
         .by_lang
         .iter()
-        .map(|(lang, html)| Rendered {
-            lang: lang.clone(),
-            telegram: telegram_preview(html.trim()),
-            whatsapp: to_whatsapp(html).trim().to_owned(),
-            length: html_to_plain(html).encode_utf16().count(),
+        .map(|(lang, html)| {
+            context! {
+                lang => lang,
+                telegram => Value::from_safe_string(telegram_preview(html.trim())),
+                whatsapp => to_whatsapp(html).trim(),
+                length => relay::visible_len(html),
+            }
         })
         .collect();
     let plain = format!("{}. {}", item.title, item.body);
@@ -318,18 +338,12 @@ async fn preview(
         "news_preview.html",
         &staff.page,
         context! {
-            rendered => by_lang.into_iter().map(|r| context! {
-                lang => r.lang,
-                telegram => Value::from_safe_string(r.telegram),
-                whatsapp => r.whatsapp,
-                length => r.length,
-            }).collect::<Vec<_>>(),
+            rendered => by_lang,
             limit => TELEGRAM_TEXT_LIMIT,
             trimmed => full > TELEGRAM_TEXT_LIMIT,
             readability,
             easy => readability.is_some_and(|g| g >= 60),
             hard => readability.is_some_and(|g| g < 40),
-            lang_page => lang,
         },
     )?;
     Ok(html.into_response())
@@ -432,9 +446,7 @@ async fn show(
     staff: Staff,
     Path(key): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    let Some((_, item)) = find_news(state.pool(), &key).await? else {
-        return Err(ConsoleError::NotFound);
-    };
+    let (_, item) = find(state.pool(), &key).await?;
     let progress = progress_context(&state, &item.key).await?;
     staff.page(
         &state,
@@ -462,23 +474,15 @@ async fn progress(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct Token {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /console/news/{key}/cancel`: stops what is still queued.
 async fn cancel(
     State(state): State<ConsoleState>,
     staff: Staff,
     Path(key): Path<String>,
-    Form(form): Form<Token>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
     staff.check_csrf(&form.csrf)?;
-    let Some((id, item)) = find_news(state.pool(), &key).await? else {
-        return Err(ConsoleError::NotFound);
-    };
+    let (id, item) = find(state.pool(), &key).await?;
     let stopped = outbox::cancel_news(state.pool(), id).await?;
     audit::record(
         state.pool(),
@@ -531,9 +535,7 @@ async fn edit(
     staff: Staff,
     Path(key): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    let Some((_, item)) = find_news(state.pool(), &key).await? else {
-        return Err(ConsoleError::NotFound);
-    };
+    let (_, item) = find(state.pool(), &key).await?;
     let form = EditForm {
         title: item.title,
         body: item.body,
@@ -554,23 +556,12 @@ async fn save_edit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, ConsoleError> {
     staff.check_csrf(&form.csrf)?;
-    let Some((id, mut item)) = find_news(state.pool(), &key).await? else {
-        return Err(ConsoleError::NotFound);
-    };
+    let (id, mut item) = find(state.pool(), &key).await?;
     let mut errors = FieldErrors::new(staff.lang());
     let title = form.title.trim();
     let body = form.body.trim();
     let link = form.link.trim();
-    if title.is_empty() {
-        errors.add("title", "Scrivi un titolo.", "Write a title.");
-    }
-    if body.is_empty() {
-        errors.add(
-            "body",
-            "Scrivi il testo della notizia.",
-            "Write the text of the item.",
-        );
-    }
+    check_words(&mut errors, title, body);
     errors.check_link(link);
     let expires_at = match form_time(&form.expires) {
         None => None,

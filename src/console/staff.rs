@@ -100,15 +100,37 @@ struct NewAccount {
     password: String,
 }
 
-/// What an account change came to: the page again, with what went wrong if anything.
+/// What changed, for the audit log and the page after it.
+struct Change<'a> {
+    /// `staff.add`, `staff.remove`, `staff.password`.
+    action: &'static str,
+    username: &'a str,
+    details: Option<&'a str>,
+    /// The notice the page shows (`?done=…`).
+    done: &'static str,
+}
+
+/// What an account change came to: recorded and the page's notice, or the page again
+/// with what went wrong.
 async fn outcome(
     state: &ConsoleState,
     admin: Admin,
     result: Result<(), AccountError>,
-    done: &str,
+    change: Change<'_>,
 ) -> Result<Response, ConsoleError> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/console/staff?done={done}")).into_response()),
+        Ok(()) => {
+            let actor = &admin.0.user.username;
+            audit::record(
+                state.pool(),
+                actor,
+                change.action,
+                change.username,
+                change.details,
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/console/staff?done={}", change.done)).into_response())
+        }
         Err(err) => match explain(&err, admin.0.lang()) {
             Some(problem) => page(state, admin, None, Some(problem)).await,
             None => Err(ConsoleError::Internal(err.to_string())),
@@ -128,17 +150,13 @@ async fn add(
     let result = accounts::add(state.pool(), &username, &form.name, role, &form.password)
         .await
         .map(drop);
-    if result.is_ok() {
-        audit::record(
-            state.pool(),
-            &admin.0.user.username,
-            "staff.add",
-            &username,
-            Some(role.as_str()),
-        )
-        .await?;
-    }
-    outcome(&state, admin, result, "added").await
+    let change = Change {
+        action: "staff.add",
+        username: &username,
+        details: Some(role.as_str()),
+        done: "added",
+    };
+    outcome(&state, admin, result, change).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,17 +176,13 @@ async fn remove(
 ) -> Result<Response, ConsoleError> {
     admin.0.check_csrf(&form.csrf)?;
     let result = accounts::remove(state.pool(), &form.username).await;
-    if result.is_ok() {
-        audit::record(
-            state.pool(),
-            &admin.0.user.username,
-            "staff.remove",
-            &form.username,
-            None,
-        )
-        .await?;
-    }
-    outcome(&state, admin, result, "removed").await
+    let change = Change {
+        action: "staff.remove",
+        username: &form.username,
+        details: None,
+        done: "removed",
+    };
+    outcome(&state, admin, result, change).await
 }
 
 /// `POST /console/staff/password`.
@@ -179,17 +193,13 @@ async fn password(
 ) -> Result<Response, ConsoleError> {
     admin.0.check_csrf(&form.csrf)?;
     let result = accounts::reset_password(state.pool(), &form.username, &form.password).await;
-    if result.is_ok() {
-        audit::record(
-            state.pool(),
-            &admin.0.user.username,
-            "staff.password",
-            &form.username,
-            None,
-        )
-        .await?;
-    }
-    outcome(&state, admin, result, "password").await
+    let change = Change {
+        action: "staff.password",
+        username: &form.username,
+        details: None,
+        done: "password",
+    };
+    outcome(&state, admin, result, change).await
 }
 
 /// Entries the audit page shows.

@@ -11,6 +11,7 @@ macro_rules! templates {
 
 const TEMPLATES: &[(&str, &str)] = templates![
     "base.html",
+    "forms.html",
     "login.html",
     "error.html",
     "glance.html",

@@ -1,7 +1,7 @@
 //! What every console page shares: the state, the templates, the error page, the
 //! signed-in staff member, the page language and the CSRF check.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -18,14 +18,16 @@ use tower_sessions::Session;
 
 use super::accounts::{self, Role, StaffUser};
 use super::session_store::PgSessionStore;
-use crate::dialogue::Live;
+use crate::conversation::faq_cache::FaqCache;
+use crate::dialogue::{Dialogues, Live};
 use crate::store::StoreError;
 use crate::store::pg::PgStore;
+use crate::understand::FaqIndex;
 
 /// The session key of the signed-in staff member's id.
 pub(super) const USER_KEY: &str = "staff_id";
 /// The session key of the page language (`it` or `en`).
-const LANG_KEY: &str = "lang";
+pub(super) const LANG_KEY: &str = "lang";
 
 /// What the console works on. Cheap to clone.
 #[derive(Clone)]
@@ -41,7 +43,9 @@ struct Inner {
     csrf: CsrfConfig,
     secure_cookies: bool,
     per_account: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// The FAQ index the inbox ranks against, rebuilt only when the FAQs change.
+    faqs: FaqCache,
 }
 
 /// Sign-in attempts allowed per account, per minute.
@@ -85,6 +89,7 @@ impl ConsoleState {
                 secure_cookies,
                 per_account: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ACCOUNT)),
                 per_address: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ADDRESS)),
+                faqs: FaqCache::default(),
             }),
         })
     }
@@ -120,13 +125,13 @@ impl ConsoleState {
             .per_account
             .check_key(&username.trim().to_ascii_lowercase())
             .is_ok();
-        let address_ok = address.is_none_or(|a| {
-            self.inner
-                .per_address
-                .check_key(&a.ip().to_string())
-                .is_ok()
-        });
+        let address_ok = address.is_none_or(|a| self.inner.per_address.check_key(&a.ip()).is_ok());
         account_ok && address_ok
+    }
+
+    /// The FAQs as the running dialogues read them.
+    pub(super) async fn faq_index(&self, d: &Dialogues) -> Result<Arc<FaqIndex>, StoreError> {
+        self.inner.faqs.index(d, &self.inner.store).await
     }
 
     /// `template` rendered with `ctx` plus what the layout needs.
@@ -185,35 +190,79 @@ async fn console_secret(pool: &PgPool) -> Result<String, StoreError> {
 }
 
 /// What the layout of every page needs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(super) struct PageContext {
     pub lang: &'static str,
     pub csrf: String,
     pub path: String,
-    #[serde(skip)]
     pub staff: Option<StaffUser>,
-}
-
-/// The page language chosen in this browser's session: Italian unless English was
-/// picked.
-pub(super) async fn language(session: &Session) -> &'static str {
-    match session.get::<String>(LANG_KEY).await {
-        Ok(Some(lang)) if lang == "en" => "en",
-        _ => "it",
-    }
-}
-
-pub(super) async fn set_language(session: &Session, lang: &str) -> Result<(), ConsoleError> {
-    let lang = if lang == "en" { "en" } else { "it" };
-    session
-        .insert(LANG_KEY, lang)
-        .await
-        .map_err(|e| ConsoleError::Internal(format!("session: {e}")))
 }
 
 /// `it` or `en`, picked.
 pub(super) fn pick<'a>(lang: &str, italian: &'a str, english: &'a str) -> &'a str {
     if lang == "en" { english } else { italian }
+}
+
+/// Any visitor, signed in or not: the session, the CSRF token, the page language and
+/// the address the request came from (when the listener records it).
+pub(super) struct Visitor {
+    pub page: PageContext,
+    pub session: Session,
+    pub csrf: CsrfToken,
+    pub address: Option<SocketAddr>,
+}
+
+impl Visitor {
+    /// `template` as a full page with `status`, the CSRF cookie set.
+    pub(super) fn page(
+        &self,
+        state: &ConsoleState,
+        status: StatusCode,
+        template: &str,
+        ctx: Value,
+    ) -> Response {
+        match state.render(template, &self.page, ctx) {
+            Ok(html) => (status, self.csrf.clone(), html).into_response(),
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<ConsoleState> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ConsoleState,
+    ) -> Result<Visitor, Response> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let csrf = CsrfToken::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        // Italian unless English was picked in this browser's session.
+        let lang = match session.get::<String>(LANG_KEY).await {
+            Ok(Some(lang)) if lang == "en" => "en",
+            _ => "it",
+        };
+        let page = PageContext {
+            lang,
+            csrf: csrf.authenticity_token().unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+            staff: None,
+        };
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| *addr);
+        Ok(Visitor {
+            page,
+            session,
+            csrf,
+            address,
+        })
+    }
 }
 
 /// A signed-in staff member, with what every page needs: the extractor sends anyone
@@ -254,7 +303,12 @@ impl FromRequestParts<ConsoleState> for Staff {
         parts: &mut Parts,
         state: &ConsoleState,
     ) -> Result<Staff, Response> {
-        let (session, csrf, lang) = anonymous_parts(parts, state).await?;
+        let Visitor {
+            mut page,
+            session,
+            csrf,
+            ..
+        } = Visitor::from_request_parts(parts, state).await?;
         let id: Option<i64> = session.get(USER_KEY).await.ok().flatten();
         let user = match id {
             Some(id) => accounts::by_id(state.pool(), id)
@@ -265,12 +319,7 @@ impl FromRequestParts<ConsoleState> for Staff {
         let Some(user) = user else {
             return Err(to_login(&parts.uri).into_response());
         };
-        let page = PageContext {
-            lang,
-            csrf: csrf.authenticity_token().unwrap_or_default(),
-            path: parts.uri.path().to_owned(),
-            staff: Some(user.clone()),
-        };
+        page.staff = Some(user.clone());
         Ok(Staff {
             user,
             page,
@@ -280,19 +329,11 @@ impl FromRequestParts<ConsoleState> for Staff {
     }
 }
 
-/// The session, the CSRF token and the language of any visitor, signed in or not.
-pub(super) async fn anonymous_parts(
-    parts: &mut Parts,
-    state: &ConsoleState,
-) -> Result<(Session, CsrfToken, &'static str), Response> {
-    let session = Session::from_request_parts(parts, state)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let csrf = CsrfToken::from_request_parts(parts, state)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let lang = language(&session).await;
-    Ok((session, csrf, lang))
+/// A form that carries only its CSRF token (sign out, stop a sending).
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
 }
 
 /// One field's problem, for the form to show beside it.
@@ -373,14 +414,6 @@ pub(super) fn form_time(text: &str) -> Option<Result<chrono::DateTime<chrono::Ut
         text.to_owned()
     };
     Some(crate::content::parse_when(&text))
-}
-
-/// The address a request came from, when the listener records it.
-pub(super) fn peer(parts: &Parts) -> Option<SocketAddr> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr)
 }
 
 /// The sign-in page, coming back to `uri` afterwards.

@@ -10,7 +10,7 @@ use crate::understand::{Analyzer, FaqIndex};
 
 /// The index last built, and what it was built from.
 #[derive(Debug, Default)]
-pub(super) struct FaqCache {
+pub(crate) struct FaqCache {
     built: Mutex<Option<Built>>,
 }
 
@@ -28,7 +28,7 @@ impl FaqCache {
     }
 
     /// The index for the FAQs `content` holds now, read as `dialogues` read.
-    pub(super) async fn index(
+    pub(crate) async fn index(
         &self,
         dialogues: &Dialogues,
         content: &impl ContentSource,

@@ -59,7 +59,7 @@ struct NewsView<'a> {
 }
 
 /// Telegram's length of an HTML text: its visible characters in UTF-16 units.
-fn visible_len(html: &str) -> usize {
+pub fn visible_len(html: &str) -> usize {
     html_to_plain(html).encode_utf16().count()
 }
 

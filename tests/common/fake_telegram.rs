@@ -200,6 +200,17 @@ impl FakeTelegram {
     }
 
     /// A citizen presses the button with `data`.
+    /// A new citizen `chat` subscribes to the news of `topic` (a button's label) through
+    /// the bundled menus: /start, Notizie, Iscriviti, the topic. The four replies.
+    pub async fn follow_topic(&self, chat: i64, topic: &str) -> Vec<Sent> {
+        self.send_text(chat, "/start");
+        for (step, label) in ["Notizie", "Iscriviti", topic].into_iter().enumerate() {
+            let sent = self.wait_for(chat, step + 1).await;
+            self.press_label(chat, &sent, label);
+        }
+        self.wait_for(chat, 4).await
+    }
+
     /// Presses the button of the last message in `sent` whose label contains `label`.
     pub fn press_label(&self, chat: i64, sent: &[Sent], label: &str) -> u32 {
         let data = sent
