@@ -283,6 +283,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             Query::Subscriptions => Answer::Subscriptions(self.citizens.topics(key).await?),
             // The citizen asked to be forgotten: done at once, so the reply can say what went.
             Query::Erase => Answer::Erased(self.citizens.erase(key).await?),
+            Query::Reminders => Answer::Reminders(self.citizens.reminders(key).await?),
         })
     }
 }

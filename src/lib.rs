@@ -13,6 +13,7 @@
 //! - [`ops`]: health, readiness and Prometheus metrics for operators.
 //! - [`sender`]: the one sender stack (`Sender`, `Paced`, `Retry`) and the channels' pace.
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
+//! - [`reminder`]: when a citizen's reminder of an event is due (pure).
 //! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
 //! - [`shutdown`]: one stop signal for everything a process runs.
 //! - [`staff_language`]: Italian or English for the staff tools' own messages.
@@ -33,6 +34,7 @@ pub mod engine;
 pub mod evaluation;
 pub mod ops;
 pub mod relay;
+pub mod reminder;
 pub mod sender;
 pub mod shutdown;
 pub mod staff_language;

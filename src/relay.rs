@@ -37,6 +37,8 @@
 //! - `worker`: the loop that claims, sends and records; `deliver`: one row's send and
 //!   what becomes of it (the retry policy).
 //! - `status`: a news item's progress.
+//! - `reminders`: the scheduler that turns due reminders into outbox rows and
+//!   follows the calendar (moved and cancelled events).
 //!
 //! The relay never runs a conversation and never reads sessions.
 
@@ -45,6 +47,7 @@ mod deliver;
 mod message;
 mod outbox;
 mod publish;
+mod reminders;
 mod staff;
 mod status;
 mod waiting;
@@ -56,6 +59,7 @@ pub use crate::sender::{Forum, TopicProblem};
 pub use message::{NewsMessages, render_news, visible_len};
 pub use outbox::{Claimed, Outcome};
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
+pub use reminders::{ReminderPass, remind_due, spawn_reminders};
 pub use staff::StaffSender;
 pub use status::{NewsStatus, news_status};
 pub use waiting::{spawn_waiting_check, tell_the_waiting};

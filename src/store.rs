@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::content::{CalendarEvent, Faq, NewsItem};
 pub use crate::engine::ErasureReceipt;
 use crate::engine::{Effect, Session};
+use crate::reminder::Reminder;
 
 /// Who a conversation is with: the channel and the chat's id on it, as text
 /// (Telegram ids need 52 bits; WhatsApp uses phone-based ids).
@@ -144,6 +145,12 @@ pub trait CitizenStore: Send + Sync {
         key: &ChatKey,
         blocked: bool,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The citizen's reminders still to come, soonest first.
+    fn reminders(
+        &self,
+        key: &ChatKey,
+    ) -> impl Future<Output = Result<Vec<Reminder>, StoreError>> + Send;
 
     /// Deletes everything stored about the citizen, in one transaction.
     fn erase(

@@ -19,7 +19,7 @@ use sportello::conversation::Conversation;
 use sportello::dialogue::Live;
 use sportello::dialogue::watch;
 use sportello::ops::{self, OpsState};
-use sportello::relay::spawn_waiting_check;
+use sportello::relay::{spawn_reminders, spawn_waiting_check};
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
@@ -89,6 +89,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         let waiting = spawn_waiting_check(store.clone(), live.clone());
+        let reminders = spawn_reminders(store.clone(), live.clone(), stop.clone());
         let staff = tokio::spawn({
             let stop = stop.clone();
             async move { staff.run(stop.wait()).await }
@@ -180,6 +181,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         retention.abort();
         waiting.abort();
+        reminders.abort();
         upkeep.abort();
         hangup.abort();
         if let Some(watcher) = watcher {

@@ -342,7 +342,22 @@ fn sample_context(
             "keywords": [], "lang": lang, "examples": [],
         },
         "subscriptions": [first_topic],
-        "erased": { "at": when, "sessions": 1, "subscriptions": 1, "transcripts": 4, "deliveries": 0, "tickets": 0 },
+        "erased": { "at": when, "sessions": 1, "subscriptions": 1, "transcripts": 4, "deliveries": 0, "tickets": 0, "reminders": 1 },
+        "event": {
+            "key": "esempio", "category": "esempio", "title": "Prima prova scritta",
+            "starts_at": when, "ends_at": when, "place": "Nella propria scuola",
+            "details": "Dalle 8:30", "link": "https://www.mim.gov.it", "valid_until": when,
+        },
+        // `reminder` in a `remind` state (set, too_late) and in what the scheduler
+        // sends (remind_at).
+        "reminder": {
+            "set": [{ "key": "esempio", "title": "Prima prova scritta", "starts_at": when,
+                      "place": "Nella propria scuola", "remind_at": when }],
+            "too_late": [],
+            "remind_at": when,
+        },
+        "reminders": [{ "id": 1, "event_key": "esempio", "title": "Prima prova scritta",
+                        "starts_at": when, "remind_at": when }],
         "handoff": { "queue": "Ufficio relazioni con il pubblico", "open": true },
     });
     Value::from_serialize(&context)

@@ -7,6 +7,7 @@ mod ask;
 mod compile;
 mod handoff;
 mod names;
+mod reminders;
 mod settings;
 mod source;
 mod states;

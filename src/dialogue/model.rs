@@ -1,6 +1,7 @@
 //! The validated dialogue graph the engine runs: every target resolved to a `StateId`,
 //! every regex compiled, every template parsed. Built only by `load`.
 
+use crate::reminder::RemindRule;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -114,6 +115,25 @@ pub struct Settings {
     pub step_limit: usize,
     /// Where a person answers; no queues when the settings have none.
     pub handoff: Handoff,
+    /// What reminders say.
+    pub reminders: ReminderTexts,
+}
+
+/// What reminders say (`reminders:` in the settings).
+#[derive(Debug, Clone)]
+pub struct ReminderTexts {
+    /// Said by a `remind` state that has no `say` of its own.
+    pub confirm: Localized,
+    /// The reminder itself (`event`, `reminder` and `lang` in scope).
+    pub message: Localized,
+    /// Said once when the event moved (the reminder moves with it).
+    pub moved: Localized,
+    /// Said once when the event left the calendar (the reminder is cancelled).
+    pub cancelled: Localized,
+    /// Said when the citizen cancels one.
+    pub forgotten: Text,
+    /// Before the event's title on a cancel button (`❌ Annulla:`).
+    pub cancel_button: Text,
 }
 
 /// A news topic citizens subscribe to.
@@ -367,6 +387,15 @@ pub enum Action {
         /// The queue.
         queue: String,
     },
+    /// Remind the citizen of the upcoming events of a category, as `reminder`.
+    Remind {
+        /// A category, or a prefix ending in `*` (as `events`).
+        category: String,
+        /// When each reminder goes.
+        rule: RemindRule,
+    },
+    /// The citizen's reminders, as `reminders`, each with a button that cancels it.
+    Reminders,
 }
 
 /// Where a person answers (`handoff` in the settings).

@@ -215,6 +215,17 @@ pub(super) enum RawAction {
     Handoff {
         queue: String,
     },
+    /// `{ remind: { event: maturita-prima, before: 1d, at: "09:00" } }`: remind the
+    /// citizen of the upcoming events of a category.
+    Remind {
+        event: String,
+        #[serde(default)]
+        before: Option<String>,
+        #[serde(default)]
+        at: Option<String>,
+    },
+    /// `{ reminders: {} }`: the citizen's reminders, each with a button that cancels it.
+    Reminders {},
 }
 
 /// `sportello.yaml`: settings for the whole bot.
@@ -246,6 +257,33 @@ pub(super) struct RawSettings {
     /// Where a person answers: the queues, their groups and hours, and what is said.
     #[serde(default)]
     pub(super) handoff: Option<RawHandoff>,
+    /// What reminders say (the reminder itself, a moved or cancelled event).
+    #[serde(default)]
+    pub(super) reminders: Option<RawReminders>,
+}
+
+/// `reminders:` in `sportello.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReminders {
+    /// Said by a `remind` state without a `say` (`reminder` in scope).
+    #[serde(default)]
+    pub(super) confirm: Option<Spanned<RawText>>,
+    /// The reminder (`event` and `reminder` in scope).
+    #[serde(default)]
+    pub(super) message: Option<Spanned<RawText>>,
+    /// Said once when the event of a reminder moved.
+    #[serde(default)]
+    pub(super) moved: Option<Spanned<RawText>>,
+    /// Said once when the event of a reminder left the calendar.
+    #[serde(default)]
+    pub(super) cancelled: Option<Spanned<RawText>>,
+    /// Said when the citizen cancels a reminder.
+    #[serde(default)]
+    pub(super) forgotten: Option<Spanned<RawText>>,
+    /// What comes before the event's title on a cancel button.
+    #[serde(default)]
+    pub(super) cancel_button: Option<Spanned<RawText>>,
 }
 
 /// `handoff:` in `sportello.yaml`.

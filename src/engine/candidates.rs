@@ -200,10 +200,14 @@ fn candidates_of(
     } else {
         here
     };
+    // A page of a flow without words of its own (the date of one test) still knows
+    // its flow's: the `match` of the flow's first state counts there too.
+    let state = d.state(here);
+    let home = state.rules.is_empty().then(|| d.flows[state.flow].start);
     let in_scope = |intent: &Intent| {
         intent
             .scope
-            .is_none_or(|scope| scope == here || scope == options)
+            .is_none_or(|scope| scope == here || scope == options || Some(scope) == home)
     };
     // "data" is a date in Italian before it is "my data".
     let own_lang = understanding.analyzer.language_index(lang);

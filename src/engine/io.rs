@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::content::{CalendarEvent, NewsItem};
+use crate::reminder::{RemindRule, Reminder};
 use crate::text::clean;
 
 /// One normalized message from a citizen, on any channel.
@@ -167,6 +168,24 @@ pub enum Effect {
     },
     /// The citizen ended the conversation with a person: the ticket closes.
     EndHandoff,
+    /// Remind the citizen of an event (replacing a reminder of it they had).
+    Remind {
+        /// The event's key.
+        event_key: String,
+        /// Its title, as the citizen saw it.
+        title: String,
+        /// When it starts.
+        starts_at: DateTime<Utc>,
+        /// The rule the reminder follows when the event moves.
+        rule: RemindRule,
+        /// When the reminder goes.
+        remind_at: DateTime<Utc>,
+    },
+    /// The citizen cancelled one of their reminders.
+    ForgetReminder {
+        /// Its number.
+        id: i64,
+    },
 }
 
 /// Data a turn needs from the content store or the subscriber store.
@@ -190,6 +209,8 @@ pub enum Query {
     Subscriptions,
     /// Delete everything stored about the citizen now, and say what went.
     Erase,
+    /// The citizen's reminders still to come, soonest first.
+    Reminders,
 }
 
 /// The answer to a `Query`.
@@ -203,6 +224,8 @@ pub enum Answer {
     Subscriptions(Vec<String>),
     /// For `Query::Erase`.
     Erased(ErasureReceipt),
+    /// For `Query::Reminders`.
+    Reminders(Vec<Reminder>),
 }
 
 /// What the right to erasure deleted, and when.
@@ -220,12 +243,20 @@ pub struct ErasureReceipt {
     pub deliveries: u64,
     /// Conversations with a person deleted, with their messages.
     pub tickets: u64,
+    /// Reminders deleted.
+    pub reminders: u64,
 }
 
 impl ErasureReceipt {
     /// Whether anything was stored at all.
     pub fn found(&self) -> bool {
-        self.sessions + self.subscriptions + self.transcripts + self.deliveries + self.tickets > 0
+        self.sessions
+            + self.subscriptions
+            + self.transcripts
+            + self.deliveries
+            + self.tickets
+            + self.reminders
+            > 0
     }
 }
 

@@ -5,6 +5,7 @@
 mod actions;
 mod ask;
 mod handoff;
+mod reminders;
 mod reply;
 mod understand;
 
@@ -40,6 +41,10 @@ pub(super) struct Run<'a> {
     understood: bool,
     /// The citizen's topics as changed by this turn's actions.
     subscriptions: Option<Vec<String>>,
+    /// Reminders the citizen cancelled in this turn (the list no longer shows them).
+    forgotten: Vec<i64>,
+    /// Cancel buttons of a `reminders` list, for the state's message.
+    pending_buttons: Vec<super::io::OutButton>,
     outcome: Outcome,
 }
 
@@ -68,6 +73,8 @@ impl<'a> Run<'a> {
             problems: Vec::new(),
             understood: true,
             subscriptions: None,
+            forgotten: Vec::new(),
+            pending_buttons: Vec::new(),
             outcome: Outcome::Nothing,
         }
     }
@@ -163,6 +170,9 @@ impl<'a> Run<'a> {
     /// A pressed button, found by its payload.
     fn on_button(&mut self, payload: &str) -> Step<()> {
         if let Some(step) = self.on_choice(payload) {
+            return step;
+        }
+        if let Some(step) = self.on_forget(payload) {
             return step;
         }
         let target = parse_payload(payload).and_then(|(state, index)| {
@@ -309,9 +319,20 @@ impl<'a> Run<'a> {
             let context = self.context(state, values);
             if let Some(say) = &state.say {
                 self.say(say, id, &context);
+            } else if state
+                .actions
+                .iter()
+                .any(|a| matches!(a, crate::dialogue::Action::Remind { .. }))
+            {
+                let d = self.d;
+                self.say(&d.settings.reminders.confirm, id, &context);
             }
             if let Some(prompt) = state.ask.as_ref().and_then(|a| a.prompt.as_ref()) {
                 self.say(prompt, id, &context);
+            }
+            // A list's cancel buttons join the state's own, else go on its message.
+            if !state.waits() || state.buttons.is_empty() {
+                self.flush_pending_buttons();
             }
             // Handed to a person: they answer from here, not the dialogues.
             if let Some(queue) = self.session.handoff.clone() {

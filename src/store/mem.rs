@@ -15,6 +15,7 @@ use super::{
 };
 use crate::content::{CalendarEvent, ContentFile, NewsItem, category_matches};
 use crate::engine::Effect;
+use crate::reminder::Reminder;
 use whatsapp::WhatsApp;
 
 /// Sessions, subscriptions, transcripts, WhatsApp records and the Telegram update
@@ -35,6 +36,10 @@ struct Citizens {
     updates: HashMap<i64, i64>,
     /// Conversations with a person, oldest first, with whose they are.
     tickets: Vec<(ChatKey, Ticket)>,
+    /// Reminders still to come, with whose they are (never sent: nothing relays here).
+    reminders: Vec<(ChatKey, Reminder)>,
+    /// The number the next reminder gets.
+    next_reminder: i64,
 }
 
 impl MemoryStore {
@@ -71,7 +76,11 @@ impl Citizens {
             transcripts: self.transcripts.remove(key).map_or(0, |t| t.len() as u64),
             deliveries: 0,
             tickets: 0,
+            reminders: 0,
         };
+        let before = self.reminders.len();
+        self.reminders.retain(|(k, _)| k != key);
+        receipt.reminders = (before - self.reminders.len()) as u64;
         let before = self.tickets.len();
         self.tickets.retain(|(k, _)| k != key);
         receipt.tickets = (before - self.tickets.len()) as u64;
@@ -224,6 +233,31 @@ impl CitizenStore for MemoryStore {
                         });
                     }
                 }
+                Effect::Remind {
+                    event_key,
+                    title,
+                    starts_at,
+                    remind_at,
+                    ..
+                } => {
+                    citizens
+                        .reminders
+                        .retain(|(k, r)| !(k == key && r.event_key == *event_key));
+                    citizens.next_reminder += 1;
+                    let reminder = Reminder {
+                        id: citizens.next_reminder,
+                        event_key: event_key.clone(),
+                        title: title.clone(),
+                        starts_at: *starts_at,
+                        remind_at: *remind_at,
+                    };
+                    citizens.reminders.push((key.clone(), reminder));
+                }
+                Effect::ForgetReminder { id } => {
+                    citizens
+                        .reminders
+                        .retain(|(k, r)| !(k == key && r.id == *id));
+                }
                 Effect::Erase => {}
             }
         }
@@ -252,6 +286,18 @@ impl CitizenStore for MemoryStore {
             citizens.blocked.remove(key);
         }
         Ok(())
+    }
+
+    async fn reminders(&self, key: &ChatKey) -> Result<Vec<Reminder>, StoreError> {
+        let mut mine: Vec<Reminder> = self
+            .lock()
+            .reminders
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, r)| r.clone())
+            .collect();
+        mine.sort_by_key(|r| (r.remind_at, r.id));
+        Ok(mine)
     }
 
     async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {

@@ -10,6 +10,7 @@ mod citizens;
 mod content;
 mod content_cache;
 pub mod outbox;
+pub mod reminders;
 mod retention;
 mod session_cache;
 mod stats;

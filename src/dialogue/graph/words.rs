@@ -66,6 +66,8 @@ pub(crate) fn action_text(action: &Action, language: StaffLanguage) -> String {
         Action::Erase => pick("erase the citizen's data", "cancella i dati").to_owned(),
         Action::Language(lang) => format!("{}: {lang}", pick("language", "lingua")),
         Action::Handoff { queue } => format!("{}: {queue}", pick("to a person", "a una persona")),
+        Action::Remind { category, .. } => format!("{}: {category}", pick("remind", "ricorda")),
+        Action::Reminders => pick("reminders", "promemoria").to_owned(),
     };
     format!("⚙ {text}")
 }

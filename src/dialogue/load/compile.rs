@@ -17,19 +17,27 @@ use crate::say;
 use crate::staff_language::{Message, StaffLanguage};
 
 /// Variables that actions put in scope.
-pub(super) const ACTION_VARIABLES: [&str; 6] = [
+pub(super) const ACTION_VARIABLES: [&str; 8] = [
     "events",
     "news",
     "faq",
     "subscriptions",
     "erased",
     "handoff",
+    "reminder",
+    "reminders",
 ];
 /// Variables every template may read: the answers collected, the citizen's language,
 /// the topics' names and the time of the message (in Europe/Rome).
 pub(super) const ALWAYS_IN_SCOPE: [&str; 6] = ["slots", "lang", "topics", "now", "today", "year"];
 /// What a news message template may use.
 pub(super) const NEWS_IN_SCOPE: [&str; 2] = ["news", "lang"];
+/// What the reminder texts may use: the event as it stands, and the reminder.
+pub(super) const REMINDER_IN_SCOPE: [&str; 3] = ["event", "reminder", "lang"];
+/// What the confirmation of a `remind` state may use: the state's scope and `reminder`.
+pub(super) const CONFIRM_IN_SCOPE: [&str; 7] = [
+    "reminder", "slots", "lang", "topics", "now", "today", "year",
+];
 
 impl Builder {
     /// Checks a staff regex; a repeated one is shared, not parsed again.

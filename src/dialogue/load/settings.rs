@@ -209,6 +209,9 @@ impl Builder {
             }
         }
         let handoff = self.build_handoff(file, raw.handoff.as_ref(), &default_lang);
+        let position = self.at(file, &raw.main.referenced);
+        let reminders =
+            self.build_reminders(file, raw.reminders.as_ref(), &default_lang, &position);
         Some(Settings {
             bot: raw.bot.unwrap_or_else(|| "Sportello".to_owned()),
             default_lang,
@@ -222,6 +225,7 @@ impl Builder {
             news,
             step_limit: raw.step_limit.unwrap_or(DEFAULT_STEP_LIMIT).max(1),
             handoff,
+            reminders,
         })
     }
 }
@@ -309,7 +313,7 @@ impl Builder {
     }
 
     /// Staff's text, or the built-in one in every language it has.
-    fn text_or(
+    pub(super) fn text_or(
         &mut self,
         file: &Arc<str>,
         raw: &Option<Spanned<RawText>>,

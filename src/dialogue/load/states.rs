@@ -1,6 +1,7 @@
 //! Flows and their states: buttons, rules, `ask`, actions and `goto`, every target
 //! resolved and every text compiled.
 
+use crate::reminder::RemindRule;
 use std::sync::Arc;
 
 use serde_saphyr::Spanned;
@@ -287,6 +288,21 @@ impl Builder {
                         queue: queue.clone(),
                     }
                 }
+                RawAction::Remind { event, before, at } => {
+                    let rule =
+                        RemindRule::parse(before.as_deref(), at.as_deref()).unwrap_or_else(|err| {
+                            self.error(
+                                position.clone(),
+                                Message::new(err.to_string(), err.italian()),
+                            );
+                            RemindRule::default()
+                        });
+                    Action::Remind {
+                        category: event.clone(),
+                        rule,
+                    }
+                }
+                RawAction::Reminders {} => Action::Reminders,
             };
             actions.push(built);
         }
@@ -398,5 +414,7 @@ pub(super) fn provides(action: &Action) -> Option<&'static str> {
         Action::Erase => Some("erased"),
         Action::Language(_) => None,
         Action::Handoff { .. } => Some("handoff"),
+        Action::Remind { .. } => Some("reminder"),
+        Action::Reminders => Some("reminders"),
     }
 }

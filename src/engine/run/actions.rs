@@ -81,6 +81,14 @@ impl<'a> Run<'a> {
                         minijinja::context! { queue => name, open => open },
                     );
                 }
+                Action::Remind { category, rule } => {
+                    let reminder = self.remind(category, *rule)?;
+                    values.insert("reminder", reminder);
+                }
+                Action::Reminders => {
+                    let reminders = self.list_reminders(state)?;
+                    values.insert("reminders", reminders);
+                }
                 Action::Erase => {
                     if let Answer::Erased(receipt) = self.fetch(Query::Erase)? {
                         values.insert("erased", Value::from_serialize(receipt));

@@ -130,14 +130,16 @@ impl Run<'_> {
         let (owner, shown) = self.options_of(here)?;
         let state = self.d.state(owner);
         let flow_lang = &self.d.flow_of(owner).lang;
-        let buttons: Vec<OutButton> = shown
-            .iter()
-            .filter_map(|&index| Some((index, state.buttons.get(index)?)))
-            .map(|(index, button)| OutButton {
-                label: button.label.get(&self.session.lang, flow_lang).to_owned(),
-                payload: button_payload(&state.qualified, index),
-            })
-            .collect();
+        let mut buttons = std::mem::take(&mut self.pending_buttons);
+        buttons.extend(
+            shown
+                .iter()
+                .filter_map(|&index| Some((index, state.buttons.get(index)?)))
+                .map(|(index, button)| OutButton {
+                    label: button.label.get(&self.session.lang, flow_lang).to_owned(),
+                    payload: button_payload(&state.qualified, index),
+                }),
+        );
         if buttons.is_empty() {
             return Ok(());
         }

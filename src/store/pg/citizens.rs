@@ -8,6 +8,7 @@ use sqlx::{FromRow, PgConnection};
 
 use super::{PgStore, SessionContext};
 use crate::engine::{Effect, Session};
+use crate::reminder::Reminder;
 use crate::store::{
     ChatKey, CitizenStore, Committed, ErasureReceipt, StoreError, StoredSession, TurnRecord,
 };
@@ -90,6 +91,10 @@ impl CitizenStore for PgStore {
         Ok(())
     }
 
+    async fn reminders(&self, key: &ChatKey) -> Result<Vec<Reminder>, StoreError> {
+        Ok(super::reminders::upcoming(&self.pool, key).await?)
+    }
+
     async fn erase(&self, key: &ChatKey) -> Result<ErasureReceipt, StoreError> {
         self.sessions.forget(key);
         let mut tx = self.pool.begin().await?;
@@ -159,6 +164,20 @@ impl PgStore {
                     super::tickets::to_staff(&mut tx, key, (lang, queue, *reopen), message).await?;
                 }
                 Effect::EndHandoff => super::tickets::end_by_citizen(&mut tx, key).await?,
+                Effect::Remind {
+                    event_key,
+                    title,
+                    starts_at,
+                    rule,
+                    remind_at,
+                } => {
+                    let event = (event_key.as_str(), title.as_str(), *starts_at);
+                    let lang = &record.session.lang;
+                    super::reminders::set(&mut tx, key, lang, event, *rule, *remind_at).await?;
+                }
+                Effect::ForgetReminder { id } => {
+                    super::reminders::forget(&mut tx, key, *id).await?;
+                }
                 Effect::Erase => {}
             }
         }
@@ -263,6 +282,7 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
         ..ErasureReceipt::default()
     };
     receipt.tickets = super::tickets::erase(tx, key).await?;
+    receipt.reminders = super::reminders::erase(tx, key).await?;
     // When the citizen last wrote on WhatsApp: part of the conversation's state.
     receipt.sessions +=
         deleted("DELETE FROM whatsapp_contacts WHERE $1 = 'whatsapp' AND wa_id = $2")
@@ -296,6 +316,8 @@ pub struct CitizenExport {
     pub whatsapp_contact: Option<serde_json::Value>,
     /// Conversations with a person, each with its messages.
     pub tickets: Vec<serde_json::Value>,
+    /// Reminders of calendar events, whatever became of them.
+    pub reminders: Vec<serde_json::Value>,
 }
 
 impl PgStore {
@@ -343,6 +365,7 @@ impl PgStore {
         .fetch_optional(&self.pool)
         .await?;
         let tickets = self.export_tickets(key).await?;
+        let reminders = super::reminders::export(&self.pool, key).await?;
         let exported_at = sqlx::query_scalar("SELECT now()")
             .fetch_one(&self.pool)
             .await?;
@@ -356,6 +379,7 @@ impl PgStore {
             deliveries,
             whatsapp_contact,
             tickets,
+            reminders,
         })
     }
 

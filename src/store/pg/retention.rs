@@ -2,7 +2,7 @@
 //! the operator's `SPORTELLO_RETENTION_DAYS`; the WhatsApp channel's seen ids,
 //! deliveries and inactive contacts for [`WHATSAPP_RETENTION_DAYS`] (30); tickets
 //! closed longer ago than transcripts are kept go with their messages; expired staff
-//! console sessions go too.
+//! console sessions go too; reminders that are done go as transcripts do.
 
 use std::time::Duration;
 
@@ -23,6 +23,8 @@ pub struct Purged {
     pub tickets: u64,
     /// Staff console sessions past their expiry.
     pub console_sessions: u64,
+    /// Reminders sent, cancelled or dropped longer ago than transcripts are kept.
+    pub reminders: u64,
 }
 
 impl PgStore {
@@ -37,6 +39,7 @@ impl PgStore {
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),
+            reminders: super::reminders::purge(&self.pool, transcript_days).await?,
         })
     }
 

@@ -26,7 +26,7 @@ WITH queued AS (
            updated_at = now()
      WHERE o.id IN (SELECT id FROM due LIMIT $1)
     RETURNING o.id, o.news_id, o.channel, o.recipient, o.lang, o.payload, o.attempts,
-              o.max_attempts, o.not_before, o.ticket_id, o.copy_of
+              o.max_attempts, o.not_before, o.ticket_id, o.copy_of, o.expires_at
 )
 SELECT c.id, c.channel, c.recipient, c.lang, c.ticket_id, c.copy_of,
        coalesce(c.payload, n.rendered ->> c.lang, n.rendered ->> '*') AS text,
@@ -37,7 +37,8 @@ SELECT c.id, c.channel, c.recipient, c.lang, c.ticket_id, c.copy_of,
                        ORDER BY t = ANY(coalesce(s.topics, '{}')) DESC, i),
                 '{}') AS topics,
        c.attempts, c.max_attempts,
-       coalesce(n.expires_at <= now(), false) AS expired
+       -- An expired news item, or a reminder whose event has started.
+       coalesce(coalesce(n.expires_at, c.expires_at) <= now(), false) AS expired
   FROM claimed c
   LEFT JOIN news n ON n.id = c.news_id
   LEFT JOIN subscribers s ON s.channel = c.channel AND s.chat = c.recipient
