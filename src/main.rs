@@ -296,6 +296,10 @@ struct WhatsAppArgs {
     /// (`template:lang`; body parameters: the ticket's number, the answer).
     #[arg(long, env = "WHATSAPP_REPLY_TEMPLATE")]
     whatsapp_reply_template: Option<String>,
+    /// The approved template of reminders outside the 24-hour window
+    /// (`template:lang`; one body parameter: the reminder on one line).
+    #[arg(long, env = "WHATSAPP_REMINDER_TEMPLATE")]
+    whatsapp_reminder_template: Option<String>,
     /// News messages per second to WhatsApp (the Cloud API's default throughput is 80;
     /// at most 1,000 once Meta raises it). Telegram's pace is separate.
     #[arg(long, env = "WHATSAPP_RATE", default_value_t = 80)]
@@ -358,6 +362,10 @@ enum ContentCommand {
         /// Dialogues whose categories and topics the content must use.
         #[arg(long)]
         dialogues: Option<PathBuf>,
+        /// The file's events are the whole calendar: delete events it does not have
+        /// (their reminders are cancelled and the citizens told once).
+        #[arg(long)]
+        replace_events: bool,
         #[command(flatten)]
         db: Database,
     },

@@ -68,6 +68,9 @@ pub struct Delivery<'a> {
     pub link: Option<&'a str>,
     /// The ticket a message to or from staff belongs to.
     pub ticket: Option<i64>,
+    /// A reminder of a calendar event (WhatsApp sends its own template outside the
+    /// 24-hour window).
+    pub reminder: bool,
     /// The citizen's message to copy to staff as it is (an attachment on Telegram);
     /// `text` describes it where it cannot be copied.
     pub copy_of: Option<i64>,

@@ -37,12 +37,15 @@ pub fn content(command: ContentCommand) -> anyhow::Result<ExitCode> {
         ContentCommand::Import {
             file,
             dialogues,
+            replace_events,
             db,
         } => {
             let vocabulary = vocabulary(dialogues.as_deref())?;
             let content =
                 ContentFile::read(&file, &vocabulary).map_err(|errors| content_errors(&errors))?;
-            let summary = with_store(&db, async |store| Ok(store.import(&content).await?))?;
+            let summary = with_store(&db, async |store| {
+                Ok(store.import_calendar(&content, replace_events).await?)
+            })?;
             println!(
                 "imported {}: {} added, {} changed, {} unchanged ({} events, {} news, {} FAQs)",
                 file.display(),
@@ -53,6 +56,12 @@ pub fn content(command: ContentCommand) -> anyhow::Result<ExitCode> {
                 content.news.len(),
                 content.faqs.len()
             );
+            if replace_events {
+                println!(
+                    "{} events no longer in the calendar deleted",
+                    summary.removed
+                );
+            }
         }
         ContentCommand::Export { db } => {
             let content = with_store(&db, async |store| Ok(store.export().await?))?;

@@ -162,6 +162,9 @@ pub(super) fn whatsapp_config(
     if let Some(template) = args.whatsapp_reply_template.as_deref() {
         config.reply_template = Some(Template::reply(template)?);
     }
+    if let Some(template) = args.whatsapp_reminder_template.as_deref() {
+        config.reminder_template = Some(Template::reminder(template)?);
+    }
     config.max_in_flight = max_in_flight;
     if !(1..=MAX_WHATSAPP_RATE).contains(&args.whatsapp_rate) {
         anyhow::bail!(

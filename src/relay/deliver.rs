@@ -39,6 +39,7 @@ pub(super) async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
             link: row.link.as_deref(),
             ticket: row.ticket_id,
             copy_of: row.copy_of,
+            reminder: row.kind == "reminder",
         };
         match sender.send(&recipient, &delivery).await {
             Ok(message_id) => {

@@ -95,12 +95,14 @@ const REPLY_PARAM_CHARS: usize = 900;
 
 /// The answers' template's body parameters: the ticket's number and the message.
 fn reply_params(ticket: i64, delivery: &Delivery<'_>) -> Vec<String> {
-    let plain = html_to_plain(delivery.text);
+    vec![ticket.to_string(), one_line(delivery.text)]
+}
+
+/// A message as one template parameter: plain, on one line, shortened.
+fn one_line(html: &str) -> String {
+    let plain = html_to_plain(html);
     let one_line = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    vec![
-        ticket.to_string(),
-        crate::text::shorten(&one_line, REPLY_PARAM_CHARS),
-    ]
+    crate::text::shorten(&one_line, REPLY_PARAM_CHARS)
 }
 
 impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
@@ -111,10 +113,12 @@ impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
     async fn send(&self, recipient: &str, delivery: &Delivery<'a>) -> Result<String, SendError> {
         let params = match delivery.ticket {
             Some(ticket) => reply_params(ticket, delivery),
+            None if delivery.reminder => vec![one_line(delivery.text)],
             None => params(delivery),
         };
         let message = NewsMessage {
             reply: delivery.ticket.is_some(),
+            reminder: delivery.reminder,
             topic: self.topic(delivery.topics),
             html: delivery.text,
             params: &params,
@@ -143,6 +147,7 @@ mod tests {
             link: Some("https://www.mim.gov.it/"),
             ticket: None,
             copy_of: None,
+            reminder: false,
         };
         assert_eq!(
             params(&delivery),

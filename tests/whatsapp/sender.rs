@@ -14,6 +14,7 @@ fn news<'a>(params: &'a [String]) -> NewsMessage<'a> {
     NewsMessage {
         topic: "maturita",
         reply: false,
+        reminder: false,
         html: "📰 <b>Prima prova</b>\n\nIl 16 giugno alle 8:30.",
         params,
     }
@@ -152,4 +153,50 @@ async fn graph_errors_tell_the_relay_to_wait_or_give_up(pool: PgPool) {
         "{none:?}"
     );
     assert!(fake.sent().is_empty());
+}
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_reminder_outside_the_window_goes_as_the_reminder_template_or_fails_saying_why(
+    pool: PgPool,
+) {
+    let fake = FakeWhatsApp::start().await;
+    let params = vec!["🔔 Promemoria: Prima prova scritta, mercoledì 16 giugno".to_owned()];
+    let reminder = NewsMessage {
+        topic: "",
+        reply: false,
+        reminder: true,
+        html: "🔔 <b>Promemoria</b>: Prima prova scritta, mercoledì 16 giugno",
+        params: &params,
+    };
+    // No template configured: refused with the setting to set.
+    let refused = sender(&pool, &fake)
+        .deliver(CITIZEN, &reminder, chrono::Utc::now())
+        .await;
+    assert!(
+        matches!(&refused, Err(err @ SendError::NoReminderTemplate) if err.to_string().contains("WHATSAPP_REMINDER_TEMPLATE")),
+        "{refused:?}"
+    );
+    assert!(fake.sent_to(CITIZEN).is_empty());
+
+    let mut with_template = config(&fake);
+    with_template.reminder_template = Some(
+        sportello::channel::whatsapp::Template::reminder("promemoria:it")
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let sender = NewsSender::new(&with_template, PgStore::from_pool(pool.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sent = sender.deliver(CITIZEN, &reminder, chrono::Utc::now()).await;
+    assert!(
+        matches!(
+            &sent,
+            Ok(Delivered {
+                via: Via::Template,
+                ..
+            })
+        ),
+        "{sent:?}"
+    );
+    let sent = fake.wait_for(CITIZEN, 1).await;
+    assert_eq!(sent[0].text, "promemoria");
+    assert_eq!(sent[0].template, Some(("it".to_owned(), params)));
 }

@@ -75,6 +75,11 @@ pub enum SendError {
         "outside the 24-hour window and WHATSAPP_REPLY_TEMPLATE is not set: the answer reaches the citizen only if they write again"
     )]
     NoReplyTemplate,
+    /// A reminder outside the window, and no reminders' template is configured.
+    #[error(
+        "outside the 24-hour window and WHATSAPP_REMINDER_TEMPLATE is not set: the reminder cannot reach the citizen"
+    )]
+    NoReminderTemplate,
 }
 
 impl SendError {
@@ -298,9 +303,10 @@ impl From<SendError> for sender::SendError {
             Wa::Permanent { code, reason } => {
                 Self::Permanent(format!("Graph error {code}: {reason}"))
             }
-            err @ (Wa::NoTemplate { .. } | Wa::NoReplyTemplate | Wa::OutsideWindow { .. }) => {
-                Self::Permanent(err.to_string())
-            }
+            err @ (Wa::NoTemplate { .. }
+            | Wa::NoReplyTemplate
+            | Wa::NoReminderTemplate
+            | Wa::OutsideWindow { .. }) => Self::Permanent(err.to_string()),
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct WhatsAppConfig {
     /// outside the 24-hour window, with two body parameters: the ticket's number and
     /// the signed answer.
     pub reply_template: Option<Template>,
+    /// `WHATSAPP_REMINDER_TEMPLATE`: the approved template of reminders to a citizen
+    /// outside the 24-hour window (one body parameter: the reminder on one line).
+    pub reminder_template: Option<Template>,
 }
 
 impl WhatsAppConfig {
@@ -55,6 +58,7 @@ impl WhatsAppConfig {
             max_in_flight: 64,
             news_templates: NewsTemplates::default(),
             reply_template: None,
+            reminder_template: None,
         })
     }
 
@@ -97,6 +101,7 @@ impl fmt::Debug for WhatsAppConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("news_templates", &self.news_templates)
             .field("reply_template", &self.reply_template)
+            .field("reminder_template", &self.reminder_template)
             .finish()
     }
 }
@@ -136,9 +141,18 @@ impl Template {
 
     /// The staff answers' template, from `WHATSAPP_REPLY_TEMPLATE` (`name:lang`).
     pub fn reply(text: &str) -> Result<Template, WhatsAppError> {
+        Template::setting("WHATSAPP_REPLY_TEMPLATE", text, "risposta_ufficio:it")
+    }
+
+    /// The reminders' template, from `WHATSAPP_REMINDER_TEMPLATE` (`name:lang`).
+    pub fn reminder(text: &str) -> Result<Template, WhatsAppError> {
+        Template::setting("WHATSAPP_REMINDER_TEMPLATE", text, "promemoria:it")
+    }
+
+    fn setting(name: &str, text: &str, example: &str) -> Result<Template, WhatsAppError> {
         Template::parse(text.trim()).map_err(|why| {
             WhatsAppError::Config(format!(
-                "WHATSAPP_REPLY_TEMPLATE: {text:?} {why} (expected template:lang, e.g. risposta_ufficio:it)"
+                "{name}: {text:?} {why} (expected template:lang, e.g. {example})"
             ))
         })
     }

@@ -25,6 +25,8 @@ pub struct NewsMessage<'a> {
     pub topic: &'a str,
     /// A staff answer: outside the window it goes as `WHATSAPP_REPLY_TEMPLATE`.
     pub reply: bool,
+    /// A reminder: outside the window it goes as `WHATSAPP_REMINDER_TEMPLATE`.
+    pub reminder: bool,
     /// The free-form text, Telegram-style HTML as the relay renders it.
     pub html: &'a str,
     /// The template's body parameters (e.g. the title), in order.
@@ -56,6 +58,7 @@ pub struct NewsSender {
     records: PgStore,
     templates: NewsTemplates,
     reply_template: Option<Template>,
+    reminder_template: Option<Template>,
 }
 
 impl NewsSender {
@@ -66,6 +69,7 @@ impl NewsSender {
             records,
             templates: config.news_templates.clone(),
             reply_template: config.reply_template.clone(),
+            reminder_template: config.reminder_template.clone(),
         })
     }
 
@@ -103,6 +107,10 @@ impl NewsSender {
             self.reply_template
                 .as_ref()
                 .ok_or(SendError::NoReplyTemplate)?
+        } else if news.reminder {
+            self.reminder_template
+                .as_ref()
+                .ok_or(SendError::NoReminderTemplate)?
         } else {
             self.templates
                 .get(news.topic)

@@ -240,6 +240,8 @@ pub struct ImportSummary {
     pub changed: u64,
     /// Rows already as the file has them.
     pub unchanged: u64,
+    /// Calendar events deleted because the file, a whole calendar, no longer has them.
+    pub removed: u64,
 }
 
 impl ImportSummary {
@@ -272,8 +274,27 @@ pub struct NewNews {
 impl PgStore {
     /// Upserts every item of `content` by key in one transaction: all or nothing.
     pub async fn import(&self, content: &ContentFile) -> Result<ImportSummary, StoreError> {
+        self.import_calendar(content, false).await
+    }
+
+    /// As [`import`](PgStore::import); with `whole_calendar`, the file's events are
+    /// the whole calendar and events it no longer has are deleted (their reminders
+    /// are cancelled, and the citizens told, by the reminder scheduler).
+    pub async fn import_calendar(
+        &self,
+        content: &ContentFile,
+        whole_calendar: bool,
+    ) -> Result<ImportSummary, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut summary = ImportSummary::default();
+        if whole_calendar {
+            let keys: Vec<&str> = content.events.iter().map(|e| e.key.as_str()).collect();
+            summary.removed = sqlx::query("DELETE FROM events WHERE NOT (key = ANY($1))")
+                .bind(&keys)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
         for e in &content.events {
             let inserted: Option<bool> =
                 sqlx::query_scalar(include_str!("../queries/upsert_event.sql"))

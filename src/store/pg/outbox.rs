@@ -13,6 +13,8 @@ use sqlx::{FromRow, PgExecutor};
 pub struct Claimed {
     /// The outbox row's id.
     pub id: i64,
+    /// `news`, `reminder`, `reply` or `ticket`.
+    pub kind: String,
     /// The channel it goes out on (`telegram`, `whatsapp`).
     pub channel: String,
     /// The chat id, channel name or wa_id it goes to.

@@ -25,10 +25,10 @@ WITH queued AS (
            leased_by = $2,
            updated_at = now()
      WHERE o.id IN (SELECT id FROM due LIMIT $1)
-    RETURNING o.id, o.news_id, o.channel, o.recipient, o.lang, o.payload, o.attempts,
+    RETURNING o.id, o.kind, o.news_id, o.channel, o.recipient, o.lang, o.payload, o.attempts,
               o.max_attempts, o.not_before, o.ticket_id, o.copy_of, o.expires_at
 )
-SELECT c.id, c.channel, c.recipient, c.lang, c.ticket_id, c.copy_of,
+SELECT c.id, c.kind, c.channel, c.recipient, c.lang, c.ticket_id, c.copy_of,
        coalesce(c.payload, n.rendered ->> c.lang, n.rendered ->> '*') AS text,
        n.title, n.link,
        -- The news topics, those the recipient follows first (each group in the news'
