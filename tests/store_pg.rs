@@ -542,6 +542,14 @@ async fn one_retention_pass_deletes_every_expired_record_and_nothing_newer(pool:
         "INSERT INTO whatsapp_deliveries (wamid, wa_id, created_at) \
          VALUES ('wamid.old', '39', now() - interval '31 days')",
         "INSERT INTO whatsapp_contacts (wa_id, last_inbound_at) VALUES ('39', now() - interval '31 days')",
+        // A reminder sent long ago goes as transcripts do; one still to come stays,
+        // however old.
+        "INSERT INTO reminders (channel, chat, event_key, before_minutes, event_starts_at, \
+                                event_title, remind_at, status, updated_at) \
+         VALUES ('telegram', '1', 'old', 1440, now(), 'Old', now(), 'sent', now() - interval '91 days')",
+        "INSERT INTO reminders (channel, chat, event_key, before_minutes, event_starts_at, \
+                                event_title, remind_at, updated_at) \
+         VALUES ('telegram', '1', 'next', 1440, now(), 'Next', now(), now() - interval '91 days')",
         // Within retention.
         "INSERT INTO transcripts (channel, chat, direction, state, body, at) \
          VALUES ('telegram', '1', 'in', 'menu', 'recent', now() - interval '45 days')",
@@ -558,6 +566,12 @@ async fn one_retention_pass_deletes_every_expired_record_and_nothing_newer(pool:
         Err(err) => panic!("purge_expired: {err}"),
     };
     assert_eq!((purged.transcripts, purged.whatsapp), (1, 3));
+    assert_eq!(purged.reminders, 1);
+    let kept: Vec<String> = sqlx::query_scalar("SELECT event_key FROM reminders")
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_default();
+    assert_eq!(kept, ["next"]);
     let contact = |wa_id: &'static str| {
         let store = store.clone();
         async move {
