@@ -203,19 +203,25 @@ impl<'a> Run<'a> {
             }
             return self.on_answer(here, ask, text);
         }
-        // A number typed after «Intendevi…?» picks that choice.
+        // A number typed after «Intendevi…?» picks that choice; after a list of
+        // reminders, one of its cancel buttons (numbered before the state's own).
         let offered = std::mem::take(&mut self.session.offered);
         if let Ok(number) = typed.parse::<usize>()
             && let Some(id) = number.checked_sub(1).and_then(|i| offered.get(i))
         {
             return self.choose(here, id);
         }
+        let before = reminders::cancel_buttons_in(&offered);
+        let typed = match typed.parse::<usize>() {
+            Ok(number) if before > 0 => number.saturating_sub(before).to_string(),
+            _ => typed,
+        };
         let (options_state, shown) = self.options_of(here)?;
         if let Some(target) = typed_button(self.d.state(options_state), &shown, &typed) {
             return self.enter(target);
         }
         if text.trim().parse::<usize>().is_ok() && !shown.is_empty() {
-            return self.out_of_range(here, shown.len());
+            return self.out_of_range(here, shown.len() + before);
         }
         if let Some(step) = self.small_words(here, &typed) {
             return step;
@@ -292,6 +298,8 @@ impl<'a> Run<'a> {
 
     /// Enters `target` and follows `goto`s until a state waits or ends.
     fn enter(&mut self, target: StateId) -> Step<()> {
+        // What was offered to type a number for belongs to the message before.
+        self.session.offered.clear();
         let mut next = Some(target);
         while let Some(id) = next {
             if self.visited.len() >= self.d.settings.step_limit {

@@ -83,9 +83,12 @@ impl<'a> Run<'a> {
             .cancel_button
             .get(&self.session.lang, flow_lang);
         for reminder in listed.iter().take(CANCEL_BUTTONS) {
+            let payload = forget_payload(reminder.id, &state.qualified);
+            // A typed number picks a cancel button as it picks a choice.
+            self.session.offered.push(payload.clone());
             self.pending_buttons.push(OutButton {
                 label: format!("{prefix} {}", shorten(&reminder.title, TITLE_ON_BUTTON)),
-                payload: forget_payload(reminder.id, &state.qualified),
+                payload,
             });
         }
         Ok(Value::from_serialize(&listed))
@@ -141,6 +144,11 @@ fn view(event: &CalendarEvent, remind_at: Option<chrono::DateTime<chrono::Utc>>)
         place: event.place.as_deref(),
         remind_at: remind_at.map(|t| t.to_rfc3339()),
     }
+}
+
+/// How many of `offered` are cancel buttons (they come first, before the state's).
+pub(super) fn cancel_buttons_in(offered: &[String]) -> usize {
+    offered.iter().filter(|o| o.starts_with(FORGET)).count()
 }
 
 /// `~forget:<id>:<flow.state>`, without the state when it would not fit Telegram's

@@ -280,6 +280,9 @@ impl Run<'_> {
     /// The choice named `id` (`faq:key` or `flow.state`).
     pub(super) fn choose(&mut self, here: StateId, id: &str) -> Step<()> {
         self.session.offered.clear();
+        if let Some(step) = self.on_forget(id) {
+            return step;
+        }
         let choice = match id.strip_prefix("faq:") {
             Some(key) => self
                 .faqs
