@@ -302,7 +302,7 @@ struct WhatsAppArgs {
     whatsapp_rate: u32,
 }
 
-/// Where published news goes besides subscribers.
+/// Where published news and consultations' results go besides subscribers.
 #[derive(Args, Clone)]
 struct ChannelArgs {
     /// Telegram channels or groups that get every published item (`@name` or id,
@@ -316,6 +316,8 @@ struct ChannelArgs {
 struct RelayArgs {
     #[command(flatten)]
     db: Database,
+    #[command(flatten)]
+    channels: ChannelArgs,
     #[command(flatten)]
     telegram: TelegramArgs,
     #[command(flatten)]

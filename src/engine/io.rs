@@ -220,12 +220,20 @@ pub struct ErasureReceipt {
     pub deliveries: u64,
     /// Conversations with a person deleted, with their messages.
     pub tickets: u64,
+    /// Answers to consultations that were not anonymous.
+    pub votes: u64,
 }
 
 impl ErasureReceipt {
     /// Whether anything was stored at all.
     pub fn found(&self) -> bool {
-        self.sessions + self.subscriptions + self.transcripts + self.deliveries + self.tickets > 0
+        self.sessions
+            + self.subscriptions
+            + self.transcripts
+            + self.deliveries
+            + self.tickets
+            + self.votes
+            > 0
     }
 }
 

@@ -71,6 +71,7 @@ impl Citizens {
             transcripts: self.transcripts.remove(key).map_or(0, |t| t.len() as u64),
             deliveries: 0,
             tickets: 0,
+            votes: 0,
         };
         let before = self.tickets.len();
         self.tickets.retain(|(k, _)| k != key);

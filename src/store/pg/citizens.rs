@@ -263,6 +263,7 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
         ..ErasureReceipt::default()
     };
     receipt.tickets = super::tickets::erase(tx, key).await?;
+    receipt.votes = super::consultations::erase_votes(tx, key).await?;
     // When the citizen last wrote on WhatsApp: part of the conversation's state.
     receipt.sessions +=
         deleted("DELETE FROM whatsapp_contacts WHERE $1 = 'whatsapp' AND wa_id = $2")
@@ -296,6 +297,8 @@ pub struct CitizenExport {
     pub whatsapp_contact: Option<serde_json::Value>,
     /// Conversations with a person, each with its messages.
     pub tickets: Vec<serde_json::Value>,
+    /// Answers to consultations that were not anonymous (anonymous ones lead to no one).
+    pub votes: Vec<serde_json::Value>,
 }
 
 impl PgStore {
@@ -343,6 +346,7 @@ impl PgStore {
         .fetch_optional(&self.pool)
         .await?;
         let tickets = self.export_tickets(key).await?;
+        let votes = self.export_votes(key).await?;
         let exported_at = sqlx::query_scalar("SELECT now()")
             .fetch_one(&self.pool)
             .await?;
@@ -356,6 +360,7 @@ impl PgStore {
             deliveries,
             whatsapp_contact,
             tickets,
+            votes,
         })
     }
 
