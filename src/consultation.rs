@@ -243,7 +243,14 @@ mod tests {
             ["options: has 11 option(s); a consultation has 2 to 10"]
         );
         let bad = Consultation {
-            options: vec!["Sì".into(), " ".into(), "x".repeat(101), "sì ".into(), "👍".into(), "👎".into()],
+            options: vec![
+                "Sì".into(),
+                " ".into(),
+                "x".repeat(101),
+                "sì ".into(),
+                "👍".into(),
+                "👎".into(),
+            ],
             ..consultation()
         };
         assert_eq!(

@@ -58,12 +58,12 @@ mod worker;
 
 pub use crate::sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use crate::sender::{Forum, TopicProblem};
-pub use message::{NewsMessages, render_news, visible_len};
-pub use outbox::{Claimed, Outcome};
 pub use consultations::{
     CONSULTATIONS_EVERY, ConsultationOptions, ConsultationsDone, run_consultations,
     spawn_consultations,
 };
+pub use message::{NewsMessages, render_news, visible_len};
+pub use outbox::{Claimed, Outcome};
 pub use polls::PollSender;
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
 pub use staff::StaffSender;

@@ -143,6 +143,9 @@ async fn create(
         anonymous: request.anonymous,
     }
     .tidied();
+    if consultation.closes_at <= now {
+        return Err(ApiError::Invalid("`closes_at` is in the past".to_owned()));
+    }
     let vocabulary = Vocabulary::of(&state.live.get());
     let problems: Vec<String> = consultation
         .problems(&vocabulary.topics)
@@ -151,9 +154,6 @@ async fn create(
         .collect();
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems.join("; ")));
-    }
-    if consultation.closes_at <= now {
-        return Err(ApiError::Invalid("`closes_at` is in the past".to_owned()));
     }
     let Some(stored) = state.store.create_consultation(&consultation).await? else {
         return Err(ApiError::Conflict(format!(
@@ -216,7 +216,11 @@ impl From<ConsultationReport> for Report {
             } else {
                 "question"
             };
-            *deliveries.entry(part).or_default().entry(status).or_default() += n;
+            *deliveries
+                .entry(part)
+                .or_default()
+                .entry(status)
+                .or_default() += n;
         }
         let answers = report.tally.total();
         Report {

@@ -31,8 +31,8 @@ use std::time::Duration;
 
 pub use api::{ALLOWED_UPDATES, ApiSetupError, BotApi, RawUpdate};
 pub use inbound::{Event, chat_of, classify};
-pub use polls_in::{PollUpdate, poll_update};
 pub use limits::{Limits, PAID_BROADCAST_MAX};
+pub use polls_in::{PollUpdate, poll_update};
 pub use render::{TelegramMessage, render};
 
 use crate::channel::ordered::{Bounds, Ordered};

@@ -264,7 +264,11 @@ mod tests {
         let hash = voter_hash(b"key", &citizen);
         assert_eq!(hash.len(), 64);
         assert!(!hash.contains("4242"));
-        assert_eq!(hash, voter_hash(b"key", &citizen), "stable, so erasure finds it");
+        assert_eq!(
+            hash,
+            voter_hash(b"key", &citizen),
+            "stable, so erasure finds it"
+        );
         assert_ne!(hash, voter_hash(b"other", &citizen));
         assert_ne!(hash, voter_hash(b"key", &ChatKey::new("whatsapp", "4242")));
     }
@@ -275,7 +279,10 @@ mod tests {
             choice_from_counts(&[0, 1, 0], Some(1)),
             Some(Choice::Option(1))
         );
-        assert_eq!(choice_from_counts(&[0, 0, 0], Some(0)), Some(Choice::Retract));
+        assert_eq!(
+            choice_from_counts(&[0, 0, 0], Some(0)),
+            Some(Choice::Retract)
+        );
         assert_eq!(choice_from_counts(&[0, 1], None), Some(Choice::Option(1)));
         // Forwarded and voted on by others: whose is whose cannot be told.
         assert_eq!(choice_from_counts(&[1, 1], Some(2)), None);

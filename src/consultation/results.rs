@@ -17,7 +17,10 @@ impl Tally {
     pub fn from_counts(options: usize, pairs: &[(i16, i64)]) -> Tally {
         let mut counts = vec![0_u64; options];
         for (option, n) in pairs {
-            if let Some(slot) = usize::try_from(*option).ok().and_then(|i| counts.get_mut(i)) {
+            if let Some(slot) = usize::try_from(*option)
+                .ok()
+                .and_then(|i| counts.get_mut(i))
+            {
                 *slot += u64::try_from(*n).unwrap_or(0);
             }
         }

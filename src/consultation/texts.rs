@@ -102,10 +102,7 @@ pub fn whatsapp_body(
     };
     body.push_str("\n\n");
     body.push_str(if anonymous {
-        lang.pick(
-            "🔒 La risposta è anonima.",
-            "🔒 Your answer is anonymous.",
-        )
+        lang.pick("🔒 La risposta è anonima.", "🔒 Your answer is anonymous.")
     } else {
         privacy_notice(lang)
     });
@@ -155,17 +152,40 @@ pub fn results(question: &str, options: &[String], tally: &Tally, lang: Lang) ->
 /// The reply to an answer, for a channel that has no poll of its own to show it
 /// (WhatsApp), or to an answer that came too late.
 pub fn vote_reply(counted: &Counted, lang: Lang) -> String {
-    let option_of = |options: &[String], i: usize| escape(options.get(i).map_or("", String::as_str));
+    let option_of =
+        |options: &[String], i: usize| escape(options.get(i).map_or("", String::as_str));
     match (counted, lang) {
-        (Counted::Recorded { asked, option, changed }, Lang::It) => format!(
+        (
+            Counted::Recorded {
+                asked,
+                option,
+                changed,
+            },
+            Lang::It,
+        ) => format!(
             "✅ {}: «{}». Puoi cambiarla fino al {}.",
-            if *changed { "Risposta cambiata" } else { "Grazie, risposta registrata" },
+            if *changed {
+                "Risposta cambiata"
+            } else {
+                "Grazie, risposta registrata"
+            },
             option_of(&asked.options, *option),
             closing(asked.closes_at, lang)
         ),
-        (Counted::Recorded { asked, option, changed }, Lang::En) => format!(
+        (
+            Counted::Recorded {
+                asked,
+                option,
+                changed,
+            },
+            Lang::En,
+        ) => format!(
             "✅ {}: «{}». You can change it until {} (Italian time).",
-            if *changed { "Answer changed" } else { "Thank you, answer recorded" },
+            if *changed {
+                "Answer changed"
+            } else {
+                "Thank you, answer recorded"
+            },
             option_of(&asked.options, *option),
             closing(asked.closes_at, lang)
         ),
@@ -184,8 +204,7 @@ pub fn vote_reply(counted: &Counted, lang: Lang) -> String {
                 .to_owned()
         }
         (Counted::Unknown | Counted::Refused, Lang::En) => {
-            "⚠️ This answer cannot be counted: the consultation is no longer available."
-                .to_owned()
+            "⚠️ This answer cannot be counted: the consultation is no longer available.".to_owned()
         }
     }
 }
@@ -211,7 +230,10 @@ mod tests {
             "📊 <b>Risultati della consultazione «Quale orario?»</b>\n\n• Opzione A — 12 (60%)\n• B &amp; &lt;C&gt; — 8 (40%)\n\n20 risposte in tutto.\nGrazie a chi ha partecipato!"
         );
         let none = results("Q", &options, &Tally::from_counts(2, &[]), Lang::En);
-        assert!(none.contains("• Opzione A — 0 (0%)") && none.contains("No answers."), "{none}");
+        assert!(
+            none.contains("• Opzione A — 0 (0%)") && none.contains("No answers."),
+            "{none}"
+        );
     }
 
     #[test]
@@ -246,7 +268,10 @@ mod tests {
         assert!(!telegram_preamble(closes, true, Lang::It).contains("non è anonima"));
         assert!(telegram_preamble(closes, false, Lang::It).contains("non è anonima"));
         let body = whatsapp_body("A & B?", closes, false, Lang::En);
-        assert!(body.contains("A &amp; B?") && body.contains("not anonymous"), "{body}");
+        assert!(
+            body.contains("A &amp; B?") && body.contains("not anonymous"),
+            "{body}"
+        );
         assert!(list_button(Lang::It).chars().count() <= 20);
     }
 }

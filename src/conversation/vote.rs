@@ -42,7 +42,12 @@ impl<C: ContentSource, S: CitizenStore + Ballots> Conversation<C, S> {
             | Counted::Closed { asked } => asked.key.as_str(),
             Counted::Unknown | Counted::Refused => "",
         };
-        tracing::debug!(channel, consultation, outcome = counted.outcome(), "consultation answer");
+        tracing::debug!(
+            channel,
+            consultation,
+            outcome = counted.outcome(),
+            "consultation answer"
+        );
         metrics::counter!("sportello_consultation_votes_total", "channel" => channel.to_owned(), "outcome" => counted.outcome())
             .increment(1);
         Some(counted)

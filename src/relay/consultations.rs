@@ -174,8 +174,7 @@ async fn close_next(
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty())
         .collect();
-    queued +=
-        store::results_to_channels(&mut *tx, c.id, &channels, "it", &results.default).await?;
+    queued += store::results_to_channels(&mut *tx, c.id, &channels, "it", &results.default).await?;
     tx.commit().await?;
     metrics::counter!("sportello_relay_enqueued_total").increment(queued);
     tracing::info!(

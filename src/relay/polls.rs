@@ -64,8 +64,7 @@ impl<S> PollSender<S> {
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                 }
                 Err(err) => {
-                    metrics::counter!("sportello_consultation_polls_unrecorded_total")
-                        .increment(1);
+                    metrics::counter!("sportello_consultation_polls_unrecorded_total").increment(1);
                     tracing::warn!(
                         consultation = id,
                         "a poll was sent but not recorded; its answers will not count: {err}"

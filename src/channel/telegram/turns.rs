@@ -6,14 +6,14 @@
 use chrono::Utc;
 
 use super::inbound::Event;
+use super::polls_in::PollUpdate;
 use super::render::{TelegramMessage, render};
 use super::{BotApi, ReplySender};
 use crate::channel::ordered::Handler;
+use crate::consultation::ballot::{Ballot, Choice, Counted, Target, Voter, choice_from_counts};
 use crate::conversation::Conversation;
 use crate::engine::Inbound;
 use crate::sender::{SendError, Sender};
-use super::polls_in::PollUpdate;
-use crate::consultation::ballot::{Ballot, Choice, Counted, Target, Voter, choice_from_counts};
 use crate::store::{Ballots, ChatKey, CitizenStore, ContentSource, StaffDesk};
 use crate::text::log_id;
 

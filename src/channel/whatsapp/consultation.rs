@@ -135,9 +135,19 @@ mod tests {
         assert_eq!(button, "Answer");
         assert_eq!(rows[0].title, "1. Mattina");
         assert_eq!(rows[0].id, "cv:7:0");
-        assert!(rows[1].title.starts_with("2. Il pomeriggio") && rows[1].title.chars().count() <= 24);
-        assert!(rows[1].description.as_ref().is_some_and(|d| d.chars().count() <= 72));
-        assert!(body.ends_with(&format!("\n\n1. Mattina\n2. {long}")), "{body}");
+        assert!(
+            rows[1].title.starts_with("2. Il pomeriggio") && rows[1].title.chars().count() <= 24
+        );
+        assert!(
+            rows[1]
+                .description
+                .as_ref()
+                .is_some_and(|d| d.chars().count() <= 72)
+        );
+        assert!(
+            body.ends_with(&format!("\n\n1. Mattina\n2. {long}")),
+            "{body}"
+        );
     }
 
     #[test]

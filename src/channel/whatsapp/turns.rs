@@ -11,11 +11,11 @@ use super::ReplySender;
 use super::inbound::{Event, MessageKind};
 use super::render::{MenuEntry, WaMessage, render};
 use crate::channel::ordered::Handler;
+use crate::consultation::ballot::{parse_row_id, typed_number};
 use crate::conversation::Conversation;
 use crate::engine::{Inbound, Input};
 use crate::sender::Sender;
 use crate::store::pg::PgStore;
-use crate::consultation::ballot::{parse_row_id, typed_number};
 use crate::store::{Ballots, ChatKey, CitizenStore, ContentSource, WhatsAppRecords};
 use crate::text::{log_id, normalize};
 
@@ -117,7 +117,9 @@ impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Turns<C, S
             }
             MessageKind::Input(input) => {
                 let input = match typed_title(input, &menu) {
-                    Input::Text(text) => typed_number(&text, &menu).map_or(Input::Text(text), Input::Button),
+                    Input::Text(text) => {
+                        typed_number(&text, &menu).map_or(Input::Text(text), Input::Button)
+                    }
                     other => other,
                 };
                 // A consultation's list row is an answer, never a button of the dialogues.

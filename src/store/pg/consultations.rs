@@ -301,11 +301,7 @@ pub(super) async fn erase_votes(tx: &mut PgConnection, key: &ChatKey) -> Result<
 }
 
 /// Answers per option of consultation `id`, which has `options` options.
-pub async fn tally(
-    ex: impl PgExecutor<'_>,
-    id: i64,
-    options: usize,
-) -> Result<Tally, sqlx::Error> {
+pub async fn tally(ex: impl PgExecutor<'_>, id: i64, options: usize) -> Result<Tally, sqlx::Error> {
     let pairs: Vec<(i16, i64)> = sqlx::query_as(
         "SELECT option, count(*) FROM consultation_votes WHERE consultation_id = $1 GROUP BY option",
     )
