@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Citizen(command) => data::citizen(command),
         Command::Tickets(command) => tickets::tickets(command),
         Command::Staff(command) => console::staff(command),
-        Command::Relay(args) => relay::relay(args),
+        Command::Relay(args) => relay::relay(*args),
         Command::Unanswered {
             db,
             limit,

@@ -126,7 +126,7 @@ enum Command {
     Staff(StaffCommand),
     /// Send what the outbox holds (news to subscribers and channels: Telegram, and
     /// WhatsApp when `WHATSAPP_TOKEN` is set) until stopped.
-    Relay(RelayArgs),
+    Relay(Box<RelayArgs>),
     /// Ask a running `serve` whether it is ready (for container health checks); exit 0
     /// when it is, 1 when not.
     Healthcheck {

@@ -48,7 +48,7 @@ impl Tally {
             if left == 0 {
                 break;
             }
-            if self.counts[i] * 100 % total > 0 {
+            if !(self.counts[i] * 100).is_multiple_of(total) {
                 shares[i] += 1;
                 left -= 1;
             }
