@@ -48,7 +48,7 @@ pub struct Consultation {
     pub question: String,
     /// The answers they choose from, in order.
     pub options: Vec<String>,
-    /// Whose subscribers are asked; empty: every active subscriber.
+    /// Whose subscribers are asked; empty: every active subscriber of any topic.
     #[serde(default)]
     pub topics: Vec<String>,
     /// When it is sent (Italian time in files).

@@ -314,9 +314,20 @@ async fn closing_cancels_questions_not_sent_and_one_past_its_time_is_never_sent(
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
 async fn answers_count_once_per_voter_only_while_open_and_only_as_declared(pool: PgPool) {
     let store = PgStore::from_pool(pool.clone());
+    // Asked of everybody: every subscriber of some topic, not one who left them all.
+    exec(
+        &pool,
+        "INSERT INTO subscribers (channel, chat, topics) VALUES
+           ('telegram', '101', '{concorsi}'), ('telegram', '102', '{}')",
+    )
+    .await;
     import(&store, &content("anonima", &["Sì", "No"], &[], true)).await;
     import(&store, &content("nominale", &["Sì", "No"], &[], false)).await;
-    schedule(&pool).await;
+    let opened = schedule(&pool).await.opened;
+    assert_eq!(
+        opened,
+        [("anonima".to_owned(), 1), ("nominale".to_owned(), 1)]
+    );
     let anonymous = id_of(&pool, "anonima").await;
     let named = id_of(&pool, "nominale").await;
     let citizen = ChatKey::new("whatsapp", "393330000001");

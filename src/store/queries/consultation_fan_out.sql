@@ -1,12 +1,12 @@
 -- One chunk of consultation $1's question: up to $5 active subscribers of channel $2
--- after chat $4 (primary-key order) who follow one of the topics $3 (anyone, when $3
--- is empty) get a row of kind 'consultation', its payload in their language ($6
+-- after chat $4 (primary-key order) who follow one of the topics $3 (any topic, when
+-- $3 is empty: someone who left every topic is asked nothing) get a row of kind 'consultation', its payload in their language ($6
 -- languages, $7 texts; $8 for any other), not sent once $9 passed. Returns (rows
 -- inserted, subscribers seen, last chat seen).
 WITH chunk AS (
     SELECT chat, lang FROM subscribers
      WHERE channel = $2 AND chat > $4 AND status = 'active'
-       AND (cardinality($3::text[]) = 0 OR topics && $3::text[])
+       AND (cardinality($3::text[]) = 0 AND cardinality(topics) > 0 OR topics && $3::text[])
      ORDER BY chat
      LIMIT $5
 ), inserted AS (
