@@ -299,3 +299,35 @@ async fn a_named_poll_comes_after_the_privacy_notice_and_its_answers_are_the_cit
     worker.stop().await;
     bot.stop().await;
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn serve_opens_sends_counts_and_closes_a_consultation_on_its_own(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = PgStore::from_pool(pool.clone());
+    exec(
+        &pool,
+        "INSERT INTO subscribers (channel, chat, topics) VALUES ('telegram', '301', '{maturita}')",
+    )
+    .await;
+    import(
+        &store,
+        &content("orari", &["Sì", "No"], &["maturita"], true),
+    )
+    .await;
+    let serve = super::common::serve::start_serve(&pool, &fake);
+    let polls = fake.wait_for_polls(1).await;
+    assert_eq!(polls[0].to, "301");
+    fake.vote(&polls[0].poll_id, Some(1));
+    until_tally(&pool, "orari", &[0, 1]).await;
+    time_is_up(&pool, "orari").await;
+    let results = fake.wait_for(301, 1).await;
+    assert!(
+        results[0].text.contains("• No — 1 (100%)"),
+        "{}",
+        results[0].text
+    );
+    let status: String = scalar(&pool, "SELECT status FROM consultations").await;
+    assert_eq!(status, "closed");
+    super::common::serve::stop(serve).await;
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
