@@ -36,7 +36,8 @@ SELECT c.id, c.channel, c.recipient, c.lang, c.ticket_id, c.copy_of,
        -- The news topics, those the recipient follows first (each group in the news'
        -- order): a channel recipient or a former subscriber gets them as they are.
        -- A consultation's topics, or for one asked of everybody the subscriber's own.
-       coalesce(ARRAY(SELECT t FROM unnest(coalesce(n.topics, nullif(k.topics, '{}'), s.topics))
+       coalesce(ARRAY(SELECT t FROM unnest(CASE WHEN c.consultation_id IS NULL THEN n.topics
+                                                ELSE coalesce(nullif(k.topics, '{}'), s.topics) END)
                              WITH ORDINALITY AS u(t, i)
                        ORDER BY t = ANY(coalesce(s.topics, '{}')) DESC, i),
                 '{}') AS topics,
