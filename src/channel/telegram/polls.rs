@@ -20,8 +20,19 @@ struct PollMessage {
 
 #[derive(Deserialize)]
 struct PollId {
+    /// A string in the Bot API; an emulator's number is taken too.
     #[serde(default)]
-    id: String,
+    id: Value,
+}
+
+impl PollId {
+    fn text(self) -> Option<String> {
+        match self.id {
+            Value::String(id) if !id.is_empty() => Some(id),
+            Value::Number(id) => Some(id.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// The body of `sendPoll`.
@@ -46,7 +57,7 @@ impl Polls for BotApi {
         let sent: PollMessage = self
             .call("sendPoll", &send_poll_body(recipient, poll), None)
             .await?;
-        match sent.poll.map(|p| p.id).filter(|id| !id.is_empty()) {
+        match sent.poll.and_then(PollId::text) {
             Some(poll_id) => Ok(SentPoll {
                 message_id: sent.message_id.to_string(),
                 poll_id,
@@ -67,6 +78,26 @@ impl Polls for BotApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_poll_id_is_read_as_text_or_number() {
+        let read = |answer: Value| {
+            serde_json::from_value::<PollMessage>(answer)
+                .ok()
+                .and_then(|m| m.poll)
+                .and_then(PollId::text)
+        };
+        assert_eq!(
+            read(json!({ "message_id": 3, "poll": { "id": "5263" } })).as_deref(),
+            Some("5263")
+        );
+        assert_eq!(
+            read(json!({ "message_id": 3, "poll": { "id": 5263 } })).as_deref(),
+            Some("5263")
+        );
+        assert_eq!(read(json!({ "message_id": 3, "poll": { "id": "" } })), None);
+        assert_eq!(read(json!({ "message_id": 3 })), None);
+    }
 
     #[test]
     fn options_are_input_poll_options_and_one_answer_only() {
