@@ -18,7 +18,7 @@ use sportello::conversation::Conversation;
 use sportello::dialogue;
 use sportello::store::mem::{MemoryContent, MemoryStore};
 use sportello::store::pg::PgStore;
-use sportello::store::{CitizenStore, ContentSource, StaffDesk, UpdateLog};
+use sportello::store::{Ballots, CitizenStore, ContentSource, StaffDesk, UpdateLog};
 use teloxide::prelude::*;
 use tokio::sync::oneshot;
 
@@ -117,7 +117,7 @@ async fn sportello_in_memory() -> Option<Figures> {
 async fn sportello<C, S>(content: C, citizens: S) -> Option<Figures>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + StaffDesk + UpdateLog + Clone + 'static,
+    S: CitizenStore + StaffDesk + Ballots + UpdateLog + Clone + 'static,
 {
     let (dialogues, _) = dialogue::load(&dialogue::bundled_files());
     let conversation = Conversation::new(Arc::new(dialogues?), content, citizens);

@@ -1,6 +1,7 @@
 //! The admin HTTP API: JSON routes under `/admin` for staff tools and operators —
-//! news (create, list, publish, status), subscriber counts, the citizen messages the
-//! bot did not understand, and the dialogues (reload, check).
+//! news (create, list, publish, status), consultations (define, list, results),
+//! subscriber counts, the citizen messages the bot did not understand, and the
+//! dialogues (reload, check).
 //!
 //! [`router`] builds the routes with their state, ready to merge into the listener
 //! `serve` already runs; it never binds a socket itself.
@@ -26,11 +27,13 @@
 //! - `error`: `ApiError`, the JSON error every route answers with, and the body and
 //!   query extractors whose rejections use it.
 //! - `news`: `/admin/news…`: create, list, publish, status.
+//! - `consultations`: `/admin/consultations…`: define, list, status and results.
 //! - `subscribers`: `/admin/subscribers`: counts per channel and topic.
 //! - `unanswered`: `/admin/unanswered`: messages the bot did not understand.
 //! - `dialogues`: `/admin/reload` and `/admin/dialogues`.
 
 mod auth;
+mod consultations;
 mod dialogues;
 mod error;
 mod news;
@@ -109,6 +112,7 @@ impl std::fmt::Debug for AdminState {
 pub fn router(state: AdminState) -> Router {
     Router::new()
         .merge(news::routes())
+        .merge(consultations::routes())
         .merge(subscribers::routes())
         .merge(unanswered::routes())
         .merge(tickets::routes())

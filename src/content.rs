@@ -4,7 +4,7 @@
 //! `when` reads the times staff write.
 
 mod file;
-mod when;
+pub(crate) mod when;
 
 pub use file::{ContentError, ContentFile, DEMO_CONTENT, Vocabulary};
 pub use when::parse_when;

@@ -6,9 +6,11 @@
 //! It owns everything a turn means beyond the engine: the citizen's language, the
 //! error reply when a turn fails, the short "one moment" to a chat that floods,
 //! citizens who blocked the bot, transcripts. Channels call [`Conversation::reply`]
-//! and render what comes back; they never reach the store themselves.
+//! and render what comes back; they never reach the store themselves. Answers to
+//! consultations come in through [`Conversation::vote`] (`vote`), which runs no turn.
 
 pub(crate) mod faq_cache;
+mod vote;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -7,6 +7,7 @@
 //! - [`dialogue`]: the staff-facing language: load, check, draw.
 //! - [`engine`]: the pure state machine: session + inbound → replies + effects.
 //! - [`content`]: calendar events, news and FAQ, and the content file format.
+//! - [`consultation`]: questions put to subscribers: definition, answers, results, texts.
 //! - [`store`]: storage traits and their in-memory implementation.
 //! - [`conversation`]: one turn: load session → engine → effects → save.
 //! - [`channel`]: adapters that turn channel traffic into `Inbound` and back.
@@ -27,6 +28,7 @@
 pub mod admin;
 pub mod channel;
 pub mod console;
+pub mod consultation;
 pub mod content;
 pub mod conversation;
 pub mod dialogue;

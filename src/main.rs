@@ -306,7 +306,7 @@ struct WhatsAppArgs {
     whatsapp_rate: u32,
 }
 
-/// Where published news goes besides subscribers.
+/// Where published news and consultations' results go besides subscribers.
 #[derive(Args, Clone)]
 struct ChannelArgs {
     /// Telegram channels or groups that get every published item (`@name` or id,
@@ -320,6 +320,8 @@ struct ChannelArgs {
 struct RelayArgs {
     #[command(flatten)]
     db: Database,
+    #[command(flatten)]
+    channels: ChannelArgs,
     #[command(flatten)]
     telegram: TelegramArgs,
     #[command(flatten)]

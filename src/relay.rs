@@ -1,5 +1,5 @@
-//! The news relay: every proactive message (news now; reminders and staff replies
-//! later) leaves through one durable outbox table in PostgreSQL.
+//! The news relay: every proactive message (news, consultations, staff replies)
+//! leaves through one durable outbox table in PostgreSQL.
 //!
 //! Guarantees:
 //! - **Publishing** a news item writes one outbox row per active subscriber whose
@@ -30,7 +30,10 @@
 //! - `message`: a news item rendered from the dialogues' `news` template, trimmed to fit.
 //! - `publish`: the fan-out into the outbox.
 //! - `outbox`: the outbox queries (claim, record, renew, counts).
-//! - `whatsapp`: news on WhatsApp (24-hour window, templates).
+//! - `whatsapp`: news on WhatsApp (24-hour window, templates), and a consultation's
+//!   question as a list.
+//! - `consultations`: the scheduler that opens consultations (question fan-out) and
+//!   closes them (count, results fan-out); `polls`: their Telegram polls.
 //!
 //! Messages leave through the one sender stack ([`crate::sender`]): the Telegram Bot
 //! API client ([`TelegramSender`]) and the WhatsApp sender, each `Paced`.
@@ -43,9 +46,11 @@
 //! The relay never runs a conversation and never reads sessions.
 
 mod config;
+mod consultations;
 mod deliver;
 mod message;
 mod outbox;
+mod polls;
 mod publish;
 mod reminders;
 mod staff;
@@ -56,8 +61,13 @@ mod worker;
 
 pub use crate::sender::{Delivery, Paced, SendError, Sender, pace_key};
 pub use crate::sender::{Forum, TopicProblem};
+pub use consultations::{
+    CONSULTATIONS_EVERY, ConsultationOptions, ConsultationsDone, run_consultations,
+    spawn_consultations,
+};
 pub use message::{NewsMessages, render_news, visible_len};
 pub use outbox::{Claimed, Outcome};
+pub use polls::PollSender;
 pub use publish::{PublishOptions, Published, SUBSCRIBER_CHANNELS, publish};
 pub use reminders::{ReminderPass, remind_due, spawn_reminders};
 pub use staff::StaffSender;

@@ -13,6 +13,7 @@
 
 mod forum;
 mod pace;
+mod polls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 pub use forum::{Forum, TopicProblem};
 pub use pace::{Pace, Quotas};
+pub use polls::{Poll, Polls, SentPoll};
 
 /// Why a send did not deliver, as callers act on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,6 +76,30 @@ pub struct Delivery<'a> {
     /// The citizen's message to copy to staff as it is (an attachment on Telegram);
     /// `text` describes it where it cannot be copied.
     pub copy_of: Option<i64>,
+    /// A consultation's question or results; `text` is then the words around them.
+    pub consultation: Option<ConsultationPart<'a>>,
+}
+
+/// What a consultation's delivery carries besides its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultationPart<'a> {
+    /// The question: a poll on Telegram, a list on WhatsApp.
+    Question {
+        /// The consultation's id (list rows and poll records name it).
+        id: i64,
+        /// The question.
+        question: &'a str,
+        /// The options, in order.
+        options: &'a [String],
+        /// Anonymous: nothing kept links an answer to the citizen.
+        anonymous: bool,
+    },
+    /// The results (the text); on Telegram the citizen's poll, shown by this message,
+    /// is stopped first.
+    Results {
+        /// The message of the poll to stop, if the recipient got one.
+        poll_message: Option<i64>,
+    },
 }
 
 impl Message for Delivery<'_> {

@@ -1,6 +1,7 @@
 //! Storage behind traits: the citizen aggregate (session, subscriptions, transcript),
-//! the content citizens ask about, and what the channels remember of the wire (WhatsApp
-//! message ids, contacts and deliveries; Telegram's update watermark). `mem` keeps
+//! the content citizens ask about, answers to consultations, and what the channels
+//! remember of the wire (WhatsApp message ids, contacts and deliveries; Telegram's
+//! update watermark). `mem` keeps
 //! everything in memory (the offline `chat`, `test` and engine tests); `pg` is the
 //! PostgreSQL store, and all the SQL lives there.
 //!
@@ -14,6 +15,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::consultation::ballot::{Ballot, Counted};
 use crate::content::{CalendarEvent, Faq, NewsItem};
 pub use crate::engine::ErasureReceipt;
 use crate::engine::{Effect, Session};
@@ -385,6 +387,14 @@ fn status_moves(current: &str, next: &str) -> bool {
 /// The statuses a webhook may report; others are ignored.
 fn known_status(status: &str) -> bool {
     matches!(status, "sent" | "delivered" | "read" | "failed")
+}
+
+/// Answers to consultations, as the channels take them (a Telegram poll's update, a
+/// WhatsApp list row): each counts once per voter, replacing the voter's earlier one,
+/// and only while the consultation is open.
+pub trait Ballots: Send + Sync {
+    /// Counts `ballot`, or says why not.
+    fn vote(&self, ballot: &Ballot) -> impl Future<Output = Result<Counted, StoreError>> + Send;
 }
 
 /// What the Telegram channel remembers across restarts: the highest update id taken per bot.

@@ -17,6 +17,8 @@ pub mod forum;
 mod inbound;
 mod intake;
 mod limits;
+mod polls;
+mod polls_in;
 mod render;
 mod staff;
 mod topics;
@@ -27,9 +29,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use api::{ApiSetupError, BotApi, RawUpdate};
+pub use api::{ALLOWED_UPDATES, ApiSetupError, BotApi, RawUpdate};
 pub use inbound::{Event, chat_of, classify};
 pub use limits::{Limits, PAID_BROADCAST_MAX};
+pub use polls_in::{PollUpdate, poll_update};
 pub use render::{TelegramMessage, render};
 
 use crate::channel::ordered::{Bounds, Ordered};
@@ -37,7 +40,7 @@ use crate::conversation::Conversation;
 use crate::dialogue::Dialogues;
 pub use crate::sender::Pace;
 use crate::sender::{Paced, Retry, RetryPolicy};
-use crate::store::{CitizenStore, ContentSource, StaffDesk, UpdateLog};
+use crate::store::{Ballots, CitizenStore, ContentSource, StaffDesk, UpdateLog};
 use intake::{Intake, StaffGroups};
 use turns::Turns;
 
@@ -90,7 +93,7 @@ pub async fn run<C, S>(
 ) -> Result<(), TelegramError>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + StaffDesk + UpdateLog + Clone + 'static,
+    S: CitizenStore + StaffDesk + Ballots + UpdateLog + Clone + 'static,
 {
     let pace = Arc::new(Pace::new(config.limits));
     // The citizens' store also keeps the channel's update watermark.
@@ -124,7 +127,7 @@ pub struct TelegramChannel<C, S, L> {
 impl<C, S, L> TelegramChannel<C, S, L>
 where
     C: ContentSource + 'static,
-    S: CitizenStore + StaffDesk + 'static,
+    S: CitizenStore + StaffDesk + Ballots + 'static,
     L: UpdateLog + 'static,
 {
     /// Publishes the dialogues' commands and learns the bot's username. Replies wait for

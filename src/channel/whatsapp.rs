@@ -22,6 +22,7 @@
 
 mod api;
 mod config;
+mod consultation;
 mod inbound;
 mod limits;
 mod render;
@@ -37,6 +38,7 @@ use axum::Router;
 
 pub use api::{GraphClient, PAIR_BACKOFF, SendError, THROUGHPUT_BACKOFF, classify};
 pub use config::{DEFAULT_API_URL, NewsTemplates, Template, WhatsAppConfig};
+pub use consultation::{Question as ConsultationQuestion, consultation_question};
 pub use inbound::{Event, MessageKind, events};
 pub use limits::{DEFAULT_WHATSAPP_RATE, MAX_WHATSAPP_RATE, WhatsAppLimits};
 pub use render::{
@@ -55,7 +57,7 @@ use crate::channel::ordered::{Bounds, Ordered};
 use crate::conversation::Conversation;
 use crate::sender::{Pace, Paced, Retry, RetryPolicy};
 use crate::store::pg::PgStore;
-use crate::store::{CitizenStore, ContentSource};
+use crate::store::{Ballots, CitizenStore, ContentSource};
 use turns::Turns;
 use webhook::Webhook;
 
@@ -83,7 +85,7 @@ impl<C, S> Clone for WhatsApp<C, S> {
     }
 }
 
-impl<C: ContentSource + 'static, S: CitizenStore + 'static> WhatsApp<C, S> {
+impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> WhatsApp<C, S> {
     /// The channel for `config`, running turns on `conversation` and keeping its own
     /// records (seen ids, contacts, deliveries) in `records`; replies keep the default
     /// limits ([`WhatsAppLimits::default`]) on a pace of their own.

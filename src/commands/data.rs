@@ -47,19 +47,25 @@ pub fn content(command: ContentCommand) -> anyhow::Result<ExitCode> {
                 Ok(store.import_calendar(&content, replace_events).await?)
             })?;
             println!(
-                "imported {}: {} added, {} changed, {} unchanged ({} events, {} news, {} FAQs)",
+                "imported {}: {} added, {} changed, {} unchanged ({} events, {} news, {} FAQs, {} consultations)",
                 file.display(),
                 summary.added,
                 summary.changed,
                 summary.unchanged,
                 content.events.len(),
                 content.news.len(),
-                content.faqs.len()
+                content.faqs.len(),
+                content.consultations.len()
             );
             if replace_events {
                 println!(
                     "{} events no longer in the calendar deleted",
                     summary.removed
+                );
+            }
+            for key in &summary.kept {
+                println!(
+                    "consultation {key} was already sent: left as it is (its answers are to the question as sent)"
                 );
             }
         }
@@ -178,13 +184,14 @@ pub fn citizen(command: CitizenCommand) -> anyhow::Result<ExitCode> {
                 .format("%d/%m/%Y %H:%M:%S %Z");
             if receipt.found() {
                 println!(
-                    "erased {}/{} at {when}: {} session(s), {} subscription(s), {} transcript line(s), {} deliveries",
+                    "erased {}/{} at {when}: {} session(s), {} subscription(s), {} transcript line(s), {} deliveries, {} consultation answer(s)",
                     key.channel,
                     key.chat,
                     receipt.sessions,
                     receipt.subscriptions,
                     receipt.transcripts,
-                    receipt.deliveries
+                    receipt.deliveries,
+                    receipt.votes
                 );
             } else {
                 println!(

@@ -1,5 +1,6 @@
 //! The relay's commands: `news publish`, `news status` and the standalone worker
-//! `relay`. The work itself is in `sportello::relay`.
+//! `relay` (which also opens and closes consultations). The work itself is in
+//! `sportello::relay`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use sportello::channel::telegram::Pace;
 use sportello::content::parse_when;
-use sportello::relay::{self, NewsStatus, PublishOptions};
+use sportello::relay::{self, ConsultationOptions, NewsStatus, PublishOptions};
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
@@ -132,18 +133,28 @@ pub fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .transpose()?;
+        // Consultations open and close here too: safe beside `serve` and other relays.
+        let consultations = relay::spawn_consultations(
+            store.clone(),
+            ConsultationOptions {
+                broadcast_to: args.channels.telegram_channels.clone(),
+                ..ConsultationOptions::default()
+            },
+        );
         let (trigger, stop) = shutdown::channel();
         tokio::spawn(async move {
             shutdown::signal().await;
             trigger.fire();
         });
         // A worker that fails ends the other too (its leases run out for another relay).
-        tokio::try_join!(telegram.run(stop.clone().wait()), async {
+        let worked = tokio::try_join!(telegram.run(stop.clone().wait()), async {
             match &whatsapp {
                 Some(worker) => worker.run(stop.clone().wait()).await,
                 None => Ok(()),
             }
-        })?;
+        });
+        consultations.abort();
+        worked?;
         Ok(ExitCode::SUCCESS)
     })
 }

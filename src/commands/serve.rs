@@ -1,6 +1,7 @@
 //! `sportello serve`: the bot on Telegram (and WhatsApp when configured) with
-//! PostgreSQL behind it, the outbox workers sending news (one per channel), and one
-//! HTTP listener for the webhooks, until SIGTERM or Ctrl-C.
+//! PostgreSQL behind it, the outbox workers sending news (one per channel), the
+//! consultations' scheduler, and one HTTP listener for the webhooks, until SIGTERM or
+//! Ctrl-C.
 //!
 //! Stopping: the signal stops every channel from taking updates; each finishes the
 //! turns it holds, each relay worker records the sends in flight, then the HTTP
@@ -19,7 +20,9 @@ use sportello::conversation::Conversation;
 use sportello::dialogue::Live;
 use sportello::dialogue::watch;
 use sportello::ops::{self, OpsState};
-use sportello::relay::{spawn_reminders, spawn_waiting_check};
+use sportello::relay::{
+    ConsultationOptions, spawn_consultations, spawn_reminders, spawn_waiting_check,
+};
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
@@ -90,6 +93,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         let waiting = spawn_waiting_check(store.clone(), live.clone());
         let reminders = spawn_reminders(store.clone(), live.clone(), stop.clone());
+        // Consultations open and close on time, their messages into the outbox.
+        let consultations = spawn_consultations(
+            store.clone(),
+            ConsultationOptions {
+                broadcast_to: args.channels.telegram_channels.clone(),
+                ..ConsultationOptions::default()
+            },
+        );
         let staff = tokio::spawn({
             let stop = stop.clone();
             async move { staff.run(stop.wait()).await }
@@ -182,6 +193,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         retention.abort();
         waiting.abort();
         reminders.abort();
+        consultations.abort();
         upkeep.abort();
         hangup.abort();
         if let Some(watcher) = watcher {

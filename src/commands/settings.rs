@@ -10,7 +10,8 @@ use sportello::channel::telegram::{Limits, PAID_BROADCAST_MAX, Pace};
 use sportello::channel::whatsapp::{MAX_WHATSAPP_RATE, NewsTemplates, Template, WhatsAppConfig};
 use sportello::dialogue::Live;
 use sportello::relay::{
-    Paced, StaffSender, TelegramSender, WhatsAppSender, Worker, WorkerConfig, whatsapp_limits,
+    Paced, PollSender, StaffSender, TelegramSender, WhatsAppSender, Worker, WorkerConfig,
+    whatsapp_limits,
 };
 use sportello::store::pg::PgStore;
 
@@ -50,13 +51,13 @@ pub(super) fn worker_config(relay: &RelaySettings) -> WorkerConfig {
     }
 }
 
-/// The outbox worker for Telegram, sending at `pace`.
+/// The outbox worker for Telegram, sending at `pace` (consultations as polls).
 pub(super) fn telegram_worker(
     store: &PgStore,
     telegram: &TelegramArgs,
     relay: &RelaySettings,
     pace: Arc<Pace>,
-) -> anyhow::Result<Worker<Paced<TelegramSender>>> {
+) -> anyhow::Result<Worker<PollSender<Paced<TelegramSender>>>> {
     let sender = TelegramSender::new(
         &telegram.telegram_token,
         telegram.telegram_api_url.as_ref(),
@@ -65,7 +66,7 @@ pub(super) fn telegram_worker(
     )?;
     Ok(Worker::new(
         store.pool().clone(),
-        Paced::new(sender, pace),
+        PollSender::new(Paced::new(sender, pace), store.clone()),
         worker_config(relay),
     ))
 }

@@ -1,6 +1,7 @@
-//! Content files: YAML (`events`, `news`, `faqs` lists) or CSV (one kind per file, told
-//! by its columns), checked against the dialogues' categories and topics before any
-//! of it is stored. Every error names the line (and column, or CSV row) and field.
+//! Content files: YAML (`events`, `news`, `faqs` and `consultations` lists) or CSV
+//! (events, news or FAQs, one kind per file, told by its columns), checked against the
+//! dialogues' categories and topics before any of it is stored. Every error names the
+//! line (and column, or CSV row) and field.
 
 mod check;
 mod csv;
@@ -15,11 +16,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{CalendarEvent, Faq, NewsItem};
+use crate::consultation::Consultation;
 
 /// The demo content bundled in the binary (`content/demo.yaml`).
 pub const DEMO_CONTENT: &str = include_str!("../../content/demo.yaml");
 
-/// Calendar, news and FAQ as staff write them; what `content import` reads,
+/// Calendar, news, FAQ and consultations as staff write them; what `content import` reads,
 /// `content export` writes and the demo store serves.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +35,9 @@ pub struct ContentFile {
     /// Frequently asked questions (`faqs:`).
     #[serde(default)]
     pub faqs: Vec<Faq>,
+    /// Consultations (`consultations:`): questions put to subscribers (YAML only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consultations: Vec<Consultation>,
 }
 
 /// A problem in a content file. `line` 0: the whole file; `column` 0: a whole line.
@@ -64,6 +69,7 @@ struct Origins {
     events: Vec<ItemOrigin>,
     news: Vec<ItemOrigin>,
     faqs: Vec<ItemOrigin>,
+    consultations: Vec<ItemOrigin>,
 }
 
 /// Where one item starts, and where its checked fields are.

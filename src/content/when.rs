@@ -36,7 +36,7 @@ pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Serde for required times: staff formats in, RFC 3339 in Italian time out.
-pub(super) mod required {
+pub(crate) mod required {
     use chrono::{DateTime, Utc};
     use chrono_tz::Europe::Rome;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -52,7 +52,7 @@ pub(super) mod required {
 }
 
 /// Serde for optional times: an empty text is no time.
-pub(super) mod optional {
+pub(crate) mod optional {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -245,6 +245,8 @@ pub struct ErasureReceipt {
     pub tickets: u64,
     /// Reminders deleted.
     pub reminders: u64,
+    /// Answers to consultations that were not anonymous.
+    pub votes: u64,
 }
 
 impl ErasureReceipt {
@@ -256,6 +258,7 @@ impl ErasureReceipt {
             + self.deliveries
             + self.tickets
             + self.reminders
+            + self.votes
             > 0
     }
 }

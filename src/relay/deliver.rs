@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::config::WorkerConfig;
 use super::outbox::{Claimed, Outcome};
-use crate::sender::{Delivery, SendError, Sender};
+use crate::sender::{ConsultationPart, Delivery, SendError, Sender};
 use crate::text::log_id;
 
 /// Consecutive rate limits (429s) for one message before it goes back to the queue.
@@ -27,6 +27,7 @@ pub(super) async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
     let Some(text) = row.text.as_deref() else {
         return (id, Outcome::Failed("no message text".into()));
     };
+    let consultation = consultation_part(&row);
     let mut recipient = row.recipient.clone();
     let mut migrated_to = None;
     for _ in 0..ROUNDS_AFTER_429 {
@@ -40,6 +41,7 @@ pub(super) async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
             ticket: row.ticket_id,
             copy_of: row.copy_of,
             reminder: row.kind == "reminder",
+            consultation,
         };
         match sender.send(&recipient, &delivery).await {
             Ok(message_id) => {
@@ -97,6 +99,23 @@ pub(super) async fn deliver<S: for<'a> Sender<Delivery<'a>>>(
             delay: Duration::from_secs(1),
         },
     )
+}
+
+/// What a consultation's row carries besides its text.
+fn consultation_part(row: &Claimed) -> Option<ConsultationPart<'_>> {
+    let id = row.consultation_id?;
+    match row.kind.as_str() {
+        "consultation" => Some(ConsultationPart::Question {
+            id,
+            question: row.question.as_deref().unwrap_or_default(),
+            options: row.options.as_deref().unwrap_or_default(),
+            anonymous: row.anonymous.unwrap_or(true),
+        }),
+        "consultation_results" => Some(ConsultationPart::Results {
+            poll_message: row.poll_message.as_deref().and_then(|m| m.parse().ok()),
+        }),
+        _ => None,
+    }
 }
 
 /// `backoff · 2^attempts`, capped, times a jitter in [0.5, 1) that differs per row

@@ -7,6 +7,11 @@
 //! window as `WHATSAPP_REPLY_TEMPLATE` with `[ticket number, the message as one line]`;
 //! with no such template it fails, saying so.
 //!
+//! A consultation's question goes as an interactive list inside the window (see
+//! [`consultation_question`]); outside it, or on 131047, as the topic's template with
+//! `[question, —]`, and with no template it fails naming the topic, as news does. Its
+//! results go as news do, the template's title being the results' first line.
+//!
 //! The template's topic is the first of the news' topics, those the subscriber
 //! follows first, that has a template in `WHATSAPP_NEWS_TEMPLATES`; with none, the
 //! delivery fails naming the topic.
@@ -28,8 +33,12 @@
 use super::RelayError;
 pub use crate::channel::whatsapp::DEFAULT_WHATSAPP_RATE;
 use crate::channel::whatsapp::WhatsAppLimits;
-use crate::channel::whatsapp::{NewsMessage, NewsSender, NewsTemplates, WhatsAppConfig};
-use crate::sender::{Delivery, SendError, Sender};
+use crate::channel::whatsapp::{
+    ConsultationQuestion, NewsMessage, NewsSender, NewsTemplates, Via, WhatsAppConfig,
+    consultation_question,
+};
+use crate::sender::{ConsultationPart, Delivery, SendError, Sender};
+use crate::store::WhatsAppRecords;
 use crate::store::pg::PgStore;
 use crate::text::html_to_plain;
 
@@ -47,16 +56,20 @@ pub fn whatsapp_limits(per_second: u32) -> WhatsAppLimits {
 pub struct WhatsAppSender {
     news: NewsSender,
     templates: NewsTemplates,
+    /// Where a named consultation's list is remembered as the citizen's last menu.
+    store: PgStore,
 }
 
 impl WhatsAppSender {
     /// A sender for `config`, reading the 24-hour window from and recording deliveries
     /// (`whatsapp_deliveries`) in `store`.
     pub fn new(config: &WhatsAppConfig, store: PgStore) -> Result<WhatsAppSender, RelayError> {
-        let news = NewsSender::new(config, store).map_err(|e| RelayError::Config(e.to_string()))?;
+        let news = NewsSender::new(config, store.clone())
+            .map_err(|e| RelayError::Config(e.to_string()))?;
         Ok(WhatsAppSender {
             news,
             templates: config.news_templates.clone(),
+            store,
         })
     }
 
@@ -111,6 +124,22 @@ impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
     }
 
     async fn send(&self, recipient: &str, delivery: &Delivery<'a>) -> Result<String, SendError> {
+        if let Some(ConsultationPart::Question {
+            id,
+            question,
+            options,
+            anonymous,
+        }) = delivery.consultation
+        {
+            let ballot = anonymous.then(new_ballot_id);
+            let question = Question {
+                consultation: id,
+                question,
+                options,
+                ballot: ballot.as_deref(),
+            };
+            return self.send_question(recipient, delivery, &question).await;
+        }
         let params = match delivery.ticket {
             Some(ticket) => reply_params(ticket, delivery),
             None if delivery.reminder => vec![one_line(delivery.text)],
@@ -123,11 +152,82 @@ impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
             html: delivery.text,
             params: &params,
         };
-        self.news
+        let delivered = self
+            .news
             .deliver(recipient, &message, chrono::Utc::now())
             .await
-            .map(|delivered| delivered.wamid)
-            .map_err(SendError::from)
+            .map_err(SendError::from)?;
+        if let Some(ConsultationPart::Results { .. }) = delivery.consultation {
+            consultation_sent("results");
+        }
+        Ok(delivered.wamid)
+    }
+}
+
+/// A consultation's question for one citizen, as the list shows it.
+struct Question<'a> {
+    consultation: i64,
+    question: &'a str,
+    options: &'a [String],
+    /// The list's random id, for an anonymous consultation.
+    ballot: Option<&'a str>,
+}
+
+/// A fresh random id for one anonymous list: its rows carry it, so an answer counts
+/// once per list and changes in place, and nothing stored ties it to the citizen.
+fn new_ballot_id() -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
+}
+
+fn consultation_sent(part: &'static str) {
+    metrics::counter!("sportello_consultation_messages_total", "channel" => "whatsapp", "part" => part)
+        .increment(1);
+}
+
+impl WhatsAppSender {
+    /// The question as a list inside the 24-hour window; outside it the topic's
+    /// template with `[question, —]`, as for news. A named consultation's list becomes
+    /// the citizen's last menu, so a typed number or title answers it too (an
+    /// anonymous one's is never stored: its ballot id would lead to the citizen).
+    async fn send_question(
+        &self,
+        recipient: &str,
+        delivery: &Delivery<'_>,
+        question: &Question<'_>,
+    ) -> Result<String, SendError> {
+        let (messages, menu) = consultation_question(&ConsultationQuestion {
+            consultation: question.consultation,
+            options: question.options,
+            body: delivery.text,
+            ballot: question.ballot,
+            lang: delivery.lang,
+        });
+        let params = vec![question.question.to_owned(), NO_LINK.to_owned()];
+        let fallback = NewsMessage {
+            reply: false,
+            reminder: false,
+            topic: self.topic(delivery.topics),
+            html: delivery.text,
+            params: &params,
+        };
+        let delivered = self
+            .news
+            .deliver_messages(recipient, &messages, &fallback, chrono::Utc::now())
+            .await
+            .map_err(SendError::from)?;
+        if delivered.via == Via::Text
+            && question.ballot.is_none()
+            && let Err(err) = self.store.save_menu(recipient, &menu).await
+        {
+            tracing::warn!("cannot remember the consultation's list: {err}");
+        }
+        consultation_sent("question");
+        Ok(delivered.wamid)
     }
 }
 
@@ -148,6 +248,7 @@ mod tests {
             ticket: None,
             copy_of: None,
             reminder: false,
+            consultation: None,
         };
         assert_eq!(
             params(&delivery),

@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 
 use super::{
-    CITIZEN_CLOSED_NOTE, ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt, FaqList,
-    StaffDesk, StoreError, StoredSession, Ticket, TicketMessage, TicketStore, TranscriptLine,
-    TurnRecord, UpdateLog,
+    Ballots, CITIZEN_CLOSED_NOTE, ChatKey, CitizenStore, Committed, ContentSource, ErasureReceipt,
+    FaqList, StaffDesk, StoreError, StoredSession, Ticket, TicketMessage, TicketStore,
+    TranscriptLine, TurnRecord, UpdateLog,
 };
+use crate::consultation::ballot::{Ballot, Counted};
 use crate::content::{CalendarEvent, ContentFile, NewsItem, category_matches};
 use crate::engine::Effect;
 use crate::reminder::Reminder;
@@ -77,6 +78,7 @@ impl Citizens {
             deliveries: 0,
             tickets: 0,
             reminders: 0,
+            votes: 0,
         };
         let before = self.reminders.len();
         self.reminders.retain(|(k, _)| k != key);
@@ -309,6 +311,14 @@ impl MemoryStore {
     /// Whether the citizen's subscriptions are blocked.
     pub fn is_blocked(&self, key: &ChatKey) -> bool {
         self.lock().blocked.contains(key)
+    }
+}
+
+/// Consultations live in PostgreSQL only: in memory no consultation is known, so no
+/// answer counts (the offline `chat` and the benches never send one).
+impl Ballots for MemoryStore {
+    async fn vote(&self, _: &Ballot) -> Result<Counted, StoreError> {
+        Ok(Counted::Unknown)
     }
 }
 

@@ -1,12 +1,14 @@
 //! The PostgreSQL store (sqlx, runtime-checked queries, embedded migrations).
 //!
 //! `citizens` holds sessions, subscribers and transcripts; `content` the calendar,
-//! news and FAQ with Italian full-text search; `whatsapp` the WhatsApp channel's
+//! news and FAQ with Italian full-text search; `consultations` consultations, their
+//! Telegram polls and answers; `whatsapp` the WhatsApp channel's
 //! records; `telegram` the update watermark; `outbox` the relay's queries; `stats`
 //! counts for staff and operators; `retention` the one task deleting expired records.
 //! Longer SQL lives in `queries/*.sql`.
 
 mod citizens;
+pub mod consultations;
 mod content;
 mod content_cache;
 pub mod outbox;
@@ -32,6 +34,7 @@ use session_cache::SessionCache;
 use turn_batch::TurnBatcher;
 
 pub use citizens::CitizenExport;
+pub use consultations::{ConsultationReport, StoredConsultation};
 pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
 pub use retention::Purged;

@@ -7,12 +7,15 @@
 //! violation is answered with 400 and recorded, so tests can fail on it.
 //!
 //! Forum supergroups (topics, copies into them, staff membership, staff's own
-//! messages) are in [`forum`].
+//! messages) are in [`forum`]; polls (`sendPoll`, `stopPoll`, citizens answering with
+//! `poll` and `poll_answer` updates) in [`polls`].
 #![allow(dead_code)]
 
 // The benches include this file by `#[path]`: a path keeps `forum` found from both.
 #[path = "fake_telegram/forum.rs"]
 pub mod forum;
+#[path = "fake_telegram/polls.rs"]
+pub mod polls;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -85,6 +88,8 @@ struct Inner {
     minimal_get_me: bool,
     /// Forum supergroups, their topics and members.
     forum: forum::Forums,
+    /// Polls sent, with their answers.
+    polls: polls::Polls,
 }
 
 struct Shared {
@@ -147,23 +152,8 @@ impl FakeTelegram {
     }
 
     /// Queues an update (its `update_id` is assigned unless given) and returns its id.
-    pub fn push_update(&self, mut update: Value) -> u32 {
-        let id = {
-            let mut inner = self.shared.lock();
-            let id = match update.get("update_id").and_then(Value::as_u64) {
-                Some(id) => id as u32,
-                None => {
-                    let id = inner.next_update_id;
-                    update["update_id"] = json!(id);
-                    id
-                }
-            };
-            inner.next_update_id = inner.next_update_id.max(id + 1);
-            inner.updates.push((i64::from(id), update.to_string()));
-            id
-        };
-        self.shared.new_update.notify_waiters();
-        id
+    pub fn push_update(&self, update: Value) -> u32 {
+        push_update(&self.shared, update)
     }
 
     /// Queues an update given as JSON text, exactly as written (it may hold escapes no
@@ -372,6 +362,26 @@ impl FakeTelegram {
     }
 }
 
+/// Queues `update` (its `update_id` is assigned unless given); its id.
+fn push_update(shared: &Shared, mut update: Value) -> u32 {
+    let id = {
+        let mut inner = shared.lock();
+        let id = match update.get("update_id").and_then(Value::as_u64) {
+            Some(id) => id as u32,
+            None => {
+                let id = inner.next_update_id;
+                update["update_id"] = json!(id);
+                id
+            }
+        };
+        inner.next_update_id = inner.next_update_id.max(id + 1);
+        inner.updates.push((i64::from(id), update.to_string()));
+        id
+    };
+    shared.new_update.notify_waiters();
+    id
+}
+
 pub fn private_chat(chat: i64) -> Value {
     json!({ "id": chat, "type": "private", "first_name": "Cittadino" })
 }
@@ -518,6 +528,8 @@ async fn answer(shared: &Shared, method: &str, body: &Value) -> Response {
             forum::manage_topic(shared, method, body)
         }
         "getchatmember" => forum::get_chat_member(shared, body),
+        "sendpoll" => polls::send_poll(shared, body),
+        "stoppoll" => polls::stop_poll(shared, body),
         "editmessagetext" | "editmessagereplymarkup" => ok(json!(true)),
         "answercallbackquery" | "setmycommands" => ok(json!(true)),
         "setwebhook" => {

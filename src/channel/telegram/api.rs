@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::render::TelegramMessage;
-use crate::sender::{Delivery, SendError, Sender};
+use crate::sender::{ConsultationPart, Delivery, SendError, Sender};
 use crate::text::html_to_plain;
 
 /// The Bot API client could not be set up.
@@ -35,6 +35,17 @@ pub enum ApiSetupError {
     #[error("HTTP client: {0}")]
     Client(String),
 }
+
+/// The updates the bot asks for, by polling or webhook: Telegram remembers the last
+/// list it was given, so it is always given in full. `poll` and `poll_answer` carry the
+/// answers to consultations.
+pub const ALLOWED_UPDATES: [&str; 5] = [
+    "message",
+    "callback_query",
+    "my_chat_member",
+    "poll",
+    "poll_answer",
+];
 
 /// One update as Telegram sent it, not read yet: each is parsed on its own.
 pub type RawUpdate = Box<RawValue>;
@@ -175,6 +186,14 @@ impl BotApi {
         }
     }
 
+    /// `chat_id` as the Bot API takes it: a number, or a channel's `@name`.
+    pub(super) fn chat_id(recipient: &str) -> Value {
+        match recipient.parse::<i64>() {
+            Ok(id) => json!(id),
+            Err(_) => json!(recipient),
+        }
+    }
+
     /// Sends `text` to `recipient` (a chat id or `@channel`), as HTML when `html`,
     /// with an inline keyboard of (label, callback data); the message id.
     async fn send_message(
@@ -185,10 +204,7 @@ impl BotApi {
         keyboard: &[(String, String)],
         paid_broadcast: bool,
     ) -> Result<String, SendError> {
-        let chat_id = match recipient.parse::<i64>() {
-            Ok(id) => json!(id),
-            Err(_) => json!(recipient),
-        };
+        let chat_id = Self::chat_id(recipient);
         let mut body = if html {
             json!({ "chat_id": chat_id, "text": text, "parse_mode": "HTML" })
         } else {
@@ -251,7 +267,10 @@ impl BotApi {
         offset: i64,
         wait: Duration,
     ) -> Result<Vec<RawUpdate>, SendError> {
-        let body = json!({ "offset": offset, "timeout": wait.as_secs(), "limit": 100 });
+        let body = json!({
+            "offset": offset, "timeout": wait.as_secs(), "limit": 100,
+            "allowed_updates": ALLOWED_UPDATES
+        });
         // The HTTP timeout must outlast the poll.
         self.call("getUpdates", &body, Some(wait + Duration::from_secs(15)))
             .await
@@ -259,7 +278,9 @@ impl BotApi {
 
     /// Registers the webhook at `url`, signed with `secret`.
     pub async fn set_webhook(&self, url: &reqwest::Url, secret: &str) -> Result<(), SendError> {
-        let body = json!({ "url": url.as_str(), "secret_token": secret });
+        let body = json!({
+            "url": url.as_str(), "secret_token": secret, "allowed_updates": ALLOWED_UPDATES
+        });
         self.call::<Value>("setWebhook", &body, None)
             .await
             .map(drop)
@@ -331,6 +352,12 @@ impl<'a> Sender<Delivery<'a>> for BotApi {
     }
 
     async fn send(&self, recipient: &str, news: &Delivery<'a>) -> Result<String, SendError> {
+        if let Some(ConsultationPart::Question { .. }) = news.consultation {
+            // Its poll's id must be recorded, or no answer would count.
+            return Err(SendError::Permanent(
+                "a consultation's question goes through the relay's poll sender".into(),
+            ));
+        }
         self.send_message(recipient, news.text, news.markup, &[], self.paid_broadcast)
             .await
     }

@@ -4,6 +4,7 @@
 
 use teloxide::types::{Message, Update, UpdateKind};
 
+use super::polls_in::PollUpdate;
 use crate::engine::{Attachment, AttachmentKind, Input};
 
 /// What an update asks of the bot.
@@ -40,6 +41,8 @@ pub enum Event {
         /// What they wrote.
         text: String,
     },
+    /// An answer to a consultation's poll (read before teloxide, in `polls_in`).
+    Poll(PollUpdate),
     /// Nothing to do.
     Ignore,
 }

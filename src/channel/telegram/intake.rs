@@ -26,6 +26,7 @@ use teloxide::types::{Update, UpdateKind};
 
 use super::api::{BotApi, RawUpdate};
 use super::inbound::{Event, classify};
+use super::polls_in::poll_update;
 use crate::channel::ordered::{Handler, Ordered, Pushed};
 use crate::channel::secrets_match;
 use crate::dialogue::Live;
@@ -181,8 +182,38 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
             .with_state(state))
     }
 
+    /// Whether update `id` is new: neither taken before a restart nor seen lately.
+    fn fresh(&self, id: i64) -> bool {
+        if self.taken_before.is_some_and(|before| id <= before) {
+            tracing::debug!(update = id, "update taken before a restart dropped");
+            return false;
+        }
+        let first_time = self
+            .recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(u32::try_from(id).unwrap_or(u32::MAX));
+        if !first_time {
+            tracing::debug!(update = id, "duplicate update dropped");
+        }
+        first_time
+    }
+
     /// Reads one update and hands it on; its id, when it has a readable one.
     async fn take(&self, raw: &RawUpdate) -> Option<i64> {
+        // Poll updates are read before teloxide, which panics on some it cannot read.
+        if let Some((id, poll)) = poll_update(raw.get()) {
+            if id.is_some_and(|id| !self.fresh(id)) {
+                return id;
+            }
+            metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
+            if let Some(poll) = poll
+                && self.dispatch.push(poll.key(), Event::Poll(poll)).await == Pushed::Closed
+            {
+                tracing::debug!(update = ?id, "stopping: update not taken");
+            }
+            return id;
+        }
         let update = match serde_json::from_str::<Update>(raw.get()) {
             Ok(mut update) => {
                 // teloxide reads an update it does not understand as an empty
@@ -208,17 +239,7 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
             }
         };
         let id = i64::from(update.id.0);
-        if self.taken_before.is_some_and(|before| id <= before) {
-            tracing::debug!(update = id, "update taken before a restart dropped");
-            return Some(id);
-        }
-        let first_time = self
-            .recent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(update.id.0);
-        if !first_time {
-            tracing::debug!(update = id, "duplicate update dropped");
+        if !self.fresh(id) {
             return Some(id);
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
@@ -228,6 +249,7 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
             Event::Turn { chat, .. } | Event::Blocked { chat, .. } => *chat,
             // One queue per group: its staff's messages are handled in order.
             Event::Staff { group, .. } => *group,
+            Event::Poll(poll) => poll.key(),
         };
         if self.dispatch.push(chat, event).await == Pushed::Closed {
             tracing::debug!(update = id, "stopping: update not taken");

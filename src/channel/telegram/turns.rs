@@ -1,17 +1,20 @@
 //! One chat's events, as the ordered dispatch hands them over: a turn asked of the
 //! [`Conversation`], its replies rendered and sent through the sender stack; a block
-//! or unblock recorded; a flood answered once with "one moment".
+//! or unblock recorded; an answer to a consultation's poll counted; a flood answered
+//! once with "one moment".
 
 use chrono::Utc;
 
 use super::inbound::Event;
+use super::polls_in::PollUpdate;
 use super::render::{TelegramMessage, render};
 use super::{BotApi, ReplySender};
 use crate::channel::ordered::Handler;
+use crate::consultation::ballot::{Ballot, Choice, Counted, Target, Voter, choice_from_counts};
 use crate::conversation::Conversation;
 use crate::engine::Inbound;
 use crate::sender::{SendError, Sender};
-use crate::store::{ChatKey, CitizenStore, ContentSource, StaffDesk};
+use crate::store::{Ballots, ChatKey, CitizenStore, ContentSource, StaffDesk};
 use crate::text::log_id;
 
 /// What the Telegram channel does with one chat's events.
@@ -58,8 +61,65 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
     }
 }
 
-impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + 'static> Handler<i64, Event>
-    for Turns<C, S>
+impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Turns<C, S> {
+    /// An answer to a consultation's poll. An anonymous poll's counts are the answer of
+    /// the poll itself (each citizen has their own); a named poll's answer is the
+    /// user's. Telegram shows the answer in the poll, so nothing is said, except to a
+    /// named voter whose answer came after the consultation closed.
+    async fn poll(&self, poll: PollUpdate) {
+        let (ballot, voter) = match poll {
+            PollUpdate::Counts { closed: true, .. } => return,
+            PollUpdate::Counts {
+                poll_id,
+                counts,
+                total,
+                ..
+            } => {
+                let Some(choice) = choice_from_counts(&counts, total) else {
+                    tracing::debug!("a poll answered by more than its citizen: left as it was");
+                    return;
+                };
+                let ballot = Ballot {
+                    target: Target::Poll(poll_id.clone()),
+                    voter: Voter::Ballot(poll_id),
+                    choice,
+                };
+                (ballot, None)
+            }
+            PollUpdate::Answer {
+                poll_id,
+                user,
+                lang,
+                options,
+            } => {
+                let choice = match options.as_slice() {
+                    [] => Choice::Retract,
+                    [option] => Choice::Option(usize::from(*option)),
+                    // One answer per poll: several cannot come from our polls.
+                    _ => return,
+                };
+                let citizen = key(user);
+                let ballot = Ballot {
+                    target: Target::Poll(poll_id),
+                    voter: Voter::Citizen(citizen.clone()),
+                    choice,
+                };
+                (ballot, Some((citizen, lang)))
+            }
+        };
+        let counted = self.conversation.vote("telegram", &ballot).await;
+        if let (Some((citizen, lang)), Some(closed @ Counted::Closed { .. })) = (voter, &counted) {
+            let reply = self
+                .conversation
+                .vote_reply(&citizen, lang.as_deref(), Some(closed))
+                .await;
+            self.send_all(&citizen, render(&[reply])).await;
+        }
+    }
+}
+
+impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static>
+    Handler<i64, Event> for Turns<C, S>
 {
     async fn handle(&self, chat: &i64, event: Event) {
         let key = key(*chat);
@@ -82,6 +142,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + 'static> Handler<
                 .await;
             }
             Event::Blocked { blocked, .. } => self.conversation.set_blocked(&key, blocked).await,
+            Event::Poll(poll) => self.poll(poll).await,
             Event::Turn {
                 input,
                 lang,

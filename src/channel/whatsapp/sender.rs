@@ -82,6 +82,29 @@ impl NewsSender {
         news: &NewsMessage<'_>,
         now: DateTime<Utc>,
     ) -> Result<Delivered, SendError> {
+        self.deliver_as(wa_id, news, None, now).await
+    }
+
+    /// Like [`deliver`](Self::deliver), with `inside` (a consultation's list, say)
+    /// sent in place of the text inside the window; outside it the topic's template
+    /// goes, as for news.
+    pub async fn deliver_messages(
+        &self,
+        wa_id: &str,
+        inside: &[WaMessage],
+        news: &NewsMessage<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Delivered, SendError> {
+        self.deliver_as(wa_id, news, Some(inside), now).await
+    }
+
+    async fn deliver_as(
+        &self,
+        wa_id: &str,
+        news: &NewsMessage<'_>,
+        inside: Option<&[WaMessage]>,
+        now: DateTime<Utc>,
+    ) -> Result<Delivered, SendError> {
         let contact = self
             .records
             .contact(wa_id)
@@ -90,7 +113,11 @@ impl NewsSender {
                 reason: e.to_string(),
             })?;
         if contact.is_some_and(|c| c.within_window(now)) {
-            match self.send_text(wa_id, news.html).await {
+            let sent = match inside {
+                Some(messages) => self.send_all(wa_id, messages).await,
+                None => self.send_text(wa_id, news.html).await,
+            };
+            match sent {
                 Ok(wamid) => {
                     return Ok(Delivered {
                         wamid,
@@ -127,6 +154,20 @@ impl NewsSender {
             wamid,
             via: Via::Template,
         })
+    }
+
+    /// Sends `messages` in order, recording each; the last one's id.
+    async fn send_all(&self, wa_id: &str, messages: &[WaMessage]) -> Result<String, SendError> {
+        let mut last = String::new();
+        for message in messages {
+            let kind = match message {
+                WaMessage::Text(_) => "text",
+                WaMessage::Buttons { .. } | WaMessage::List { .. } => "interactive",
+            };
+            last = self.client.send(wa_id, message).await?;
+            self.record(&last, wa_id, kind).await;
+        }
+        Ok(last)
     }
 
     async fn send_text(&self, wa_id: &str, html: &str) -> Result<String, SendError> {

@@ -1,7 +1,9 @@
 //! One citizen's events, as the ordered dispatch hands them over: a message taken
 //! once (by `wamid`), the contact's window moved, then a conversation turn (or a polite
 //! "text only" reply), the replies rendered and sent through the sender stack, the
-//! menu remembered. Statuses update delivery records.
+//! menu remembered. A consultation's list row (or its number or title typed after a
+//! named consultation's list) is an answer, counted and confirmed, never a turn.
+//! Statuses update delivery records.
 
 use chrono::{DateTime, Utc};
 
@@ -9,11 +11,12 @@ use super::ReplySender;
 use super::inbound::{Event, MessageKind};
 use super::render::{MenuEntry, WaMessage, render};
 use crate::channel::ordered::Handler;
+use crate::consultation::ballot::{parse_row_id, typed_number};
 use crate::conversation::Conversation;
 use crate::engine::{Inbound, Input};
 use crate::sender::Sender;
 use crate::store::pg::PgStore;
-use crate::store::{ChatKey, CitizenStore, ContentSource, WhatsAppRecords};
+use crate::store::{Ballots, ChatKey, CitizenStore, ContentSource, WhatsAppRecords};
 use crate::text::{log_id, normalize};
 
 /// The reply to a photo, a voice note, a location…: no turn is run.
@@ -27,7 +30,9 @@ pub(super) struct Turns<C, S> {
     pub(super) records: PgStore,
 }
 
-impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<String, Event> for Turns<C, S> {
+impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Handler<String, Event>
+    for Turns<C, S>
+{
     async fn handle(&self, wa_id: &String, event: Event) {
         match event {
             Event::Status {
@@ -66,7 +71,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Handler<String, Even
     }
 }
 
-impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
+impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Turns<C, S> {
     async fn message(
         &self,
         wamid: &str,
@@ -111,10 +116,28 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
                     .await;
             }
             MessageKind::Input(input) => {
-                let inbound = Inbound {
-                    at: now,
-                    input: typed_title(input, &menu),
+                let input = match typed_title(input, &menu) {
+                    Input::Text(text) => {
+                        typed_number(&text, &menu).map_or(Input::Text(text), Input::Button)
+                    }
+                    other => other,
                 };
+                // A consultation's list row is an answer, never a button of the dialogues.
+                if let Input::Button(id) = &input
+                    && let Some(row) = parse_row_id(id)
+                {
+                    let counted = self
+                        .conversation
+                        .vote("whatsapp", &row.ballot(key.clone()))
+                        .await;
+                    let reply = self
+                        .conversation
+                        .vote_reply(&key, lang.as_deref(), counted.as_ref())
+                        .await;
+                    self.send_all(wa_id, &render(&[reply], "").messages).await;
+                    return;
+                }
+                let inbound = Inbound { at: now, input };
                 let reply = self
                     .conversation
                     .reply(&key, &inbound, lang.as_deref())

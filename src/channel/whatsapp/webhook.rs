@@ -18,7 +18,7 @@ use super::signature::{SIGNATURE_HEADER, verify};
 use super::turns::Turns;
 use crate::channel::ordered::Ordered;
 use crate::channel::secrets_match;
-use crate::store::{CitizenStore, ContentSource};
+use crate::store::{Ballots, CitizenStore, ContentSource};
 
 /// The path Meta is configured to call.
 pub const WEBHOOK_PATH: &str = "/whatsapp/webhook";
@@ -34,7 +34,7 @@ pub(super) struct Webhook<C, S> {
 pub(super) fn router<C, S>(service: Arc<Webhook<C, S>>) -> Router
 where
     C: ContentSource + 'static,
-    S: CitizenStore + 'static,
+    S: CitizenStore + Ballots + 'static,
 {
     Router::new()
         .route(WEBHOOK_PATH, get(handshake::<C, S>).post(receive::<C, S>))
@@ -49,7 +49,7 @@ async fn handshake<C, S>(
 ) -> Response
 where
     C: ContentSource + 'static,
-    S: CitizenStore + 'static,
+    S: CitizenStore + Ballots + 'static,
 {
     let mode = query.get("hub.mode").map(String::as_str);
     let token = query
@@ -84,7 +84,7 @@ async fn receive<C, S>(
 ) -> StatusCode
 where
     C: ContentSource + 'static,
-    S: CitizenStore + 'static,
+    S: CitizenStore + Ballots + 'static,
 {
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     if !verify(service.app_secret.as_bytes(), signature, &body) {

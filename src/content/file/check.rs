@@ -1,5 +1,6 @@
 //! Checks on content before it is stored: keys unique per kind, required texts not
-//! empty, and categories and topics the dialogues know.
+//! empty, categories and topics the dialogues know, and consultations within the
+//! channels' limits ([`Consultation::problems`](crate::consultation::Consultation::problems)).
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -126,6 +127,19 @@ impl ContentFile {
             }
             if f.answer.trim().is_empty() {
                 report(at, "answer", "is empty".into());
+            }
+        }
+        for (i, c) in self.consultations.iter().enumerate() {
+            let at = origins.consultations.get(i);
+            if !keys.insert(("consultation", c.key.as_str())) {
+                report(
+                    at,
+                    "key",
+                    format!("`{}` is used by another consultation in this file", c.key),
+                );
+            }
+            for problem in c.problems(&vocabulary.topics) {
+                report(at, problem.field, problem.message);
             }
         }
         problems

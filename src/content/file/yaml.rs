@@ -17,6 +17,8 @@ struct SpannedFile {
     news: Vec<Spanned<SpannedItem>>,
     #[serde(default)]
     faqs: Vec<Spanned<SpannedItem>>,
+    #[serde(default)]
+    consultations: Vec<Spanned<SpannedItem>>,
 }
 
 #[derive(Deserialize)]
@@ -37,6 +39,10 @@ struct SpannedItem {
     question: Option<Spanned<serde::de::IgnoredAny>>,
     #[serde(default)]
     answer: Option<Spanned<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    options: Option<Spanned<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    closes_at: Option<Spanned<serde::de::IgnoredAny>>,
 }
 
 /// Where each item and its checked fields start.
@@ -55,6 +61,8 @@ fn origins_of(items: Vec<Spanned<SpannedItem>>) -> Vec<ItemOrigin> {
                 ("ends_at", &v.ends_at),
                 ("question", &v.question),
                 ("answer", &v.answer),
+                ("options", &v.options),
+                ("closes_at", &v.closes_at),
             ] {
                 if let Some(span) = span {
                     fields.insert(name, (span.referenced.line(), span.referenced.column()));
@@ -81,6 +89,7 @@ pub(super) fn from_yaml(file: &str, text: &str) -> Result<(ContentFile, Origins)
             events: origins_of(spans.events),
             news: origins_of(spans.news),
             faqs: origins_of(spans.faqs),
+            consultations: origins_of(spans.consultations),
         },
         Err(_) => Origins::default(),
     };

@@ -283,6 +283,7 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
     };
     receipt.tickets = super::tickets::erase(tx, key).await?;
     receipt.reminders = super::reminders::erase(tx, key).await?;
+    receipt.votes = super::consultations::erase_votes(tx, key).await?;
     // When the citizen last wrote on WhatsApp: part of the conversation's state.
     receipt.sessions +=
         deleted("DELETE FROM whatsapp_contacts WHERE $1 = 'whatsapp' AND wa_id = $2")
@@ -318,6 +319,8 @@ pub struct CitizenExport {
     pub tickets: Vec<serde_json::Value>,
     /// Reminders of calendar events, whatever became of them.
     pub reminders: Vec<serde_json::Value>,
+    /// Answers to consultations that were not anonymous (anonymous ones lead to no one).
+    pub votes: Vec<serde_json::Value>,
 }
 
 impl PgStore {
@@ -366,6 +369,7 @@ impl PgStore {
         .await?;
         let tickets = self.export_tickets(key).await?;
         let reminders = super::reminders::export(&self.pool, key).await?;
+        let votes = self.export_votes(key).await?;
         let exported_at = sqlx::query_scalar("SELECT now()")
             .fetch_one(&self.pool)
             .await?;
@@ -380,6 +384,7 @@ impl PgStore {
             whatsapp_contact,
             tickets,
             reminders,
+            votes,
         })
     }
 

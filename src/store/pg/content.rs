@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use std::sync::Arc;
 
 use super::PgStore;
+use super::consultations::Upserted;
 use crate::content::{CalendarEvent, ContentFile, Faq, NewsItem};
 use crate::engine::{Answer, Query};
 use crate::store::{ContentSource, FaqList, StoreError};
@@ -242,6 +243,9 @@ pub struct ImportSummary {
     pub unchanged: u64,
     /// Calendar events deleted because the file, a whole calendar, no longer has them.
     pub removed: u64,
+    /// Consultations already sent that the file would change: left as they are
+    /// (their answers are to the question as it was sent).
+    pub kept: Vec<String>,
 }
 
 impl ImportSummary {
@@ -326,6 +330,14 @@ impl PgStore {
                     .await?;
             summary.count(inserted);
         }
+        for c in &content.consultations {
+            match super::consultations::upsert(&mut tx, c).await? {
+                Upserted::Added => summary.added += 1,
+                Upserted::Changed => summary.changed += 1,
+                Upserted::Unchanged => summary.unchanged += 1,
+                Upserted::Kept => summary.kept.push(c.key.clone()),
+            }
+        }
         for f in &content.faqs {
             let inserted: Option<bool> =
                 sqlx::query_scalar(include_str!("../queries/upsert_faq.sql"))
@@ -369,6 +381,7 @@ impl PgStore {
             events: events.into_iter().map(CalendarEvent::from).collect(),
             news: news.into_iter().map(NewsItem::from).collect(),
             faqs: faqs.into_iter().map(Faq::from).collect(),
+            consultations: super::consultations::all(&self.pool).await?,
         })
     }
 

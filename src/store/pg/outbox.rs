@@ -13,8 +13,6 @@ use sqlx::{FromRow, PgExecutor};
 pub struct Claimed {
     /// The outbox row's id.
     pub id: i64,
-    /// `news`, `reminder`, `reply` or `ticket`.
-    pub kind: String,
     /// The channel it goes out on (`telegram`, `whatsapp`).
     pub channel: String,
     /// The chat id, channel name or wa_id it goes to.
@@ -37,8 +35,22 @@ pub struct Claimed {
     pub attempts: i32,
     /// Attempts after which a retried row fails.
     pub max_attempts: i32,
-    /// The news item expired since publishing: not sent.
+    /// The news item expired since publishing (or the row's own `expires_at`
+    /// passed, as a consultation's question does when it closes): not sent.
     pub expired: bool,
+    /// `news`, `reminder`, `reply`, `ticket`, `consultation` (a question),
+    /// `consultation_results`.
+    pub kind: String,
+    /// The consultation a question or results row belongs to.
+    pub consultation_id: Option<i64>,
+    /// The consultation's question.
+    pub question: Option<String>,
+    /// The consultation's options.
+    pub options: Option<Vec<String>>,
+    /// Whether the consultation is anonymous.
+    pub anonymous: Option<bool>,
+    /// For results: the message of the poll the recipient got (Telegram's id).
+    pub poll_message: Option<String>,
 }
 
 /// What became of one claimed row.
