@@ -3,12 +3,14 @@
 //! `citizens` holds sessions, subscribers and transcripts; `content` the calendar,
 //! news and FAQ with Italian full-text search; `whatsapp` the WhatsApp channel's
 //! records; `telegram` the update watermark; `outbox` the relay's queries; `stats`
-//! counts for staff and operators; `retention` the one task deleting expired records.
+//! counts for staff and operators; `opendata` the aggregates the open data publishes;
+//! `retention` the one task deleting expired records.
 //! Longer SQL lives in `queries/*.sql`.
 
 mod citizens;
 mod content;
 mod content_cache;
+mod opendata;
 pub mod outbox;
 mod retention;
 mod session_cache;
@@ -33,6 +35,9 @@ use turn_batch::TurnBatcher;
 pub use citizens::CitizenExport;
 pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
+pub use opendata::{
+    ConsultationFigures, ConversationFigures, DeliveryFigures, OpenDataFigures, SubscriberFigures,
+};
 pub use retention::Purged;
 pub use stats::SubscriberGroup;
 pub use tickets::{STAFF_CHANNEL, TicketLine, TicketRoute, Unanswered};
