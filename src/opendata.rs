@@ -40,7 +40,9 @@ use crate::store::pg::{OpenDataFigures, PgStore};
 
 pub use catalog::{CATALOG_FILE, Entry};
 pub use config::{Agent, CC_BY_4_0, Config, ConfigError, DEFAULT_DAYS, Licence, Settings};
-pub use datasets::{ALL, Column, Coverage, Dataset, Frequency, Kind, Labels, TOTAL, WITHHELD_COLUMN};
+pub use datasets::{
+    ALL, Column, Coverage, Dataset, Frequency, Kind, Labels, TOTAL, WITHHELD_COLUMN,
+};
 pub use index::INDEX_FILE;
 pub use routes::{CACHE_FOR, OpenDataState, router};
 pub use solve::recoverable;
@@ -197,6 +199,9 @@ mod tests {
         assert_eq!(period.last, day("2027-02-28"));
         assert_eq!(period.first, day("2026-03-01"));
         let one = Period::before(day("2027-03-01"), 1);
-        assert_eq!((one.first, one.last), (day("2027-02-28"), day("2027-02-28")));
+        assert_eq!(
+            (one.first, one.last),
+            (day("2027-02-28"), day("2027-02-28"))
+        );
     }
 }

@@ -128,9 +128,8 @@ impl TryFrom<Settings> for Config {
                     licence_url.clone()
                 }
             }),
-            kind: known.then_some(
-                "http://w3id.org/italia/controlled-vocabulary/licences/A2_Attribution",
-            ),
+            kind: known
+                .then_some("http://w3id.org/italia/controlled-vocabulary/licences/A2_Attribution"),
             url: licence_url,
         };
         let threshold = settings.threshold.unwrap_or(DEFAULT_THRESHOLD);
@@ -170,10 +169,7 @@ impl TryFrom<Settings> for Config {
 
 /// An IPA code: letters, digits and `_` (it prefixes identifiers as `code:dataset`).
 fn ipa_code(var: &'static str, code: String) -> Result<String, ConfigError> {
-    if code
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         Ok(code)
     } else {
         Err(ConfigError::Invalid(

@@ -18,9 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 
-use super::{
-    ALL, CATALOG_FILE, Config, INDEX_FILE, Labels, Publication, publish_from, today,
-};
+use super::{ALL, CATALOG_FILE, Config, INDEX_FILE, Labels, Publication, publish_from, today};
 use crate::dialogue::Live;
 use crate::store::pg::PgStore;
 
@@ -122,9 +120,8 @@ async fn file(State(state): State<OpenDataState>, Path(name): Path<String>) -> R
 }
 
 async fn serve(state: &OpenDataState, name: &str) -> Response {
-    let published = name == INDEX_FILE
-        || name == CATALOG_FILE
-        || ALL.iter().any(|d| d.file_name() == name);
+    let published =
+        name == INDEX_FILE || name == CATALOG_FILE || ALL.iter().any(|d| d.file_name() == name);
     if !published {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }

@@ -211,16 +211,23 @@ mod tests {
 
     fn hide(table: &mut Table, cells: &[(usize, usize)]) {
         for (row, column) in cells {
-            table
-                .withheld
-                .insert(CellId { row: *row, column: *column }, Withheld::Small);
+            table.withheld.insert(
+                CellId {
+                    row: *row,
+                    column: *column,
+                },
+                Withheld::Small,
+            );
         }
     }
 
     fn ids(cells: &[(usize, usize)]) -> BTreeSet<CellId> {
         cells
             .iter()
-            .map(|(row, column)| CellId { row: *row, column: *column })
+            .map(|(row, column)| CellId {
+                row: *row,
+                column: *column,
+            })
             .collect()
     }
 
@@ -250,7 +257,17 @@ mod tests {
         ]);
         hide(
             &mut table,
-            &[(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3), (3, 2), (3, 3)],
+            &[
+                (0, 0),
+                (0, 1),
+                (1, 0),
+                (1, 1),
+                (1, 2),
+                (2, 2),
+                (2, 3),
+                (3, 2),
+                (3, 3),
+            ],
         );
         assert_eq!(recoverable(&table), ids(&[(1, 2)]));
     }

@@ -183,7 +183,10 @@ mod tests {
         let mut table = row_with_total(&[2, 30, 9, 50]);
         suppress(&mut table, 5);
         assert_eq!(table.withheld.get(&id(0, 0)), Some(&Withheld::Small));
-        assert_eq!(table.withheld.get(&id(0, 2)), Some(&Withheld::Complementary));
+        assert_eq!(
+            table.withheld.get(&id(0, 2)),
+            Some(&Withheld::Complementary)
+        );
         assert_eq!(table.withheld.len(), 2);
         assert!(recoverable(&table).is_empty());
     }

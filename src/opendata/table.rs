@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn a_cell_is_found_by_row_and_column() {
         let mut table = Table::default();
-        table.push(vec![Cell::Text("a".into()), Cell::Count(Count::of_people(7))]);
+        table.push(vec![
+            Cell::Text("a".into()),
+            Cell::Count(Count::of_people(7)),
+        ]);
         let id = CellId { row: 0, column: 1 };
         assert_eq!(table.count(id), Some(Count::of_people(7)));
         assert_eq!(table.count(CellId { row: 0, column: 0 }), None);

@@ -16,7 +16,12 @@ pub(super) const DATASET: Dataset = Dataset {
         "Per ogni giorno (ora italiana) e argomento: quante persone hanno scritto allo sportello digitale (l'assistente automatico su Telegram e WhatsApp), quanti messaggi hanno inviato, quanti l'assistente non ha capito, la percentuale di messaggi capiti e quanti hanno avuto risposta da una domanda frequente (FAQ), con una riga «totale» per giorno. L'argomento è il percorso di dialogo di cui il messaggio parlava. I valori che riguardano meno di {soglia} persone non sono pubblicati, e nemmeno quelli che permetterebbero di ricavarli dai totali (colonna valori_soppressi). Nessun messaggio, nome o numero di telefono è pubblicato.",
         "Per day (Italian time) and topic: how many people wrote to the digital help desk (the automated assistant on Telegram and WhatsApp), how many messages they sent, how many the assistant did not understand, the share of messages understood and how many were answered by a frequently asked question (FAQ), with a «totale» row per day. The topic is the dialogue flow the message was about. Values about fewer than {soglia} people are withheld, and so are those that would let them be worked out from the totals (column valori_soppressi). No message, name or phone number is published.",
     ),
-    keywords: &["sportello digitale", "chatbot", "assistenza ai cittadini", "servizi digitali"],
+    keywords: &[
+        "sportello digitale",
+        "chatbot",
+        "assistenza ai cittadini",
+        "servizi digitali",
+    ],
     coverage: Coverage::Days,
     frequency: Frequency::Daily,
     columns: &[

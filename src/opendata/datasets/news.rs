@@ -16,7 +16,11 @@ pub(super) const DATASET: Dataset = Dataset {
         "Per ogni giorno (ora italiana) e per gli argomenti delle notizie: quante consegne agli iscritti sono riuscite, quante sono fallite e quante non sono partite perché la persona aveva bloccato lo sportello, con una riga «totale» per giorno. Non comprende i messaggi pubblicati nei canali Telegram. I valori che riguardano meno di {soglia} persone non sono pubblicati, e nemmeno quelli che permetterebbero di ricavarli dai totali (colonna valori_soppressi).",
         "Per day (Italian time) and the news items' topics: how many deliveries to subscribers succeeded, how many failed and how many were not sent because the person had blocked the help desk, with a «totale» row per day. Posts to Telegram channels are not included. Values about fewer than {soglia} people are withheld, and so are those that would let them be worked out from the totals (column valori_soppressi).",
     ),
-    keywords: &["sportello digitale", "notizie", "comunicazione istituzionale"],
+    keywords: &[
+        "sportello digitale",
+        "notizie",
+        "comunicazione istituzionale",
+    ],
     coverage: Coverage::Days,
     frequency: Frequency::Daily,
     columns: &[

@@ -18,7 +18,13 @@ pub(super) const DATASET: Dataset = Dataset {
         "Quante persone ricevono le notizie dello sportello digitale, per argomento e per canale (Telegram, WhatsApp), alla data di rilevazione, con i totali per argomento, per canale e complessivo. Chi segue due argomenti conta in entrambi ma una volta sola nel totale del suo canale. I valori che riguardano meno di {soglia} persone non sono pubblicati, e nemmeno quelli che permetterebbero di ricavarli dai totali (colonna valori_soppressi).",
         "How many people get the digital help desk's news, per topic and per channel (Telegram, WhatsApp), on the day the figures are taken, with totals per topic, per channel and overall. Someone following two topics counts in both but once in their channel's total. Values about fewer than {soglia} people are withheld, and so are those that would let them be worked out from the totals (column valori_soppressi).",
     ),
-    keywords: &["sportello digitale", "notizie", "iscritti", "Telegram", "WhatsApp"],
+    keywords: &[
+        "sportello digitale",
+        "notizie",
+        "iscritti",
+        "Telegram",
+        "WhatsApp",
+    ],
     coverage: Coverage::Today,
     frequency: Frequency::Daily,
     columns: &[

@@ -149,24 +149,25 @@ impl PgStore {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<OpenDataFigures, StoreError> {
-        let conversations =
-            sqlx::query_as::<_, ConversationRow>(include_str!("../queries/opendata_conversations.sql"))
-                .bind(first)
-                .bind(last)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map(|r| ConversationFigures {
-                    day: r.day,
-                    topic: if r.total { None } else { r.topic },
-                    chats: count(r.chats),
-                    messages: count(r.messages),
-                    fallbacks: count(r.fallbacks),
-                    fallback_chats: count(r.fallback_chats),
-                    faq_answers: count(r.faq_answers),
-                    faq_chats: count(r.faq_chats),
-                })
-                .collect();
+        let conversations = sqlx::query_as::<_, ConversationRow>(include_str!(
+            "../queries/opendata_conversations.sql"
+        ))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| ConversationFigures {
+            day: r.day,
+            topic: if r.total { None } else { r.topic },
+            chats: count(r.chats),
+            messages: count(r.messages),
+            fallbacks: count(r.fallbacks),
+            fallback_chats: count(r.fallback_chats),
+            faq_answers: count(r.faq_answers),
+            faq_chats: count(r.faq_chats),
+        })
+        .collect();
         let subscribers =
             sqlx::query_as::<_, SubscriberRow>(include_str!("../queries/opendata_subscribers.sql"))
                 .fetch_all(&self.pool)
