@@ -576,11 +576,20 @@ async fn a_known_dataset_with_small_cells_is_published_with_them_withheld(pool: 
         &conversations,
         &[("giorno", "2027-01-18"), ("argomento", "notizie")],
     );
-    assert_eq!(news_flow["conversazioni"], "8");
     assert_eq!(
         news_flow["messaggi"], "",
         "the partner that keeps the admission messages from the day's total"
     );
+    assert_eq!(
+        news_flow["conversazioni"], "",
+        "8 people would show it is at least 8, so admission at most 2"
+    );
+    for row in &conversations.rows {
+        assert!(
+            !row["messaggi"].is_empty() || row["conversazioni"].is_empty(),
+            "a withheld count of messages with its people published: {row:?}"
+        );
+    }
     let total = find(
         &conversations,
         &[("giorno", "2027-01-18"), ("argomento", "totale")],
@@ -604,7 +613,11 @@ async fn a_known_dataset_with_small_cells_is_published_with_them_withheld(pool: 
     assert_eq!(row("maturita", "telegram"), "");
     assert_eq!(row("maturita", "totale"), "9");
     assert_eq!(row("universita", "telegram"), "10");
-    assert_eq!(row("totale", "totale"), "16");
+    assert_eq!(row("universita", "totale"), "16");
+    assert!(
+        subscribers.rows.iter().all(|r| r["argomento"] != "totale"),
+        "no total over topics: people follow several"
+    );
     assert_eq!(
         find(
             &subscribers,
@@ -649,7 +662,9 @@ async fn a_known_dataset_with_small_cells_is_published_with_them_withheld(pool: 
 
     // As a reader with only the files: no withheld value follows from any published
     // total; every published count is zero or at least the threshold; withheld parts
-    // under a published total add up to at least the threshold.
+    // under a published total add up to at least the threshold, and none of them can
+    // be shown to be under it by what the others must at least be (messages are at
+    // least the people who wrote them).
     for dataset in ALL {
         let name = dataset.file_name();
         let csv = read_csv(&publication, &name);
@@ -677,6 +692,29 @@ async fn a_known_dataset_with_small_cells_is_published_with_them_withheld(pool: 
                 relation.total,
                 total - published
             );
+            let at_least = |(r, c): &(usize, String)| -> u64 {
+                let people = (c == "messaggi")
+                    .then(|| csv.rows[*r]["conversazioni"].parse::<u64>().ok())
+                    .flatten();
+                people.unwrap_or(0)
+            };
+            let withheld: Vec<&(usize, String)> = relation
+                .parts
+                .iter()
+                .filter(|(r, c)| csv.rows[*r][c].is_empty())
+                .collect();
+            for part in &withheld {
+                let others: u64 = withheld
+                    .iter()
+                    .filter(|o| *o != part)
+                    .map(|o| at_least(o))
+                    .sum();
+                let at_most = (total - published).saturating_sub(others);
+                assert!(
+                    at_most >= THRESHOLD,
+                    "{name}: {part:?} is at most {at_most} given the others"
+                );
+            }
         }
         for column in dataset
             .columns

@@ -11,6 +11,9 @@
 //!    - any withheld cell that the published sums still determine (two cells may
 //!      shield each other in their own row and still be isolated by the columns;
 //!      see `solve`) makes a sum it belongs to withhold another member.
+//!    - a withheld count withholds the cell that publishes its citizens (messages
+//!      and the people who wrote them): a count is at least its citizens, so they
+//!      would bound it from below and, through a sum, its small neighbour from above.
 //! 3. **Derived cells**: a percentage computed from a withheld count is withheld.
 //!
 //! Cells are only ever added, so the loop ends; it picks the smallest candidates
@@ -39,7 +42,7 @@ pub fn suppress(table: &mut Table, threshold: u64) {
         }
     }
     loop {
-        if shield_in_each_sum(table, threshold) {
+        if shield_in_each_sum(table, threshold) || withhold_people(table) {
             continue;
         }
         let exposed = recoverable(table);
@@ -93,6 +96,20 @@ fn shield_in_each_sum(table: &mut Table, threshold: u64) -> bool {
         }
     }
     changed
+}
+
+/// Withholds the citizens of every withheld count; whether it withheld anything.
+fn withhold_people(table: &mut Table) -> bool {
+    let people: Vec<CellId> = table
+        .people_of
+        .iter()
+        .filter(|(count, people)| table.is_withheld(*count) && !table.is_withheld(*people))
+        .map(|(_, people)| *people)
+        .collect();
+    for cell in &people {
+        table.withheld.insert(*cell, Withheld::Complementary);
+    }
+    !people.is_empty()
 }
 
 /// The member of `sum` to withhold next: the smallest published non-zero part, else
@@ -207,6 +224,50 @@ mod tests {
         let withheld: Vec<CellId> = table.withheld.keys().copied().collect();
         assert_eq!(withheld, vec![id(0, 0), id(0, 2), id(0, 3)]);
         assert!(recoverable(&table).is_empty());
+    }
+
+    #[test]
+    fn a_withheld_count_withholds_the_cell_with_its_citizens() {
+        // Messages 2 (by 2 people: small) and 10 (by 8) add up to 12; the 10 is
+        // withheld to shield the 2, and its 8 people go too: published, they would
+        // show it is at least 8, so the small one at most 4.
+        let mut table = Table::default();
+        table.push(vec![
+            Cell::Count(Count::of_people(2)),
+            Cell::Count(Count {
+                value: 2,
+                people: 2,
+            }),
+        ]);
+        table.push(vec![
+            Cell::Count(Count::of_people(8)),
+            Cell::Count(Count {
+                value: 10,
+                people: 8,
+            }),
+        ]);
+        table.push(vec![
+            Cell::Count(Count::of_people(10)),
+            Cell::Count(Count {
+                value: 12,
+                people: 10,
+            }),
+        ]);
+        table.sums.push(Sum {
+            total: id(2, 1),
+            parts: vec![id(0, 1), id(1, 1)],
+        });
+        table.people_of = (0..3).map(|r| (id(r, 1), id(r, 0))).collect();
+        suppress(&mut table, 5);
+        assert_eq!(
+            table.withheld.get(&id(1, 1)),
+            Some(&Withheld::Complementary)
+        );
+        assert_eq!(
+            table.withheld.get(&id(1, 0)),
+            Some(&Withheld::Complementary)
+        );
+        assert!(!table.is_withheld(id(2, 0)) && !table.is_withheld(id(2, 1)));
     }
 
     #[test]

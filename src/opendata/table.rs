@@ -92,6 +92,10 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Every total the table publishes that is the sum of other cells.
     pub sums: Vec<Sum>,
+    /// Counts whose citizens another cell publishes, as (count, that cell): a count is
+    /// at least its citizens, so a withheld count withholds them too, or they would
+    /// bound it from below and, through a sum, its small neighbour from above.
+    pub people_of: Vec<(CellId, CellId)>,
     /// The cells not published, and why.
     pub withheld: BTreeMap<CellId, Withheld>,
 }

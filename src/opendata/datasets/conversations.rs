@@ -76,6 +76,7 @@ pub(super) const DATASET: Dataset = Dataset {
     ],
 };
 
+const CONVERSATIONS: usize = 3;
 const MESSAGES: usize = 4;
 const FALLBACKS: usize = 5;
 const FAQ_ANSWERS: usize = 7;
@@ -114,6 +115,7 @@ pub(super) fn table(figures: &[ConversationFigures], labels: &Labels) -> Table {
                 people: f.faq_chats,
             }),
         ]);
+        table.people_of.push((at(MESSAGES), at(CONVERSATIONS)));
         match f.topic {
             Some(_) => topic_rows.push(row),
             None => groups.push((std::mem::take(&mut topic_rows), row)),

@@ -1,5 +1,7 @@
 //! `iscritti`: active news subscribers per topic and channel on the day the figures
-//! are taken, with totals per topic, per channel and in all.
+//! are taken, with a total per topic. There is no total over topics: a person follows
+//! several, so a count of distinct people would bound the small cells it covers, and
+//! a sum of subscriptions would only repeat what the rows add up to.
 
 use chrono::NaiveDate;
 
@@ -15,8 +17,8 @@ pub(super) const DATASET: Dataset = Dataset {
         "News subscribers of the digital help desk, per topic and channel",
     ),
     description: (
-        "Quante persone ricevono le notizie dello sportello digitale, per argomento e per canale (Telegram, WhatsApp), alla data di rilevazione, con i totali per argomento, per canale e complessivo. Chi segue due argomenti conta in entrambi ma una volta sola nel totale del suo canale. I valori che riguardano meno di {soglia} persone non sono pubblicati, e nemmeno quelli che permetterebbero di ricavarli dai totali (colonna valori_soppressi).",
-        "How many people get the digital help desk's news, per topic and per channel (Telegram, WhatsApp), on the day the figures are taken, with totals per topic, per channel and overall. Someone following two topics counts in both but once in their channel's total. Values about fewer than {soglia} people are withheld, and so are those that would let them be worked out from the totals (column valori_soppressi).",
+        "Quante persone ricevono le notizie dello sportello digitale, per argomento e per canale (Telegram, WhatsApp), alla data di rilevazione, con il totale di ogni argomento. Chi segue due argomenti conta in entrambi: le righe di argomenti diversi non vanno sommate per contare le persone. I valori che riguardano meno di {soglia} persone non sono pubblicati, e nemmeno quelli che permetterebbero di ricavarli dai totali (colonna valori_soppressi).",
+        "How many people get the digital help desk's news, per topic and per channel (Telegram, WhatsApp), on the day the figures are taken, with each topic's total. Someone following two topics counts in both: rows of different topics do not add up to people. Values about fewer than {soglia} people are withheld, and so are those that would let them be worked out from the totals (column valori_soppressi).",
     ),
     keywords: &[
         "sportello digitale",
@@ -37,8 +39,8 @@ pub(super) const DATASET: Dataset = Dataset {
         Column {
             name: "argomento",
             kind: Kind::Text,
-            it: "Il codice dell'argomento delle notizie; «totale» nelle righe che contano ogni persona una volta.",
-            en: "The news topic's code; `totale` in the rows that count each person once.",
+            it: "Il codice dell'argomento delle notizie.",
+            en: "The news topic's code.",
         },
         Column {
             name: "argomento_nome",
@@ -55,51 +57,31 @@ pub(super) const DATASET: Dataset = Dataset {
         Column {
             name: "iscritti",
             kind: Kind::Integer,
-            it: "Persone iscritte. Il totale di un argomento è la somma dei suoi canali; il totale di un canale conta ogni persona una volta (non è la somma degli argomenti).",
-            en: "People subscribed. A topic's total is the sum of its channels; a channel's total counts each person once (it is not the sum of the topics).",
+            it: "Persone iscritte all'argomento. Il totale dell'argomento è la somma dei suoi canali (ognuno ha un solo canale).",
+            en: "People subscribed to the topic. The topic's total is the sum of its channels (each person has one channel).",
         },
     ],
 };
 
 const SUBSCRIBERS: usize = 4;
 
-/// The table: each topic's channels then its total, then every channel's total and
-/// the grand total.
+/// The table: each topic's channels in name order, then its total.
 pub(super) fn table(figures: &[SubscriberFigures], labels: &Labels, today: NaiveDate) -> Table {
     let mut table = Table::default();
-    // Topics in key order, the totals over topics (`None`) last; within each, the
-    // channels in name order, the total over channels (`None`) last.
     let mut sorted: Vec<&SubscriberFigures> = figures.iter().collect();
-    sorted.sort_by(|a, b| {
-        let key = |f: &SubscriberFigures| {
-            (
-                f.topic.is_none(),
-                f.topic.clone(),
-                f.channel.is_none(),
-                f.channel.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    sorted.sort_by_key(|f| (f.topic.clone(), f.channel.is_none(), f.channel.clone()));
     let mut groups: Vec<(Vec<usize>, usize)> = Vec::new();
     let mut channel_rows: Vec<usize> = Vec::new();
     for f in sorted {
-        let row = table.rows.len();
-        let (topic, name) = match &f.topic {
-            Some(key) => (key.clone(), labels.topics(std::slice::from_ref(key))),
-            None => (TOTAL.to_owned(), "Totale".to_owned()),
-        };
-        table.push(vec![
+        let row = table.push(vec![
             Cell::Day(today),
-            Cell::Text(topic),
-            Cell::Text(name),
+            Cell::Text(f.topic.clone()),
+            Cell::Text(labels.topics(std::slice::from_ref(&f.topic))),
             Cell::Text(f.channel.clone().unwrap_or_else(|| TOTAL.to_owned())),
             Cell::Count(Count::of_people(f.subscribers)),
         ]);
         match f.channel {
             Some(_) => channel_rows.push(row),
-            // Each subscriber has one channel, so over channels the totals add up;
-            // over topics they do not (one person, several topics), so no sum there.
             None => groups.push((std::mem::take(&mut channel_rows), row)),
         }
     }

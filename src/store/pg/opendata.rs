@@ -34,11 +34,11 @@ pub struct ConversationFigures {
     pub faq_chats: u64,
 }
 
-/// Active subscribers of one topic and channel, or a total over either or both.
+/// Active subscribers of one topic and channel, or of one topic in all channels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriberFigures {
-    /// The topic key; `None` for a total over topics (distinct subscribers).
-    pub topic: Option<String>,
+    /// The topic key.
+    pub topic: String,
     /// The channel; `None` for a total over channels.
     pub channel: Option<String>,
     /// Distinct subscribers.
@@ -83,7 +83,7 @@ pub struct ConsultationFigures {
 pub struct OpenDataFigures {
     /// Per day and topic, then per day.
     pub conversations: Vec<ConversationFigures>,
-    /// Now, per topic and channel with their totals.
+    /// Now, per topic and channel, and per topic.
     pub subscribers: Vec<SubscriberFigures>,
     /// Per day and topics, then per day.
     pub deliveries: Vec<DeliveryFigures>,
@@ -106,9 +106,8 @@ struct ConversationRow {
 
 #[derive(FromRow)]
 struct SubscriberRow {
-    topic: Option<String>,
+    topic: String,
     channel: Option<String>,
-    all_topics: bool,
     all_channels: bool,
     subscribers: i64,
 }
@@ -174,7 +173,7 @@ impl PgStore {
                 .await?
                 .into_iter()
                 .map(|r| SubscriberFigures {
-                    topic: if r.all_topics { None } else { r.topic },
+                    topic: r.topic,
                     channel: if r.all_channels { None } else { r.channel },
                     subscribers: count(r.subscribers),
                 })
