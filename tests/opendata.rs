@@ -986,7 +986,6 @@ async fn the_routes_answer_without_a_token_and_cache_what_they_built(pool: PgPoo
 
     for (path, kind) in [
         ("/opendata/", "text/html; charset=utf-8"),
-        ("/opendata", "text/html; charset=utf-8"),
         ("/opendata/catalogo.jsonld", "application/ld+json"),
         ("/opendata/conversazioni.csv", "text/csv; charset=utf-8"),
         ("/opendata/iscritti.csv", "text/csv; charset=utf-8"),
@@ -1008,6 +1007,17 @@ async fn the_routes_answer_without_a_token_and_cache_what_they_built(pool: PgPoo
         );
         assert!(index.contains(&format!("href=\"{}\"", dataset.file_name())));
     }
+    let redirect = app
+        .clone()
+        .oneshot(
+            Request::get("/opendata")
+                .body(Body::empty())
+                .must("request"),
+        )
+        .await
+        .must("response");
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.headers()[header::LOCATION], "/opendata/");
     let (status, _, _) = get(&app, "/opendata/sessions.csv").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = get(&app, "/opendata/../admin").await;
@@ -1097,6 +1107,105 @@ fn opendata_export_names_the_settings_it_lacks() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(
         said.contains("SPORTELLO_OPENDATA_PUBLISHER_ID, SPORTELLO_OPENDATA_BASE_URL"),
+        "{said}"
+    );
+}
+
+#[test]
+fn the_docs_name_every_column_and_setting() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).must(path);
+    let docs = read("docs/opendata.md");
+    for dataset in ALL {
+        assert!(
+            docs.contains(&format!("`{}`", dataset.file_name())),
+            "{}",
+            dataset.id
+        );
+        for column in dataset.header() {
+            assert!(
+                docs.contains(&format!("| `{}` |", column.name)),
+                "docs/opendata.md does not describe {}.{}",
+                dataset.id,
+                column.name
+            );
+        }
+    }
+    let main = read("src/main.rs");
+    let settings: Vec<&str> = main
+        .split("env = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|name| name.starts_with("SPORTELLO_OPENDATA_"))
+        .collect();
+    assert_eq!(settings.len(), 10, "{settings:?}");
+    for setting in settings {
+        assert!(docs.contains(&format!("| `{setting}` |")), "{setting}");
+    }
+    assert!(read("README.md").contains("docs/opendata.md"));
+}
+
+/// GETs `url` until the listener answers: its status and `Content-Type`.
+async fn get_when_up(client: &reqwest::Client, url: &str) -> (u16, String) {
+    for _ in 0..150 {
+        if let Ok(response) = client.get(url).send().await {
+            let kind = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            return (response.status().as_u16(), kind);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{url} never answered")
+}
+
+#[sqlx::test(migrations = false)]
+async fn serve_publishes_the_open_data_only_when_configured(pool: PgPool) {
+    use common::fake_telegram::FakeTelegram;
+    use common::serve::{free_addr, serve_command, spawn, stop};
+
+    let fake = FakeTelegram::start().await;
+    let client = reqwest::Client::new();
+
+    let listen = free_addr();
+    let child = spawn(
+        serve_command(&pool, &fake.url, &listen.to_string())
+            .env("SPORTELLO_OPENDATA_PUBLISHER_NAME", "Comune di Prova")
+            .env("SPORTELLO_OPENDATA_PUBLISHER_ID", "c_x000")
+            .env(
+                "SPORTELLO_OPENDATA_BASE_URL",
+                "https://dati.example.it/opendata/",
+            ),
+    );
+    let (status, kind) = get_when_up(
+        &client,
+        &format!("http://{listen}/opendata/catalogo.jsonld"),
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "application/ld+json"));
+    let (status, kind) =
+        get_when_up(&client, &format!("http://{listen}/opendata/iscritti.csv")).await;
+    assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"));
+    stop(child).await;
+
+    let listen = free_addr();
+    let child = spawn(&mut serve_command(&pool, &fake.url, &listen.to_string()));
+    let (status, _) = get_when_up(&client, &format!("http://{listen}/opendata/")).await;
+    assert_eq!(status, 404, "not published without a publisher");
+    let output = stop(child).await;
+    assert!(output.contains("open data not published"), "{output}");
+
+    let incomplete = serve_command(&pool, &fake.url, &free_addr().to_string())
+        .env("SPORTELLO_OPENDATA_PUBLISHER_ID", "c_x000")
+        .output()
+        .must("serve");
+    assert!(!incomplete.status.success());
+    let said = String::from_utf8_lossy(&incomplete.stderr);
+    assert!(
+        said.contains("SPORTELLO_OPENDATA_PUBLISHER_NAME, SPORTELLO_OPENDATA_BASE_URL"),
         "{said}"
     );
 }

@@ -1,4 +1,4 @@
-//! `GET /opendata/` (the index page), `/opendata/catalogo.jsonld` and
+//! `GET /opendata/` (the index page; `/opendata` redirects there), `/opendata/catalogo.jsonld` and
 //! `/opendata/<dataset>.csv`: public, without a token, to merge into the listener
 //! `serve` runs.
 //!
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 
@@ -105,7 +105,11 @@ impl Built {
 /// The open-data routes with their state.
 pub fn router(state: OpenDataState) -> Router {
     Router::new()
-        .route("/opendata", get(index))
+        // The page links its files relatively: it must be read from `/opendata/`.
+        .route(
+            "/opendata",
+            get(|| async { Redirect::permanent("/opendata/") }),
+        )
         .route("/opendata/", get(index))
         .route("/opendata/{name}", get(file))
         .with_state(state)
