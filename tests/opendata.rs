@@ -134,8 +134,9 @@ fn tg(n: u32) -> String {
 ///
 /// D1: `maturita` 12 chats × 2 messages, 3 of them not understood (3 chats: small),
 /// 10 FAQ answers; `ammissione` 2 chats (small), one FAQ answer; `notizie` 8 chats,
-/// no reply recorded. D2: `maturita` 6 chats, all understood. Plus a console chat, a
-/// message of today and a private text that must not count or show.
+/// no reply recorded. D2: `maturita` 8 chats, 7 FAQ answers and 1 not understood
+/// (small: the 7 would show it is at most 1). Plus a console chat, a message of today
+/// and a private text that must not count or show.
 async fn known_dataset(pool: &PgPool) {
     for n in 1001..=1012 {
         let chat = tg(n);
@@ -194,15 +195,15 @@ async fn known_dataset(pool: &PgPool) {
         )
         .await;
     }
-    for n in 1001..=1006 {
+    for n in 1001..=1008 {
         message(
             pool,
             ("telegram", &tg(n)),
             "2027-01-19T09:00:00Z",
             "main.menu",
             Some("maturita.date"),
-            true,
-            None,
+            n < 1008,
+            (n < 1008).then_some("maturita-date"),
             "date",
         )
         .await;
@@ -597,13 +598,25 @@ async fn a_known_dataset_with_small_cells_is_published_with_them_withheld(pool: 
     assert_eq!(total["conversazioni"], "22");
     assert_eq!(total["messaggi"], "34");
     assert_eq!(total["risposte_faq"], "11");
-    let whole_day = find(
+    let second = find(
         &conversations,
         &[("giorno", "2027-01-19"), ("argomento", "maturita")],
     );
-    assert_eq!(whole_day["messaggi"], "6");
-    assert_eq!(whole_day["percentuale_capiti"], "100.0");
-    assert_eq!(whole_day["valori_soppressi"], "");
+    assert_eq!(second["messaggi"], "8");
+    assert_eq!(second["non_capiti"], "");
+    assert_eq!(
+        second["risposte_faq"], "",
+        "8 messages and 7 FAQ answers would leave at most 1 misunderstood"
+    );
+    let second_total = find(
+        &conversations,
+        &[("giorno", "2027-01-19"), ("argomento", "totale")],
+    );
+    assert_eq!(second_total["messaggi"], "8");
+    assert_eq!(
+        second_total["risposte_faq"], "",
+        "the FAQ answers' only partner"
+    );
 
     let subscribers = read_csv(&publication, "iscritti.csv");
     let row = |topic: &str, channel: &str| {
@@ -714,6 +727,27 @@ async fn a_known_dataset_with_small_cells_is_published_with_them_withheld(pool: 
                     at_most >= THRESHOLD,
                     "{name}: {part:?} is at most {at_most} given the others"
                 );
+            }
+        }
+        if name == "conversazioni.csv" {
+            // Misunderstood messages and FAQ answers are at most the messages.
+            for row in &csv.rows {
+                let Ok(messages) = row["messaggi"].parse::<u64>() else {
+                    continue;
+                };
+                for (hidden, other) in [
+                    ("non_capiti", "risposte_faq"),
+                    ("risposte_faq", "non_capiti"),
+                ] {
+                    if row[hidden].is_empty() {
+                        let other = row[other].parse::<u64>().unwrap_or(0);
+                        assert!(
+                            messages - other >= THRESHOLD,
+                            "{name}: {hidden} is at most {} in {row:?}",
+                            messages - other
+                        );
+                    }
+                }
             }
         }
         for column in dataset

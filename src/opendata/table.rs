@@ -92,6 +92,10 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Every total the table publishes that is the sum of other cells.
     pub sums: Vec<Sum>,
+    /// Parts known to add up to at most their total (misunderstood messages and FAQ
+    /// answers are at most the messages): not equations, but a reader takes the
+    /// total minus the published parts as the most a withheld part can be.
+    pub bounds: Vec<Sum>,
     /// Counts whose citizens another cell publishes, as (count, that cell): a count is
     /// at least its citizens, so a withheld count withholds them too, or they would
     /// bound it from below and, through a sum, its small neighbour from above.

@@ -2,7 +2,7 @@
 //! they were about), with a total row per day.
 
 use super::{Column, Coverage, Dataset, Frequency, Kind, Labels, TOTAL, sum_columns};
-use crate::opendata::table::{Cell, CellId, Count, Table, percent};
+use crate::opendata::table::{Cell, CellId, Count, Sum, Table, percent};
 use crate::store::pg::ConversationFigures;
 
 /// The dataset.
@@ -116,6 +116,11 @@ pub(super) fn table(figures: &[ConversationFigures], labels: &Labels) -> Table {
             }),
         ]);
         table.people_of.push((at(MESSAGES), at(CONVERSATIONS)));
+        // An FAQ answer is understood: the two never count one message twice.
+        table.bounds.push(Sum {
+            total: at(MESSAGES),
+            parts: vec![at(FALLBACKS), at(FAQ_ANSWERS)],
+        });
         match f.topic {
             Some(_) => topic_rows.push(row),
             None => groups.push((std::mem::take(&mut topic_rows), row)),
