@@ -45,6 +45,7 @@ async fn run_turns(store: &PgStore, total: u64) -> (Vec<Duration>, Duration) {
         state: "main.menu".into(),
         body: "1".into(),
         understood: true,
+        faq: None,
     };
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();

@@ -4,6 +4,7 @@
 mod console;
 mod data;
 mod health;
+mod opendata;
 mod relay;
 mod serve;
 mod settings;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tickets(command) => tickets::tickets(command),
         Command::Staff(command) => console::staff(command),
         Command::Relay(args) => relay::relay(*args),
+        Command::Opendata(command) => opendata::opendata(command),
         Command::Unanswered {
             db,
             limit,

@@ -18,7 +18,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::Instrument;
 
 use crate::dialogue::{Dialogues, Live};
-use crate::engine::{self, Answer, Answers, Inbound, Input, Outbound, Query, Session, Step, Turn};
+use crate::engine::{
+    self, Answer, Answers, Inbound, Input, Outbound, Outcome, Query, Session, Step, Turn,
+};
 use crate::store::{
     ChatKey, CitizenStore, Committed, ContentSource, StoreError, TranscriptLine, TurnRecord,
 };
@@ -321,12 +323,17 @@ fn transcript(before: &Session, turn: &Turn, inbound: &Inbound) -> Vec<Transcrip
         state: before.state.clone(),
         body,
         understood: turn.understood,
+        faq: match &turn.outcome {
+            Outcome::Faq(key) => Some(key.clone()),
+            _ => None,
+        },
     }];
     lines.extend(turn.replies.iter().map(|reply| TranscriptLine {
         direction: "out",
         state: turn.session.state.clone(),
         body: reply.text.clone(),
         understood: true,
+        faq: None,
     }));
     lines
 }

@@ -16,6 +16,8 @@
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
 //! - [`reminder`]: when a citizen's reminder of an event is due (pure).
 //! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
+//! - [`opendata`]: aggregate figures as CSV with a DCAT-AP_IT catalogue, small counts
+//!   withheld: `opendata export` and the public `/opendata/`.
 //! - [`shutdown`]: one stop signal for everything a process runs.
 //! - [`staff_language`]: Italian or English for the staff tools' own messages.
 //! - [`transcript`]: conversation tests run by `sportello test`.
@@ -34,6 +36,7 @@ pub mod conversation;
 pub mod dialogue;
 pub mod engine;
 pub mod evaluation;
+pub mod opendata;
 pub mod ops;
 pub mod relay;
 pub mod reminder;

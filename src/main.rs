@@ -134,6 +134,10 @@ enum Command {
         #[arg(long, env = "SPORTELLO_LISTEN", default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
     },
+    /// Open data about the service: aggregate figures as CSV with a DCAT-AP_IT
+    /// catalogue, small counts withheld.
+    #[command(subcommand)]
+    Opendata(OpendataCommand),
     /// Citizen questions the bot did not understand, newest first.
     Unanswered {
         #[command(flatten)]
@@ -249,6 +253,8 @@ struct ServeArgs {
     transcripts: TranscriptArgs,
     #[command(flatten)]
     relay: RelaySettings,
+    #[command(flatten)]
+    opendata: OpendataArgs,
 }
 
 /// How the bot reaches Telegram's Bot API and how fast it may send.
@@ -354,6 +360,61 @@ struct TranscriptArgs {
     /// Days transcripts are kept before the periodic deletion.
     #[arg(long, env = "SPORTELLO_RETENTION_DAYS", default_value_t = 90)]
     retention_days: u32,
+}
+
+/// Who publishes the open data, under which licence, where, and how small a count may
+/// be. `serve` publishes `/opendata/` only when the publisher and the base URL are set.
+#[derive(Args, Clone, Default)]
+struct OpendataArgs {
+    /// The publisher's official name, as in the IPA index.
+    #[arg(long, env = "SPORTELLO_OPENDATA_PUBLISHER_NAME")]
+    opendata_publisher_name: Option<String>,
+    /// The publisher's IPA code (e.g. `m_pi`); dataset identifiers are `CODE:sportello-…`.
+    #[arg(long, env = "SPORTELLO_OPENDATA_PUBLISHER_ID")]
+    opendata_publisher_id: Option<String>,
+    /// The rights holder's name (default: the publisher's).
+    #[arg(long, env = "SPORTELLO_OPENDATA_RIGHTS_HOLDER_NAME")]
+    opendata_rights_holder_name: Option<String>,
+    /// The rights holder's IPA code (default: the publisher's).
+    #[arg(long, env = "SPORTELLO_OPENDATA_RIGHTS_HOLDER_ID")]
+    opendata_rights_holder_id: Option<String>,
+    /// The licence's URL (default: CC BY 4.0).
+    #[arg(long, env = "SPORTELLO_OPENDATA_LICENSE")]
+    opendata_license: Option<String>,
+    /// The licence's name (default: CC BY 4.0's, else the URL).
+    #[arg(long, env = "SPORTELLO_OPENDATA_LICENSE_NAME")]
+    opendata_license_name: Option<String>,
+    /// The public URL the files are served at (e.g. https://…/opendata/): the
+    /// catalogue's access URLs are built on it.
+    #[arg(long, env = "SPORTELLO_OPENDATA_BASE_URL")]
+    opendata_base_url: Option<String>,
+    /// Counts of fewer citizens than this are withheld (default 5, at least 2).
+    #[arg(long, env = "SPORTELLO_OPENDATA_THRESHOLD")]
+    opendata_threshold: Option<u64>,
+    /// Days the daily datasets cover, up to yesterday (default 365).
+    #[arg(long, env = "SPORTELLO_OPENDATA_DAYS")]
+    opendata_days: Option<u32>,
+    /// An e-mail address for questions about the data (the catalogue's contact point).
+    #[arg(long, env = "SPORTELLO_OPENDATA_CONTACT_EMAIL")]
+    opendata_contact_email: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum OpendataCommand {
+    /// Write the CSV files, the DCAT-AP_IT catalogue (catalogo.jsonld) and an index
+    /// page into DIR (created if missing), as `serve` publishes them at /opendata/.
+    Export {
+        /// Where to write the files.
+        dir: PathBuf,
+        /// Dialogue directory, for flow titles and topic names (default: ./dialogues,
+        /// else the bundled dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+        #[command(flatten)]
+        opendata: OpendataArgs,
+        #[command(flatten)]
+        db: Database,
+    },
 }
 
 #[derive(Subcommand)]

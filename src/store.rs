@@ -108,6 +108,9 @@ pub struct TranscriptLine {
     pub body: String,
     /// False for a citizen text the bot did not understand: staff review these.
     pub understood: bool,
+    /// The key of the FAQ that answered a citizen's message (the open data counts
+    /// these); `None` on every other line.
+    pub faq: Option<String>,
 }
 
 /// How a turn's commit went.

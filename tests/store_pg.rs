@@ -388,6 +388,7 @@ async fn turns_saved_together_each_learn_their_own_outcome(pool: PgPool) {
         state: String::new(),
         body: body.to_owned(),
         understood: true,
+        faq: None,
     };
     // Fifty chats finish their turns at once, one of them with a text PostgreSQL
     // refuses (a NUL byte), one with a version that is not the stored one.

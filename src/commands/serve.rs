@@ -19,6 +19,7 @@ use sportello::console::{self, ConsoleState};
 use sportello::conversation::Conversation;
 use sportello::dialogue::Live;
 use sportello::dialogue::watch;
+use sportello::opendata::{self, OpenDataState};
 use sportello::ops::{self, OpsState};
 use sportello::relay::{
     ConsultationOptions, spawn_consultations, spawn_reminders, spawn_waiting_check,
@@ -26,6 +27,7 @@ use sportello::relay::{
 use sportello::shutdown;
 use sportello::store::pg::PgStore;
 
+use super::opendata::serve_config;
 use super::runtime;
 use super::settings::{
     staff_worker, telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
@@ -52,6 +54,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(tokens) => AdminTokens::from_str(tokens).context("SPORTELLO_ADMIN_TOKENS")?,
         None => AdminTokens::none(),
     };
+    let open_data = serve_config(&args.opendata)?;
     let metrics = ops::install_metrics()?;
     runtime()?.block_on(async {
         let upkeep = ops::spawn_metrics_upkeep(metrics.clone());
@@ -142,6 +145,19 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .await?;
         routes = routes.merge(console::router(console));
+        match open_data {
+            Some(config) => {
+                tracing::info!(base_url = %config.base_url, "open data at /opendata/");
+                routes = routes.merge(opendata::router(OpenDataState::new(
+                    store.clone(),
+                    live.clone(),
+                    config,
+                )));
+            }
+            None => tracing::info!(
+                "open data not published: set SPORTELLO_OPENDATA_PUBLISHER_NAME, SPORTELLO_OPENDATA_PUBLISHER_ID and SPORTELLO_OPENDATA_BASE_URL"
+            ),
+        }
         let whatsapp = match &whatsapp_config {
             Some(config) => {
                 let whatsapp = WhatsApp::with_pace(
@@ -251,7 +267,7 @@ async fn serve_http(
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let bound = listener.local_addr().unwrap_or(args.listen);
-    tracing::info!(listen = %bound, "HTTP listener: /healthz, /readyz, /metrics, webhooks and the staff console at /console");
+    tracing::info!(listen = %bound, "HTTP listener: /healthz, /readyz, /metrics, webhooks, the staff console at /console and open data at /opendata/ when configured");
     Ok(tokio::spawn(async move {
         // The peer address limits console sign-in attempts per address.
         let service = routes.into_make_service_with_connect_info::<std::net::SocketAddr>();

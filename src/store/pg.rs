@@ -4,13 +4,15 @@
 //! news and FAQ with Italian full-text search; `consultations` consultations, their
 //! Telegram polls and answers; `whatsapp` the WhatsApp channel's
 //! records; `telegram` the update watermark; `outbox` the relay's queries; `stats`
-//! counts for staff and operators; `retention` the one task deleting expired records.
+//! counts for staff and operators; `opendata` the aggregates the open data publishes;
+//! `retention` the one task deleting expired records.
 //! Longer SQL lives in `queries/*.sql`.
 
 mod citizens;
 pub mod consultations;
 mod content;
 mod content_cache;
+mod opendata;
 pub mod outbox;
 pub mod reminders;
 mod retention;
@@ -37,6 +39,9 @@ pub use citizens::CitizenExport;
 pub use consultations::{ConsultationReport, StoredConsultation};
 pub use content::{ImportSummary, NewNews, find_news};
 pub use content_cache::CONTENT_TTL;
+pub use opendata::{
+    ConsultationFigures, ConversationFigures, DeliveryFigures, OpenDataFigures, SubscriberFigures,
+};
 pub use retention::Purged;
 pub use stats::SubscriberGroup;
 pub use tickets::{STAFF_CHANNEL, TicketLine, TicketRoute, Unanswered};

@@ -184,8 +184,9 @@ impl PgStore {
         if !record.transcript.is_empty() {
             let lines = record.transcript;
             sqlx::query(
-                "INSERT INTO transcripts (channel, chat, direction, state, body, understood) \
-                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::bool[])",
+                "INSERT INTO transcripts (channel, chat, direction, state, body, understood, faq) \
+                 SELECT $1, $2, * \
+                 FROM UNNEST($3::text[], $4::text[], $5::text[], $6::bool[], $7::text[])",
             )
             .bind(&key.channel)
             .bind(&key.chat)
@@ -193,6 +194,7 @@ impl PgStore {
             .bind(lines.iter().map(|l| l.state.as_str()).collect::<Vec<_>>())
             .bind(lines.iter().map(|l| l.body.as_str()).collect::<Vec<_>>())
             .bind(lines.iter().map(|l| l.understood).collect::<Vec<_>>())
+            .bind(lines.iter().map(|l| l.faq.as_deref()).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
         }

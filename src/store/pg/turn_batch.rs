@@ -168,6 +168,7 @@ async fn save_turns(pool: &PgPool, batch: &[PendingTurn]) -> Result<Vec<usize>, 
             lines.state.push(line.state.as_str());
             lines.body.push(line.body.as_str());
             lines.understood.push(line.understood);
+            lines.faq.push(line.faq.as_deref());
         }
     }
     let saved: Vec<i32> = sqlx::query_scalar(include_str!("../queries/save_turns.sql"))
@@ -186,6 +187,7 @@ async fn save_turns(pool: &PgPool, batch: &[PendingTurn]) -> Result<Vec<usize>, 
         .bind(lines.body)
         .bind(lines.understood)
         .bind(turns.context)
+        .bind(lines.faq)
         .fetch_all(pool)
         .await?;
     Ok(saved
@@ -217,4 +219,5 @@ struct LineColumns<'a> {
     state: Vec<&'a str>,
     body: Vec<&'a str>,
     understood: Vec<bool>,
+    faq: Vec<Option<&'a str>>,
 }

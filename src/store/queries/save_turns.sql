@@ -6,8 +6,8 @@
 -- Each chat appears at most once per call.
 -- $1..$9 one element per turn: its position, channel, chat, state, slots, tries, lang,
 -- dialogue version, and the version loaded (NULL: no session yet); $15 its context.
--- $10..$14 one element per transcript line: the turn's position, direction, state,
--- body, understood.
+-- $10..$14 and $16 one element per transcript line: the turn's position, direction,
+-- state, body, understood, and the FAQ that answered it.
 -- Returns the positions of the turns saved; the others lost a race with another turn
 -- of their chat.
 WITH quick AS (
@@ -36,10 +36,10 @@ WITH quick AS (
     UNION ALL
     SELECT t.ord FROM created c JOIN turns t USING (channel, chat)
 ), logged AS (
-    INSERT INTO transcripts (channel, chat, direction, state, body, understood)
-    SELECT t.channel, t.chat, l.direction, l.state, l.body, l.understood
-    FROM UNNEST($10::int4[], $11::text[], $12::text[], $13::text[], $14::bool[])
-         WITH ORDINALITY AS l(ord, direction, state, body, understood, n)
+    INSERT INTO transcripts (channel, chat, direction, state, body, understood, faq)
+    SELECT t.channel, t.chat, l.direction, l.state, l.body, l.understood, l.faq
+    FROM UNNEST($10::int4[], $11::text[], $12::text[], $13::text[], $14::bool[], $16::text[])
+         WITH ORDINALITY AS l(ord, direction, state, body, understood, faq, n)
     JOIN turns t USING (ord)
     WHERE l.ord IN (SELECT ord FROM saved)
     ORDER BY l.n
