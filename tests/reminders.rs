@@ -106,6 +106,14 @@ impl Bench {
         }
     }
 
+    /// The citizen's reminders still to come.
+    async fn listed(&self) -> Vec<sportello::reminder::Reminder> {
+        self.store
+            .reminders(&self.key)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// The reminder messages queued for the citizen, oldest first.
     async fn queued(&self, pool: &PgPool) -> Vec<String> {
         sqlx::query_scalar(
@@ -116,6 +124,13 @@ impl Bench {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
     }
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn telegram_worker(pool: &PgPool, fake: &FakeTelegram) -> Worker<Paced<TelegramSender>> {
@@ -168,11 +183,7 @@ async fn the_day_before_at_nine_holds_across_the_change_to_summer_time(pool: PgP
     );
 
     // Sent reminders are no longer listed.
-    let listed = bench
-        .store
-        .reminders(&bench.key)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = bench.listed().await;
     assert!(listed.is_empty(), "{listed:?}");
 }
 
@@ -209,11 +220,7 @@ async fn a_moved_event_moves_its_reminder_and_tells_the_citizen_once(pool: PgPoo
         bench.pass("2027-08-02T10:01:00Z").await,
         ReminderPass::default()
     );
-    let listed = bench
-        .store
-        .reminders(&bench.key)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = bench.listed().await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].remind_at, at("2027-09-08T07:00:00Z"));
 
@@ -299,11 +306,7 @@ async fn a_reminder_too_close_to_the_event_is_not_set(pool: PgPool) {
     // The evening before: 9:00 that day has gone.
     let said = bench.ask_to_be_reminded(at("2027-09-01T18:00:00Z")).await;
     assert!(said.contains("troppo vicina"), "{said}");
-    let listed = bench
-        .store
-        .reminders(&bench.key)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = bench.listed().await;
     assert!(listed.is_empty(), "{listed:?}");
 }
 
@@ -326,10 +329,7 @@ async fn erasure_deletes_reminders_and_export_shows_them(pool: PgPool) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(receipt.reminders, 1);
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM reminders")
-        .fetch_one(&pool)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let left = count(&pool, "SELECT count(*) FROM reminders").await;
     assert_eq!(left, 0);
     assert_eq!(
         bench.pass("2027-09-01T08:00:00Z").await,
@@ -355,16 +355,12 @@ async fn two_schedulers_at_once_send_each_reminder_once(pool: PgPool) {
     let sent = a.map(|p| p.sent).unwrap_or_else(|e| panic!("{e}"))
         + b.map(|p| p.sent).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sent, 40);
-    let rows: i64 = sqlx::query_scalar(
+    let rows = count(
+        &pool,
         "SELECT count(DISTINCT reminder_id) FROM outbox WHERE kind = 'reminder'",
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE kind = 'reminder'")
-        .fetch_one(&pool)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    .await;
+    let all = count(&pool, "SELECT count(*) FROM outbox WHERE kind = 'reminder'").await;
     assert_eq!((rows, all), (40, 40));
 }
 

@@ -162,13 +162,13 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::opendata::table::{Cell, Count, Withheld};
 
     /// A grid of counts with a total column on the right and a total row at the
-    /// bottom, both published as sums.
-    fn grid(values: &[&[u64]]) -> Table {
+    /// bottom, both published as sums (the suppression's tests use it too).
+    pub(in crate::opendata) fn grid(values: &[&[u64]]) -> Table {
         let mut table = Table::default();
         let width = values[0].len();
         let mut column_totals = vec![0; width + 1];

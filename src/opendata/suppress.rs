@@ -351,39 +351,8 @@ mod tests {
     fn cells_isolated_by_crossing_totals_are_shielded_too() {
         // A 3×3 grid with margins: rows and columns each get a partner, and the
         // solver finds anything they still give away.
-        let values: [[u64; 3]; 3] = [[1, 20, 30], [40, 2, 50], [60, 70, 80]];
-        let mut table = Table::default();
-        let mut column_totals = [0; 4];
-        for row in values {
-            let total: u64 = row.iter().sum();
-            let mut cells: Vec<Cell> = row
-                .iter()
-                .map(|v| Cell::Count(Count::of_people(*v)))
-                .collect();
-            cells.push(Cell::Count(Count::of_people(total)));
-            for (i, v) in row.iter().chain([&total]).enumerate() {
-                column_totals[i] += v;
-            }
-            table.push(cells);
-        }
-        table.push(
-            column_totals
-                .iter()
-                .map(|v| Cell::Count(Count::of_people(*v)))
-                .collect(),
-        );
-        for r in 0..=3 {
-            table.sums.push(Sum {
-                total: id(r, 3),
-                parts: (0..3).map(|c| id(r, c)).collect(),
-            });
-        }
-        for c in 0..=3 {
-            table.sums.push(Sum {
-                total: id(3, c),
-                parts: (0..3).map(|r| id(r, c)).collect(),
-            });
-        }
+        let mut table =
+            super::super::solve::tests::grid(&[&[1, 20, 30], &[40, 2, 50], &[60, 70, 80]]);
         suppress(&mut table, 5);
         assert!(table.is_withheld(id(0, 0)) && table.is_withheld(id(1, 1)));
         assert!(recoverable(&table).is_empty());
