@@ -14,6 +14,9 @@
 //!   most the sends that were in flight and not yet recorded.
 //! - **Channels**: one worker per channel claims only that channel's rows, so a slow
 //!   or rate-limited channel never holds up another.
+//! - **Replies first**: news, reminders and consultations wait for the pace as
+//!   background messages: a citizen's reply never waits behind them, only for the
+//!   slot in progress; they use the rest of the budget.
 //! - **Limits**: Telegram sends wait for the shared [`Pace`](crate::sender::Pace)
 //!   (overall rate, one per second per chat, twenty per minute per group or channel);
 //!   a 429 pauses everyone on Telegram for its `retry_after`. WhatsApp sends wait for a

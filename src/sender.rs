@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use forum::{Forum, TopicProblem};
-pub use pace::{Pace, Quotas};
+pub use pace::{Class, Pace, Quotas};
 pub use polls::{Poll, Polls, SentPoll};
 
 /// Why a send did not deliver, as callers act on it.
@@ -109,6 +109,16 @@ impl Message for Delivery<'_> {
             ..*self
         })
     }
+
+    /// A staff answer in a ticket is a reply; news, reminders and consultations wait
+    /// for the replies.
+    fn class(&self) -> Class {
+        if self.ticket.is_some() {
+            Class::Reply
+        } else {
+            Class::Background
+        }
+    }
 }
 
 /// A message a [`Sender`] can send.
@@ -117,6 +127,11 @@ pub trait Message: Send + Sync {
     fn without_markup(&self) -> Option<Self>
     where
         Self: Sized;
+
+    /// Where it stands in the pace's line: replies unless said otherwise.
+    fn class(&self) -> Class {
+        Class::Reply
+    }
 }
 
 /// Sends one message of type `M` on one channel. Implementations neither pace nor
@@ -180,7 +195,9 @@ impl<M: Message, S: Sender<M>> Sender<M> for Paced<S> {
     }
 
     async fn send(&self, recipient: &str, message: &M) -> Result<String, SendError> {
-        self.pace.ready(pace_key(recipient)).await;
+        self.pace
+            .ready_as(pace_key(recipient), message.class())
+            .await;
         let result = self.inner.send(recipient, message).await;
         if let Err(SendError::RetryAfter(after)) = &result {
             self.pace.freeze(*after);

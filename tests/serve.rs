@@ -538,3 +538,59 @@ async fn a_kill_9_between_a_message_and_its_delivery_loses_nothing_in_either_dir
         fake.sent_to(GROUP)
     );
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_reply_is_not_kept_behind_a_broadcast_in_the_shared_limit(pool: PgPool) {
+    // 300 subscribers and a slow overall limit: the broadcast takes 15 seconds.
+    sqlx::query(
+        "INSERT INTO subscribers (channel, chat, topics) \
+         SELECT 'telegram', (100000 + g)::text, '{maturita}' FROM generate_series(1, 300) g",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeTelegram::start().await;
+    let child = spawn(serve_command(&pool, &fake.url, "127.0.0.1:0").env("TELEGRAM_RATE", "20"));
+    let out = staff(
+        &pool,
+        &[
+            "news",
+            "add",
+            "--title",
+            "Calendario",
+            "--body",
+            "Testo",
+            "--topic",
+            "maturita",
+            "--publish",
+        ],
+    );
+    assert!(out.contains("published"), "{out}");
+    // The broadcast is under way: the relay holds a batch of news waiting for slots.
+    while fake.sent().len() < 10 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = fake.sent().len();
+    let citizen = 41;
+    fake.send_text(citizen, "/start");
+    fake.wait_for(citizen, 1).await;
+    let sent = fake.sent();
+    let reply_at = sent
+        .iter()
+        .position(|s| s.chat == citizen)
+        .unwrap_or(sent.len());
+    // At most the news in progress went between the message and its answer, where a
+    // reply queued behind the batch would wait for dozens.
+    assert!(
+        reply_at - before <= 4,
+        "{} news went before the reply",
+        reply_at - before
+    );
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_default();
+    assert!(queued > 100, "the broadcast was still going: {queued} left");
+    stop(child).await;
+}

@@ -6,6 +6,11 @@
 //! one `Pace`, so the limits hold for the bot as a whole. Waiting is exact (no polling
 //! ticks).
 //!
+//! **Replies first**: a reply to a citizen waits at most for the slot in progress,
+//! never behind queued news. Proactive messages ([`Class::Background`]: news,
+//! reminders, consultations) take a slot only while no reply is waiting for one, so
+//! they use what replies leave of the budget and catch up when replies calm down.
+//!
 //! The quotas are strict over any window: a limit of `n` per second never lets more
 //! than `n` messages go in any one second (governor's burst is counted in), at the
 //! price of running about 1% under the nominal rate.
@@ -33,6 +38,24 @@ pub struct Quotas {
     pub per_group_per_minute: Option<u32>,
 }
 
+/// Who a message is for, as the pace orders them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// An answer to a citizen (a turn's reply, a staff answer): first in line.
+    Reply,
+    /// A proactive message (news, a reminder, a consultation): after the replies.
+    Background,
+}
+
+impl Class {
+    fn label(self) -> &'static str {
+        match self {
+            Class::Reply => "reply",
+            Class::Background => "background",
+        }
+    }
+}
+
 /// The shared pace of everything the bot sends.
 pub struct Pace {
     overall: DefaultDirectRateLimiter,
@@ -43,6 +66,12 @@ pub struct Pace {
     /// Senders waiting for the overall quota queue here, so one waits on the limiter
     /// at a time instead of all of them waking at every slot.
     overall_queue: tokio::sync::Mutex<()>,
+    /// Background senders queue here, one waiting on the overall quota at a time.
+    background_queue: tokio::sync::Mutex<()>,
+    /// Replies waiting for (or taking) an overall slot; background waits while > 0.
+    replies_waiting: AtomicU32,
+    /// Wakes the background sender when the last waiting reply took its slot.
+    replies_served: tokio::sync::Notify,
     quotas: Quotas,
     /// Messages paced since the idle recipients' state was last forgotten.
     since_tidy: AtomicU32,
@@ -89,6 +118,9 @@ impl Pace {
                 .map(|n| RateLimiter::keyed(strict(n, Duration::from_secs(60)))),
             frozen_until: Mutex::new(None),
             overall_queue: tokio::sync::Mutex::new(()),
+            background_queue: tokio::sync::Mutex::new(()),
+            replies_waiting: AtomicU32::new(0),
+            replies_served: tokio::sync::Notify::new(),
             quotas,
             since_tidy: AtomicU32::new(0),
         }
@@ -99,11 +131,24 @@ impl Pace {
         self.quotas
     }
 
-    /// Waits until a message to `chat` may go (negative ids are groups and channels).
+    /// Waits until a reply to `chat` may go (negative ids are groups and channels).
+    pub async fn ready(&self, chat: i64) {
+        self.ready_as(chat, Class::Reply).await;
+    }
+
+    /// Waits until a message of `class` to `chat` may go: a reply before any
+    /// background message waiting at the same time.
     ///
     /// The overall slot and the chat's slot are both taken at the moment this returns,
     /// so a long wait for one cannot bunch messages for the other.
-    pub async fn ready(&self, chat: i64) {
+    pub async fn ready_as(&self, chat: i64, class: Class) {
+        let started = Instant::now();
+        self.wait_for_slots(chat, class).await;
+        metrics::histogram!("sportello_pace_wait_seconds", "class" => class.label())
+            .record(started.elapsed().as_secs_f64());
+    }
+
+    async fn wait_for_slots(&self, chat: i64, class: Class) {
         let keyed = match &self.per_group {
             Some(per_group) if chat < 0 => per_group,
             _ => &self.per_chat,
@@ -114,12 +159,9 @@ impl Pace {
         }
         loop {
             self.wait_out_freeze().await;
-            {
-                let _turn = self.overall_queue.lock().await;
-                if self.overall.check().is_err() {
-                    metrics::counter!("sportello_rate_limit_waits_total").increment(1);
-                    self.overall.until_ready().await;
-                }
+            match class {
+                Class::Reply => self.overall_slot_for_a_reply().await,
+                Class::Background => self.overall_slot_for_background().await,
             }
             match keyed.check_key(&chat) {
                 // A 429 may have arrived while this message waited its turn.
@@ -129,6 +171,50 @@ impl Pace {
                 // (fewer messages, never more) and the chat is waited for.
                 Err(not_until) => {
                     tokio::time::sleep(not_until.wait_time_from(keyed.clock().now())).await;
+                }
+            }
+        }
+    }
+
+    /// Takes the next overall slot, counted as a waiting reply until it has it.
+    async fn overall_slot_for_a_reply(&self) {
+        self.replies_waiting.fetch_add(1, Ordering::SeqCst);
+        {
+            let _turn = self.overall_queue.lock().await;
+            if self.overall.check().is_err() {
+                metrics::counter!("sportello_rate_limit_waits_total").increment(1);
+                self.overall.until_ready().await;
+            }
+        }
+        if self.replies_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.replies_served.notify_waiters();
+        }
+    }
+
+    /// Takes an overall slot no reply is waiting for: before each try, the replies
+    /// waiting go first; a slot not yet free is slept for, then looked at again.
+    async fn overall_slot_for_background(&self) {
+        let _turn = self.background_queue.lock().await;
+        let mut waited = false;
+        loop {
+            loop {
+                let served = self.replies_served.notified();
+                tokio::pin!(served);
+                served.as_mut().enable();
+                if self.replies_waiting.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                served.await;
+            }
+            match self.overall.check() {
+                Ok(()) => return,
+                Err(not_until) => {
+                    if !waited {
+                        metrics::counter!("sportello_rate_limit_waits_total").increment(1);
+                        waited = true;
+                    }
+                    let clock = self.overall.clock();
+                    tokio::time::sleep(not_until.wait_time_from(clock.now())).await;
                 }
             }
         }
@@ -223,6 +309,43 @@ mod tests {
             assert!(most <= f64::from(n), "{n} per {window:?}: {most}");
             assert!(most >= f64::from(n) * 0.98, "{n} per {window:?}: {most}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_reply_goes_before_the_news_already_waiting() {
+        use std::sync::Arc;
+        // Two messages a second overall: the news queue at once, then a reply comes.
+        let pace = Arc::new(Pace::new(Quotas {
+            per_second: 2,
+            per_recipient_per_second: 1_000,
+            per_group_per_minute: None,
+        }));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut news = Vec::new();
+        for chat in 0..4 {
+            let (pace, order) = (Arc::clone(&pace), Arc::clone(&order));
+            news.push(tokio::spawn(async move {
+                pace.ready_as(100 + chat, Class::Background).await;
+                order.lock().unwrap_or_else(|p| p.into_inner()).push("news");
+            }));
+        }
+        // Let the first news item take the one free slot and the rest queue.
+        while order.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+            tokio::task::yield_now().await;
+        }
+        pace.ready_as(1, Class::Reply).await;
+        order
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push("reply");
+        for task in news {
+            let _ = task.await;
+        }
+        let order = order.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        // At most the news item in progress went before it.
+        let before = order.iter().position(|o| *o == "reply");
+        assert!(matches!(before, Some(0..=2)), "{order:?}");
+        assert_eq!(order.len(), 5);
     }
 
     #[tokio::test(start_paused = true)]

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use super::{Paced, SendError, pace_key};
+use super::{Class, Paced, SendError, pace_key};
 
 /// A poll to send: one answer, never a quiz.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,10 @@ pub trait Polls: Send + Sync + 'static {
 
 impl<P: Polls> Polls for Paced<P> {
     async fn send_poll(&self, recipient: &str, poll: &Poll<'_>) -> Result<SentPoll, SendError> {
-        self.pace().ready(pace_key(recipient)).await;
+        // Consultations are proactive: replies to citizens go first.
+        self.pace()
+            .ready_as(pace_key(recipient), Class::Background)
+            .await;
         let result = self.inner().send_poll(recipient, poll).await;
         if let Err(SendError::RetryAfter(after)) = &result {
             self.pace().freeze(*after);
@@ -55,7 +58,10 @@ impl<P: Polls> Polls for Paced<P> {
     }
 
     async fn stop_poll(&self, recipient: &str, message_id: i64) -> Result<(), SendError> {
-        self.pace().ready(pace_key(recipient)).await;
+        // Consultations are proactive: replies to citizens go first.
+        self.pace()
+            .ready_as(pace_key(recipient), Class::Background)
+            .await;
         let result = self.inner().stop_poll(recipient, message_id).await;
         if let Err(SendError::RetryAfter(after)) = &result {
             self.pace().freeze(*after);
