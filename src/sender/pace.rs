@@ -33,6 +33,9 @@ pub struct Quotas {
     pub per_second: u32,
     /// Messages per second to one private recipient.
     pub per_recipient_per_second: u32,
+    /// Messages one private recipient may get at once before that rate holds (1: the
+    /// rate is strict over any window).
+    pub per_recipient_burst: u32,
     /// Messages per minute to one group or channel (negative pace keys); `None` when
     /// the channel has no groups, and every recipient is paced per second.
     pub per_group_per_minute: Option<u32>,
@@ -103,15 +106,27 @@ fn strict(n: u32, window: Duration) -> Quota {
         .allow_burst(at_least_one(burst))
 }
 
+/// `n` per second after a burst of `burst` (a strict quota when the burst is 1).
+fn with_burst(n: u32, burst: u32) -> Quota {
+    if burst <= 1 {
+        return strict(n, Duration::from_secs(1));
+    }
+    // The refill runs 1% slow, as a strict quota's does, for the jitter on the way.
+    let period = Duration::from_secs(1).div_f64(f64::from(at_least_one(n).get()) * 0.99);
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
+        .allow_burst(at_least_one(burst))
+}
+
 impl Pace {
     /// A pace keeping `quotas` (a channel's limits).
     pub fn new(quotas: impl Into<Quotas>) -> Pace {
         let quotas = quotas.into();
         Pace {
             overall: RateLimiter::direct(strict(quotas.per_second, Duration::from_secs(1))),
-            per_chat: RateLimiter::keyed(strict(
+            per_chat: RateLimiter::keyed(with_burst(
                 quotas.per_recipient_per_second,
-                Duration::from_secs(1),
+                quotas.per_recipient_burst,
             )),
             per_group: quotas
                 .per_group_per_minute
@@ -261,6 +276,7 @@ mod tests {
     const TEST_QUOTAS: Quotas = Quotas {
         per_second: 30,
         per_recipient_per_second: 1,
+        per_recipient_burst: 1,
         per_group_per_minute: Some(20),
     };
 
@@ -269,6 +285,7 @@ mod tests {
         let pace = Pace::new(Quotas {
             per_second: 1_000_000,
             per_recipient_per_second: 1_000,
+            per_recipient_burst: 1,
             per_group_per_minute: None,
         });
         for chat in 0..100 {
@@ -295,6 +312,24 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_chat_gets_a_short_burst_then_one_a_second() {
+        let pace = Pace::new(Quotas {
+            per_recipient_burst: 3,
+            ..TEST_QUOTAS
+        });
+        for _ in 0..3 {
+            assert!(
+                pace.per_chat.check_key(&7).is_ok(),
+                "the burst goes at once"
+            );
+        }
+        assert!(
+            pace.per_chat.check_key(&7).is_err(),
+            "then the chat waits for its one a second"
+        );
+    }
+
     #[test]
     fn a_quota_never_lets_more_than_its_limit_through_in_a_window() {
         for (n, window) in [
@@ -318,6 +353,7 @@ mod tests {
         let pace = Arc::new(Pace::new(Quotas {
             per_second: 2,
             per_recipient_per_second: 1_000,
+            per_recipient_burst: 1,
             per_group_per_minute: None,
         }));
         let order = Arc::new(Mutex::new(Vec::new()));

@@ -1,6 +1,7 @@
 //! Telegram's sending limits, per its bot FAQ: 30 messages per second overall (up to
 //! 1,000 with paid broadcasts), one per second to a private chat, twenty per minute to
-//! a group or channel.
+//! a group or channel. A private chat may get a short burst (three at once, refilled
+//! at one a second), so a citizen's quick second question is answered at once.
 
 use crate::sender::Quotas;
 
@@ -11,6 +12,8 @@ pub struct Limits {
     pub per_second: u32,
     /// Messages per second to one private chat (default 1).
     pub per_chat_per_second: u32,
+    /// Messages one private chat may get at once before that rate holds (default 3).
+    pub per_chat_burst: u32,
     /// Messages per minute to one group or channel (default 20).
     pub per_group_per_minute: u32,
 }
@@ -20,6 +23,7 @@ impl Default for Limits {
         Limits {
             per_second: 30,
             per_chat_per_second: 1,
+            per_chat_burst: 3,
             per_group_per_minute: 20,
         }
     }
@@ -43,6 +47,7 @@ impl Limits {
         Limits {
             per_second: 1_000_000,
             per_chat_per_second: 1_000_000,
+            per_chat_burst: 1_000_000,
             per_group_per_minute: 1_000_000,
         }
     }
@@ -53,6 +58,7 @@ impl From<Limits> for Quotas {
         Quotas {
             per_second: limits.per_second,
             per_recipient_per_second: limits.per_chat_per_second,
+            per_recipient_burst: limits.per_chat_burst,
             per_group_per_minute: Some(limits.per_group_per_minute),
         }
     }

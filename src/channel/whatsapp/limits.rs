@@ -39,6 +39,7 @@ impl From<WhatsAppLimits> for Quotas {
         Quotas {
             per_second: limits.per_second,
             per_recipient_per_second: limits.per_citizen_per_second,
+            per_recipient_burst: 1,
             per_group_per_minute: None,
         }
     }
