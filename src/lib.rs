@@ -15,6 +15,7 @@
 //! - [`sender`]: the one sender stack (`Sender`, `Paced`, `Retry`) and the channels' pace.
 //! - [`relay`]: the outbox: news fan-out, the worker that sends within rate limits.
 //! - [`reminder`]: when a citizen's reminder of an event is due (pure).
+//! - [`replicas`]: several `serve` processes on one database in step (reloads).
 //! - [`admin`]: the admin HTTP API under `/admin`: news, subscribers, unanswered, dialogues.
 //! - [`opendata`]: aggregate figures as CSV with a DCAT-AP_IT catalogue, small counts
 //!   withheld: `opendata export` and the public `/opendata/`.
@@ -40,6 +41,7 @@ pub mod opendata;
 pub mod ops;
 pub mod relay;
 pub mod reminder;
+pub mod replicas;
 pub mod sender;
 pub mod shutdown;
 pub mod staff_language;

@@ -178,3 +178,42 @@ async fn a_saved_file_is_picked_up_by_the_watcher() {
         assert!(watcher.await.is_ok());
     }
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_reload_through_one_replica_reaches_the_others(pool: sqlx::PgPool) {
+    use sportello::store::pg::PgStore;
+    // Two replicas running the same directory (a volume both mount).
+    let dir = editable_copy();
+    let first = running(dir.path());
+    let second = running(dir.path());
+    let store = PgStore::from_pool(pool);
+    let (trigger, stop) = sportello::shutdown::channel();
+    let follower = sportello::replicas::follow_reloads(store.clone(), second.live().clone(), stop);
+
+    edit(
+        dir.path(),
+        "main.yaml",
+        "Ciao! Come posso aiutarti?",
+        "Buongiorno! Dimmi pure.",
+    );
+    // The first replica reloads (the admin API does this) and says so.
+    let reloaded = first.live().reload_and_log();
+    assert!(reloaded.as_ref().is_ok_and(|r| r.changed), "{reloaded:?}");
+    let version = first.dialogues().version.clone();
+    // The follower may still be opening its LISTEN: say it until it is heard.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while second.dialogues().version != version && std::time::Instant::now() < deadline {
+        if let Err(err) = sportello::replicas::announce_reload(&store, &version).await {
+            panic!("{err}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(second.dialogues().version, version);
+    assert!(
+        say(&second, "/start")
+            .await
+            .contains("Buongiorno! Dimmi pure.")
+    );
+    trigger.fire();
+    let _ = follower.await;
+}

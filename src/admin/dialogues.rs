@@ -39,11 +39,20 @@ struct ReloadView {
 async fn reload(State(state): State<AdminState>) -> Result<Json<ReloadView>, ApiError> {
     let live = state.live.clone();
     match tokio::task::spawn_blocking(move || live.reload_and_log()).await? {
-        Ok(reloaded) => Ok(Json(ReloadView {
-            version: reloaded.version,
-            changed: reloaded.changed,
-            warnings: reloaded.warnings,
-        })),
+        Ok(reloaded) => {
+            if reloaded.changed
+                && let Err(err) =
+                    crate::replicas::announce_reload(&state.store, &reloaded.version).await
+            {
+                // This replica runs the new version; the others still follow their files.
+                tracing::warn!("reload not announced to the other replicas: {err}");
+            }
+            Ok(Json(ReloadView {
+                version: reloaded.version,
+                changed: reloaded.changed,
+                warnings: reloaded.warnings,
+            }))
+        }
         Err(err @ ReloadError::Bundled) => Err(ApiError::Conflict(format!(
             "{err} (set SPORTELLO_DIALOGUES to run a directory)"
         ))),

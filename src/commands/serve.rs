@@ -73,6 +73,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         // Staff edits go live without a restart: on save, on SIGHUP, or by the admin API.
         let watcher = watch::spawn(live.clone(), args.watch, stop.clone());
         let hangup = reload_on_hangup(live.clone(), stop.clone());
+        // A reload through another replica's admin API reaches this one too.
+        let replicas = sportello::replicas::follow_reloads(store.clone(), live.clone(), stop.clone());
 
         // Replies and news share one pace, so Telegram's limits hold for the bot.
         let pace = Arc::new(Pace::new(limits));
@@ -212,6 +214,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         consultations.abort();
         upkeep.abort();
         hangup.abort();
+        replicas.abort();
         if let Some(watcher) = watcher {
             let _ = watcher.await;
         }
