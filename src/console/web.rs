@@ -68,7 +68,7 @@ impl ConsoleState {
         broadcast_to: Vec<String>,
         secure_cookies: bool,
     ) -> Result<ConsoleState, StoreError> {
-        let secret = console_secret(store.pool()).await?;
+        let secret = store.shared_secret("csrf").await?;
         let csrf = CsrfConfig::default()
             .with_cookie_name("sportello_csrf")
             .with_cookie_path("/console")
@@ -166,27 +166,6 @@ impl FromRef<ConsoleState> for CsrfConfig {
     fn from_ref(state: &ConsoleState) -> CsrfConfig {
         state.inner.csrf.clone()
     }
-}
-
-/// The secret of the console (CSRF keys), the same in every replica.
-async fn console_secret(pool: &PgPool) -> Result<String, StoreError> {
-    use rand::Rng;
-    let fresh: String = rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(64)
-        .map(char::from)
-        .collect();
-    sqlx::query(
-        "INSERT INTO console_secrets (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(&fresh)
-    .execute(pool)
-    .await?;
-    let (secret,): (String,) =
-        sqlx::query_as("SELECT value FROM console_secrets WHERE name = 'csrf'")
-            .fetch_one(pool)
-            .await?;
-    Ok(secret)
 }
 
 /// What the layout of every page needs.

@@ -120,7 +120,7 @@ async fn open_next(
     options: &ConsultationOptions,
 ) -> Result<Option<(String, u64)>, RelayError> {
     let mut tx = pool.begin().await?;
-    let Some(c) = store::lock_due_to_open(&mut *tx).await? else {
+    let Some(c) = store::lock_due(&mut *tx, store::Due::Opening).await? else {
         return Ok(None);
     };
     let key = c.consultation.key.clone();
@@ -159,7 +159,7 @@ async fn close_next(
     options: &ConsultationOptions,
 ) -> Result<Option<(String, u64)>, RelayError> {
     let mut tx = pool.begin().await?;
-    let Some(c) = store::lock_due_to_close(&mut *tx).await? else {
+    let Some(c) = store::lock_due(&mut *tx, store::Due::Closing).await? else {
         return Ok(None);
     };
     let d = &c.consultation;

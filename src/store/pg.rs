@@ -16,6 +16,7 @@ mod opendata;
 pub mod outbox;
 pub mod reminders;
 mod retention;
+mod secrets;
 mod session_cache;
 mod stats;
 mod telegram;

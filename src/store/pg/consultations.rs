@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
 use super::PgStore;
+use super::secrets::existing_secret;
 use crate::consultation::Consultation;
 use crate::consultation::ballot::{Asked, Ballot, Choice, Counted, Target, Voter, voter_hash};
 use crate::consultation::results::Tally;
@@ -238,24 +239,7 @@ impl PgStore {
 
     /// The key of named voters' hashes, made once for every replica.
     async fn voter_key(&self) -> Result<String, StoreError> {
-        use rand::Rng;
-        if let Some(key) = existing_voter_key(&self.pool).await? {
-            return Ok(key);
-        }
-        let fresh: String = rand::rng()
-            .sample_iter(rand::distr::Alphanumeric)
-            .take(64)
-            .map(char::from)
-            .collect();
-        sqlx::query(
-            "INSERT INTO console_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(VOTER_KEY)
-        .bind(&fresh)
-        .execute(&self.pool)
-        .await?;
-        // Another replica may have made it first: theirs counts.
-        Ok(existing_voter_key(&self.pool).await?.unwrap_or(fresh))
+        self.shared_secret(VOTER_KEY).await
     }
 
     /// The answers `key` gave to named consultations (the right of access).
@@ -263,7 +247,7 @@ impl PgStore {
         &self,
         key: &ChatKey,
     ) -> Result<Vec<serde_json::Value>, StoreError> {
-        let Some(secret) = existing_voter_key(&self.pool).await? else {
+        let Some(secret) = existing_secret(&self.pool, VOTER_KEY).await? else {
             return Ok(Vec::new());
         };
         Ok(sqlx::query_scalar(
@@ -278,17 +262,10 @@ impl PgStore {
     }
 }
 
-async fn existing_voter_key(ex: impl PgExecutor<'_>) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT value FROM console_secrets WHERE name = $1")
-        .bind(VOTER_KEY)
-        .fetch_optional(ex)
-        .await
-}
-
 /// Deletes the answers `key` gave to named consultations, inside the caller's
 /// transaction; how many. (Anonymous answers hold nothing that leads to them.)
 pub(super) async fn erase_votes(tx: &mut PgConnection, key: &ChatKey) -> Result<u64, sqlx::Error> {
-    let Some(secret) = existing_voter_key(&mut *tx).await? else {
+    let Some(secret) = existing_secret(&mut *tx, VOTER_KEY).await? else {
         return Ok(0);
     };
     Ok(
@@ -311,35 +288,38 @@ pub async fn tally(ex: impl PgExecutor<'_>, id: i64, options: usize) -> Result<T
     Ok(Tally::from_counts(options, &pairs))
 }
 
-/// Locks the consultation due to open (its opening time passed, still `scheduled`)
-/// for the caller's transaction; one another replica holds is skipped.
-pub async fn lock_due_to_open(
-    ex: impl PgExecutor<'_>,
-) -> Result<Option<StoredConsultation>, sqlx::Error> {
-    let row = sqlx::query_as::<_, ConsultationRow>(concat!(
-        "SELECT ",
-        consultation_columns!(),
-        " FROM consultations WHERE status = 'scheduled' AND opens_at <= now() \
-          ORDER BY opens_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-    ))
-    .fetch_optional(ex)
-    .await?;
-    Ok(row.map(StoredConsultation::from))
+/// A step of a consultation that comes at its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Still `scheduled` and its opening time passed.
+    Opening,
+    /// `open` and its closing time passed.
+    Closing,
 }
 
-/// Locks the open consultation due to close for the caller's transaction; one another
-/// replica holds is skipped.
-pub async fn lock_due_to_close(
+/// Locks one consultation whose step `due` came, for the caller's transaction; one
+/// another replica holds is skipped.
+pub async fn lock_due(
     ex: impl PgExecutor<'_>,
+    due: Due,
 ) -> Result<Option<StoredConsultation>, sqlx::Error> {
-    let row = sqlx::query_as::<_, ConsultationRow>(concat!(
-        "SELECT ",
-        consultation_columns!(),
-        " FROM consultations WHERE status = 'open' AND closes_at <= now() \
-          ORDER BY closes_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-    ))
-    .fetch_optional(ex)
-    .await?;
+    let query = match due {
+        Due::Opening => concat!(
+            "SELECT ",
+            consultation_columns!(),
+            " FROM consultations WHERE status = 'scheduled' AND opens_at <= now() \
+              ORDER BY opens_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ),
+        Due::Closing => concat!(
+            "SELECT ",
+            consultation_columns!(),
+            " FROM consultations WHERE status = 'open' AND closes_at <= now() \
+              ORDER BY closes_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ),
+    };
+    let row = sqlx::query_as::<_, ConsultationRow>(query)
+        .fetch_optional(ex)
+        .await?;
     Ok(row.map(StoredConsultation::from))
 }
 
