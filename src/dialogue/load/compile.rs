@@ -101,6 +101,34 @@ impl Builder {
         Localized(names)
     }
 
+    /// The template staff wrote, else the built-in one per language (placed at
+    /// `position` for any report), reading only the variables `in_scope`.
+    pub(super) fn template_or_builtin(
+        &mut self,
+        file: &Arc<str>,
+        base: &str,
+        raw: Option<&Spanned<RawText>>,
+        default_lang: &str,
+        position: &Position,
+        (builtin, in_scope): (&[(&str, &str)], &[&str]),
+    ) -> Localized {
+        if let Some(text) = raw {
+            return self.template(file, base, text, default_lang, in_scope);
+        }
+        let mut names = Vec::new();
+        for (lang, source) in builtin {
+            let name = format!("{base}.{lang}");
+            self.compile(
+                name.clone(),
+                (*source).to_owned(),
+                position.clone(),
+                in_scope,
+            );
+            names.push(((*lang).to_owned(), name));
+        }
+        Localized(names)
+    }
+
     /// A text that is not a template (labels, names), per language.
     pub(super) fn plain_text(&self, file: &Arc<str>, text: &Spanned<RawText>, lang: &str) -> Text {
         match &text.value {

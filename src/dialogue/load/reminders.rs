@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 use super::Builder;
 use super::compile::{CONFIRM_IN_SCOPE, REMINDER_IN_SCOPE};
 use crate::dialogue::diagnostic::Position;
-use crate::dialogue::model::{Localized, ReminderTexts};
+use crate::dialogue::model::ReminderTexts;
 use crate::dialogue::raw::{RawReminders, RawText};
 
 const MESSAGE: [(&str, &str); 2] = [
@@ -69,7 +69,7 @@ impl Builder {
         let unset: Option<Spanned<RawText>> = None;
         let part = |pick: fn(&RawReminders) -> &Option<Spanned<RawText>>| raw.map_or(&unset, pick);
         ReminderTexts {
-            confirm: self.template_in_scope(
+            confirm: self.template_or_builtin(
                 file,
                 "@reminder_confirm",
                 part(|r| &r.confirm).as_ref(),
@@ -77,29 +77,29 @@ impl Builder {
                 position,
                 (&CONFIRM, &CONFIRM_IN_SCOPE),
             ),
-            message: self.template_or(
+            message: self.template_or_builtin(
                 file,
                 "@reminder",
                 part(|r| &r.message).as_ref(),
                 default_lang,
                 position,
-                &MESSAGE,
+                (&MESSAGE, &REMINDER_IN_SCOPE),
             ),
-            moved: self.template_or(
+            moved: self.template_or_builtin(
                 file,
                 "@reminder_moved",
                 part(|r| &r.moved).as_ref(),
                 default_lang,
                 position,
-                &MOVED,
+                (&MOVED, &REMINDER_IN_SCOPE),
             ),
-            cancelled: self.template_or(
+            cancelled: self.template_or_builtin(
                 file,
                 "@reminder_cancelled",
                 part(|r| &r.cancelled).as_ref(),
                 default_lang,
                 position,
-                &CANCELLED,
+                (&CANCELLED, &REMINDER_IN_SCOPE),
             ),
             forgotten: self.text_or(file, part(|r| &r.forgotten), default_lang, &FORGOTTEN),
             cancel_button: self.text_or(
@@ -109,53 +109,5 @@ impl Builder {
                 &CANCEL_BUTTON,
             ),
         }
-    }
-
-    /// A text the scheduler sends: the template staff wrote, else the built-in one.
-    fn template_or(
-        &mut self,
-        file: &Arc<str>,
-        base: &str,
-        raw: Option<&Spanned<RawText>>,
-        default_lang: &str,
-        position: &Position,
-        builtin: &[(&str, &str)],
-    ) -> Localized {
-        self.template_in_scope(
-            file,
-            base,
-            raw,
-            default_lang,
-            position,
-            (builtin, &REMINDER_IN_SCOPE),
-        )
-    }
-
-    /// The template staff wrote, else the built-in one per language (placed at
-    /// `position` for any report), reading only the variables `in_scope`.
-    fn template_in_scope(
-        &mut self,
-        file: &Arc<str>,
-        base: &str,
-        raw: Option<&Spanned<RawText>>,
-        default_lang: &str,
-        position: &Position,
-        (builtin, in_scope): (&[(&str, &str)], &[&str]),
-    ) -> Localized {
-        if let Some(text) = raw {
-            return self.template(file, base, text, default_lang, in_scope);
-        }
-        let mut names = Vec::new();
-        for (lang, source) in builtin {
-            let name = format!("{base}.{lang}");
-            self.compile(
-                name.clone(),
-                (*source).to_owned(),
-                position.clone(),
-                in_scope,
-            );
-            names.push(((*lang).to_owned(), name));
-        }
-        Localized(names)
     }
 }

@@ -8,7 +8,7 @@ use super::Builder;
 use super::compile::{ALWAYS_IN_SCOPE, NEWS_IN_SCOPE};
 use super::names::Names;
 use crate::dialogue::diagnostic::{Diagnostic, Position};
-use crate::dialogue::model::{Command, Fallback, Localized, Settings, StateId, Text, Topic};
+use crate::dialogue::model::{Command, Fallback, Settings, StateId, Text, Topic};
 use crate::dialogue::raw::{RawSettings, RawText};
 use crate::say;
 use crate::text::normalize;
@@ -156,24 +156,15 @@ impl Builder {
                 .map(|e| self.examples(file, &default_lang, e))
                 .unwrap_or_default(),
         };
-        let news = match &raw.news {
-            Some(text) => self.template(file, "@news", text, &default_lang, &NEWS_IN_SCOPE),
-            None => {
-                let position = self.at(file, &raw.main.referenced);
-                let mut names = Vec::new();
-                for (lang, source) in DEFAULT_NEWS {
-                    let name = format!("@news.{lang}");
-                    self.compile(
-                        name.clone(),
-                        source.to_owned(),
-                        position.clone(),
-                        &NEWS_IN_SCOPE,
-                    );
-                    names.push((lang.to_owned(), name));
-                }
-                Localized(names)
-            }
-        };
+        let position = self.at(file, &raw.main.referenced);
+        let news = self.template_or_builtin(
+            file,
+            "@news",
+            raw.news.as_ref(),
+            &default_lang,
+            &position,
+            (&DEFAULT_NEWS, &NEWS_IN_SCOPE),
+        );
         let mut languages = raw
             .languages
             .map_or_else(|| vec![default_lang.clone()], |l| l.value);
@@ -209,7 +200,6 @@ impl Builder {
             }
         }
         let handoff = self.build_handoff(file, raw.handoff.as_ref(), &default_lang);
-        let position = self.at(file, &raw.main.referenced);
         let reminders =
             self.build_reminders(file, raw.reminders.as_ref(), &default_lang, &position);
         Some(Settings {
