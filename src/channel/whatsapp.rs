@@ -44,7 +44,7 @@ pub use limits::{DEFAULT_WHATSAPP_RATE, MAX_WHATSAPP_RATE, WhatsAppLimits};
 pub use render::{
     MenuEntry, Rendered, Row, WaMessage, render, shorten, shorten_unique, to_whatsapp,
 };
-pub use sender::{Delivered, NewsMessage, NewsSender, Via};
+pub use sender::{Delivered, NewsMessage, NewsSender, Outside, Via};
 pub use signature::{SIGNATURE_HEADER, sign, verify};
 // The console's WhatsApp preview reads typed titles as this channel does.
 pub(crate) use turns::typed_title;

@@ -34,7 +34,7 @@ use super::RelayError;
 pub use crate::channel::whatsapp::DEFAULT_WHATSAPP_RATE;
 use crate::channel::whatsapp::WhatsAppLimits;
 use crate::channel::whatsapp::{
-    ConsultationQuestion, NewsMessage, NewsSender, NewsTemplates, Via, WhatsAppConfig,
+    ConsultationQuestion, NewsMessage, NewsSender, NewsTemplates, Outside, Via, WhatsAppConfig,
     consultation_question,
 };
 use crate::sender::{ConsultationPart, Delivery, SendError, Sender};
@@ -145,10 +145,15 @@ impl<'a> Sender<Delivery<'a>> for WhatsAppSender {
             None if delivery.reminder => vec![one_line(delivery.text)],
             None => params(delivery),
         };
+        let outside = match delivery.ticket {
+            Some(_) => Outside::Reply,
+            None if delivery.reminder => Outside::Reminder,
+            None => Outside::News {
+                topic: self.topic(delivery.topics),
+            },
+        };
         let message = NewsMessage {
-            reply: delivery.ticket.is_some(),
-            reminder: delivery.reminder,
-            topic: self.topic(delivery.topics),
+            outside,
             html: delivery.text,
             params: &params,
         };
@@ -209,9 +214,9 @@ impl WhatsAppSender {
         });
         let params = vec![question.question.to_owned(), NO_LINK.to_owned()];
         let fallback = NewsMessage {
-            reply: false,
-            reminder: false,
-            topic: self.topic(delivery.topics),
+            outside: Outside::News {
+                topic: self.topic(delivery.topics),
+            },
             html: delivery.text,
             params: &params,
         };

@@ -3,7 +3,7 @@
 //! sorted into "wait" and "give up" for the relay.
 
 use super::*;
-use sportello::channel::whatsapp::{Delivered, NewsMessage, NewsSender, SendError, Via};
+use sportello::channel::whatsapp::{Delivered, NewsMessage, NewsSender, Outside, SendError, Via};
 
 fn sender(pool: &PgPool, fake: &FakeWhatsApp) -> NewsSender {
     NewsSender::new(&config(fake), PgStore::from_pool(pool.clone()))
@@ -12,9 +12,7 @@ fn sender(pool: &PgPool, fake: &FakeWhatsApp) -> NewsSender {
 
 fn news<'a>(params: &'a [String]) -> NewsMessage<'a> {
     NewsMessage {
-        topic: "maturita",
-        reply: false,
-        reminder: false,
+        outside: Outside::News { topic: "maturita" },
         html: "📰 <b>Prima prova</b>\n\nIl 16 giugno alle 8:30.",
         params,
     }
@@ -144,7 +142,7 @@ async fn graph_errors_tell_the_relay_to_wait_or_give_up(pool: PgPool) {
     );
 
     let unknown = NewsMessage {
-        topic: "concorsi",
+        outside: Outside::News { topic: "concorsi" },
         ..news(&params)
     };
     let none = sender.deliver(CITIZEN, &unknown, now).await;
@@ -162,9 +160,7 @@ async fn a_reminder_outside_the_window_goes_as_the_reminder_template_or_fails_sa
     let fake = FakeWhatsApp::start().await;
     let params = vec!["🔔 Promemoria: Prima prova scritta, mercoledì 16 giugno".to_owned()];
     let reminder = NewsMessage {
-        topic: "",
-        reply: false,
-        reminder: true,
+        outside: Outside::Reminder,
         html: "🔔 <b>Promemoria</b>: Prima prova scritta, mercoledì 16 giugno",
         params: &params,
     };

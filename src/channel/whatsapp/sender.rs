@@ -18,19 +18,29 @@ use crate::store::WhatsAppRecords;
 use crate::store::pg::PgStore;
 use crate::text::split;
 
-/// One message for one citizen: news, or a staff answer to their ticket.
+/// One message for one citizen: news, a staff answer to their ticket, a reminder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewsMessage<'a> {
-    /// The topic, choosing the template outside the window.
-    pub topic: &'a str,
-    /// A staff answer: outside the window it goes as `WHATSAPP_REPLY_TEMPLATE`.
-    pub reply: bool,
-    /// A reminder: outside the window it goes as `WHATSAPP_REMINDER_TEMPLATE`.
-    pub reminder: bool,
+    /// The approved template it goes as outside the window.
+    pub outside: Outside<'a>,
     /// The free-form text, Telegram-style HTML as the relay renders it.
     pub html: &'a str,
     /// The template's body parameters (e.g. the title), in order.
     pub params: &'a [String],
+}
+
+/// The approved template a message goes as outside the 24-hour window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outside<'a> {
+    /// News: the template of this topic in `WHATSAPP_NEWS_TEMPLATES`.
+    News {
+        /// The topic.
+        topic: &'a str,
+    },
+    /// A staff answer: `WHATSAPP_REPLY_TEMPLATE`.
+    Reply,
+    /// A reminder: `WHATSAPP_REMINDER_TEMPLATE`.
+    Reminder,
 }
 
 /// How a message went out.
@@ -130,20 +140,22 @@ impl NewsSender {
                 Err(err) => return Err(err),
             }
         }
-        let template = if news.reply {
-            self.reply_template
+        let template = match news.outside {
+            Outside::Reply => self
+                .reply_template
                 .as_ref()
-                .ok_or(SendError::NoReplyTemplate)?
-        } else if news.reminder {
-            self.reminder_template
+                .ok_or(SendError::NoReplyTemplate)?,
+            Outside::Reminder => self
+                .reminder_template
                 .as_ref()
-                .ok_or(SendError::NoReminderTemplate)?
-        } else {
-            self.templates
-                .get(news.topic)
-                .ok_or_else(|| SendError::NoTemplate {
-                    topic: news.topic.to_owned(),
-                })?
+                .ok_or(SendError::NoReminderTemplate)?,
+            Outside::News { topic } => {
+                self.templates
+                    .get(topic)
+                    .ok_or_else(|| SendError::NoTemplate {
+                        topic: topic.to_owned(),
+                    })?
+            }
         };
         let wamid = self
             .client
