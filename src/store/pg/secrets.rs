@@ -11,6 +11,10 @@ impl PgStore {
     /// written wins).
     pub async fn shared_secret(&self, name: &str) -> Result<String, StoreError> {
         use rand::Rng;
+        // Made once, read many times (each named vote asks): no write once it exists.
+        if let Some(secret) = existing_secret(&self.pool, name).await? {
+            return Ok(secret);
+        }
         let fresh: String = rand::rng()
             .sample_iter(rand::distr::Alphanumeric)
             .take(64)
