@@ -110,10 +110,31 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
     /// dialogues' error reply in the citizen's language when it failed (logged, with
     /// nothing saved). `lang` is the language the channel saw (for a new session).
     pub async fn reply(&self, key: &ChatKey, inbound: &Inbound, lang: Option<&str>) -> Reply {
+        self.reply_to_update(key, inbound, lang, None)
+            .await
+            .unwrap_or_else(|| Reply {
+                replies: Vec::new(),
+                lang: String::new(),
+            })
+    }
+
+    /// [`reply`](Self::reply) to the channel's update `update`, or `None` when this
+    /// chat's session answered that update already (it was taken twice).
+    pub async fn reply_to_update(
+        &self,
+        key: &ChatKey,
+        inbound: &Inbound,
+        lang: Option<&str>,
+        update: Option<i64>,
+    ) -> Option<Reply> {
         let span = tracing::info_span!("turn", channel = %key.channel, chat = %log_id(&key.chat));
         async {
-            match self.turn(key, inbound, lang).await {
-                Ok(turn) => {
+            Some(match self.turn_once(key, inbound, lang, update).await {
+                Ok(None) => {
+                    tracing::debug!(update, "update answered before: not again");
+                    return None;
+                }
+                Ok(Some(turn)) => {
                     let lang = if turn.session.lang.is_empty() {
                         self.dialogues().settings.default_lang.clone()
                     } else {
@@ -132,7 +153,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                         lang,
                     }
                 }
-            }
+            })
         }
         .instrument(span)
         .await
@@ -196,6 +217,19 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         inbound: &Inbound,
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
+        let turn = self.turn_once(key, inbound, lang, None).await?;
+        turn.ok_or(TurnError::Contended)
+    }
+
+    /// [`turn`](Self::turn) for the channel's update `update`: `None` when the
+    /// session answered it already. The session remembers the update with the turn.
+    async fn turn_once(
+        &self,
+        key: &ChatKey,
+        inbound: &Inbound,
+        lang: Option<&str>,
+        update: Option<i64>,
+    ) -> Result<Option<Turn>, TurnError> {
         let dialogues = self.dialogues.get();
         let faqs = self.faqs.index(&dialogues, &self.content).await?;
         let began = std::time::Instant::now();
@@ -206,7 +240,13 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                 Some(stored) => stored.session,
                 None => new_session(&dialogues, lang),
             };
-            let turn = self.step(&dialogues, &faqs, key, &session, inbound).await?;
+            if update.is_some() && session.update == update {
+                return Ok(None);
+            }
+            let mut turn = self.step(&dialogues, &faqs, key, &session, inbound).await?;
+            if update.is_some() {
+                turn.session.update = update;
+            }
             for problem in &turn.problems {
                 tracing::warn!(version = %dialogues.version, "dialogue problem: {problem}");
             }
@@ -232,7 +272,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                     if !turn.understood {
                         metrics::counter!("sportello_fallbacks_total").increment(1);
                     }
-                    return Ok(turn);
+                    return Ok(Some(turn));
                 }
                 Committed::Conflict => {
                     tracing::debug!(

@@ -400,7 +400,24 @@ pub trait Ballots: Send + Sync {
     fn vote(&self, ballot: &Ballot) -> impl Future<Output = Result<Counted, StoreError>> + Send;
 }
 
-/// What the Telegram channel remembers across restarts: the highest update id taken per bot.
+/// A Telegram update kept in the webhook inbox, claimed by one replica.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxUpdate {
+    /// Telegram's id: updates of one lane are answered in its order.
+    pub update_id: i64,
+    /// The update as Telegram sent it.
+    pub body: String,
+}
+
+/// What the Telegram channel remembers across restarts: the highest update id taken per
+/// bot and, in webhook mode, the inbox: each update is kept from the moment it is
+/// acknowledged until it is answered, so that any replica may answer it, a lane's
+/// updates (a chat's, a staff group's) one at a time in update order, and none twice.
+///
+/// A lane's oldest unanswered update is claimed by one replica (`holder`) for a lease
+/// the holder renews while it lives; later updates of the lane wait behind it, so two
+/// replicas never answer one chat at once. A holder that dies leaves its claims to
+/// lapse, and another replica's sweep ([`UpdateLog::stranded`]) takes the lanes over.
 pub trait UpdateLog: Send + Sync {
     /// The highest update id recorded for `bot_id`, if any.
     fn last_update_id(
@@ -413,4 +430,56 @@ pub trait UpdateLog: Send + Sync {
         bot_id: i64,
         update_id: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps a webhook update of `lane` until it is answered; false if it came before
+    /// (Telegram delivering it again).
+    fn receive(
+        &self,
+        bot_id: i64,
+        update: &InboxUpdate,
+        lane: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Marks `finished` (when given, and still `holder`'s) answered, then claims for
+    /// `holder` the oldest unanswered update of `lane` for `lease` — unless another
+    /// holder's claim on it is live, or nothing waits.
+    fn claim_next(
+        &self,
+        bot_id: i64,
+        lane: i64,
+        claim: &Claim,
+        finished: Option<i64>,
+    ) -> impl Future<Output = Result<Option<InboxUpdate>, StoreError>> + Send;
+
+    /// Marks update `update_id` answered without answering it (a flood's excess).
+    fn skip(
+        &self,
+        bot_id: i64,
+        update_id: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Lanes whose oldest unanswered update nobody holds: its claim lapsed, or it was
+    /// never claimed within `unclaimed_for` of arriving (its replica stopped first).
+    fn stranded(
+        &self,
+        bot_id: i64,
+        unclaimed_for: std::time::Duration,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+
+    /// Extends `holder`'s live claims by its lease (`release`: gives them up instead).
+    fn renew(
+        &self,
+        bot_id: i64,
+        claim: &Claim,
+        release: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Who claims inbox updates, and for how long at a time.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// This replica's name, unique per process start.
+    pub holder: String,
+    /// How long a claim lasts unless renewed.
+    pub lease: std::time::Duration,
 }

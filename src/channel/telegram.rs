@@ -15,6 +15,7 @@
 mod api;
 pub mod forum;
 mod inbound;
+mod inbox;
 mod intake;
 mod limits;
 mod polls;
@@ -40,12 +41,16 @@ use crate::conversation::Conversation;
 use crate::dialogue::Dialogues;
 pub use crate::sender::Pace;
 use crate::sender::{Paced, Retry, RetryPolicy};
-use crate::store::{Ballots, CitizenStore, ContentSource, StaffDesk, UpdateLog};
-use intake::{Intake, StaffGroups};
+use crate::store::{Ballots, CitizenStore, Claim, ContentSource, StaffDesk, UpdateLog};
+use inbox::{Inbox, Lanes};
+use intake::{Intake, Reader, StaffGroups};
 use turns::Turns;
 
 /// How long one call to the Bot API may take before it counts as a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a replica's claim on a webhook lane lasts unless renewed: how long a
+/// replica that died keeps its chats waiting.
+const WEBHOOK_LEASE: Duration = Duration::from_secs(10);
 
 /// How the channel connects to Telegram.
 #[derive(Debug, Clone)]
@@ -119,16 +124,21 @@ where
 /// The sender stack replies go through.
 type ReplySender = Retry<Paced<BotApi>>;
 
+/// The intake in front of a chat's turns, lane by lane.
+type TurnIntake<C, S, L> = Intake<Lanes<Turns<C, S>, L>, L>;
+
 /// The Telegram channel, connected: the Bot API, the intake and the dispatch behind it.
 pub struct TelegramChannel<C, S, L> {
-    intake: Arc<Intake<Turns<C, S>, L>>,
+    intake: Arc<TurnIntake<C, S, L>>,
+    /// By webhook: this replica's name on the inbox updates it answers.
+    claim: Option<Claim>,
 }
 
 impl<C, S, L> TelegramChannel<C, S, L>
 where
     C: ContentSource + 'static,
     S: CitizenStore + StaffDesk + Ballots + 'static,
-    L: UpdateLog + 'static,
+    L: UpdateLog + Clone + 'static,
 {
     /// Publishes the dialogues' commands and learns the bot's username. Replies wait for
     /// `pace`, which other senders (the news relay) share so the limits hold for the
@@ -152,11 +162,23 @@ where
             dialogues: conversation.live().clone(),
             default: config.staff_group,
         };
+        let reader = Arc::new(Reader::new(username, staff_groups));
+        let claim = config.webhook_url.as_ref().map(|_| Claim {
+            holder: intake::generate_secret()[..16].to_owned(),
+            lease: WEBHOOK_LEASE,
+        });
+        let inbox = claim.clone().map(|claim| Inbox {
+            log: log.clone(),
+            bot_id: api.bot_id(),
+            claim,
+            reader: Arc::clone(&reader),
+        });
         let sender = Retry::new(Paced::new(api.clone(), pace), RetryPolicy::REPLY);
-        let turns = Turns::new(conversation, sender, api.clone());
+        let turns = Lanes::new(Turns::new(conversation, sender, api.clone()), inbox);
         let dispatch = Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight));
         Ok(TelegramChannel {
-            intake: Arc::new(Intake::new(api, username, staff_groups, dispatch, log).await),
+            intake: Arc::new(Intake::new(api, reader, dispatch, log).await),
+            claim,
         })
     }
 
@@ -178,15 +200,16 @@ where
     ) -> Result<axum::Router, TelegramError> {
         let secret = secret.unwrap_or_else(intake::generate_secret);
         Arc::clone(&self.intake)
-            .webhook(url, secret)
+            .webhook(url, secret, self.claim.clone())
             .await
             .map_err(TelegramError::Webhook)
     }
 
     /// Takes no more updates, lets the turns in flight finish and drops what was only
-    /// queued (logged as a count).
+    /// queued (logged as a count; by webhook it stays in the inbox for the other
+    /// replicas, and so do this replica's claims).
     pub async fn stop(&self) {
-        let drained = self.intake.dispatch().shutdown().await;
+        let drained = self.intake.stop(self.claim.as_ref()).await;
         tracing::info!(
             dropped = drained.dropped,
             "Telegram channel stopped (queued updates not started were dropped)"

@@ -32,6 +32,11 @@ pub struct Session {
     /// back to the same people instead of the fallback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reopen: Option<Reopen>,
+    /// The channel update this session last answered (Telegram's update id), so an
+    /// update taken twice — a replica stopped between answering and recording it —
+    /// is answered once. The engine never reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<i64>,
 }
 
 /// A ticket staff closed, which a follow-up the bot cannot answer reopens.

@@ -13,6 +13,7 @@ use super::{
     FaqList, StaffDesk, StoreError, StoredSession, Ticket, TicketMessage, TicketStore,
     TranscriptLine, TurnRecord, UpdateLog,
 };
+use super::{Claim, InboxUpdate};
 use crate::consultation::ballot::{Ballot, Counted};
 use crate::content::{CalendarEvent, ContentFile, NewsItem, category_matches};
 use crate::engine::Effect;
@@ -35,12 +36,31 @@ struct Citizens {
     whatsapp: WhatsApp,
     /// The highest Telegram update id taken, per bot.
     updates: HashMap<i64, i64>,
+    /// The webhook inbox's unanswered updates, by (bot, update id).
+    inbox: std::collections::BTreeMap<(i64, i64), Inboxed>,
     /// Conversations with a person, oldest first, with whose they are.
     tickets: Vec<(ChatKey, Ticket)>,
     /// Reminders still to come, with whose they are (never sent: nothing relays here).
     reminders: Vec<(ChatKey, Reminder)>,
     /// The number the next reminder gets.
     next_reminder: i64,
+}
+
+/// One update in the memory inbox.
+#[derive(Debug)]
+struct Inboxed {
+    lane: i64,
+    body: String,
+    received: std::time::Instant,
+    claim: Option<(String, std::time::Instant)>,
+}
+
+impl Inboxed {
+    fn claimable_by(&self, holder: &str, now: std::time::Instant) -> bool {
+        self.claim
+            .as_ref()
+            .is_none_or(|(by, until)| by == holder || *until < now)
+    }
 }
 
 impl MemoryStore {
@@ -331,6 +351,118 @@ impl UpdateLog for MemoryStore {
         let mut citizens = self.lock();
         let last = citizens.updates.entry(bot_id).or_insert(update_id);
         *last = (*last).max(update_id);
+        Ok(())
+    }
+
+    async fn receive(
+        &self,
+        bot_id: i64,
+        update: &InboxUpdate,
+        lane: i64,
+    ) -> Result<bool, StoreError> {
+        let mut citizens = self.lock();
+        let key = (bot_id, update.update_id);
+        if citizens.inbox.contains_key(&key) {
+            return Ok(false);
+        }
+        citizens.inbox.insert(
+            key,
+            Inboxed {
+                lane,
+                body: update.body.clone(),
+                received: std::time::Instant::now(),
+                claim: None,
+            },
+        );
+        Ok(true)
+    }
+
+    async fn claim_next(
+        &self,
+        bot_id: i64,
+        lane: i64,
+        claim: &Claim,
+        finished: Option<i64>,
+    ) -> Result<Option<InboxUpdate>, StoreError> {
+        let mut citizens = self.lock();
+        let now = std::time::Instant::now();
+        // Answered updates go at once (memory stays bounded); the session's last
+        // update still keeps a redelivered turn from being answered twice.
+        if let Some(id) = finished
+            && citizens
+                .inbox
+                .get(&(bot_id, id))
+                .and_then(|update| update.claim.as_ref())
+                .is_some_and(|(by, _)| *by == claim.holder)
+        {
+            citizens.inbox.remove(&(bot_id, id));
+        }
+        let oldest = citizens
+            .inbox
+            .range_mut((bot_id, i64::MIN)..=(bot_id, i64::MAX))
+            .find(|(_, update)| update.lane == lane);
+        Ok(match oldest {
+            Some((&(_, update_id), update)) if update.claimable_by(&claim.holder, now) => {
+                update.claim = Some((claim.holder.clone(), now + claim.lease));
+                Some(InboxUpdate {
+                    update_id,
+                    body: update.body.clone(),
+                })
+            }
+            _ => None,
+        })
+    }
+
+    async fn skip(&self, bot_id: i64, update_id: i64) -> Result<(), StoreError> {
+        self.lock().inbox.remove(&(bot_id, update_id));
+        Ok(())
+    }
+
+    async fn stranded(
+        &self,
+        bot_id: i64,
+        unclaimed_for: std::time::Duration,
+    ) -> Result<Vec<i64>, StoreError> {
+        let citizens = self.lock();
+        let now = std::time::Instant::now();
+        let mut seen = BTreeSet::new();
+        let mut lanes = Vec::new();
+        for (_, update) in citizens
+            .inbox
+            .range((bot_id, i64::MIN)..=(bot_id, i64::MAX))
+        {
+            // Only a lane's oldest waiting update decides.
+            if !seen.insert(update.lane) {
+                continue;
+            }
+            let stranded = match &update.claim {
+                Some((_, until)) => *until < now,
+                None => update.received + unclaimed_for < now,
+            };
+            if stranded {
+                lanes.push(update.lane);
+            }
+        }
+        Ok(lanes)
+    }
+
+    async fn renew(&self, bot_id: i64, claim: &Claim, release: bool) -> Result<(), StoreError> {
+        let mut citizens = self.lock();
+        let until = std::time::Instant::now() + claim.lease;
+        for (_, update) in citizens
+            .inbox
+            .range_mut((bot_id, i64::MIN)..=(bot_id, i64::MAX))
+        {
+            if let Some((by, lease)) = &mut update.claim
+                && *by == claim.holder
+            {
+                if release {
+                    update.claim = None;
+                } else {
+                    *lease = until;
+                }
+            }
+        }
         Ok(())
     }
 }

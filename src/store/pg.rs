@@ -148,6 +148,9 @@ struct SessionContext<'a> {
     /// A ticket staff closed, which a follow-up may reopen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reopen: Option<std::borrow::Cow<'a, crate::engine::Reopen>>,
+    /// The channel update last answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    update: Option<i64>,
 }
 
 impl<'a> SessionContext<'a> {
@@ -157,6 +160,7 @@ impl<'a> SessionContext<'a> {
             offered: std::borrow::Cow::Borrowed(&session.offered),
             handoff: session.handoff.as_deref().map(std::borrow::Cow::Borrowed),
             reopen: session.reopen.as_ref().map(std::borrow::Cow::Borrowed),
+            update: session.update,
         }
     }
 }

@@ -1,9 +1,13 @@
 //! Updates in: long polling or the webhook, each update read on its own, redeliveries
 //! dropped, then classified and handed to the ordered dispatch.
 //!
-//! Redeliveries: the last update ids are remembered in memory, and the highest id
-//! taken is kept in the store ([`UpdateLog`]) so a restart neither answers again what
-//! it took before nor, when polling, asks Telegram for it.
+//! Redeliveries, when polling: the last update ids are remembered in memory, and the
+//! highest id taken is kept in the store ([`UpdateLog`]) so a restart neither answers
+//! again what it took before nor asks Telegram for it.
+//!
+//! By webhook, each update is kept in the store's inbox before Telegram hears 200, and
+//! answered from there (see [`inbox`](super::inbox)): redeliveries are dropped by id,
+//! and any replica behind the load balancer may answer any update.
 //!
 //! An update that cannot be read (say a lone UTF-16 surrogate in a text, which no JSON
 //! parser accepts as a string) is skipped: the offset moves past it, it is counted in
@@ -26,12 +30,13 @@ use teloxide::types::{Update, UpdateKind};
 
 use super::api::{BotApi, RawUpdate};
 use super::inbound::{Event, classify};
+use super::inbox::{Taken, Work};
 use super::polls_in::poll_update;
-use crate::channel::ordered::{Handler, Ordered, Pushed};
+use crate::channel::ordered::{Drained, Handler, Ordered, Pushed};
 use crate::channel::secrets_match;
 use crate::dialogue::Live;
 use crate::sender::SendError;
-use crate::store::UpdateLog;
+use crate::store::{Claim, InboxUpdate, StoreError, UpdateLog};
 
 /// Update ids remembered to drop redeliveries.
 const RECENT_UPDATES: usize = 10_000;
@@ -56,19 +61,102 @@ impl StaffGroups {
     }
 }
 
-/// The intake of one bot, in front of its dispatch.
-pub(super) struct Intake<H, L> {
-    api: BotApi,
+/// Reads updates into events, knowing whom the bot is and which groups are staff's.
+pub(super) struct Reader {
     /// The bot's @username (empty if unknown), for telling group messages meant for it.
     username: String,
     /// The staff supergroups, whose topics hold the tickets.
     staff_groups: StaffGroups,
-    dispatch: Ordered<i64, Event, H>,
+}
+
+/// What one update is, read on its own.
+#[derive(Debug)]
+pub(super) enum Read {
+    /// An event to hand on in `lane` (the chat, or the staff group, it belongs to).
+    Taken {
+        update: Option<i64>,
+        lane: i64,
+        event: Event,
+    },
+    /// Nothing to do: unreadable (counted and logged) or of no concern. Its id, when
+    /// readable.
+    Skipped(Option<i64>),
+}
+
+impl Reader {
+    pub(super) fn new(username: String, staff_groups: StaffGroups) -> Reader {
+        Reader {
+            username,
+            staff_groups,
+        }
+    }
+
+    /// Reads one update.
+    pub(super) fn read(&self, raw: &str) -> Read {
+        // Poll updates are read before teloxide, which panics on some it cannot read.
+        if let Some((update, poll)) = poll_update(raw) {
+            return match poll {
+                Some(poll) => Read::Taken {
+                    update,
+                    lane: poll.key(),
+                    event: Event::Poll(poll),
+                },
+                None => Read::Skipped(update),
+            };
+        }
+        let update = match serde_json::from_str::<Update>(raw) {
+            Ok(mut update) => {
+                // teloxide reads an update it does not understand as an empty
+                // `UpdateKind::Error`; the lenient reader in `inbound` needs its JSON.
+                if let UpdateKind::Error(value) = &mut update.kind {
+                    *value = serde_json::from_str(raw).unwrap_or_default();
+                }
+                update
+            }
+            Err(err) => {
+                metrics::counter!("sportello_updates_unreadable_total").increment(1);
+                let id = serde_json::from_str::<UpdateId>(raw)
+                    .ok()
+                    .map(|u| u.update_id);
+                // The parser's message may quote the update: only its position goes.
+                tracing::warn!(
+                    update = ?id,
+                    line = err.line(),
+                    column = err.column(),
+                    "Telegram update unreadable; skipped"
+                );
+                return Read::Skipped(id);
+            }
+        };
+        let id = i64::from(update.id.0);
+        let event = classify(&update, &self.username, &self.staff_groups.now());
+        let lane = match &event {
+            Event::Ignore => return Read::Skipped(Some(id)),
+            Event::Turn { chat, .. } | Event::Blocked { chat, .. } => *chat,
+            // One lane per group: its staff's messages are handled in order.
+            Event::Staff { group, .. } => *group,
+            Event::Poll(poll) => poll.key(),
+        };
+        Read::Taken {
+            update: Some(id),
+            lane,
+            event,
+        }
+    }
+}
+
+/// The intake of one bot, in front of its dispatch.
+pub(super) struct Intake<H, L> {
+    api: BotApi,
+    reader: Arc<Reader>,
+    dispatch: Ordered<i64, Work, H>,
     recent: Mutex<RecentUpdates>,
     log: L,
     /// The highest update id taken before this start: anything up to it is a
     /// redelivery.
     taken_before: Option<i64>,
+    /// In webhook mode: the sweep for lanes whose replica stopped, while it runs.
+    sweep: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Only the id of an update, read without looking at the rest.
@@ -77,13 +165,12 @@ struct UpdateId {
     update_id: i64,
 }
 
-impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
+impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
     /// The intake of the bot behind `api`, reading from `log` what it took before.
     pub(super) async fn new(
         api: BotApi,
-        username: String,
-        staff_groups: StaffGroups,
-        dispatch: Ordered<i64, Event, H>,
+        reader: Arc<Reader>,
+        dispatch: Ordered<i64, Work, H>,
         log: L,
     ) -> Self {
         let taken_before = match log.last_update_id(api.bot_id()).await {
@@ -95,12 +182,12 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
         };
         Intake {
             api,
-            username,
-            staff_groups,
+            reader,
             dispatch,
             recent: Mutex::new(RecentUpdates::default()),
             log,
             taken_before,
+            sweep: Mutex::new(None),
         }
     }
 
@@ -115,8 +202,20 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
         }
     }
 
-    pub(super) fn dispatch(&self) -> &Ordered<i64, Event, H> {
-        &self.dispatch
+    /// Stops taking updates and lets the turns in flight finish; in webhook mode the
+    /// sweep stops and this replica's claims go back to the others.
+    pub(super) async fn stop(&self, claim: Option<&Claim>) -> Drained {
+        let sweep = self.sweep.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(sweep) = sweep {
+            sweep.abort();
+        }
+        let drained = self.dispatch.shutdown().await;
+        if let Some(claim) = claim
+            && let Err(err) = self.log.renew(self.api.bot_id(), claim, true).await
+        {
+            tracing::warn!("cannot give back the webhook updates this replica held: {err}");
+        }
+        drained
     }
 
     /// Long-polls until `shutdown`. Updates not yet confirmed when it stops are
@@ -167,8 +266,13 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
         self: Arc<Self>,
         url: reqwest::Url,
         secret: String,
+        claim: Option<Claim>,
     ) -> Result<axum::Router, SendError> {
         self.api.set_webhook(&url, &secret).await?;
+        if let Some(claim) = claim {
+            let sweep = tokio::spawn(sweep_stranded(Arc::clone(&self), claim));
+            *self.sweep.lock().unwrap_or_else(|p| p.into_inner()) = Some(sweep);
+        }
         let path = match url.path() {
             "" => "/".to_owned(),
             path => path.to_owned(),
@@ -199,62 +303,114 @@ impl<H: Handler<i64, Event>, L: UpdateLog + 'static> Intake<H, L> {
         first_time
     }
 
-    /// Reads one update and hands it on; its id, when it has a readable one.
+    /// Reads one polled update and hands it on; its id, when it has a readable one.
     async fn take(&self, raw: &RawUpdate) -> Option<i64> {
-        // Poll updates are read before teloxide, which panics on some it cannot read.
-        if let Some((id, poll)) = poll_update(raw.get()) {
-            if id.is_some_and(|id| !self.fresh(id)) {
-                return id;
-            }
-            metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
-            if let Some(poll) = poll
-                && self.dispatch.push(poll.key(), Event::Poll(poll)).await == Pushed::Closed
-            {
-                tracing::debug!(update = ?id, "stopping: update not taken");
-            }
-            return id;
-        }
-        let update = match serde_json::from_str::<Update>(raw.get()) {
-            Ok(mut update) => {
-                // teloxide reads an update it does not understand as an empty
-                // `UpdateKind::Error`; the lenient reader in `inbound` needs its JSON.
-                if let UpdateKind::Error(value) = &mut update.kind {
-                    *value = serde_json::from_str(raw.get()).unwrap_or_default();
-                }
-                update
-            }
-            Err(err) => {
-                metrics::counter!("sportello_updates_unreadable_total").increment(1);
-                let id = serde_json::from_str::<UpdateId>(raw.get())
-                    .ok()
-                    .map(|u| u.update_id);
-                // The parser's message may quote the update: only its position goes.
-                tracing::warn!(
-                    update = ?id,
-                    line = err.line(),
-                    column = err.column(),
-                    "Telegram update unreadable; skipped"
-                );
-                return id;
-            }
+        let (update, lane, event) = match self.reader.read(raw.get()) {
+            Read::Skipped(update) => return update,
+            Read::Taken {
+                update,
+                lane,
+                event,
+            } => (update, lane, event),
         };
-        let id = i64::from(update.id.0);
-        if !self.fresh(id) {
-            return Some(id);
+        if update.is_some_and(|id| !self.fresh(id)) {
+            return update;
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
-        let event = classify(&update, &self.username, &self.staff_groups.now());
-        let chat = match &event {
-            Event::Ignore => return Some(id),
-            Event::Turn { chat, .. } | Event::Blocked { chat, .. } => *chat,
-            // One queue per group: its staff's messages are handled in order.
-            Event::Staff { group, .. } => *group,
-            Event::Poll(poll) => poll.key(),
-        };
-        if self.dispatch.push(chat, event).await == Pushed::Closed {
-            tracing::debug!(update = id, "stopping: update not taken");
+        let taken = Work::Taken(Taken { update, event });
+        if self.dispatch.push(lane, taken).await == Pushed::Closed {
+            tracing::debug!(update = ?update, "stopping: update not taken");
         }
-        Some(id)
+        update
+    }
+
+    /// Keeps one webhook update in the inbox and hands it on. `Err` when it could not
+    /// be kept: Telegram is then asked to send it again.
+    async fn receive(&self, raw: &RawUpdate) -> Result<(), StoreError> {
+        let (update, lane, event) = match self.reader.read(raw.get()) {
+            Read::Skipped(_) => return Ok(()),
+            // An update without an id cannot be kept: it is answered at once.
+            Read::Taken {
+                update: None,
+                lane,
+                event,
+            } => {
+                let taken = Work::Taken(Taken {
+                    update: None,
+                    event,
+                });
+                self.dispatch.push(lane, taken).await;
+                return Ok(());
+            }
+            Read::Taken {
+                update: Some(update),
+                lane,
+                event,
+            } => (update, lane, event),
+        };
+        let kept = InboxUpdate {
+            update_id: update,
+            body: raw.get().to_owned(),
+        };
+        if !self.log.receive(self.api.bot_id(), &kept, lane).await? {
+            tracing::debug!(update, "update received before: dropped");
+            return Ok(());
+        }
+        metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
+        let taken = Work::Taken(Taken {
+            update: Some(update),
+            event,
+        });
+        match self.dispatch.push(lane, taken).await {
+            Pushed::Queued => {}
+            // Beyond what a chat may have waiting: dropped here as when polling.
+            Pushed::Dropped => self.log.skip(self.api.bot_id(), update).await?,
+            // Left in the inbox for the replicas still running.
+            Pushed::Closed => tracing::debug!(update, "stopping: update left to others"),
+        }
+        Ok(())
+    }
+}
+
+/// How often a replica looks for lanes nobody holds, and renews its own claims.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// How long an update may wait unclaimed before another replica takes it (its own
+/// replica claims it within milliseconds unless it stopped).
+const UNCLAIMED_FOR: Duration = Duration::from_secs(2);
+
+/// Until aborted: every second, hands this replica the lanes whose updates nobody
+/// holds (a replica died, or stopped before taking them), and renews its own claims
+/// well before they lapse.
+async fn sweep_stranded<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static>(
+    intake: Arc<Intake<H, L>>,
+    claim: Claim,
+) {
+    let bot = intake.api.bot_id();
+    let renew_every = (claim.lease.as_secs() / 3).max(1);
+    let mut ticks = tokio::time::interval(SWEEP_EVERY);
+    for tick in 0_u64.. {
+        ticks.tick().await;
+        if tick % renew_every == 0
+            && let Err(err) = intake.log.renew(bot, &claim, false).await
+        {
+            tracing::warn!("cannot renew this replica's webhook claims: {err}");
+        }
+        match intake.log.stranded(bot, UNCLAIMED_FOR).await {
+            Ok(lanes) => {
+                if !lanes.is_empty() {
+                    tracing::info!(
+                        lanes = lanes.len(),
+                        "taking over webhook updates nobody holds"
+                    );
+                }
+                for lane in lanes {
+                    if intake.dispatch.push(lane, Work::Waiting).await == Pushed::Closed {
+                        return;
+                    }
+                }
+            }
+            Err(err) => tracing::warn!("cannot look for webhook updates nobody holds: {err}"),
+        }
     }
 }
 
@@ -265,7 +421,7 @@ struct Webhook<H, L> {
 
 /// One webhook call: refused with 401 without the secret; else read and taken (an
 /// unreadable update is still answered 200, or Telegram would send it forever).
-async fn webhook_update<H: Handler<i64, Event>, L: UpdateLog + 'static>(
+async fn webhook_update<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static>(
     State(hook): State<Arc<Webhook<H, L>>>,
     headers: HeaderMap,
     body: Bytes,
@@ -282,8 +438,9 @@ async fn webhook_update<H: Handler<i64, Event>, L: UpdateLog + 'static>(
         .and_then(|text| RawValueOwned::from_string(text.to_owned()).ok());
     match raw {
         Some(raw) => {
-            if let Some(id) = hook.intake.take(&raw).await {
-                hook.intake.remember(id).await;
+            if let Err(err) = hook.intake.receive(&raw).await {
+                tracing::warn!("Telegram update not kept ({err}); Telegram will send it again");
+                return StatusCode::SERVICE_UNAVAILABLE;
             }
         }
         None => {

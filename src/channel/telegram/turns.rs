@@ -6,6 +6,7 @@
 use chrono::Utc;
 
 use super::inbound::Event;
+use super::inbox::Taken;
 use super::polls_in::PollUpdate;
 use super::render::{TelegramMessage, render};
 use super::{BotApi, ReplySender};
@@ -119,11 +120,11 @@ impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Turns<C, S
 }
 
 impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static>
-    Handler<i64, Event> for Turns<C, S>
+    Handler<i64, Taken> for Turns<C, S>
 {
-    async fn handle(&self, chat: &i64, event: Event) {
+    async fn handle(&self, chat: &i64, taken: Taken) {
         let key = key(*chat);
-        match event {
+        match taken.event {
             Event::Ignore => {}
             Event::Staff {
                 group,
@@ -161,9 +162,11 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static
                 };
                 let reply = self
                     .conversation
-                    .reply(&key, &inbound, lang.as_deref())
+                    .reply_to_update(&key, &inbound, lang.as_deref(), taken.update)
                     .await;
-                self.send_all(&key, render(&reply.replies)).await;
+                if let Some(reply) = reply {
+                    self.send_all(&key, render(&reply.replies)).await;
+                }
             }
         }
     }

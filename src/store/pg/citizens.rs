@@ -45,6 +45,7 @@ impl CitizenStore for PgStore {
                 offered: row.context.0.offered.into_owned(),
                 handoff: row.context.0.handoff.map(std::borrow::Cow::into_owned),
                 reopen: row.context.0.reopen.map(std::borrow::Cow::into_owned),
+                update: row.context.0.update,
             },
             version: row.version,
         }))
@@ -292,6 +293,10 @@ async fn erase(tx: &mut PgConnection, key: &ChatKey) -> Result<ErasureReceipt, S
             .execute(&mut *tx)
             .await?
             .rows_affected();
+    // Answered webhook updates keep only their ids (the body went when answered).
+    deleted("DELETE FROM telegram_inbox WHERE $1 = 'telegram' AND lane::text = $2 AND done")
+        .execute(&mut *tx)
+        .await?;
     receipt.at = sqlx::query_scalar("SELECT now()")
         .fetch_one(&mut *tx)
         .await?;

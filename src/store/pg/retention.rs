@@ -25,6 +25,9 @@ pub struct Purged {
     pub console_sessions: u64,
     /// Reminders sent, cancelled or dropped longer ago than transcripts are kept.
     pub reminders: u64,
+    /// Webhook updates answered more than a day ago (Telegram no longer redelivers
+    /// them).
+    pub inbox: u64,
 }
 
 impl PgStore {
@@ -40,6 +43,12 @@ impl PgStore {
                 .await?
                 .rows_affected(),
             reminders: super::reminders::purge(&self.pool, transcript_days).await?,
+            inbox: sqlx::query(
+                "DELETE FROM telegram_inbox WHERE done AND received_at < now() - interval '1 day'",
+            )
+            .execute(&self.pool)
+            .await?
+            .rows_affected(),
         })
     }
 
