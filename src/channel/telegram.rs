@@ -67,6 +67,9 @@ pub struct TelegramConfig {
     /// The staff supergroup of queues whose settings name none
     /// (`SPORTELLO_STAFF_GROUP`).
     pub staff_group: Option<i64>,
+    /// A citizen whose reply has waited this long for the shared limit is told once
+    /// that it is coming (`TELEGRAM_ARRIVING_AFTER`); `None`: never.
+    pub arriving_after: Option<Duration>,
 }
 
 /// The channel stopped for a reason other than being asked to.
@@ -153,7 +156,7 @@ where
             default: config.staff_group,
         };
         let sender = Retry::new(Paced::new(api.clone(), pace), RetryPolicy::REPLY);
-        let turns = Turns::new(conversation, sender, api.clone());
+        let turns = Turns::new(conversation, sender, api.clone(), config.arriving_after);
         let dispatch = Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight));
         Ok(TelegramChannel {
             intake: Arc::new(Intake::new(api, username, staff_groups, dispatch, log).await),
