@@ -52,14 +52,15 @@ fn bundled() -> Arc<Dialogues> {
 fn with_arriving_override() -> Arc<Dialogues> {
     let dir = common::bundled_copy();
     let path = dir.path().join("sportello.yaml");
-    let text = std::fs::read_to_string(&path).expect("the bundled settings");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("the bundled settings: {e}"));
     let edited = text.replacen(
         "\nfallback:\n",
         &format!("\nfallback:\n  arriving: {{ it: \"{ARRIVING}\" }}\n"),
         1,
     );
     assert_ne!(edited, text, "the settings have a fallback");
-    std::fs::write(&path, edited).expect("the edited settings");
+    std::fs::write(&path, edited).unwrap_or_else(|e| panic!("the edited settings: {e}"));
     common::load(dir.path())
 }
 
@@ -71,8 +72,10 @@ async fn start(
     arriving_after: Option<Duration>,
 ) -> Running {
     let store = PgStore::from_pool(pool.clone());
-    let demo = ContentFile::demo().expect("the demo content");
-    store.import(&demo).await.expect("the demo content imports");
+    let demo = ContentFile::demo().unwrap_or_else(|e| panic!("the demo content: {e:?}"));
+    if let Err(err) = store.import(&demo).await {
+        panic!("the demo content: {err}");
+    }
     let config = TelegramConfig {
         limits: Limits::with_rate(1),
         arriving_after,
