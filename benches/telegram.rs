@@ -132,6 +132,7 @@ where
         // The fake has no limits to respect: measure the bot, not the pacing.
         limits: Limits::unlimited(),
         staff_group: None,
+        arriving_after: None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn(telegram::run(config, conversation, async move {

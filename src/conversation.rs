@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use crate::dialogue::{Dialogues, Live};
 use crate::engine::{
-    self, Answer, Answers, Inbound, Input, Outbound, Outcome, Query, Session, Step, Turn,
+    self, Answer, Answered, Answers, Inbound, Input, Outbound, Outcome, Query, Session, Step, Turn,
 };
 use crate::store::{
     ChatKey, CitizenStore, Committed, ContentSource, StoreError, TranscriptLine, TurnRecord,
@@ -110,31 +110,30 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
     /// dialogues' error reply in the citizen's language when it failed (logged, with
     /// nothing saved). `lang` is the language the channel saw (for a new session).
     pub async fn reply(&self, key: &ChatKey, inbound: &Inbound, lang: Option<&str>) -> Reply {
-        self.reply_to_update(key, inbound, lang, None)
-            .await
-            .unwrap_or_else(|| Reply {
-                replies: Vec::new(),
-                lang: String::new(),
-            })
+        self.reply_to_update(key, inbound, lang, None).await
     }
 
-    /// [`reply`](Self::reply) to the channel's update `update`, or `None` when this
-    /// chat's session answered that update already (it was taken twice).
+    /// [`reply`](Self::reply) to the channel's update `update`. The session keeps
+    /// the update and its replies: the same update taken again (its replica died
+    /// before recording it answered) gets the same replies, with no second turn.
     pub async fn reply_to_update(
         &self,
         key: &ChatKey,
         inbound: &Inbound,
         lang: Option<&str>,
         update: Option<i64>,
-    ) -> Option<Reply> {
+    ) -> Reply {
         let span = tracing::info_span!("turn", channel = %key.channel, chat = %log_id(&key.chat));
         async {
-            Some(match self.turn_once(key, inbound, lang, update).await {
-                Ok(None) => {
-                    tracing::debug!(update, "update answered before: not again");
-                    return None;
+            match self.turn_once(key, inbound, lang, update).await {
+                Ok(Once::Again(session)) => {
+                    tracing::debug!(update, "update answered before: its replies again");
+                    Reply {
+                        replies: session.answered.map(|a| a.replies).unwrap_or_default(),
+                        lang: session.lang,
+                    }
                 }
-                Ok(Some(turn)) => {
+                Ok(Once::Turn(turn)) => {
                     let lang = if turn.session.lang.is_empty() {
                         self.dialogues().settings.default_lang.clone()
                     } else {
@@ -153,7 +152,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                         lang,
                     }
                 }
-            })
+            }
         }
         .instrument(span)
         .await
@@ -217,19 +216,23 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
         inbound: &Inbound,
         lang: Option<&str>,
     ) -> Result<Turn, TurnError> {
-        let turn = self.turn_once(key, inbound, lang, None).await?;
-        turn.ok_or(TurnError::Contended)
+        match self.turn_once(key, inbound, lang, None).await? {
+            Once::Turn(turn) => Ok(turn),
+            // Only an update given can have been answered before.
+            Once::Again(_) => Err(TurnError::Contended),
+        }
     }
 
-    /// [`turn`](Self::turn) for the channel's update `update`: `None` when the
-    /// session answered it already. The session remembers the update with the turn.
+    /// [`turn`](Self::turn) for the channel's update `update`, which the session
+    /// remembers with the turn's replies; the session as it is when it answered
+    /// `update` already.
     async fn turn_once(
         &self,
         key: &ChatKey,
         inbound: &Inbound,
         lang: Option<&str>,
         update: Option<i64>,
-    ) -> Result<Option<Turn>, TurnError> {
+    ) -> Result<Once, TurnError> {
         let dialogues = self.dialogues.get();
         let faqs = self.faqs.index(&dialogues, &self.content).await?;
         let began = std::time::Instant::now();
@@ -240,12 +243,20 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                 Some(stored) => stored.session,
                 None => new_session(&dialogues, lang),
             };
-            if update.is_some() && session.update == update {
-                return Ok(None);
+            if let Some(update) = update
+                && session
+                    .answered
+                    .as_ref()
+                    .is_some_and(|a| a.update == update)
+            {
+                return Ok(Once::Again(session));
             }
             let mut turn = self.step(&dialogues, &faqs, key, &session, inbound).await?;
-            if update.is_some() {
-                turn.session.update = update;
+            if let Some(update) = update {
+                turn.session.answered = Some(Answered {
+                    update,
+                    replies: turn.replies.clone(),
+                });
             }
             for problem in &turn.problems {
                 tracing::warn!(version = %dialogues.version, "dialogue problem: {problem}");
@@ -272,7 +283,7 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
                     if !turn.understood {
                         metrics::counter!("sportello_fallbacks_total").increment(1);
                     }
-                    return Ok(Some(turn));
+                    return Ok(Once::Turn(turn));
                 }
                 Committed::Conflict => {
                     tracing::debug!(
@@ -330,6 +341,12 @@ impl<C: ContentSource, S: CitizenStore> Conversation<C, S> {
             Query::Reminders => Answer::Reminders(self.citizens.reminders(key).await?),
         })
     }
+}
+
+/// A turn for an update, or the session that answered it already.
+enum Once {
+    Turn(Turn),
+    Again(Session),
 }
 
 /// A new conversation in the citizen's language when the dialogues have it.

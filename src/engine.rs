@@ -15,7 +15,7 @@ pub use io::{
     Answer, Answers, Attachment, AttachmentKind, Effect, ErasureReceipt, Inbound, Input, OutButton,
     Outbound, Query,
 };
-pub use session::{Reopen, Session};
+pub use session::{Answered, Reopen, Session};
 
 use crate::dialogue::{Dialogues, StateId};
 use crate::understand::FaqIndex;

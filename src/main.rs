@@ -224,6 +224,10 @@ struct ServeArgs {
     /// The webhook's secret token (generated at start when unset).
     #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true)]
     telegram_webhook_secret: Option<String>,
+    /// Seconds a citizen's reply may wait for the shared limit before they are told
+    /// once that it is coming (0: never).
+    #[arg(long, env = "TELEGRAM_ARRIVING_AFTER", default_value_t = 10)]
+    telegram_arriving_after: u64,
     /// The Telegram supergroup (with topics) where staff answer citizens handed to a
     /// person, for queues whose `group:` is not set in sportello.yaml.
     #[arg(long, env = "SPORTELLO_STAFF_GROUP", allow_hyphen_values = true)]

@@ -10,18 +10,22 @@
 //!   text when the channel refuses its markup.
 //!
 //! The stack reads `Retry<Paced<channel sender>>`, so every attempt waits for the pace.
+//! A reply sent with [`Sender::send_watched`] reports its wait on a [`Wait`], which
+//! [`Patience`] shows the citizen ("typing…", a notice that it is coming).
 
 mod forum;
 mod pace;
 mod polls;
+mod waiting;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use forum::{Forum, TopicProblem};
-pub use pace::{Class, Pace, Quotas};
+pub use pace::{Class, PERCEPTIBLE, Pace, Quotas};
 pub use polls::{Poll, Polls, SentPoll};
+pub use waiting::{NOTICE_ONCE_IN, NOTICE_SHARE, Patience, Show, TYPING_EVERY, Wait};
 
 /// Why a send did not deliver, as callers act on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -148,6 +152,19 @@ pub trait Sender<M: Message>: Send + Sync + 'static {
         recipient: &str,
         message: &M,
     ) -> impl Future<Output = Result<String, SendError>> + Send;
+
+    /// [`send`](Self::send), telling `wait` when the message has to wait for the
+    /// shared limit and when it has its slot ([`Paced`] does; a sender that does not
+    /// wait leaves it alone).
+    fn send_watched(
+        &self,
+        recipient: &str,
+        message: &M,
+        wait: &Wait,
+    ) -> impl Future<Output = Result<String, SendError>> + Send {
+        let _ = wait;
+        self.send(recipient, message)
+    }
 }
 
 /// The key a recipient is paced under: its numeric id, or for `@channel` names a
@@ -195,9 +212,36 @@ impl<M: Message, S: Sender<M>> Sender<M> for Paced<S> {
     }
 
     async fn send(&self, recipient: &str, message: &M) -> Result<String, SendError> {
+        self.send_paced(recipient, message, None).await
+    }
+
+    async fn send_watched(
+        &self,
+        recipient: &str,
+        message: &M,
+        wait: &Wait,
+    ) -> Result<String, SendError> {
+        self.send_paced(recipient, message, Some(wait)).await
+    }
+}
+
+impl<S> Paced<S> {
+    async fn send_paced<M: Message>(
+        &self,
+        recipient: &str,
+        message: &M,
+        wait: Option<&Wait>,
+    ) -> Result<String, SendError>
+    where
+        S: Sender<M>,
+    {
         self.pace
-            .ready_as(pace_key(recipient), message.class())
+            .ready_watched(pace_key(recipient), message.class(), wait)
             .await;
+        if let Some(wait) = wait {
+            // A notice announcing this message goes first.
+            wait.over().await;
+        }
         let result = self.inner.send(recipient, message).await;
         if let Err(SendError::RetryAfter(after)) = &result {
             self.pace.freeze(*after);
@@ -262,11 +306,40 @@ impl<M: Message, S: Sender<M>> Sender<M> for Retry<S> {
     }
 
     async fn send(&self, recipient: &str, message: &M) -> Result<String, SendError> {
+        self.send_retried(recipient, message, None).await
+    }
+
+    async fn send_watched(
+        &self,
+        recipient: &str,
+        message: &M,
+        wait: &Wait,
+    ) -> Result<String, SendError> {
+        self.send_retried(recipient, message, Some(wait)).await
+    }
+}
+
+impl<S> Retry<S> {
+    /// The first attempt reports its wait on `wait`; later ones (after a refusal) go
+    /// unwatched: the citizen has been shown the wait already.
+    async fn send_retried<M: Message>(
+        &self,
+        recipient: &str,
+        message: &M,
+        wait: Option<&Wait>,
+    ) -> Result<String, SendError>
+    where
+        S: Sender<M>,
+    {
         let mut plain: Option<M> = None;
         let mut attempt = 1;
         loop {
             let current = plain.as_ref().unwrap_or(message);
-            let error = match self.inner.send(recipient, current).await {
+            let sent = match wait.filter(|_| attempt == 1 && plain.is_none()) {
+                Some(wait) => self.inner.send_watched(recipient, current, wait).await,
+                None => self.inner.send(recipient, current).await,
+            };
+            let error = match sent {
                 Ok(id) => return Ok(id),
                 Err(error) => error,
             };

@@ -72,6 +72,9 @@ pub struct TelegramConfig {
     /// The staff supergroup of queues whose settings name none
     /// (`SPORTELLO_STAFF_GROUP`).
     pub staff_group: Option<i64>,
+    /// A citizen whose reply has waited this long for the shared limit is told once
+    /// that it is coming (`TELEGRAM_ARRIVING_AFTER`); `None`: never.
+    pub arriving_after: Option<Duration>,
 }
 
 /// The channel stopped for a reason other than being asked to.
@@ -174,7 +177,8 @@ where
             reader: Arc::clone(&reader),
         });
         let sender = Retry::new(Paced::new(api.clone(), pace), RetryPolicy::REPLY);
-        let turns = Lanes::new(Turns::new(conversation, sender, api.clone()), inbox);
+        let turns = Turns::new(conversation, sender, api.clone(), config.arriving_after);
+        let turns = Lanes::new(turns, inbox);
         let dispatch = Ordered::new(turns, Bounds::for_in_flight(config.max_in_flight));
         Ok(TelegramChannel {
             intake: Arc::new(Intake::new(api, reader, dispatch, log).await),

@@ -30,7 +30,8 @@ use sportello::store::pg::PgStore;
 use super::opendata::serve_config;
 use super::runtime;
 use super::settings::{
-    staff_worker, telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace, whatsapp_worker,
+    arriving_after, staff_worker, telegram_limits, telegram_worker, whatsapp_config, whatsapp_pace,
+    whatsapp_worker,
 };
 use super::staff::{dialogue_dir, load_or_report};
 use crate::{SecureCookies, ServeArgs};
@@ -49,6 +50,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_in_flight: args.max_in_flight,
         limits,
         staff_group: args.staff_group,
+        arriving_after: arriving_after(args.telegram_arriving_after),
     };
     let admin_tokens = match &args.admin_tokens {
         Some(tokens) => AdminTokens::from_str(tokens).context("SPORTELLO_ADMIN_TOKENS")?,

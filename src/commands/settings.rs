@@ -41,6 +41,12 @@ pub(super) fn telegram_limits(telegram: &TelegramArgs) -> anyhow::Result<Limits>
     Ok(Limits::with_rate(telegram.telegram_rate))
 }
 
+/// How long a reply waits for Telegram's shared limit before the citizen is told it
+/// is coming: `seconds` (`TELEGRAM_ARRIVING_AFTER`), 0 for never.
+pub(super) fn arriving_after(seconds: u64) -> Option<Duration> {
+    (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
 /// The worker's settings from the command line.
 pub(super) fn worker_config(relay: &RelaySettings) -> WorkerConfig {
     WorkerConfig {

@@ -191,6 +191,9 @@ pub struct Fallback {
     /// The answer to a photo, a voice note… without words, outside a conversation
     /// with a person (the bot reads only words).
     pub attachment: Text,
+    /// Said once, ahead of the reply, to a citizen whose reply waits long for the
+    /// channel's shared limit (many citizens writing at once).
+    pub arriving: Text,
     /// Examples of questions the service does not answer ("esame della patente",
     /// "risultati della Serie A"): a message closest to one of them gets the
     /// fallback, never an answer that shares a word with it.

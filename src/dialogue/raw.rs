@@ -397,6 +397,9 @@ pub(super) struct RawFallback {
     /// with a person.
     #[serde(default)]
     pub(super) attachment: Option<Spanned<RawText>>,
+    /// Said once to a citizen whose reply waits long for Telegram's shared limit.
+    #[serde(default)]
+    pub(super) arriving: Option<Spanned<RawText>>,
     /// Examples of what the service does not answer.
     #[serde(default)]
     pub(super) off_topic: Option<Spanned<RawExamples>>,

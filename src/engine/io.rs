@@ -121,7 +121,7 @@ impl Input {
 }
 
 /// One message to the citizen: text (Telegram-style HTML) and optional buttons.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outbound {
     /// The message, in the HTML subset Telegram accepts; channels convert it.
     pub text: String,
@@ -130,7 +130,7 @@ pub struct Outbound {
 }
 
 /// A button as sent: what it says and the payload that comes back when pressed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutButton {
     /// What the button says, in the citizen's language.
     pub label: String,

@@ -32,11 +32,21 @@ pub struct Session {
     /// back to the same people instead of the fallback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reopen: Option<Reopen>,
-    /// The channel update this session last answered (Telegram's update id), so an
-    /// update taken twice — a replica stopped between answering and recording it —
-    /// is answered once. The engine never reads it.
+    /// The channel update this session last answered (Telegram's update id, by
+    /// webhook) and its replies: an update taken again — its replica died after
+    /// saving the turn, perhaps before sending it — gets the same replies again
+    /// instead of a second turn. The engine never reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub update: Option<i64>,
+    pub answered: Option<Answered>,
+}
+
+/// The last update a session answered, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answered {
+    /// The channel's id of the update.
+    pub update: i64,
+    /// The replies the turn gave.
+    pub replies: Vec<super::Outbound>,
 }
 
 /// A ticket staff closed, which a follow-up the bot cannot answer reopens.

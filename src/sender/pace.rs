@@ -11,6 +11,12 @@
 //! reminders, consultations) take a slot only while no reply is waiting for one, so
 //! they use what replies leave of the budget and catch up when replies calm down.
 //!
+//! **Waits are shown**: a reply that has to wait a perceptible while for the overall
+//! slot ([`PERCEPTIBLE`], behind other replies or a "retry after") tells its
+//! [`Wait`], so the channel can show the citizen it is coming
+//! ([`Patience`](super::Patience)). A [`Class::Notice`] saying so goes ahead of the
+//! replies waiting, after at most the slot in progress.
+//!
 //! The quotas are strict over any window: a limit of `n` per second never lets more
 //! than `n` messages go in any one second (governor's burst is counted in), at the
 //! price of running about 1% under the nominal rate.
@@ -23,6 +29,12 @@ use std::time::Duration;
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
+
+use super::Wait;
+
+/// A wait shorter than this is not worth showing: the reply is there before a
+/// "typing…" would be.
+pub const PERCEPTIBLE: Duration = Duration::from_millis(250);
 
 /// The quotas a [`Pace`] keeps, whatever the channel: messages per second overall,
 /// per second to one recipient, and (where the channel has them) per minute to one
@@ -46,6 +58,10 @@ pub struct Quotas {
 pub enum Class {
     /// An answer to a citizen (a turn's reply, a staff answer): first in line.
     Reply,
+    /// A short notice to a citizen whose reply is waiting, that it is on its way: ahead
+    /// of the replies waiting, or it would arrive after the reply it announces.
+    /// [`Patience`](super::Patience) keeps these few.
+    Notice,
     /// A proactive message (news, a reminder, a consultation): after the replies.
     Background,
 }
@@ -54,6 +70,7 @@ impl Class {
     fn label(self) -> &'static str {
         match self {
             Class::Reply => "reply",
+            Class::Notice => "notice",
             Class::Background => "background",
         }
     }
@@ -71,8 +88,15 @@ pub struct Pace {
     overall_queue: tokio::sync::Mutex<()>,
     /// Background senders queue here, one waiting on the overall quota at a time.
     background_queue: tokio::sync::Mutex<()>,
-    /// Replies waiting for (or taking) an overall slot; background waits while > 0.
+    /// Replies and notices waiting for (or taking) an overall slot; background waits
+    /// while > 0.
     replies_waiting: AtomicU32,
+    /// Notices waiting for an overall slot; replies wait while > 0.
+    notices_waiting: AtomicU32,
+    /// Wakes the replies when the last waiting notice took its slot.
+    notices_served: tokio::sync::Notify,
+    /// The time between two overall slots, for telling how long a reply will wait.
+    overall_period: Duration,
     /// Wakes the background sender when the last waiting reply took its slot.
     replies_served: tokio::sync::Notify,
     quotas: Quotas,
@@ -122,8 +146,10 @@ impl Pace {
     /// A pace keeping `quotas` (a channel's limits).
     pub fn new(quotas: impl Into<Quotas>) -> Pace {
         let quotas = quotas.into();
+        let overall = strict(quotas.per_second, Duration::from_secs(1));
         Pace {
-            overall: RateLimiter::direct(strict(quotas.per_second, Duration::from_secs(1))),
+            overall_period: overall.replenish_interval(),
+            overall: RateLimiter::direct(overall),
             per_chat: RateLimiter::keyed(with_burst(
                 quotas.per_recipient_per_second,
                 quotas.per_recipient_burst,
@@ -136,6 +162,8 @@ impl Pace {
             background_queue: tokio::sync::Mutex::new(()),
             replies_waiting: AtomicU32::new(0),
             replies_served: tokio::sync::Notify::new(),
+            notices_waiting: AtomicU32::new(0),
+            notices_served: tokio::sync::Notify::new(),
             quotas,
             since_tidy: AtomicU32::new(0),
         }
@@ -151,19 +179,27 @@ impl Pace {
         self.ready_as(chat, Class::Reply).await;
     }
 
-    /// Waits until a message of `class` to `chat` may go: a reply before any
-    /// background message waiting at the same time.
+    /// Waits until a message of `class` to `chat` may go: a notice before the replies
+    /// waiting, a reply before any background message waiting at the same time.
     ///
     /// The overall slot and the chat's slot are both taken at the moment this returns,
     /// so a long wait for one cannot bunch messages for the other.
     pub async fn ready_as(&self, chat: i64, class: Class) {
+        self.ready_watched(chat, class, None).await;
+    }
+
+    /// [`ready_as`](Self::ready_as), telling `wait` when a reply has to wait a
+    /// perceptible while ([`PERCEPTIBLE`]) for the overall slot: behind other replies,
+    /// for the limit's next slot, or for a "retry after". A wait for the chat's own
+    /// quota (its earlier messages) is not told: it is no sign of a crowd.
+    pub async fn ready_watched(&self, chat: i64, class: Class, wait: Option<&Wait>) {
         let started = Instant::now();
-        self.wait_for_slots(chat, class).await;
+        self.wait_for_slots(chat, class, wait).await;
         metrics::histogram!("sportello_pace_wait_seconds", "class" => class.label())
             .record(started.elapsed().as_secs_f64());
     }
 
-    async fn wait_for_slots(&self, chat: i64, class: Class) {
+    async fn wait_for_slots(&self, chat: i64, class: Class, wait: Option<&Wait>) {
         let keyed = match &self.per_group {
             Some(per_group) if chat < 0 => per_group,
             _ => &self.per_chat,
@@ -173,9 +209,10 @@ impl Pace {
             self.tidy();
         }
         loop {
-            self.wait_out_freeze().await;
+            self.wait_out_freeze(wait).await;
             match class {
-                Class::Reply => self.overall_slot_for_a_reply().await,
+                Class::Reply => self.overall_slot_for_a_reply(wait).await,
+                Class::Notice => self.overall_slot_for_a_notice().await,
                 Class::Background => self.overall_slot_for_background().await,
             }
             match keyed.check_key(&chat) {
@@ -191,15 +228,71 @@ impl Pace {
         }
     }
 
-    /// Takes the next overall slot, counted as a waiting reply until it has it.
-    async fn overall_slot_for_a_reply(&self) {
-        self.replies_waiting.fetch_add(1, Ordering::SeqCst);
+    /// Takes the next overall slot, counted as a waiting reply until it has it; the
+    /// notices waiting go first.
+    async fn overall_slot_for_a_reply(&self, wait: Option<&Wait>) {
+        let ahead = self.replies_waiting.fetch_add(1, Ordering::SeqCst);
         {
-            let _turn = self.overall_queue.lock().await;
-            if self.overall.check().is_err() {
-                metrics::counter!("sportello_rate_limit_waits_total").increment(1);
-                self.overall.until_ready().await;
+            let _turn = match self.overall_queue.try_lock() {
+                Ok(turn) => turn,
+                Err(_) => {
+                    // About `ahead` slots go before this one.
+                    if self.overall_period.saturating_mul(ahead) >= PERCEPTIBLE
+                        && let Some(wait) = wait
+                    {
+                        wait.behind_others();
+                    }
+                    self.overall_queue.lock().await
+                }
+            };
+            let mut counted = false;
+            loop {
+                self.let_notices_go_first().await;
+                let Err(not_until) = self.overall.check() else {
+                    break;
+                };
+                if !counted {
+                    metrics::counter!("sportello_rate_limit_waits_total").increment(1);
+                    counted = true;
+                }
+                let pause = not_until.wait_time_from(self.overall.clock().now());
+                if pause >= PERCEPTIBLE
+                    && let Some(wait) = wait
+                {
+                    wait.behind_others();
+                }
+                tokio::time::sleep(pause).await;
             }
+        }
+        if self.replies_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.replies_served.notify_waiters();
+        }
+    }
+
+    /// Returns once no notice waits for an overall slot.
+    async fn let_notices_go_first(&self) {
+        loop {
+            let served = self.notices_served.notified();
+            tokio::pin!(served);
+            served.as_mut().enable();
+            if self.notices_waiting.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            served.await;
+        }
+    }
+
+    /// Takes the next overall slot before the replies waiting (the one whose slot is
+    /// in progress may still go first). Notices are few (a share of the rate, see
+    /// [`Patience`](super::Patience)), so they never hold the replies up for long.
+    async fn overall_slot_for_a_notice(&self) {
+        self.replies_waiting.fetch_add(1, Ordering::SeqCst);
+        self.notices_waiting.fetch_add(1, Ordering::SeqCst);
+        while let Err(not_until) = self.overall.check() {
+            tokio::time::sleep(not_until.wait_time_from(self.overall.clock().now())).await;
+        }
+        if self.notices_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.notices_served.notify_waiters();
         }
         if self.replies_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.replies_served.notify_waiters();
@@ -249,9 +342,14 @@ impl Pace {
         }
     }
 
-    async fn wait_out_freeze(&self) {
+    async fn wait_out_freeze(&self, wait: Option<&Wait>) {
         let until = *self.frozen_until.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(until) = until.filter(|u| *u > Instant::now()) {
+            if until - Instant::now() >= PERCEPTIBLE
+                && let Some(wait) = wait
+            {
+                wait.behind_others();
+            }
             tokio::time::sleep_until(until).await;
         }
     }
@@ -382,6 +480,73 @@ mod tests {
         let before = order.iter().position(|o| *o == "reply");
         assert!(matches!(before, Some(0..=2)), "{order:?}");
         assert_eq!(order.len(), 5);
+    }
+
+    /// One message a second overall, no limit per chat.
+    fn one_a_second() -> Pace {
+        Pace::new(Quotas {
+            per_second: 1,
+            per_recipient_per_second: 1_000,
+            per_recipient_burst: 1_000,
+            per_group_per_minute: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_goes_at_once_reports_no_wait_and_one_behind_does() {
+        let pace = one_a_second();
+        let first = Wait::new();
+        pace.ready_watched(1, Class::Reply, Some(&first)).await;
+        assert_eq!(first.waiting_since(), None, "the free slot: no wait");
+        let second = Wait::new();
+        pace.ready_watched(2, Class::Reply, Some(&second)).await;
+        assert!(
+            second.waiting_since().is_some(),
+            "the next slot is a second away"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_the_chat_alone_is_not_reported() {
+        // Plenty overall; one a second to each chat.
+        let pace = Pace::new(Quotas {
+            per_second: 1_000,
+            ..TEST_QUOTAS
+        });
+        pace.ready(1).await;
+        let again = Wait::new();
+        pace.ready_watched(1, Class::Reply, Some(&again)).await;
+        assert_eq!(again.waiting_since(), None, "its own pace, not a crowd");
+    }
+
+    #[tokio::test]
+    async fn a_notice_goes_before_the_replies_already_waiting() {
+        use std::sync::Arc;
+        let pace = Arc::new(one_a_second());
+        pace.ready(1).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut replies = Vec::new();
+        for chat in 2..5 {
+            let (pace, order) = (Arc::clone(&pace), Arc::clone(&order));
+            replies.push(tokio::spawn(async move {
+                pace.ready(chat).await;
+                order.lock().unwrap_or_else(|p| p.into_inner()).push(chat);
+            }));
+        }
+        // Let the replies queue for the next slot, then a notice comes.
+        while pace.replies_waiting.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        pace.ready_as(9, Class::Notice).await;
+        order.lock().unwrap_or_else(|p| p.into_inner()).push(9);
+        for task in replies {
+            let _ = task.await;
+        }
+        let order = order.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        // At most the reply whose slot was in progress went before it.
+        let at = order.iter().position(|c| *c == 9);
+        assert!(matches!(at, Some(0..=1)), "{order:?}");
+        assert_eq!(order.len(), 4);
     }
 
     #[tokio::test(start_paused = true)]

@@ -148,9 +148,9 @@ struct SessionContext<'a> {
     /// A ticket staff closed, which a follow-up may reopen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reopen: Option<std::borrow::Cow<'a, crate::engine::Reopen>>,
-    /// The channel update last answered.
+    /// The channel update last answered, and its replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    update: Option<i64>,
+    answered: Option<std::borrow::Cow<'a, crate::engine::Answered>>,
 }
 
 impl<'a> SessionContext<'a> {
@@ -160,7 +160,7 @@ impl<'a> SessionContext<'a> {
             offered: std::borrow::Cow::Borrowed(&session.offered),
             handoff: session.handoff.as_deref().map(std::borrow::Cow::Borrowed),
             reopen: session.reopen.as_ref().map(std::borrow::Cow::Borrowed),
-            update: session.update,
+            answered: session.answered.as_ref().map(std::borrow::Cow::Borrowed),
         }
     }
 }

@@ -358,6 +358,7 @@ impl FakeTelegram {
             // Telegram's pace would only slow the suite down (pace.rs tests it).
             limits: sportello::channel::telegram::Limits::unlimited(),
             staff_group,
+            arriving_after: None,
         }
     }
 }
@@ -531,7 +532,7 @@ async fn answer(shared: &Shared, method: &str, body: &Value) -> Response {
         "sendpoll" => polls::send_poll(shared, body),
         "stoppoll" => polls::stop_poll(shared, body),
         "editmessagetext" | "editmessagereplymarkup" => ok(json!(true)),
-        "answercallbackquery" | "setmycommands" => ok(json!(true)),
+        "answercallbackquery" | "setmycommands" | "sendchataction" => ok(json!(true)),
         "setwebhook" => {
             shared.lock().webhook = body.get("url").and_then(Value::as_str).map(str::to_owned);
             ok(json!(true))

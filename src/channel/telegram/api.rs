@@ -250,6 +250,15 @@ impl BotApi {
             .map(drop)
     }
 
+    /// Shows `action` (e.g. `typing`) in the chat for five seconds or until the bot's
+    /// next message. Not a message: it takes no slot of the pace.
+    pub async fn send_chat_action(&self, recipient: &str, action: &str) -> Result<(), SendError> {
+        let body = json!({ "chat_id": Self::chat_id(recipient), "action": action });
+        self.call::<Value>("sendChatAction", &body, None)
+            .await
+            .map(drop)
+    }
+
     /// Stops the client's spinner after a button press.
     pub async fn answer_callback_query(&self, id: &str) -> Result<(), SendError> {
         self.call::<Value>(

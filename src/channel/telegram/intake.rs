@@ -317,7 +317,11 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
             return update;
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
-        let taken = Work::Taken(Taken { update, event });
+        // Polled updates are taken once (the offset): no need to keep their replies.
+        let taken = Work::Taken(Taken {
+            update: None,
+            event,
+        });
         if self.dispatch.push(lane, taken).await == Pushed::Closed {
             tracing::debug!(update = ?update, "stopping: update not taken");
         }

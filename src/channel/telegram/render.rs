@@ -5,7 +5,7 @@
 
 use crate::dialogue::{TELEGRAM_CALLBACK_LIMIT, TELEGRAM_TEXT_LIMIT};
 use crate::engine::{OutButton, Outbound};
-use crate::sender::Message;
+use crate::sender::{Class, Message};
 use crate::text::split_html;
 
 /// A message ready to send: HTML text and keyboard rows of (label, callback data).
@@ -17,6 +17,21 @@ pub struct TelegramMessage {
     pub keyboard: Vec<(String, String)>,
     /// False once Telegram refused the HTML: the text goes as plain text.
     pub markup: bool,
+    /// Its place in the pace's line: a reply, or the notice ahead of one.
+    pub class: Class,
+}
+
+impl TelegramMessage {
+    /// The notice that a waiting reply is coming (`text` is plain): it goes ahead of
+    /// the replies waiting.
+    pub fn notice(text: &str) -> TelegramMessage {
+        TelegramMessage {
+            text: html_escape::encode_text(text).into_owned(),
+            keyboard: Vec::new(),
+            markup: true,
+            class: Class::Notice,
+        }
+    }
 }
 
 impl Message for TelegramMessage {
@@ -25,6 +40,10 @@ impl Message for TelegramMessage {
             markup: false,
             ..self.clone()
         })
+    }
+
+    fn class(&self) -> Class {
+        self.class
     }
 }
 
@@ -74,6 +93,7 @@ fn flush(messages: &mut Vec<TelegramMessage>, text: &mut String, buttons: &[OutB
             .map(|(i, text)| TelegramMessage {
                 text,
                 markup: true,
+                class: Class::Reply,
                 keyboard: if i == last {
                     keyboard.clone()
                 } else {
@@ -157,6 +177,7 @@ mod tests {
                 text: BUTTONS_ONLY.into(),
                 keyboard: vec![("Ok".into(), "a.b#0".into())],
                 markup: true,
+                class: Class::Reply,
             }]
         );
         assert!(render(&[]).is_empty());

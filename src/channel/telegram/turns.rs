@@ -2,6 +2,12 @@
 //! [`Conversation`], its replies rendered and sent through the sender stack; a block
 //! or unblock recorded; an answer to a consultation's poll counted; a flood answered
 //! once with "one moment".
+//!
+//! A reply that waits for the shared limit (a spike) is shown: "typing…" while it
+//! waits, and past the threshold the dialogues' `fallback.arriving` notice, once
+//! ([`Patience`]).
+
+use std::time::Duration;
 
 use chrono::Utc;
 
@@ -14,7 +20,7 @@ use crate::channel::ordered::Handler;
 use crate::consultation::ballot::{Ballot, Choice, Counted, Target, Voter, choice_from_counts};
 use crate::conversation::Conversation;
 use crate::engine::Inbound;
-use crate::sender::{SendError, Sender};
+use crate::sender::{Patience, SendError, Sender, Show, Wait, pace_key};
 use crate::store::{Ballots, ChatKey, CitizenStore, ContentSource, StaffDesk};
 use crate::text::log_id;
 
@@ -25,15 +31,26 @@ pub(super) struct Turns<C, S> {
     api: BotApi,
     /// Who may answer in the staff groups.
     members: super::staff::Members,
+    /// Shows the citizens whose replies wait for the shared limit that they are coming.
+    patience: Patience,
 }
 
 impl<C, S> Turns<C, S> {
-    pub(super) fn new(conversation: Conversation<C, S>, sender: ReplySender, api: BotApi) -> Self {
+    /// Replies go through `sender`; a reply that waits longer than `arriving_after`
+    /// for the shared limit is announced once (`None`: never).
+    pub(super) fn new(
+        conversation: Conversation<C, S>,
+        sender: ReplySender,
+        api: BotApi,
+        arriving_after: Option<Duration>,
+    ) -> Self {
+        let rate = sender.inner().pace().quotas().per_second;
         Turns {
             conversation,
             sender,
             api,
             members: super::staff::Members::default(),
+            patience: Patience::new(rate, arriving_after),
         }
     }
 }
@@ -43,11 +60,25 @@ fn key(chat: i64) -> ChatKey {
 }
 
 impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
-    /// Sends a turn's messages in order; one that fails is logged and the rest still
-    /// go, except to a citizen who is gone (marked blocked).
-    async fn send_all(&self, key: &ChatKey, messages: Vec<TelegramMessage>) {
+    /// Sends a turn's messages in order, each shown to the citizen (in `lang`) while
+    /// it waits for the shared limit; one that fails is logged and the rest still go,
+    /// except to a citizen who is gone (marked blocked).
+    async fn send_all(&self, key: &ChatKey, lang: &str, messages: Vec<TelegramMessage>) {
+        let show = Waiting {
+            turns: self,
+            chat: &key.chat,
+            lang,
+        };
         for message in messages {
-            match self.sender.send(&key.chat, &message).await {
+            let wait = Wait::new();
+            let send = async {
+                let sent = self.sender.send_watched(&key.chat, &message, &wait).await;
+                wait.over().await;
+                sent
+            };
+            let attend = self.patience.attend(&wait, pace_key(&key.chat), &show);
+            let (sent, ()) = tokio::join!(send, attend);
+            match sent {
                 Ok(_) => {}
                 Err(SendError::Gone(reason)) => {
                     tracing::info!(chat = %log_id(&key.chat), "citizen unreachable ({reason}); marking blocked");
@@ -114,7 +145,8 @@ impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Turns<C, S
                 .conversation
                 .vote_reply(&citizen, lang.as_deref(), Some(closed))
                 .await;
-            self.send_all(&citizen, render(&[reply])).await;
+            let lang = self.conversation.language(&citizen, lang.as_deref()).await;
+            self.send_all(&citizen, &lang, render(&[reply])).await;
         }
     }
 }
@@ -164,9 +196,8 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static
                     .conversation
                     .reply_to_update(&key, &inbound, lang.as_deref(), taken.update)
                     .await;
-                if let Some(reply) = reply {
-                    self.send_all(&key, render(&reply.replies)).await;
-                }
+                self.send_all(&key, &reply.lang, render(&reply.replies))
+                    .await;
             }
         }
     }
@@ -176,6 +207,40 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static
         tracing::info!(chat = %log_id(&key.chat), "chat sends faster than it is answered; excess dropped");
         let lang = self.conversation.language(&key, None).await;
         let busy = self.conversation.busy_reply(&lang);
-        self.send_all(&key, render(&[busy])).await;
+        self.send_all(&key, &lang, render(&[busy])).await;
+    }
+}
+
+/// How a Telegram chat is shown its reply's wait: the chat action `typing`, and the
+/// dialogues' notice sent once, ahead of the reply, in the citizen's language.
+struct Waiting<'a, C, S> {
+    turns: &'a Turns<C, S>,
+    chat: &'a str,
+    lang: &'a str,
+}
+
+impl<C: ContentSource + 'static, S: CitizenStore + 'static> Show for Waiting<'_, C, S> {
+    async fn typing(&self) {
+        if let Err(err) = self.turns.api.send_chat_action(self.chat, "typing").await {
+            tracing::debug!("sendChatAction: {err}");
+        }
+    }
+
+    async fn notice(&self) {
+        let d = self.turns.conversation.dialogues();
+        let text = d
+            .settings
+            .fallback
+            .arriving
+            .get(self.lang, &d.settings.default_lang);
+        if text.trim().is_empty() {
+            return;
+        }
+        let notice = TelegramMessage::notice(text);
+        // One attempt: it is worth something only before the reply.
+        match self.turns.sender.inner().send(self.chat, &notice).await {
+            Ok(_) => tracing::debug!(chat = %log_id(self.chat), "arriving notice sent"),
+            Err(err) => tracing::debug!("arriving notice not sent: {err}"),
+        }
     }
 }

@@ -149,6 +149,7 @@ impl Builder {
             thanks: self.text_or(file, &raw.fallback.thanks, &default_lang, THANKS),
             bye: self.text_or(file, &raw.fallback.bye, &default_lang, BYE),
             attachment: self.text_or(file, &raw.fallback.attachment, &default_lang, ATTACHMENT),
+            arriving: self.text_or(file, &raw.fallback.arriving, &default_lang, ARRIVING),
             off_topic: raw
                 .fallback
                 .off_topic
@@ -258,6 +259,17 @@ const ATTACHMENT: &[(&str, &str)] = &[
     (
         "en",
         "I can only read written messages 🙂 Type your question in your own words, or type “menu” to see the topics.",
+    ),
+];
+
+const ARRIVING: &[(&str, &str)] = &[
+    (
+        "it",
+        "Molte persone stanno scrivendo in questo momento: la tua risposta arriva tra poco.",
+    ),
+    (
+        "en",
+        "Many people are writing right now: your reply is on its way.",
     ),
 ];
 

@@ -45,7 +45,7 @@ impl CitizenStore for PgStore {
                 offered: row.context.0.offered.into_owned(),
                 handoff: row.context.0.handoff.map(std::borrow::Cow::into_owned),
                 reopen: row.context.0.reopen.map(std::borrow::Cow::into_owned),
-                update: row.context.0.update,
+                answered: row.context.0.answered.map(std::borrow::Cow::into_owned),
             },
             version: row.version,
         }))
