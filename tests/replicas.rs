@@ -1,7 +1,9 @@
 //! Three `serve` replicas in webhook mode behind a round-robin proxy, on one
 //! PostgreSQL, while 1,000 citizens write and a news item goes to 10,000 subscribers,
 //! and one replica is killed (SIGKILL) twice and started again: every update is
-//! answered once, each chat's in order, and every subscriber gets the item.
+//! answered, each chat's in order, none twice except the few a kill caught between
+//! Telegram taking the reply and the replica recording it, and every subscriber gets
+//! the item.
 //!
 //! The proxy is the test's own: it sends each webhook call to the next replica in
 //! turn and, as a load balancer does, to the one after when a replica refuses the
@@ -295,6 +297,7 @@ async fn three_replicas_answer_every_update_once_in_order_through_kills(pool: Pg
     let chats = by_chat(&fake);
     let expected: Vec<&str> = SCRIPT.iter().map(|(_, word)| *word).collect();
     let mut wrong = Vec::new();
+    let mut repeated = 0;
     for chat in 1..=CITIZENS {
         let sent = chats.get(&chat).cloned().unwrap_or_default();
         let seen: Vec<&str> = sent
@@ -307,15 +310,26 @@ async fn three_replicas_answer_every_update_once_in_order_through_kills(pool: Pg
                     .unwrap_or("?")
             })
             .collect();
-        if seen != expected {
+        // The documented window: a replica killed between Telegram taking a reply and
+        // the replica recording its update answered; the update is then answered again
+        // with the same reply, right after the first.
+        let mut once = seen.clone();
+        once.dedup();
+        repeated += seen.len() - once.len();
+        if once != expected {
             wrong.push(format!("chat {chat}: {seen:?}"));
         }
     }
     assert!(
         wrong.is_empty(),
-        "{} of {CITIZENS} chats not answered exactly once in order, e.g. {:?}",
+        "{} of {CITIZENS} chats not answered in order, every update, e.g. {:?}",
         wrong.len(),
         &wrong[..wrong.len().min(5)]
+    );
+    // A replica has at most a few replies between sending and recording at any moment.
+    assert!(
+        repeated <= 20,
+        "{repeated} replies sent twice over two kills"
     );
 
     let mut missing = 0;

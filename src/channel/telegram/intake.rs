@@ -390,31 +390,42 @@ async fn sweep_stranded<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static>(
     claim: Claim,
 ) {
     let bot = intake.api.bot_id();
-    let renew_every = (claim.lease.as_secs() / 3).max(1);
-    let mut ticks = tokio::time::interval(SWEEP_EVERY);
-    for tick in 0_u64.. {
-        ticks.tick().await;
-        if tick % renew_every == 0
-            && let Err(err) = intake.log.renew(bot, &claim, false).await
-        {
-            tracing::warn!("cannot renew this replica's webhook claims: {err}");
+    // Renewing runs on its own: a sweep waiting for room in a busy dispatch must not
+    // let this replica's claims lapse under the turns holding them.
+    let renew = async {
+        let mut ticks = tokio::time::interval(claim.lease / 3);
+        loop {
+            ticks.tick().await;
+            if let Err(err) = intake.log.renew(bot, &claim, false).await {
+                tracing::warn!("cannot renew this replica's webhook claims: {err}");
+            }
         }
-        match intake.log.stranded(bot, UNCLAIMED_FOR).await {
-            Ok(lanes) => {
-                if !lanes.is_empty() {
-                    tracing::info!(
-                        lanes = lanes.len(),
-                        "taking over webhook updates nobody holds"
-                    );
-                }
-                for lane in lanes {
-                    if intake.dispatch.push(lane, Work::Waiting).await == Pushed::Closed {
-                        return;
+    };
+    let sweep = async {
+        let mut ticks = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            ticks.tick().await;
+            match intake.log.stranded(bot, UNCLAIMED_FOR).await {
+                Ok(lanes) => {
+                    if !lanes.is_empty() {
+                        tracing::info!(
+                            lanes = lanes.len(),
+                            "taking over webhook updates nobody holds"
+                        );
+                    }
+                    for lane in lanes {
+                        if intake.dispatch.push(lane, Work::Waiting).await == Pushed::Closed {
+                            return;
+                        }
                     }
                 }
+                Err(err) => tracing::warn!("cannot look for webhook updates nobody holds: {err}"),
             }
-            Err(err) => tracing::warn!("cannot look for webhook updates nobody holds: {err}"),
         }
+    };
+    tokio::select! {
+        () = renew => {}
+        () = sweep => {}
     }
 }
 
