@@ -10,8 +10,9 @@
 //! every replica's sweep hands it the lanes nobody holds.
 //!
 //! An update whose turn was saved but which was not marked answered (the replica died
-//! in between) is not answered again: the session remembers the last update it
-//! answered ([`Conversation::reply_to_update`](crate::conversation::Conversation)).
+//! in between) runs no second turn: the session keeps the last update it answered and
+//! its replies, which go again
+//! ([`Conversation::reply_to_update`](crate::conversation::Conversation)).
 
 use std::sync::Arc;
 
