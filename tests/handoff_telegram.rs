@@ -11,14 +11,13 @@ use std::time::Duration;
 
 use common::fake_telegram::FakeTelegram;
 use common::fake_telegram::forum::STAFF_ADMIN;
-use sportello::channel::telegram::{self, Limits, Pace};
+use sportello::channel::telegram::{Limits, Pace};
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues, Live};
 use sportello::relay::{Paced, StaffSender, TelegramSender, Worker, WorkerConfig};
 use sportello::store::pg::PgStore;
 use sportello::store::{ChatKey, TicketStore};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 
 const GROUP: i64 = -1_009_000_000_001;
 const CITIZEN: i64 = 31_337;
@@ -76,10 +75,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
     let d = bundled();
     let config = fake.bot_config(Some(GROUP));
     let conversation = Conversation::new(Arc::clone(&d), store.clone(), store.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let bot = tokio::spawn(telegram::run(config, conversation, async move {
-        let _ = stopped.await;
-    }));
+    let bot = common::bot::start(config, conversation);
     let pace = Arc::new(Pace::new(Limits::unlimited()));
     let staff_relay = Worker::new(
         pool.clone(),
@@ -235,8 +231,7 @@ async fn a_citizen_talks_to_staff_in_a_topic_and_comes_back_to_the_bot(pool: PgP
         Some("il link che mi avete mandato non si apre, potete rimandarlo?")
     );
 
-    let _ = stop.send(());
-    let _ = bot.await;
+    bot.stop().await;
 }
 
 #[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
@@ -250,10 +245,7 @@ async fn a_staff_group_given_in_a_reload_is_heard_without_a_restart(pool: PgPool
     let store = PgStore::from_pool(pool.clone());
     let config = fake.bot_config(None);
     let conversation = Conversation::new(live.clone(), store.clone(), store.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let bot = tokio::spawn(telegram::run(config, conversation, async move {
-        let _ = stopped.await;
-    }));
+    let bot = common::bot::start(config, conversation);
 
     // The operator gives the queue its group and the dialogues reload.
     let settings = dir.path().join("sportello.yaml");
@@ -297,6 +289,5 @@ async fn a_staff_group_given_in_a_reload_is_heard_without_a_restart(pool: PgPool
             .map(|m| (m.direction.as_str(), m.body.as_str())),
         Some(("staff", "La riattiviamo entro oggi."))
     );
-    let _ = stop.send(());
-    let _ = bot.await;
+    bot.stop().await;
 }

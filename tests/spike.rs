@@ -10,35 +10,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::bot::Running;
 use common::fake_telegram::{Call, FakeTelegram};
-use sportello::channel::telegram::{self, Limits, TelegramConfig};
+use sportello::channel::telegram::{Limits, TelegramConfig};
 use sportello::content::ContentFile;
 use sportello::conversation::Conversation;
 use sportello::dialogue::{self, Dialogues};
 use sportello::store::pg::PgStore;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The override staff wrote for the notice in the tests' dialogues.
 const ARRIVING: &str = "Tanti messaggi: la risposta arriva!";
-
-struct Running {
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), telegram::TelegramError>>,
-}
-
-impl Running {
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.await {
-            Ok(Ok(())) => {}
-            other => panic!("the bot did not stop cleanly: {other:?}"),
-        }
-    }
-}
 
 fn bundled() -> Arc<Dialogues> {
     let (dialogues, report) = dialogue::load(&dialogue::bundled_files());
@@ -82,14 +64,7 @@ async fn start(
         ..fake.bot_config(None)
     };
     let conversation = Conversation::new(dialogues, store.clone(), store);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(telegram::run(config, conversation, async move {
-        let _ = stopped.await;
-    }));
-    Running {
-        stop: Some(stop),
-        task,
-    }
+    common::bot::start(config, conversation)
 }
 
 fn chat_of(call: &Call) -> Option<i64> {

@@ -6,36 +6,17 @@ mod common;
 use std::future::Future;
 use std::time::Duration;
 
+use common::bot::Running;
 use common::fake_telegram::{BOT_USERNAME, FakeTelegram, Fault, message_update};
 use serde_json::json;
-use sportello::channel::telegram::{self, TelegramConfig};
+use sportello::channel::telegram::TelegramConfig;
 use sportello::content::ContentFile;
 use sportello::conversation::Conversation;
 use sportello::dialogue;
 use sportello::store::pg::PgStore;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-/// A running `serve` and the switch that stops it.
-struct Running {
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), telegram::TelegramError>>,
-}
-
-impl Running {
-    /// Stops taking updates, waits for the turns in flight, and checks a clean exit.
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.await {
-            Ok(Ok(())) => {}
-            other => panic!("serve did not stop cleanly: {other:?}"),
-        }
-    }
-}
-
+/// A PostgreSQL store holding the demo content.
 async fn store(pool: &PgPool) -> PgStore {
     let store = PgStore::from_pool(pool.clone());
     let demo = ContentFile::demo().unwrap_or_else(|e| panic!("demo content: {e:?}"));
@@ -45,6 +26,7 @@ async fn store(pool: &PgPool) -> PgStore {
     store
 }
 
+/// The bot on the bundled dialogues, as `serve` runs it.
 fn serve(config: TelegramConfig, store: &PgStore) -> Running {
     let (dialogues, report) = dialogue::load(&dialogue::bundled_files());
     let Some(dialogues) = dialogues else {
@@ -52,15 +34,7 @@ fn serve(config: TelegramConfig, store: &PgStore) -> Running {
     };
     let conversation =
         Conversation::new(std::sync::Arc::new(dialogues), store.clone(), store.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let shutdown = async move {
-        let _ = stopped.await;
-    };
-    let task = tokio::spawn(telegram::run(config, conversation, shutdown));
-    Running {
-        stop: Some(stop),
-        task,
-    }
+    common::bot::start(config, conversation)
 }
 
 /// Webhook mode on a free loopback port with the secret `s3cret-token`; the config and

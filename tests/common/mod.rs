@@ -2,6 +2,7 @@
 //! in-memory stores, and a pinned clock.
 #![allow(dead_code)]
 
+pub mod bot;
 pub mod fake_telegram;
 pub mod fake_whatsapp;
 pub mod serve;

@@ -6,15 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sportello::channel::telegram::{self, BotApi, Limits, Pace};
+use sportello::channel::telegram::{BotApi, Limits, Pace};
 use sportello::consultation::ballot::{Ballot, Choice, Counted, Target, Voter};
 use sportello::conversation::Conversation;
 use sportello::relay::{Paced, PollSender};
 use sportello::store::pg::PgStore;
 use sportello::store::{Ballots, ChatKey, CitizenStore};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 
+use super::common::bot;
 use super::common::fake_telegram::{FakeTelegram, Sent};
 use super::common::worker::{Running, start};
 use super::{
@@ -22,34 +22,10 @@ use super::{
     until_tally, worker_config,
 };
 
-/// The bot taking updates from the fake, and its off switch.
-struct Bot {
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), telegram::TelegramError>>,
-}
-
-impl Bot {
-    fn start(fake: &FakeTelegram, store: &PgStore) -> Bot {
-        let conversation = Conversation::new(dialogues(), store.clone(), store.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(telegram::run(fake.bot_config(None), conversation, async {
-            let _ = stopped.await;
-        }));
-        Bot {
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.await {
-            Ok(Ok(())) => {}
-            other => panic!("the bot did not stop cleanly: {other:?}"),
-        }
-    }
+/// The bot taking updates from the fake.
+fn start_bot(fake: &FakeTelegram, store: &PgStore) -> bot::Running {
+    let conversation = Conversation::new(dialogues(), store.clone(), store.clone());
+    bot::start(fake.bot_config(None), conversation)
 }
 
 /// The relay's Telegram worker against the fake.
@@ -94,7 +70,7 @@ async fn an_anonymous_poll_counts_each_citizen_once_and_its_results_reach_them_a
     )
     .await;
     assert_eq!(schedule(&pool).await.opened, [("orari".to_owned(), 2)]);
-    let bot = Bot::start(&fake, &store);
+    let bot = start_bot(&fake, &store);
     let worker = relay(&fake, &store);
 
     let polls = fake.wait_for_polls(2).await;
@@ -243,7 +219,7 @@ async fn a_named_poll_comes_after_the_privacy_notice_and_its_answers_are_the_cit
     )
     .await;
     schedule(&pool).await;
-    let bot = Bot::start(&fake, &store);
+    let bot = start_bot(&fake, &store);
     let worker = relay(&fake, &store);
     let polls = fake.wait_for_polls(1).await;
     assert!(!polls[0].anonymous);
