@@ -49,6 +49,8 @@ enum Phase {
 /// One message's wait for its slot, as the pace reports it.
 #[derive(Debug)]
 pub struct Wait {
+    /// When the citizen's message reached the bot: the wait is theirs from then.
+    received: Option<Instant>,
     phase: watch::Sender<Phase>,
     /// Held while a notice goes, so the reply it announces goes after it.
     notice: tokio::sync::Mutex<()>,
@@ -64,24 +66,36 @@ impl Wait {
     /// A message not waiting yet.
     pub fn new() -> Wait {
         Wait {
+            received: None,
             phase: watch::Sender::new(Phase::NotYet),
             notice: tokio::sync::Mutex::new(()),
         }
     }
 
+    /// The reply to a message that reached the bot at `received`: the time it spent
+    /// queued before its turn counts towards the notice's threshold.
+    pub fn since(received: Instant) -> Wait {
+        Wait {
+            received: Some(received),
+            ..Wait::new()
+        }
+    }
+
     /// The message waits a perceptible while for the shared limit: shown from now
-    /// (the first time only).
+    /// (the first time only), waiting since it was received.
     pub(super) fn behind_others(&self) {
         self.phase.send_if_modified(|phase| {
             let first = *phase == Phase::NotYet;
             if first {
-                *phase = Phase::Since(Instant::now());
+                let now = Instant::now();
+                *phase = Phase::Since(self.received.map_or(now, |at| at.min(now)));
             }
             first
         });
     }
 
-    /// When the message started waiting, if it did and has not its slot yet.
+    /// Since when the message waits (from its receipt, if known), if it waits for the
+    /// shared limit and has not its slot yet.
     pub fn waiting_since(&self) -> Option<Instant> {
         match *self.phase.borrow() {
             Phase::Since(since) => Some(since),
@@ -335,6 +349,25 @@ mod tests {
         let shows = Shows::default();
         waiting(&patience, 1, Duration::from_secs(3), &shows).await;
         assert_eq!(shows.kinds(), ["typing"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_time_queued_before_the_turn_counts_towards_the_notice() {
+        let patience = Patience::new(30, Some(Duration::from_secs(10)));
+        // Received 8 s ago, queued behind other chats' turns; its reply then waits 3 s.
+        let received = Instant::now();
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        let shows = Shows::default();
+        let wait = Wait::since(received);
+        let send = async {
+            wait.behind_others();
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            wait.over().await;
+        };
+        tokio::join!(send, patience.attend(&wait, 1, &shows));
+        assert_eq!(shows.kinds(), ["typing", "notice"]);
+        let log = shows.log.lock().unwrap().clone();
+        assert_eq!(log[1].1 - received, Duration::from_secs(10), "{log:?}");
     }
 
     #[tokio::test(start_paused = true)]

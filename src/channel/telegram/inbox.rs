@@ -16,6 +16,8 @@
 
 use std::sync::Arc;
 
+use tokio::time::Instant;
+
 use super::inbound::Event;
 use super::intake::{Read, Reader};
 use crate::channel::ordered::Handler;
@@ -26,6 +28,19 @@ use crate::store::{Claim, UpdateLog};
 pub(super) struct Taken {
     pub(super) update: Option<i64>,
     pub(super) event: Event,
+    /// When this replica read it: a reply's wait counts from then.
+    pub(super) received: Instant,
+}
+
+impl Taken {
+    /// Read just now.
+    pub(super) fn now(update: Option<i64>, event: Event) -> Taken {
+        Taken {
+            update,
+            event,
+            received: Instant::now(),
+        }
+    }
 }
 
 /// What the dispatch runs for a lane.
@@ -92,10 +107,7 @@ impl<H: Handler<i64, Taken>, L: UpdateLog + 'static> Handler<i64, Work> for Lane
             let next = match mine {
                 Some(taken) => Some(taken),
                 None => match inbox.reader.read(&update.body) {
-                    Read::Taken { event, .. } => Some(Taken {
-                        update: Some(id),
-                        event,
-                    }),
+                    Read::Taken { event, .. } => Some(Taken::now(Some(id), event)),
                     Read::Skipped(_) => None,
                 },
             };

@@ -318,10 +318,7 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
         // Polled updates are taken once (the offset): no need to keep their replies.
-        let taken = Work::Taken(Taken {
-            update: None,
-            event,
-        });
+        let taken = Work::Taken(Taken::now(None, event));
         if self.dispatch.push(lane, taken).await == Pushed::Closed {
             tracing::debug!(update = ?update, "stopping: update not taken");
         }
@@ -339,10 +336,7 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
                 lane,
                 event,
             } => {
-                let taken = Work::Taken(Taken {
-                    update: None,
-                    event,
-                });
+                let taken = Work::Taken(Taken::now(None, event));
                 self.dispatch.push(lane, taken).await;
                 return Ok(());
             }
@@ -361,10 +355,7 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
             return Ok(());
         }
         metrics::counter!("sportello_updates_total", "channel" => "telegram").increment(1);
-        let taken = Work::Taken(Taken {
-            update: Some(update),
-            event,
-        });
+        let taken = Work::Taken(Taken::now(Some(update), event));
         match self.dispatch.push(lane, taken).await {
             Pushed::Queued => {}
             // Beyond what a chat may have waiting: dropped here as when polling.

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use tokio::time::Instant;
 
 use super::inbound::Event;
 use super::inbox::Taken;
@@ -63,14 +64,21 @@ impl<C: ContentSource + 'static, S: CitizenStore + 'static> Turns<C, S> {
     /// Sends a turn's messages in order, each shown to the citizen (in `lang`) while
     /// it waits for the shared limit; one that fails is logged and the rest still go,
     /// except to a citizen who is gone (marked blocked).
-    async fn send_all(&self, key: &ChatKey, lang: &str, messages: Vec<TelegramMessage>) {
+    /// `received`: when the message answered reached the bot, if it is a reply.
+    async fn send_all(
+        &self,
+        key: &ChatKey,
+        lang: &str,
+        messages: Vec<TelegramMessage>,
+        received: Option<Instant>,
+    ) {
         let show = Waiting {
             turns: self,
             chat: &key.chat,
             lang,
         };
         for message in messages {
-            let wait = Wait::new();
+            let wait = received.map_or_else(Wait::new, Wait::since);
             let send = async {
                 let sent = self.sender.send_watched(&key.chat, &message, &wait).await;
                 wait.over().await;
@@ -146,7 +154,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + Ballots + 'static> Turns<C, S
                 .vote_reply(&citizen, lang.as_deref(), Some(closed))
                 .await;
             let lang = self.conversation.language(&citizen, lang.as_deref()).await;
-            self.send_all(&citizen, &lang, render(&[reply])).await;
+            self.send_all(&citizen, &lang, render(&[reply]), None).await;
         }
     }
 }
@@ -196,8 +204,13 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static
                     .conversation
                     .reply_to_update(&key, &inbound, lang.as_deref(), taken.update)
                     .await;
-                self.send_all(&key, &reply.lang, render(&reply.replies))
-                    .await;
+                self.send_all(
+                    &key,
+                    &reply.lang,
+                    render(&reply.replies),
+                    Some(taken.received),
+                )
+                .await;
             }
         }
     }
@@ -207,7 +220,7 @@ impl<C: ContentSource + 'static, S: CitizenStore + StaffDesk + Ballots + 'static
         tracing::info!(chat = %log_id(&key.chat), "chat sends faster than it is answered; excess dropped");
         let lang = self.conversation.language(&key, None).await;
         let busy = self.conversation.busy_reply(&lang);
-        self.send_all(&key, &lang, render(&[busy])).await;
+        self.send_all(&key, &lang, render(&[busy]), None).await;
     }
 }
 
