@@ -602,12 +602,12 @@ fn main() {
         rows.push(("Sportello", f));
     }
     if let Some(f) = &theirs {
+        println!("teloxide peer: dialogue state in teloxide's PostgresStorage (JSON)");
         rows.push((throttle, f));
     }
     if rows.is_empty() {
         return;
     }
-    println!("teloxide peer: dialogue state in teloxide's PostgresStorage (JSON)");
     print(&rows, setup, hz);
     if let (Some(a), Some(b)) = (&ours, &theirs) {
         let a_cost = per_turn(a.bot_ticks + a.postgres_ticks, a, hz);
