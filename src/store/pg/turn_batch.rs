@@ -6,11 +6,17 @@
 //!
 //! Each caller still learns whether its own turn was saved or lost a race; a batch the
 //! database refuses is written again turn by turn, so one bad turn fails alone.
+//!
+//! The writers have connections of their own, set to plan the statement once
+//! ([`PLAN_ONCE`]): left to itself PostgreSQL planned it afresh for almost every batch,
+//! and planning cost more than running it.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::SessionContext;
@@ -20,7 +26,20 @@ use crate::store::{ChatKey, Committed, StoreError, TranscriptLine, TurnRecord};
 /// Turns in one statement at most.
 const MAX_BATCH: usize = 256;
 /// Statements in flight at once: one batch fills while another is written.
-const WRITERS: usize = 2;
+const WRITERS: u32 = 2;
+/// Settings of the writers' connections. One generic plan per connection, kept: a
+/// custom plan for each batch cost more than the batch. So that plan holds whatever
+/// the table's statistics said when it was made (an empty table on a new database), it
+/// may only join by looking each session up in its primary key: a batch is a few
+/// chats against a table of many.
+const PLAN_ONCE: [(&str, &str); 4] = [
+    ("plan_cache_mode", "force_generic_plan"),
+    ("enable_seqscan", "off"),
+    ("enable_hashjoin", "off"),
+    ("enable_mergejoin", "off"),
+];
+/// A writer's connection unused this long is closed (the bot is idle).
+const WRITER_IDLE: Duration = Duration::from_secs(30);
 
 /// A turn to save, owned so a writer task can hold it.
 struct PendingTurn {
@@ -40,12 +59,19 @@ pub(super) struct TurnBatcher {
 }
 
 impl TurnBatcher {
-    /// Starts the writers on the current tokio runtime.
+    /// Starts the writers on the current tokio runtime, connecting (when the first
+    /// turn comes) to the database of `pool`.
     pub(super) fn start(pool: &PgPool) -> TurnBatcher {
+        let options = (*pool.connect_options()).clone().options(PLAN_ONCE);
+        let writers = PgPoolOptions::new()
+            .max_connections(WRITERS)
+            .acquire_timeout(pool.options().get_acquire_timeout())
+            .idle_timeout(WRITER_IDLE)
+            .connect_lazy_with(options);
         let (queue, inbox) = mpsc::unbounded_channel();
         let inbox = Arc::new(Mutex::new(inbox));
         for _ in 0..WRITERS {
-            tokio::spawn(write_batches(pool.clone(), Arc::clone(&inbox)));
+            tokio::spawn(write_batches(writers.clone(), Arc::clone(&inbox)));
         }
         TurnBatcher { queue }
     }
