@@ -457,3 +457,38 @@ async fn a_webhook_redelivery_after_a_restart_is_answered_once(pool: PgPool) {
         "the second start did not answer it again"
     );
 }
+
+#[sqlx::test(migrator = "sportello::store::pg::MIGRATOR")]
+async fn a_poll_that_brought_a_few_updates_is_followed_by_the_next_after_a_moment(pool: PgPool) {
+    let fake = FakeTelegram::start().await;
+    let store = store(&pool).await;
+    let bot = serve(fake.bot_config(None), &store);
+    // A crowd writing one message each, a couple of milliseconds apart.
+    let chats = 9_100..9_160;
+    for chat in chats.clone() {
+        fake.send_text(chat, "/start");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for chat in chats {
+        fake.wait_for(chat, 1).await;
+    }
+    bot.stop().await;
+
+    let polls = fake.calls_of("getUpdates");
+    let offset = |call: &common::fake_telegram::Call| call.body["offset"].as_i64().unwrap_or(0);
+    // A poll that brought updates is the one before an offset that moved on.
+    let after_updates: Vec<Duration> = polls
+        .windows(2)
+        .filter(|pair| offset(&pair[1]) > offset(&pair[0]))
+        .map(|pair| pair[1].at.duration_since(pair[0].at))
+        .collect();
+    assert!(after_updates.len() >= 2, "{after_updates:?}");
+    // The next poll waits until 10 ms after the one before began (a little less as the
+    // fake sees it: the two calls may travel differently).
+    assert!(
+        after_updates
+            .iter()
+            .all(|gap| *gap >= Duration::from_millis(8)),
+        "{after_updates:?}"
+    );
+}

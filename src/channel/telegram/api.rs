@@ -36,6 +36,9 @@ pub enum ApiSetupError {
     Client(String),
 }
 
+/// Updates one `getUpdates` returns at most (Telegram's own maximum).
+pub(super) const GET_UPDATES_LIMIT: usize = 100;
+
 /// The updates the bot asks for, by polling or webhook: Telegram remembers the last
 /// list it was given, so it is always given in full. `poll` and `poll_answer` carry the
 /// answers to consultations.
@@ -277,7 +280,7 @@ impl BotApi {
         wait: Duration,
     ) -> Result<Vec<RawUpdate>, SendError> {
         let body = json!({
-            "offset": offset, "timeout": wait.as_secs(), "limit": 100,
+            "offset": offset, "timeout": wait.as_secs(), "limit": GET_UPDATES_LIMIT,
             "allowed_updates": ALLOWED_UPDATES
         });
         // The HTTP timeout must outlast the poll.

@@ -28,7 +28,7 @@ use axum::routing::post;
 use serde::Deserialize;
 use teloxide::types::{Update, UpdateKind};
 
-use super::api::{BotApi, RawUpdate};
+use super::api::{BotApi, GET_UPDATES_LIMIT, RawUpdate};
 use super::inbound::{Event, classify};
 use super::inbox::{Taken, Work};
 use super::polls_in::poll_update;
@@ -42,6 +42,11 @@ use crate::store::{Claim, InboxUpdate, StoreError, UpdateLog};
 const RECENT_UPDATES: usize = 10_000;
 /// How long one long poll waits for an update.
 const POLL_WAIT: Duration = Duration::from_secs(25);
+/// After a poll that brought fewer updates than a full batch, the next waits until
+/// this long after it began: at a busy moment each poll then brings several updates,
+/// and their one watermark write, instead of one or two each (on a fast link the
+/// answer to a poll comes back before the next message is written).
+const POLL_GATHER: Duration = Duration::from_millis(10);
 /// The longest pause after failed polls.
 const MAX_POLL_PAUSE: Duration = Duration::from_secs(30);
 /// The header Telegram signs webhook calls with.
@@ -228,6 +233,7 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
         let mut failures: u32 = 0;
         tokio::pin!(shutdown);
         loop {
+            let polled_at = tokio::time::Instant::now();
             let batch = tokio::select! {
                 () = &mut shutdown => return,
                 batch = self.api.get_updates(offset, POLL_WAIT) => batch,
@@ -236,6 +242,7 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
                 Ok(updates) => {
                     failures = 0;
                     let before = offset;
+                    let partial = !updates.is_empty() && updates.len() < GET_UPDATES_LIMIT;
                     for raw in updates {
                         if let Some(id) = self.take(&raw).await {
                             offset = offset.max(id + 1);
@@ -243,6 +250,12 @@ impl<H: Handler<i64, Work>, L: UpdateLog + Clone + 'static> Intake<H, L> {
                     }
                     if offset > before {
                         self.remember(offset - 1).await;
+                    }
+                    if partial {
+                        tokio::select! {
+                            () = &mut shutdown => return,
+                            () = tokio::time::sleep_until(polled_at + POLL_GATHER) => {}
+                        }
                     }
                 }
                 Err(err) => {
