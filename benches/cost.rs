@@ -336,31 +336,12 @@ async fn measure(
 }
 
 async fn sportello(url: String, setup: &Setup) -> Option<Figures> {
-    let imported = Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .args(["content", "import", "content/demo.yaml"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", &url)
-        .stdout(Stdio::null())
-        .status();
-    if !imported.is_ok_and(|s| s.success()) {
-        println!("cannot import the demo content");
+    if !support::import_demo(&url) {
         return None;
     }
     let fake = FakeTelegram::start().await;
     let start = || {
-        Command::new(env!("CARGO_BIN_EXE_sportello"))
-            .arg("serve")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("DATABASE_URL", &url)
-            .env("TELEGRAM_BOT_TOKEN", "1:BENCH")
-            .env("TELEGRAM_API_URL", fake.url.as_str())
-            .env("TELEGRAM_RATE", "1000")
-            .env("TELEGRAM_PAID_BROADCAST", "true")
-            .env("SPORTELLO_LISTEN", "127.0.0.1:0")
-            .env("SPORTELLO_WATCH", "off")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(logs())
+        support::serve_command(&url, fake.url.as_str(), 1_000, "COST_STDERR")
             .spawn()
             .map_err(|err| println!("cannot start serve: {err}"))
             .ok()

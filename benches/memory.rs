@@ -39,31 +39,14 @@ fn main() {
         .unwrap_or(100_000);
     support::on_scratch_database("memory", |url| async move {
         let fake = FakeTelegram::start().await;
-        let mut child = match Command::new(env!("CARGO_BIN_EXE_sportello"))
-            .arg("serve")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("DATABASE_URL", &url)
-            .env("TELEGRAM_BOT_TOKEN", "1:BENCH")
-            .env("TELEGRAM_API_URL", fake.url.as_str())
-            .env("TELEGRAM_RATE", "1000")
-            .env("TELEGRAM_PAID_BROADCAST", "true")
-            .env("SPORTELLO_LISTEN", "127.0.0.1:0")
-            .env("SPORTELLO_WATCH", "off")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(if std::env::var_os("MEMORY_STDERR").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(err) => {
-                println!("cannot start serve: {err}");
-                return;
-            }
-        };
+        let mut child =
+            match support::serve_command(&url, fake.url.as_str(), 1_000, "MEMORY_STDERR").spawn() {
+                Ok(child) => child,
+                Err(err) => {
+                    println!("cannot start serve: {err}");
+                    return;
+                }
+            };
         let pid = child.id();
         fake.send_text(1, "/start");
         fake.wait_for(1, 1).await;

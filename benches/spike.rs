@@ -18,7 +18,7 @@
 //! `SPIKE_RUNS=free` or `paid` runs only one; `SPIKE_STDERR=1` shows serve's log.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,25 +64,8 @@ fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
 }
 
 fn serve(url: &str, fake: &FakeTelegram, rate: u32, setup: &Setup) -> Option<std::process::Child> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
-    command
-        .arg("serve")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", url)
-        .env("TELEGRAM_BOT_TOKEN", "1:BENCH")
-        .env("TELEGRAM_API_URL", fake.url.as_str())
-        .env("TELEGRAM_RATE", rate.to_string())
-        .env("TELEGRAM_PAID_BROADCAST", (rate > 30).to_string())
-        .env("TELEGRAM_ARRIVING_AFTER", setup.arriving_after.to_string())
-        .env("SPORTELLO_LISTEN", "127.0.0.1:0")
-        .env("SPORTELLO_WATCH", "off")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(if std::env::var_os("SPIKE_STDERR").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        });
+    let mut command = support::serve_command(url, fake.url.as_str(), rate, "SPIKE_STDERR");
+    command.env("TELEGRAM_ARRIVING_AFTER", setup.arriving_after.to_string());
     if let Some(in_flight) = &setup.in_flight {
         command.env("SPORTELLO_MAX_IN_FLIGHT", in_flight);
     }
@@ -247,14 +230,7 @@ fn main() {
 }
 
 async fn run(url: String, label: &str, rate: u32, setup: &Setup) {
-    let imported = Command::new(env!("CARGO_BIN_EXE_sportello"))
-        .args(["content", "import", "content/demo.yaml"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", &url)
-        .stdout(Stdio::null())
-        .status();
-    if !imported.is_ok_and(|s| s.success()) {
-        println!("cannot import the demo content");
+    if !support::import_demo(&url) {
         return;
     }
     let fake = FakeTelegram::start().await;

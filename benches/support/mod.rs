@@ -1,6 +1,7 @@
 //! Helpers shared by the benchmarks: a scratch database and percentiles.
 #![allow(dead_code)]
 
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -67,4 +68,44 @@ where
         body(scratch).await;
         drop_database(&url, &name).await;
     });
+}
+
+/// `sportello serve` on the database `url`, polling the fake Bot API at `api_url` at
+/// `rate` messages a second (paid broadcasts above 30), as the benches run it; its log
+/// (warnings) goes to stderr when `stderr_knob` is set in the environment.
+pub fn serve_command(url: &str, api_url: &str, rate: u32, stderr_knob: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    command
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url)
+        .env("TELEGRAM_BOT_TOKEN", "1:BENCH")
+        .env("TELEGRAM_API_URL", api_url)
+        .env("TELEGRAM_RATE", rate.to_string())
+        .env("TELEGRAM_PAID_BROADCAST", (rate > 30).to_string())
+        .env("SPORTELLO_LISTEN", "127.0.0.1:0")
+        .env("SPORTELLO_WATCH", "off")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(if std::env::var_os(stderr_knob).is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
+    command
+}
+
+/// Imports the demo content into the database `url`; false, said, when it cannot.
+pub fn import_demo(url: &str) -> bool {
+    let imported = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["content", "import", "content/demo.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", url)
+        .stdout(Stdio::null())
+        .status();
+    let done = imported.is_ok_and(|s| s.success());
+    if !done {
+        println!("cannot import the demo content");
+    }
+    done
 }
