@@ -10,7 +10,7 @@
 //! Replies go at Telegram's highest allowed rate (1,000/s with paid broadcasts), so
 //! 100,000 chats take about two minutes.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[path = "../tests/common/fake_telegram.rs"]
