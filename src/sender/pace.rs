@@ -122,17 +122,7 @@ fn at_least_one(n: u32) -> NonZeroU32 {
 /// `n` cells per `window`, sustained, after a burst of 1% of `n` (at least one): at
 /// most `n + burst - 1` in any window.
 fn per_window(n: u32, window: Duration) -> Quota {
-    let n = at_least_one(n);
-    let burst = at_least_one(n.get() / 100);
-    Quota::with_period(period(window, n.get()))
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
-        .allow_burst(burst)
-}
-
-/// `window / n`, rounded up to the nanosecond: never faster than `n` per `window`.
-fn period(window: Duration, n: u32) -> Duration {
-    let nanos = window.as_nanos().div_ceil(u128::from(n.max(1)));
-    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    paced(n, window, n / 100)
 }
 
 /// `n` per second after a burst of `burst` (as `per_window` when the burst is 1).
@@ -140,7 +130,15 @@ fn with_burst(n: u32, burst: u32) -> Quota {
     if burst <= 1 {
         return per_window(n, Duration::from_secs(1));
     }
-    Quota::with_period(period(Duration::from_secs(1), n))
+    paced(n, Duration::from_secs(1), burst)
+}
+
+/// `n` cells per `window` (the period rounded up to the nanosecond, so never faster)
+/// after `burst` at once.
+fn paced(n: u32, window: Duration, burst: u32) -> Quota {
+    let nanos = window.as_nanos().div_ceil(u128::from(n.max(1)));
+    let period = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+    Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
         .allow_burst(at_least_one(burst))
 }

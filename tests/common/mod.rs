@@ -5,6 +5,7 @@
 pub mod bot;
 pub mod fake_telegram;
 pub mod fake_whatsapp;
+pub mod running;
 pub mod serve;
 pub mod worker;
 

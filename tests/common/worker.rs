@@ -2,14 +2,9 @@
 
 use sportello::relay::{self, Delivery, NewsStatus, RelayError, Sender, Worker, WorkerConfig};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// A worker running in the background, and its off switch.
-pub struct Running {
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), RelayError>>,
-}
+pub type Running = super::running::Running<RelayError>;
 
 pub fn start<S: for<'a> Sender<Delivery<'a>>>(
     pool: &PgPool,
@@ -17,38 +12,13 @@ pub fn start<S: for<'a> Sender<Delivery<'a>>>(
     config: WorkerConfig,
 ) -> Running {
     let worker = Worker::new(pool.clone(), sender, config);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
+    Running::spawn(|stopped| async move {
         worker
             .run(async move {
                 let _ = stopped.await;
             })
             .await
-    });
-    Running {
-        stop: Some(stop),
-        task,
-    }
-}
-
-impl Running {
-    /// Stops it as `serve` does and checks it finished cleanly.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.await {
-            Ok(Ok(())) => {}
-            other => panic!("the worker did not stop cleanly: {other:?}"),
-        }
-    }
-
-    /// Ends the worker where it stands, as a killed process would: nothing recorded,
-    /// leases left to run out.
-    pub async fn kill(self) {
-        self.task.abort();
-        let _ = self.task.await;
-    }
+    })
 }
 
 /// The deliveries of news item `key`.

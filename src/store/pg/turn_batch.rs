@@ -13,7 +13,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -38,8 +37,6 @@ const PLAN_ONCE: [(&str, &str); 4] = [
     ("enable_hashjoin", "off"),
     ("enable_mergejoin", "off"),
 ];
-/// A writer's connection unused this long is closed (the bot is idle).
-const WRITER_IDLE: Duration = Duration::from_secs(30);
 
 /// A turn to save, owned so a writer task can hold it.
 struct PendingTurn {
@@ -66,7 +63,7 @@ impl TurnBatcher {
         let writers = PgPoolOptions::new()
             .max_connections(WRITERS)
             .acquire_timeout(pool.options().get_acquire_timeout())
-            .idle_timeout(WRITER_IDLE)
+            .idle_timeout(pool.options().get_idle_timeout())
             .connect_lazy_with(options);
         let (queue, inbox) = mpsc::unbounded_channel();
         let inbox = Arc::new(Mutex::new(inbox));
